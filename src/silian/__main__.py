@@ -1,0 +1,5 @@
+"""Allows `python -m silian`."""
+
+from silian.cli import main
+
+main()

@@ -1,0 +1,109 @@
+"""Login and logout pages, and the OAuth2 password-flow token endpoint."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy.orm import Session
+
+from silian.accounts import service
+from silian.accounts.models import User
+from silian.accounts.schemas import Token, UserOut
+from silian.accounts.security import make_token
+from silian.core.web import (
+    API_SALT,
+    SESSION_COOKIE,
+    SESSION_SALT,
+    api_require_user,
+    csrf_protect,
+    current_user,
+    form_dict,
+    get_db,
+    render,
+    settings_of,
+)
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+api = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: never redirect a user off-site after login.
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target if not urlparse(target).netloc else "/"
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+@router.get("/login")
+def login_page(request: Request, user: User | None = Depends(current_user)) -> Response:
+    """The sign-in form."""
+    nxt = _safe_next(request.query_params.get("next"))
+    if user is not None:
+        return RedirectResponse(nxt, status_code=303)
+    return render(request, "accounts/login.html", {"next": nxt, "error": "", "username": ""})
+
+
+@router.post("/login")
+async def login(request: Request, db: Session = Depends(get_db)) -> Response:
+    """Check credentials and set the session cookie."""
+    form = await form_dict(request)
+    nxt = _safe_next(form.get("next"))
+    username = form.get("username", "")
+    try:
+        user = service.authenticate(db, username, form.get("password", ""), _client_ip(request))
+    except (service.LoginFailed, service.LoginThrottled) as exc:
+        ctx = {"next": nxt, "error": exc.message, "username": username}
+        return render(request, "accounts/login.html", ctx, exc.status_code)
+    settings = settings_of(request)
+    token = make_token(
+        settings.secret_key, SESSION_SALT, {"uid": user.id, "v": user.session_version}
+    )
+    response = RedirectResponse(nxt, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_max_age,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request, db: Session = Depends(get_db), user: User | None = Depends(current_user)
+) -> Response:
+    """End every session of the user and clear the cookie."""
+    if user is not None:
+        service.logout(db, user)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@api.post("/auth/token", response_model=Token)
+def token(
+    request: Request,
+    form: OAuth2PasswordRequestForm = Depends(),
+    db: Session = Depends(get_db),
+) -> Token:
+    """OAuth2 password flow: exchange username and password for a bearer token."""
+    user = service.authenticate(db, form.username, form.password, _client_ip(request))
+    settings = settings_of(request)
+    value = make_token(settings.secret_key, API_SALT, {"uid": user.id, "v": user.session_version})
+    return Token(access_token=value, expires_in=settings.session_max_age)
+
+
+@api.get("/me", response_model=UserOut)
+def me(user: User = Depends(api_require_user)) -> User:
+    """The caller's own account."""
+    return user

@@ -1,0 +1,1 @@
+"""Achievements (科技成果): research results offered for transfer."""

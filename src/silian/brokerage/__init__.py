@@ -1,0 +1,1 @@
+"""Brokerage: brokers, their training, suggested matches, brokered deals and contracts."""

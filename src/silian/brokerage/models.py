@@ -1,0 +1,173 @@
+"""Broker, BrokerTraining, Match, Deal and Contract models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from silian.brokerage.choices import CONTRACT_STATUS, DEAL_STAGES, MATCH_STATUS, TRADE_MODES
+from silian.core.db import Base, TimestampMixin
+
+if TYPE_CHECKING:
+    from silian.organizations.models import Organization
+
+
+class Broker(TimestampMixin, Base):
+    """A certified technology broker (技术经纪人) with specialties and a workload cap."""
+
+    __tablename__ = "brokers"
+    __table_args__ = (
+        CheckConstraint("max_active_deals > 0", name="capacity_positive"),
+        CheckConstraint("rating IS NULL OR (rating >= 0 AND rating <= 5)", name="rating_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), nullable=False)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), unique=True, nullable=True
+    )
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
+    )
+    certificate_no: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
+    certified_on: Mapped[date | None] = mapped_column(nullable=True)
+    specialties: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    max_active_deals: Mapped[int] = mapped_column(nullable=False, default=10)
+    rating: Mapped[float | None] = mapped_column(nullable=True)
+    is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    organization: Mapped[Organization | None] = relationship(lazy="joined")
+
+
+class BrokerTraining(TimestampMixin, Base):
+    """A broker training course: hours, trainees, exam passes and certificates issued."""
+
+    __tablename__ = "broker_trainings"
+    __table_args__ = (
+        UniqueConstraint("name", "year"),
+        CheckConstraint("passed <= trainees", name="passed_le_trainees"),
+        CheckConstraint("certificates_issued <= passed", name="certificates_le_passed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    year: Mapped[int] = mapped_column(nullable=False)
+    organizer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
+    )
+    hours: Mapped[int] = mapped_column(nullable=False, default=0)
+    trainees: Mapped[int] = mapped_column(nullable=False, default=0)
+    passed: Mapped[int] = mapped_column(nullable=False, default=0)
+    certificates_issued: Mapped[int] = mapped_column(nullable=False, default=0)
+    courses: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+
+
+class Match(TimestampMixin, Base):
+    """A suggested pair (撮合建议), scored and explained, with user feedback."""
+
+    __tablename__ = "matches"
+    __table_args__ = (
+        MATCH_STATUS.check("status"),
+        Index("ix_matches_source", "source_kind", "source_id"),
+        UniqueConstraint("source_kind", "source_id", "target_kind", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    source_id: Mapped[int] = mapped_column(nullable=False)
+    target_kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    target_id: Mapped[int] = mapped_column(nullable=False)
+    score: Mapped[float] = mapped_column(nullable=False)
+    reasons: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="suggested")
+    broker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("brokers.id", ondelete="SET NULL"), nullable=True
+    )
+    feedback_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    feedback_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class Deal(TimestampMixin, Base):
+    """A brokered case (对接) staged from introduction to contract and payment."""
+
+    __tablename__ = "deals"
+    __table_args__ = (
+        DEAL_STAGES.check("stage"),
+        TRADE_MODES.check("trade_mode"),
+        CheckConstraint("expected_amount IS NULL OR expected_amount >= 0", name="amount_nonneg"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    demand_id: Mapped[int | None] = mapped_column(
+        ForeignKey("demands.id", ondelete="SET NULL"), nullable=True
+    )
+    achievement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("achievements.id", ondelete="SET NULL"), nullable=True
+    )
+    match_id: Mapped[int | None] = mapped_column(
+        ForeignKey("matches.id", ondelete="SET NULL"), nullable=True
+    )
+    broker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("brokers.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    seller_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
+    )
+    buyer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
+    )
+    stage: Mapped[str] = mapped_column(String(20), nullable=False, default="introduced")
+    trade_mode: Mapped[str] = mapped_column(String(20), nullable=False, default="transfer")
+    expected_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    broker_fee: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    broker: Mapped[Broker | None] = relationship(lazy="joined")
+    seller: Mapped[Organization | None] = relationship(foreign_keys=[seller_id], lazy="joined")
+    buyer: Mapped[Organization | None] = relationship(foreign_keys=[buyer_id], lazy="joined")
+
+
+class Contract(TimestampMixin, Base):
+    """A technology contract (技术合同) with amount, registration number and milestones."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (
+        CONTRACT_STATUS.check("status"),
+        CheckConstraint("amount >= 0", name="amount_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deals.id", ondelete="SET NULL"), unique=True, nullable=True
+    )
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)
+    signed_on: Mapped[date] = mapped_column(nullable=False)
+    registration_no: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
+    seller_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
+    )
+    buyer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
+    )
+    milestones: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="signed")
+    is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

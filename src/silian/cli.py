@@ -1,0 +1,140 @@
+"""The `silian` command line: database, demo city, server, users, import/export, matching."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from silian.config import get_settings
+
+app = typer.Typer(help="四链融合平台 Silian 命令行工具", no_args_is_help=True)
+db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
+demo_app = typer.Typer(help="示例城市数据", no_args_is_help=True)
+user_app = typer.Typer(help="用户管理", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(user_app, name="user")
+console = Console()
+
+
+def _fail(message: str) -> None:
+    console.print(f"[red]错误：[/red]{message}")
+    raise typer.Exit(code=1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="目标版本，默认 head")) -> None:
+    """Migrate the database (SQLite under SILIAN_HOME or SILIAN_DATABASE_URL) to a revision."""
+    from silian.core.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url, revision)
+    console.print(f"数据库已迁移到 {revision}：{_redact(settings.database_url)}")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo city (idempotent: loading twice does not duplicate anything)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from silian.core.migrate import upgrade
+    from silian.demo.loader import load_demo
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        task = progress.add_task("加载示例城市", total=None)
+
+        def step(description: str, fraction: float | None = None) -> None:
+            progress.update(
+                task, description=description, completed=(fraction or 0) * 100, total=100
+            )
+
+        report = load_demo(settings.database_url, progress=step)
+    console.print(report.summary() if hasattr(report, "summary") else str(report))
+    console.print(f"用时 {time.perf_counter() - started:.1f} 秒")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="监听地址"),
+    port: int = typer.Option(8000, help="端口"),
+    reload: bool = typer.Option(False, help="代码变更时自动重启（开发用）"),
+) -> None:
+    """Serve the web app and API."""
+    import uvicorn
+
+    console.print(f"四链融合平台运行于 http://{host}:{port}  （API 文档：/api/v1/docs）")
+    uvicorn.run("silian.web.main:app", host=host, port=port, reload=reload, proxy_headers=False)
+
+
+@user_app.command("create")
+def user_create(
+    username: str = typer.Option(..., "--username", help="用户名"),
+    password: str = typer.Option(..., "--password", help="密码（至少8位）"),
+    role: str = typer.Option(
+        ..., "--role", help="角色：office/university/enterprise/broker/expert/platform"
+    ),
+    org: str | None = typer.Option(None, "--org", help="所属机构名称或编号"),
+    display_name: str = typer.Option("", "--name", help="显示名称"),
+) -> None:
+    """Create a user account."""
+    from silian.accounts import service
+    from silian.core.db import session_scope
+    from silian.core.errors import SilianError, ValidationFailed
+
+    try:
+        with session_scope() as session:
+            org_id = service.find_organization(session, org).id if org else None
+            user = service.create_user(
+                session,
+                None,
+                {
+                    "username": username,
+                    "password": password,
+                    "role": role,
+                    "organization_id": org_id,
+                    "display_name": display_name,
+                },
+            )
+            console.print(f"已创建用户 {user.username}（{user.role_label}），编号 {user.id}")
+    except ValidationFailed as exc:
+        _fail("；".join(f"{k}: {v}" for k, v in exc.errors.items()))
+    except SilianError as exc:
+        _fail(exc.message)
+
+
+def _register_optional(module: str) -> None:
+    # Feature command groups register themselves when their module is present.
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("silian"):
+            return
+        raise
+    mod.register(app)
+
+
+for _module in ("silian.io.cli", "silian.matching.cli"):
+    _register_optional(_module)
+
+
+def main() -> None:
+    """Entry point for python -m silian."""
+    app()
+
+
+__all__ = ["Path", "app", "main"]

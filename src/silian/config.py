@@ -1,0 +1,73 @@
+"""Settings read from the environment: where data lives and which database to use."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime settings; every field comes from a SILIAN_* environment variable."""
+
+    home: Path
+    database_url: str
+    secret_key: str
+    session_max_age: int = 12 * 3600
+    login_max_failures: int = 5
+    login_lock_seconds: int = 15 * 60
+    secure_cookies: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the embedded SQLite database is in use."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def index_dir(self) -> Path:
+        """Directory where the matching index is persisted."""
+        return self.home / "index"
+
+
+def _secret_key(home: Path) -> str:
+    # A stable key per data directory, so sessions survive restarts without configuration.
+    env = os.environ.get("SILIAN_SECRET_KEY")
+    if env:
+        return env
+    path = home / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    home.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _normalise_url(url: str) -> str:
+    # Accept plain postgresql:// URLs and use the psycopg 3 driver for them.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_settings() -> Settings:
+    """Build settings from the environment (not cached)."""
+    home = Path(os.environ.get("SILIAN_HOME", "var")).expanduser().resolve()
+    url = os.environ.get("SILIAN_DATABASE_URL") or f"sqlite:///{home / 'silian.db'}"
+    return Settings(
+        home=home,
+        database_url=_normalise_url(url),
+        secret_key=_secret_key(home),
+        secure_cookies=os.environ.get("SILIAN_SECURE_COOKIES", "") == "1",
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings, read once."""
+    return load_settings()

@@ -1,0 +1,1 @@
+"""Coordination: policies, subsidies, investment projects, consortia and joint meetings."""

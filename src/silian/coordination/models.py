@@ -1,0 +1,216 @@
+"""Policy, SubsidyApplication, InvestmentProject, consortia and joint-meeting models."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from silian.coordination.choices import (
+    COMMON_TECH_STATUS,
+    POLICY_KINDS,
+    PROJECT_STATUS,
+    SUBSIDY_STATUS,
+    TASK_STATUS,
+)
+from silian.core.db import Base, TimestampMixin
+
+if TYPE_CHECKING:
+    from silian.organizations.models import Organization
+
+
+class Policy(TimestampMixin, Base):
+    """A policy or special fund (政策/专项资金) with eligibility and caps."""
+
+    __tablename__ = "policies"
+    __table_args__ = (
+        POLICY_KINDS.check("kind"),
+        CheckConstraint("cap_per_org_year IS NULL OR cap_per_org_year >= 0", name="cap_nonneg"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    issuer: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    eligibility: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    content: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    cap_per_org_year: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    valid_from: Mapped[date | None] = mapped_column(nullable=True)
+    valid_to: Mapped[date | None] = mapped_column(nullable=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class SubsidyApplication(TimestampMixin, Base):
+    """An organisation's application for support under one policy, with review workflow."""
+
+    __tablename__ = "subsidy_applications"
+    __table_args__ = (
+        SUBSIDY_STATUS.check("status"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    policy_id: Mapped[int] = mapped_column(
+        ForeignKey("policies.id", ondelete="RESTRICT"), nullable=False
+    )
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    )
+    year: Mapped[int] = mapped_column(nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")
+    review_remarks: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    policy: Mapped[Policy] = relationship(lazy="joined")
+    organization: Mapped[Organization] = relationship(lazy="joined")
+
+
+class InvestmentProject(TimestampMixin, Base):
+    """A city investment project (招商引资项目) with its opening date and talent needs by major."""
+
+    __tablename__ = "investment_projects"
+    __table_args__ = (
+        PROJECT_STATUS.check("status"),
+        CheckConstraint("investment IS NULL OR investment >= 0", name="investment_nonneg"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
+    )
+    chain_id: Mapped[int | None] = mapped_column(
+        ForeignKey("industry_chains.id", ondelete="SET NULL"), nullable=True
+    )
+    region_code: Mapped[str] = mapped_column(String(12), nullable=False, default="")
+    opening_date: Mapped[date | None] = mapped_column(nullable=True)
+    investment: Mapped[Decimal | None] = mapped_column(Numeric(16, 2), nullable=True)
+    # [{"major": "...", "count": n}] — drives links to named classes and majors.
+    talent_needs: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="signed")
+    is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    organization: Mapped[Organization | None] = relationship(lazy="joined")
+
+
+innovation_consortium_members = Table(
+    "innovation_consortium_members",
+    Base.metadata,
+    Column(
+        "consortium_id",
+        ForeignKey("innovation_consortia.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("organization_id", ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class InnovationConsortium(TimestampMixin, Base):
+    """创新联合体: enterprises and institutes tackling a chain's common technology together."""
+
+    __tablename__ = "innovation_consortia"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    lead_organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT"), nullable=False
+    )
+    chain_id: Mapped[int | None] = mapped_column(
+        ForeignKey("industry_chains.id", ondelete="SET NULL"), nullable=True
+    )
+    goal: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    lead_organization: Mapped[Organization] = relationship(lazy="joined")
+    members: Mapped[list[Organization]] = relationship(secondary=innovation_consortium_members)
+
+
+class CommonTechProject(TimestampMixin, Base):
+    """共性技术攻关项目 run by an innovation consortium."""
+
+    __tablename__ = "common_tech_projects"
+    __table_args__ = (
+        COMMON_TECH_STATUS.check("status"),
+        CheckConstraint("budget >= 0", name="budget_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consortium_id: Mapped[int] = mapped_column(
+        ForeignKey("innovation_consortia.id", ondelete="CASCADE"), nullable=False
+    )
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    budget: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False, default=0)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="planned")
+
+
+class JointMeeting(TimestampMixin, Base):
+    """会商会议: the quarterly joint meeting of the education, science and talent offices."""
+
+    __tablename__ = "joint_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    quarter: Mapped[str] = mapped_column(String(10), nullable=False)
+    held_on: Mapped[date] = mapped_column(nullable=False)
+    location: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    offices: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    minutes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    decisions: Mapped[list[Decision]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan"
+    )
+
+
+class Decision(TimestampMixin, Base):
+    """议定事项: one item agreed at a joint meeting."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("joint_meetings.id", ondelete="CASCADE"), nullable=False
+    )
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    lead_office: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+
+    meeting: Mapped[JointMeeting] = relationship(back_populates="decisions")
+    tasks: Mapped[list[FollowUpTask]] = relationship(
+        back_populates="decision", cascade="all, delete-orphan"
+    )
+
+
+class FollowUpTask(TimestampMixin, Base):
+    """督办任务: a follow-up task derived from a decision, with owner, due date and progress."""
+
+    __tablename__ = "follow_up_tasks"
+    __table_args__ = (TASK_STATUS.check("status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(
+        ForeignKey("decisions.id", ondelete="CASCADE"), nullable=False
+    )
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
+    )
+    due_date: Mapped[date | None] = mapped_column(nullable=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="open")
+    progress: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    decision: Mapped[Decision] = relationship(back_populates="tasks")

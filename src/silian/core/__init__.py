@@ -1,0 +1,1 @@
+"""Core services shared by every feature: database, choices, audit log, security."""

@@ -1,0 +1,65 @@
+"""After-commit change notifications, so upper layers (matching) react to edits of records
+without features importing them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+_KEY = "silian_changes"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One committed change: table name, primary key and the audit action."""
+
+    entity_type: str
+    entity_id: int
+    action: str
+
+
+Listener = Callable[[list[Change]], None]
+_listeners: list[Listener] = []
+
+
+def subscribe(listener: Listener) -> None:
+    """Call listener with the changes of every successful commit (idempotent)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def unsubscribe(listener: Listener) -> None:
+    """Stop calling listener."""
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def notify(session: Session, entity_type: str, entity_id: int, action: str) -> None:
+    """Queue a change; it is delivered only if the session's transaction commits."""
+    session.connection()  # makes sure a transaction exists whose end decides delivery
+    session.info.setdefault(_KEY, []).append(Change(entity_type, entity_id, action))
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver(session: Session) -> None:
+    changes: list[Change] = session.info.pop(_KEY, [])
+    if not changes:
+        return
+    for listener in list(_listeners):
+        try:
+            listener(changes)
+        except Exception:  # a failing listener must never undo or block a committed change
+            log.exception("change listener %r failed", listener)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _discard(session: Session, previous_transaction: Any) -> None:
+    # A savepoint rollback keeps the outer transaction's queued changes.
+    if not previous_transaction.nested:
+        session.info.pop(_KEY, None)

@@ -1,0 +1,1 @@
+"""Education chain: disciplines, majors, industry colleges, training bases, consortia, classes."""

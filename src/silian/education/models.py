@@ -1,0 +1,157 @@
+"""Discipline, Major, IndustryCollege, TrainingBase, Consortium and NamedClass models."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from silian.core.db import Base, TimestampMixin
+from silian.education.choices import CONSORTIUM_KINDS, DISCIPLINE_SOURCES, MAJOR_LEVELS
+
+if TYPE_CHECKING:
+    from silian.organizations.models import Organization
+
+
+class Discipline(Base):
+    """A research discipline from a national catalogue (CSL or NSFC codes)."""
+
+    __tablename__ = "disciplines"
+    __table_args__ = (UniqueConstraint("source", "code"), DISCIPLINE_SOURCES.check("source"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(10), nullable=False)
+    code: Mapped[str] = mapped_column(String(20), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    category: Mapped[str] = mapped_column(String(50), nullable=False, default="")
+    parent_code: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+
+
+class Major(Base):
+    """A taught major (专业) from the national catalogue."""
+
+    __tablename__ = "majors"
+    __table_args__ = (UniqueConstraint("level", "code"), MAJOR_LEVELS.check("level"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), nullable=False)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    level: Mapped[str] = mapped_column(String(20), nullable=False, default="undergraduate")
+    category: Mapped[str] = mapped_column(String(50), nullable=False, default="")
+
+
+class IndustryCollege(TimestampMixin, Base):
+    """现代产业学院: a university college built with a chain's enterprises."""
+
+    __tablename__ = "industry_colleges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    university_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    )
+    chain_id: Mapped[int | None] = mapped_column(
+        ForeignKey("industry_chains.id", ondelete="SET NULL"), nullable=True
+    )
+    partner_names: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    majors: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    students: Mapped[int] = mapped_column(nullable=False, default=0)
+    is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    university: Mapped[Organization] = relationship(lazy="joined")
+
+
+class TrainingBase(TimestampMixin, Base):
+    """公共实训基地: a public training base with yearly capacity and programmes."""
+
+    __tablename__ = "training_bases"
+    __table_args__ = (
+        CheckConstraint("yearly_capacity >= 0", name="capacity_nonnegative"),
+        CheckConstraint("trainees_this_year >= 0", name="trainees_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    )
+    chain_id: Mapped[int | None] = mapped_column(
+        ForeignKey("industry_chains.id", ondelete="SET NULL"), nullable=True
+    )
+    yearly_capacity: Mapped[int] = mapped_column(nullable=False, default=0)
+    trainees_this_year: Mapped[int] = mapped_column(nullable=False, default=0)
+    programmes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    organization: Mapped[Organization] = relationship(lazy="joined")
+
+
+consortium_members = Table(
+    "consortium_members",
+    Base.metadata,
+    Column("consortium_id", ForeignKey("consortia.id", ondelete="CASCADE"), primary_key=True),
+    Column("organization_id", ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Consortium(TimestampMixin, Base):
+    """市域产教联合体 / 行业产教融合共同体 with member organisations and a chain."""
+
+    __tablename__ = "consortia"
+    __table_args__ = (CONSORTIUM_KINDS.check("kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    chain_id: Mapped[int | None] = mapped_column(
+        ForeignKey("industry_chains.id", ondelete="SET NULL"), nullable=True
+    )
+    lead_organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="RESTRICT"), nullable=False
+    )
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    lead_organization: Mapped[Organization] = relationship(lazy="joined")
+    members: Mapped[list[Organization]] = relationship(secondary=consortium_members)
+
+
+class NamedClass(TimestampMixin, Base):
+    """冠名班: a company-named class at a school, possibly linked to an investment project."""
+
+    __tablename__ = "named_classes"
+    __table_args__ = (
+        UniqueConstraint("university_id", "name"),
+        CheckConstraint("students >= 0", name="students_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    university_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    )
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    )
+    major_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    students: Mapped[int] = mapped_column(nullable=False, default=0)
+    graduation_year: Mapped[int] = mapped_column(nullable=False)
+    investment_project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("investment_projects.id", ondelete="SET NULL"), nullable=True
+    )
+    is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    university: Mapped[Organization] = relationship(foreign_keys=[university_id], lazy="joined")
+    enterprise: Mapped[Organization] = relationship(foreign_keys=[enterprise_id], lazy="joined")

@@ -1,0 +1,1 @@
+"""Events: roadshows, showcases and the annual selection, with entries and expert scores."""

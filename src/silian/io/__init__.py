@@ -1,0 +1,1 @@
+"""Import and export of achievements and demands as Excel (.xlsx) and CSV files."""

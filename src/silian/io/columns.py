@@ -1,0 +1,322 @@
+"""The column spec of import/export files: one ordered list of columns per kind of record.
+
+docs/import-format.md shows these tables; a test fails when the two drift apart. Regenerate the
+tables with `python -m silian.io.columns docs/import-format.md`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from annotated_types import MaxLen
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from silian.achievements.choices import (
+    ACHIEVEMENT_STATUS,
+    IP_TYPES,
+    ORIGINS,
+    STAGES,
+    TRADE_TYPES,
+    TRANSFER_MODES,
+)
+from silian.achievements.schemas import LABELS as ACHIEVEMENT_LABELS
+from silian.achievements.schemas import AchievementIn
+from silian.core.choices import Choices
+from silian.demands.choices import CONFIDENTIALITY, DEMAND_STATUS, LIST_TYPES
+from silian.demands.schemas import LABELS as DEMAND_LABELS
+from silian.demands.schemas import DemandIn
+
+KINDS = ("achievements", "demands")
+KIND_LABELS = {"achievements": "科技成果", "demands": "技术需求"}
+SOURCE_REF_HEADER = "外部编号"
+ORG_HEADER = "单位名称"
+STATUS_HEADER = "状态"
+NEGOTIABLE = "面议"
+LIST_SEPARATOR = "、"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its Chinese header, the record field behind it and how to read it.
+
+    kind is one of text, int, decimal, date, choice, choices (several choice labels), list,
+    org (unit name), chain (industry chain name or code), ref (外部编号), status (export only).
+    """
+
+    header: str
+    field: str
+    kind: str
+    meaning: str
+    example: str = ""
+    required: bool = False
+    max_length: int | None = None
+    max_items: int | None = None
+    choices: Choices | None = None
+    default: str = ""
+    export_only: bool = False
+
+    def accepted(self) -> str:
+        """Accepted values in words, for the docs and the template."""
+        if self.kind in ("choice", "choices", "status"):
+            assert self.choices is not None
+            labels = LIST_SEPARATOR.join(label for _, label in self.choices)
+            text = f"{labels}"
+            if self.kind == "choices":
+                text = f"可多选，用顿号分隔：{labels}"
+            if self.default:
+                text += f"；留空为“{self.default}”"
+            return text
+        if self.kind == "int":
+            return "1–9 的整数" + (f"；留空为 {self.default}" if self.default else "；可留空")
+        if self.kind == "decimal":
+            return "数字，单位元；留空或填“面议”表示面议"
+        if self.kind == "date":
+            return "日期，YYYY-MM-DD（也接受 2025/6/30、2025年6月30日 和 Excel 日期单元格）"
+        if self.kind == "list":
+            return f"多个用顿号、逗号、分号或空格分隔，最多 {self.max_items} 个"
+        if self.kind == "org":
+            return "与平台上的单位名称完全一致"
+        if self.kind == "chain":
+            return "产业链名称或代码，须为平台已配置的产业链；可留空"
+        if self.kind == "ref":
+            return f"最多 {self.max_length} 个字符，文件内不得重复；已存在则更新该条记录"
+        if self.max_length:
+            return f"文本，最多 {self.max_length} 个字符"
+        return "文本"
+
+
+def _limits(model: type[BaseModel], field: str) -> int | None:
+    for item in model.model_fields[field].metadata:
+        if isinstance(item, MaxLen):
+            return int(item.max_length)
+    return None
+
+
+def _default(model: type[BaseModel], field: str, choices: Choices | None) -> str:
+    value: Any = model.model_fields[field].default
+    if value is None or value is PydanticUndefined or value == "" or isinstance(value, list):
+        return ""
+    return choices.label(str(value)) if choices is not None else str(value)
+
+
+def _column(
+    model: type[BaseModel],
+    labels: dict[str, str],
+    field: str,
+    kind: str,
+    meaning: str,
+    example: str = "",
+    *,
+    required: bool = False,
+    choices: Choices | None = None,
+) -> Column:
+    limit = _limits(model, field)
+    list_like = kind in ("list", "choices")
+    return Column(
+        header=labels[field],
+        field=field,
+        kind=kind,
+        meaning=meaning,
+        example=example,
+        required=required,
+        max_length=None if list_like else limit,
+        max_items=limit if list_like else None,
+        choices=choices,
+        default=_default(model, field, choices),
+    )
+
+
+def _ref(noun: str) -> Column:
+    return Column(
+        header=SOURCE_REF_HEADER,
+        field="source_ref",
+        kind="ref",
+        meaning=f"来源系统中的{noun}编号；再次导入同一编号时更新而不重复创建",
+        example="QDU-2024-001" if noun == "成果" else "HX-XQ-2025-017",
+        max_length=64,
+    )
+
+
+def _org(noun: str) -> Column:
+    return Column(
+        header=ORG_HEADER,
+        field="organization_id",
+        kind="org",
+        meaning=f"{noun}所属单位；用 --org 指定或以单位账号导入时可省略",
+        example="青岛大学" if noun == "成果" else "青岛海洋装备有限公司（示例）",
+        required=True,
+    )
+
+
+def _status(choices: Choices) -> Column:
+    return Column(
+        header=STATUS_HEADER,
+        field="status",
+        kind="status",
+        meaning="导出时写出当前状态；导入时忽略（导入的记录为草稿，--publish 时为已发布）",
+        example=choices.label("published"),
+        choices=choices,
+        export_only=True,
+    )
+
+
+def _achievement_columns() -> list[Column]:
+    m, lb = AchievementIn, ACHIEVEMENT_LABELS
+
+    def c(*args: Any, **kw: Any) -> Column:
+        return _column(m, lb, *args, **kw)
+
+    return [
+        _ref("成果"),
+        c("title", "text", "成果名称", "海水淡化用石墨烯复合膜", required=True),
+        _org("成果"),
+        c(
+            "summary",
+            "text",
+            "面向需求方的非保密简介（不少于10字）",
+            "一种通量高、耐污染的复合膜……",
+            required=True,
+        ),
+        c("keywords", "list", "关键词", "石墨烯、海水淡化、膜分离"),
+        c("discipline", "text", "学科名称", "材料科学与工程"),
+        c("chain_id", "chain", "所属产业链", "新材料"),
+        c("trl", "int", "技术成熟度 TRL", "6"),
+        c("stage", "choice", "所处阶段", "中试", choices=STAGES),
+        c("ip_type", "choice", "知识产权形式", "发明专利", choices=IP_TYPES),
+        c("patent_numbers", "list", "专利申请号或授权号", "ZL202110123456.7"),
+        c("transfer_modes", "choices", "可接受的转化方式", "转让、许可", choices=TRANSFER_MODES),
+        c("price", "decimal", "意向价格（元）", "1200000"),
+        c("trade_type", "choice", "交易方式", "挂牌", choices=TRADE_TYPES),
+        c("application_field", "text", "应用领域", "海水淡化、工业废水处理"),
+        c("indicators", "text", "主要技术指标", "水通量 ≥ 45 L/(m²·h)"),
+        c("innovations", "text", "创新点", "二维材料层间距可控"),
+        c("advantages", "text", "相对现有技术的优势", "能耗降低 20%"),
+        c("markets", "text", "市场前景", "沿海城市供水"),
+        c("contact_name", "text", "联系人", "张老师"),
+        c("contact_phone", "text", "联系电话", "0532-85950000"),
+        c("origin", "choice", "成果来源", "原始创新", choices=ORIGINS),
+        c("funding_programme", "text", "资助项目", "国家自然科学基金"),
+        _status(ACHIEVEMENT_STATUS),
+    ]
+
+
+def _demand_columns() -> list[Column]:
+    m, lb = DemandIn, DEMAND_LABELS
+
+    def c(*args: Any, **kw: Any) -> Column:
+        return _column(m, lb, *args, **kw)
+
+    return [
+        _ref("需求"),
+        c("title", "text", "需求名称", "深远海养殖网箱防腐涂层", required=True),
+        _org("需求"),
+        c(
+            "list_type",
+            "choice",
+            "榜单类型（政府榜仅政府部门可导入）",
+            "企业榜",
+            choices=LIST_TYPES,
+        ),
+        c("region_code", "text", "所在区市的行政区划代码", "370211"),
+        c(
+            "public_summary",
+            "text",
+            "公开摘要；非公开需求必填（不少于10字）",
+            "征集长效防腐涂层方案",
+        ),
+        c(
+            "problem",
+            "text",
+            "需求描述（不少于10字）",
+            "网箱在海水中三年内腐蚀严重……",
+            required=True,
+        ),
+        c("background", "text", "背景", "企业年产网箱 200 套"),
+        c("current_solutions", "text", "现有方案及不足", "环氧涂层，寿命短"),
+        c("wanted_outcome", "text", "期望成果", "耐蚀寿命 ≥ 8 年的涂层工艺"),
+        c("indicators_must", "text", "必须达到的指标", "盐雾试验 ≥ 3000 h"),
+        c("indicators_nice", "text", "期望达到的指标", "单价不高于现有方案"),
+        c("keywords", "list", "关键词", "防腐涂层、海洋装备"),
+        c("chain_id", "chain", "所属产业链", "海洋装备"),
+        c("discipline", "text", "学科名称", "材料科学与工程"),
+        c("wanted_trl", "int", "期望技术成熟度 TRL", "7"),
+        c("budget", "decimal", "预算或榜额（元）", "500000"),
+        c("deadline", "date", "揭榜截止日期", "2025-12-31"),
+        c("confidentiality", "choice", "保密要求", "公开", choices=CONFIDENTIALITY),
+        c("ip_terms", "text", "知识产权约定", "成果归企业所有"),
+        c("eligibility", "text", "揭榜条件", "具有涂层研发经验的高校或企业"),
+        c("contact_name", "text", "联系人", "李经理"),
+        c("contact_phone", "text", "联系电话", "13800000000"),
+        _status(DEMAND_STATUS),
+    ]
+
+
+COLUMNS: dict[str, list[Column]] = {
+    "achievements": _achievement_columns(),
+    "demands": _demand_columns(),
+}
+
+
+def columns_for(kind: str) -> list[Column]:
+    """Columns of kind ('achievements' or 'demands'), in file order."""
+    return COLUMNS[kind]
+
+
+def normalise_header(text: str) -> str:
+    """A header as typed by a person, reduced to its canonical spelling."""
+    text = str(text).strip().replace("（", "(").replace("）", ")")
+    text = re.sub(r"\s+", "", text)
+    return text.rstrip("*＊")
+
+
+def by_header(kind: str) -> dict[str, Column]:
+    """Columns of kind keyed by normalised header."""
+    return {normalise_header(c.header): c for c in columns_for(kind)}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(kind: str) -> str:
+    """The Markdown table of kind's columns, as docs/import-format.md shows it."""
+    lines = [
+        "| 列名 | 含义 | 必填 | 可接受的值 | 示例 |",
+        "|---|---|---|---|---|",
+    ]
+    for col in columns_for(kind):
+        required = "是" if col.required else ("仅导出" if col.export_only else "否")
+        lines.append(
+            "| "
+            + " | ".join(
+                _cell(x) for x in (col.header, col.meaning, required, col.accepted(), col.example)
+            )
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+def marker(kind: str) -> tuple[str, str]:
+    """Start and end markers around kind's generated table in the docs."""
+    return f"<!-- columns:{kind} -->", f"<!-- /columns:{kind} -->"
+
+
+def update_docs(text: str) -> str:
+    """text with every generated table replaced by the current spec."""
+    for kind in KINDS:
+        start, end = marker(kind)
+        pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+        block = f"{start}\n{render_markdown(kind)}\n{end}"
+        text = pattern.sub(block.replace("\\", "\\\\"), text)
+    return text
+
+
+if __name__ == "__main__":  # pragma: no cover - maintenance helper
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/import-format.md")
+    target.write_text(update_docs(target.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"updated {target}")

@@ -1,0 +1,73 @@
+"""Imports every feature's models so metadata (and Alembic) sees all tables."""
+
+from silian.accounts.models import LoginAttempt, User
+from silian.achievements.models import Achievement
+from silian.brokerage.models import Broker, BrokerTraining, Contract, Deal, Match
+from silian.chains.models import IndustryChain
+from silian.coordination.models import (
+    CommonTechProject,
+    Decision,
+    FollowUpTask,
+    InnovationConsortium,
+    InvestmentProject,
+    JointMeeting,
+    Policy,
+    SubsidyApplication,
+)
+from silian.core.audit import AuditLog
+from silian.core.db import Base
+from silian.demands.models import Bid, Demand
+from silian.education.models import (
+    Consortium,
+    Discipline,
+    IndustryCollege,
+    Major,
+    NamedClass,
+    TrainingBase,
+)
+from silian.events.models import Event, EventEntry, EventRegistration, ExpertScore
+from silian.organizations.models import Organization
+from silian.platforms.models import Platform, PlatformService, ServiceBooking
+from silian.talent.models import SalaryGradeRule, Talent, TalentNeed, TalentProject
+
+__all__ = [
+    "Achievement",
+    "AuditLog",
+    "Base",
+    "Bid",
+    "Broker",
+    "BrokerTraining",
+    "CommonTechProject",
+    "Consortium",
+    "Contract",
+    "Deal",
+    "Decision",
+    "Demand",
+    "Discipline",
+    "Event",
+    "EventEntry",
+    "EventRegistration",
+    "ExpertScore",
+    "FollowUpTask",
+    "IndustryChain",
+    "IndustryCollege",
+    "InnovationConsortium",
+    "InvestmentProject",
+    "JointMeeting",
+    "LoginAttempt",
+    "Major",
+    "Match",
+    "NamedClass",
+    "Organization",
+    "Platform",
+    "PlatformService",
+    "Policy",
+    "SalaryGradeRule",
+    "ServiceBooking",
+    "SubsidyApplication",
+    "Talent",
+    "TalentNeed",
+    "TalentProject",
+    "TrainingBase",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Organisations: universities, institutes, enterprises, offices and platforms."""

@@ -1,0 +1,1 @@
+"""Talent chain: experts and talents, talent needs, industry–talent projects, salary grading."""

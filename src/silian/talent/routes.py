@@ -1,0 +1,623 @@
+"""Talent chain pages and REST endpoints: experts, talent needs, talent projects, 按薪定才."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from silian.accounts.models import User
+from silian.chains.models import IndustryChain
+from silian.core.errors import NotFound, PermissionDenied, ValidationFailed
+from silian.core.web import (
+    api_require_user,
+    api_user,
+    csrf_protect,
+    current_user,
+    form_dict,
+    get_db,
+    int_or_none,
+    render,
+    require_role,
+    require_user,
+)
+from silian.organizations.models import Organization
+from silian.talent import choices, service
+from silian.talent.schemas import (
+    GRADE_FIELDS,
+    NEED_LABELS,
+    PROFILE_LABELS,
+    GradeOut,
+    SalaryRuleRow,
+    SalaryRulesIn,
+    TalentNeedIn,
+    TalentNeedOut,
+    TalentNeedPage,
+    TalentOut,
+    TalentPage,
+    TalentProfileIn,
+    TalentProjectOut,
+    TalentProjectPage,
+)
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+api = APIRouter(prefix="/api/v1", tags=["talent"])
+
+
+def _chains(db: Session) -> list[IndustryChain]:
+    return list(
+        db.scalars(
+            select(IndustryChain)
+            .where(IndustryChain.is_active.is_(True))
+            .order_by(IndustryChain.sort_order)
+        )
+    )
+
+
+def _page_number(request: Request) -> int:
+    return int_or_none(request.query_params.get("page")) or 1
+
+
+# --- talents ---------------------------------------------------------------------------------
+
+
+def _talent_filters(request: Request) -> service.TalentFilters:
+    q = request.query_params
+    grade = q.get("grade", "")
+    return service.TalentFilters(
+        q=q.get("q", "").strip(),
+        discipline=q.get("discipline", "").strip(),
+        grade=grade if grade in choices.TALENT_GRADES else "",
+        organization_id=int_or_none(q.get("org")),
+    )
+
+
+@router.get("/talents")
+def talents_page(
+    request: Request, db: Session = Depends(get_db), user: User | None = Depends(current_user)
+) -> Response:
+    """Expert and talent library (专家人才库): consenting profiles, filterable."""
+    filters = _talent_filters(request)
+    page = service.list_talents(db, user, filters, _page_number(request), 20)
+    org = db.get(Organization, filters.organization_id) if filters.organization_id else None
+    own = service.own_talent(db, user) if user is not None and user.role == "expert" else None
+    return render(
+        request,
+        "talent/list.html",
+        {"page": page, "filters": filters, "choices": choices, "org": org, "own": own},
+    )
+
+
+def _profile_form(
+    request: Request, values: dict[str, Any], errors: dict[str, str], item: Any, status: int = 200
+) -> Response:
+    ctx = {"values": values, "errors": errors, "labels": PROFILE_LABELS, "item": item}
+    return render(request, "talent/profile_form.html", ctx, status)
+
+
+@router.get("/talents/me")
+def my_profile(db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
+    """Go to the signed-in expert's profile, or to the form that creates it."""
+    item = service.own_talent(db, user)
+    target = f"/talents/{item.id}" if item else "/talents/me/edit"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/talents/me/edit")
+def my_profile_form(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """Form for the signed-in expert's own profile."""
+    if user.role != "expert":
+        raise PermissionDenied("只有专家人才账号可以维护个人档案")
+    item = service.own_talent(db, user)
+    values = service.talent_dict(item) if item else {"name": user.name, "consent_public": True}
+    return _profile_form(request, values, {}, item)
+
+
+@router.post("/talents/me/edit")
+async def my_profile_save(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """Save the expert's own profile, or show the form again with messages."""
+    data = await form_dict(request)
+    data["consent_public"] = bool(data.get("consent_public"))
+    try:
+        item = service.update_own_profile(db, user, data)
+        db.commit()
+    except ValidationFailed as exc:
+        db.rollback()
+        return _profile_form(request, data, exc.errors, service.own_talent(db, user), 422)
+    return RedirectResponse(f"/talents/{item.id}?saved=1", status_code=303)
+
+
+@router.get("/talents/{talent_id}")
+def talent_page(
+    talent_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(current_user),
+) -> Response:
+    """One expert's profile with matching open talent needs."""
+    item = service.get_talent(db, user, talent_id)
+    return render(
+        request,
+        "talent/detail.html",
+        {
+            "item": item,
+            "needs": service.related_needs(db, item),
+            "is_self": user is not None and item.user_id == user.id,
+        },
+    )
+
+
+@api.get("/talents", response_model=TalentPage, tags=["talent"])
+def api_talents(
+    request: Request,
+    page: int = Query(1, ge=1),
+    per_page: int = Query(20, ge=1, le=100),
+    db: Session = Depends(get_db),
+    user: User | None = Depends(api_user),
+) -> dict[str, Any]:
+    """Talents visible to the caller; filters q, discipline, grade, org."""
+    result = service.list_talents(db, user, _talent_filters(request), page, per_page)
+    return {
+        "items": [service.talent_dict(t) for t in result.items],
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+    }
+
+
+@api.get("/talents/me", response_model=TalentOut)
+def api_my_profile(db: Session = Depends(get_db), user: User = Depends(api_require_user)) -> Any:
+    """The caller's own talent profile."""
+    item = service.own_talent(db, user)
+    if item is None:
+        raise NotFound("尚未建立专家档案")
+    return service.talent_dict(item)
+
+
+@api.put("/talents/me", response_model=TalentOut)
+def api_update_my_profile(
+    body: TalentProfileIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
+) -> dict[str, Any]:
+    """Create or replace the caller's own profile (expert accounts)."""
+    item = service.update_own_profile(db, user, body.model_dump())
+    db.commit()
+    return service.talent_dict(item)
+
+
+@api.get("/talents/{talent_id}", response_model=TalentOut)
+def api_talent(
+    talent_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
+) -> dict[str, Any]:
+    """One talent."""
+    return service.talent_dict(service.get_talent(db, user, talent_id))
+
+
+# --- talent needs ----------------------------------------------------------------------------
+
+
+def _need_filters(request: Request) -> service.NeedFilters:
+    q = request.query_params
+    shared = q.get("co_shared", "")
+    status = q.get("status", "")
+    return service.NeedFilters(
+        q=q.get("q", "").strip(),
+        chain_id=int_or_none(q.get("chain")),
+        co_shared={"1": True, "0": False}.get(shared),
+        status=status if status in choices.TALENT_NEED_STATUS else "",
+        organization_id=int_or_none(q.get("org")),
+    )
+
+
+def _need_form(
+    request: Request,
+    db: Session,
+    user: User,
+    item: Any,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
+    orgs: list[Organization] = []
+    if user.role == "office":
+        orgs = list(
+            db.scalars(
+                select(Organization)
+                .where(Organization.kind.in_(("enterprise", "university", "institute")))
+                .order_by(Organization.kind, Organization.name)
+            )
+        )
+    ctx = {
+        "item": item,
+        "values": values,
+        "errors": errors,
+        "labels": NEED_LABELS,
+        "chains": _chains(db),
+        "organizations": orgs,
+    }
+    return render(request, "talent/need_form.html", ctx, status)
+
+
+@router.get("/talent-needs")
+def needs_page(
+    request: Request, db: Session = Depends(get_db), user: User | None = Depends(current_user)
+) -> Response:
+    """Talent needs (人才需求), including co-shared posts (共引共享)."""
+    filters = _need_filters(request)
+    page = service.list_needs(db, user, filters, _page_number(request), 20)
+    return render(
+        request,
+        "talent/need_list.html",
+        {"page": page, "filters": filters, "choices": choices, "chains": _chains(db)},
+    )
+
+
+@router.get("/talent-needs/new")
+def need_new(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """Blank form for a new talent need."""
+    if user.role not in service.NEED_POSTER_ROLES:
+        raise PermissionDenied("只有企业、高校院所和政府部门可以发布人才需求")
+    return _need_form(request, db, user, None, {"headcount": 1}, {})
+
+
+@router.post("/talent-needs/new")
+async def need_create(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """Post a talent need, or show the form again with messages."""
+    data = await form_dict(request)
+    data["co_shared"] = bool(data.get("co_shared"))
+    try:
+        item = service.create_need(db, user, data)
+        db.commit()
+    except ValidationFailed as exc:
+        db.rollback()
+        return _need_form(request, db, user, None, data, exc.errors, 422)
+    return RedirectResponse(f"/talent-needs/{item.id}?saved=1", status_code=303)
+
+
+@router.get("/talent-needs/{need_id}")
+def need_page(
+    need_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(current_user),
+) -> Response:
+    """One talent need."""
+    item = service.get_need(db, user, need_id)
+    return render(
+        request,
+        "talent/need_detail.html",
+        {
+            "item": item,
+            "choices": choices,
+            "can_manage": service.can_manage_need(user, item),
+            "actions": service.need_actions(user, item),
+            "action_labels": {k: v[2] for k, v in service.NEED_ACTIONS.items()},
+            "chain": db.get(IndustryChain, item.chain_id) if item.chain_id else None,
+        },
+    )
+
+
+@router.get("/talent-needs/{need_id}/edit")
+def need_edit(
+    need_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Edit form of a talent need."""
+    item = service.get_need(db, user, need_id)
+    if not service.can_manage_need(user, item):
+        raise PermissionDenied("只有需求单位可以修改此人才需求")
+    return _need_form(request, db, user, item, service.need_dict(item), {})
+
+
+@router.post("/talent-needs/{need_id}/edit")
+async def need_update(
+    need_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Save a talent need, or show the form again with messages."""
+    data = await form_dict(request)
+    data["co_shared"] = bool(data.get("co_shared"))
+    try:
+        item = service.update_need(db, user, need_id, data)
+        db.commit()
+    except ValidationFailed as exc:
+        db.rollback()
+        item = service.get_need(db, user, need_id)
+        return _need_form(request, db, user, item, data, exc.errors, 422)
+    return RedirectResponse(f"/talent-needs/{item.id}?saved=1", status_code=303)
+
+
+@router.post("/talent-needs/{need_id}/{action}")
+def need_action(
+    need_id: int, action: str, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """Mark filled, close or reopen a talent need."""
+    service.change_need_status(db, user, need_id, action)
+    db.commit()
+    return RedirectResponse(f"/talent-needs/{need_id}", status_code=303)
+
+
+@api.get("/talent-needs", response_model=TalentNeedPage)
+def api_needs(
+    request: Request,
+    page: int = Query(1, ge=1),
+    per_page: int = Query(20, ge=1, le=100),
+    db: Session = Depends(get_db),
+    user: User | None = Depends(api_user),
+) -> dict[str, Any]:
+    """Talent needs; filters q, chain, co_shared=1|0, status, org."""
+    result = service.list_needs(db, user, _need_filters(request), page, per_page)
+    return {
+        "items": [service.need_dict(n) for n in result.items],
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+    }
+
+
+@api.get("/talent-needs/{need_id}", response_model=TalentNeedOut)
+def api_need(
+    need_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
+) -> dict[str, Any]:
+    """One talent need."""
+    return service.need_dict(service.get_need(db, user, need_id))
+
+
+@api.post("/talent-needs", response_model=TalentNeedOut, status_code=201)
+def api_need_create(
+    body: TalentNeedIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
+) -> dict[str, Any]:
+    """Post a talent need for the caller's unit."""
+    item = service.create_need(db, user, body.model_dump())
+    db.commit()
+    return service.need_dict(item)
+
+
+@api.put("/talent-needs/{need_id}", response_model=TalentNeedOut)
+def api_need_update(
+    need_id: int,
+    body: TalentNeedIn,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Replace a talent need's fields."""
+    item = service.update_need(db, user, need_id, body.model_dump())
+    db.commit()
+    return service.need_dict(item)
+
+
+@api.post("/talent-needs/{need_id}/{action}", response_model=TalentNeedOut)
+def api_need_action(
+    need_id: int,
+    action: str,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Status action: fill, close or reopen."""
+    item = service.change_need_status(db, user, need_id, action)
+    db.commit()
+    return service.need_dict(item)
+
+
+# --- talent projects -------------------------------------------------------------------------
+
+
+def _project_filters(request: Request) -> service.ProjectFilters:
+    q = request.query_params
+    status = q.get("status", "")
+    right = q.get("right", "")
+    return service.ProjectFilters(
+        q=q.get("q", "").strip(),
+        chain_id=int_or_none(q.get("chain")),
+        status=status if status in choices.TALENT_PROJECT_STATUS else "",
+        right=right if right in choices.TALENT_RIGHTS else "",
+        year=int_or_none(q.get("year")),
+    )
+
+
+@router.get("/talent-projects")
+def projects_page(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_role("office"))
+) -> Response:
+    """Industry–talent projects (产才融合项目) with rights and subsidies, for offices."""
+    filters = _project_filters(request)
+    page = service.list_projects(db, user, filters, _page_number(request), 20)
+    return render(
+        request,
+        "talent/project_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "choices": choices,
+            "chains": _chains(db),
+            "totals": service.project_totals(db, user),
+        },
+    )
+
+
+@router.get("/talent-projects/{project_id}")
+def project_page(
+    project_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_role("office")),
+) -> Response:
+    """One industry–talent project."""
+    item = service.get_project(db, user, project_id)
+    chain = db.get(IndustryChain, item.chain_id) if item.chain_id else None
+    return render(
+        request, "talent/project_detail.html", {"item": item, "choices": choices, "chain": chain}
+    )
+
+
+@api.get("/talent-projects", response_model=TalentProjectPage)
+def api_projects(
+    request: Request,
+    page: int = Query(1, ge=1),
+    per_page: int = Query(20, ge=1, le=100),
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Talent projects (offices only); filters q, chain, status, right, year."""
+    result = service.list_projects(db, user, _project_filters(request), page, per_page)
+    return {
+        "items": [service.project_dict(p) for p in result.items],
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+    }
+
+
+@api.get("/talent-projects/{project_id}", response_model=TalentProjectOut)
+def api_project(
+    project_id: int, db: Session = Depends(get_db), user: User = Depends(api_require_user)
+) -> dict[str, Any]:
+    """One talent project (offices only)."""
+    return service.project_dict(service.get_project(db, user, project_id))
+
+
+# --- 按薪定才 rules ---------------------------------------------------------------------------
+
+
+def _salary(value: str | None) -> Decimal | None:
+    try:
+        amount = Decimal(str(value).replace(",", "").strip()) if value else None
+    except InvalidOperation:
+        return None
+    return amount if amount is not None and amount.is_finite() and amount >= 0 else None
+
+
+@router.get("/salary-grade-rules")
+def rules_page(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """按薪定才 thresholds by chain, with a calculator; offices may edit."""
+    rows = service.salary_rule_table(db, user)
+    q = request.query_params
+    salary = _salary(q.get("salary"))
+    chain_id = int_or_none(q.get("chain"))
+    result = None
+    if salary is not None:
+        grade, source = service.grade_for_salary(db, chain_id, salary)
+        result = {"salary": salary, "grade": grade, "source": source}
+    return render(
+        request,
+        "talent/salary_rules.html",
+        {
+            "rows": rows,
+            "choices": choices,
+            "chains": _chains(db),
+            "result": result,
+            "salary_text": q.get("salary", ""),
+            "chain_id": chain_id,
+        },
+    )
+
+
+def _rules_form(
+    request: Request,
+    db: Session,
+    chain_id: int | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status: int = 200,
+) -> Response:
+    chain = db.get(IndustryChain, chain_id) if chain_id else None
+    ctx = {
+        "chain": chain,
+        "values": values,
+        "errors": errors,
+        "choices": choices,
+        "grade_fields": GRADE_FIELDS,
+    }
+    return render(request, "talent/salary_form.html", ctx, status)
+
+
+@router.get("/salary-grade-rules/edit")
+def rules_edit(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_role("office"))
+) -> Response:
+    """Office form for one chain's thresholds (no chain: the city-wide default)."""
+    chain_id = int_or_none(request.query_params.get("chain"))
+    current = service.rules_for(db, chain_id)
+    values: dict[str, Any] = {f"grade_{g}": v for g, v in current.items()}
+    values["chain_id"] = chain_id
+    return _rules_form(request, db, chain_id, values, {})
+
+
+@router.post("/salary-grade-rules/edit")
+async def rules_save(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_role("office"))
+) -> Response:
+    """Save thresholds, or show the form again with messages."""
+    data = await form_dict(request)
+    try:
+        service.set_salary_rules(db, user, data)
+        db.commit()
+    except ValidationFailed as exc:
+        db.rollback()
+        return _rules_form(request, db, int_or_none(data.get("chain_id")), data, exc.errors, 422)
+    return RedirectResponse("/salary-grade-rules?saved=1", status_code=303)
+
+
+@api.get("/salary-grade-rules", response_model=list[SalaryRuleRow])
+def api_rules(
+    db: Session = Depends(get_db), user: User = Depends(api_require_user)
+) -> list[dict[str, Any]]:
+    """按薪定才 thresholds by chain; the city-wide default has chain_id null."""
+    return [
+        {
+            "chain_id": r.chain.id if r.chain else None,
+            "chain_name": r.chain_name,
+            "thresholds": r.thresholds,
+        }
+        for r in service.salary_rule_table(db, user)
+    ]
+
+
+@api.put("/salary-grade-rules", response_model=SalaryRuleRow)
+def api_set_rules(
+    body: SalaryRulesIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
+) -> dict[str, Any]:
+    """Set one chain's thresholds (offices only); null grades are removed."""
+    service.set_salary_rules(db, user, body.model_dump())
+    db.commit()
+    chain = db.get(IndustryChain, body.chain_id) if body.chain_id else None
+    return {
+        "chain_id": body.chain_id,
+        "chain_name": chain.name if chain else service.CITY_WIDE,
+        "thresholds": service.rules_for(db, body.chain_id),
+    }
+
+
+@api.get("/salary-grade-rules/grade", response_model=GradeOut)
+def api_grade(
+    salary: Decimal = Query(..., ge=0),
+    chain_id: int | None = Query(None),
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """The grade an annual salary earns in a chain (falls back to the city-wide rules)."""
+    grade, source = service.grade_for_salary(db, chain_id, salary)
+    return {
+        "chain_id": chain_id,
+        "salary": salary,
+        "grade": grade,
+        "grade_label": choices.TALENT_GRADES.label(grade) if grade else "未达到认定标准",
+        "rule_source": source,
+    }

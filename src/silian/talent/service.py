@@ -1,0 +1,557 @@
+"""Talent services: visibility with consent, profiles, talent needs, projects and 按薪定才 rules."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from silian.accounts.models import User
+from silian.chains.models import IndustryChain
+from silian.core import audit
+from silian.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from silian.core.pagination import Page, paginate
+from silian.core.validation import parse
+from silian.organizations.models import Organization
+from silian.talent.choices import (
+    TALENT_GRADES,
+    TALENT_NEED_STATUS,
+    TALENT_PROJECT_STATUS,
+    TALENT_RIGHTS,
+)
+from silian.talent.models import SalaryGradeRule, Talent, TalentNeed, TalentProject
+from silian.talent.schemas import SalaryRulesIn, TalentNeedIn, TalentProfileIn
+
+
+def talent_visible(user: User | None, item: Talent) -> bool:
+    """Talents are listed only with their consent; offices and the talent see every profile."""
+    if item.consent_public:
+        return True
+    if user is None:
+        return False
+    return user.role == "office" or (item.user_id is not None and item.user_id == user.id)
+
+
+def visible_talents(user: User | None) -> Select[Talent]:
+    """Select of talents user may see."""
+    stmt = select(Talent)
+    if user is not None and user.role == "office":
+        return stmt
+    if user is None:
+        return stmt.where(Talent.consent_public.is_(True))
+    return stmt.where(or_(Talent.consent_public.is_(True), Talent.user_id == user.id))
+
+
+def chain_talent_ids(
+    session: Session,
+    user: User | None,
+    chains: list[IndustryChain],
+    chain_orgs: dict[int, set[int]],
+) -> dict[int, list[int]]:
+    """Visible talent ids per chain: working at a chain unit or sharing one of its disciplines."""
+    rows = session.execute(
+        visible_talents(user)
+        .with_only_columns(Talent.id, Talent.organization_id, Talent.disciplines)
+        .order_by(Talent.id)
+    ).all()
+    out: dict[int, list[int]] = {}
+    for chain in chains:
+        wanted = set(chain.disciplines or [])
+        orgs = chain_orgs.get(chain.id, set())
+        out[chain.id] = [
+            tid
+            for tid, org_id, disciplines in rows
+            if (org_id is not None and org_id in orgs) or wanted.intersection(disciplines or [])
+        ]
+    return out
+
+
+# --- talents ---------------------------------------------------------------------------------
+
+
+@dataclass
+class TalentFilters:
+    """Talent list filters from the query string or API parameters."""
+
+    q: str = ""
+    discipline: str = ""
+    grade: str = ""
+    organization_id: int | None = None
+
+
+def json_has(column: Any, value: str) -> Any:
+    """SQL test that a JSON list column holds value (works on SQLite and PostgreSQL)."""
+    return cast(column, String).contains(json.dumps(value), autoescape=True)
+
+
+def list_talents(
+    session: Session, user: User | None, filters: TalentFilters, page: int, per_page: int
+) -> Page[Talent]:
+    """Filtered, paginated talents the user may see: graded first, then by name."""
+    stmt = visible_talents(user)
+    if filters.q:
+        q = filters.q.strip()
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Talent.name).like(like),
+                func.lower(Talent.title).like(like),
+                func.lower(Talent.expertise).like(like),
+                json_has(Talent.keywords, q),
+                json_has(Talent.disciplines, q),
+            )
+        )
+    if filters.discipline:
+        stmt = stmt.where(json_has(Talent.disciplines, filters.discipline.strip()))
+    if filters.grade:
+        stmt = stmt.where(Talent.grade == filters.grade)
+    if filters.organization_id:
+        stmt = stmt.where(Talent.organization_id == filters.organization_id)
+    stmt = stmt.order_by(Talent.grade.is_(None), Talent.grade, Talent.name, Talent.id)
+    return paginate(session, stmt, page, per_page)
+
+
+def get_talent(session: Session, user: User | None, talent_id: int) -> Talent:
+    """One talent, or NotFound when missing or not visible to user."""
+    item = session.get(Talent, talent_id)
+    if item is None or not talent_visible(user, item):
+        raise NotFound("专家不存在或未公开")
+    return item
+
+
+def own_talent(session: Session, user: User) -> Talent | None:
+    """The talent profile linked to user, if any."""
+    return session.scalar(select(Talent).where(Talent.user_id == user.id))
+
+
+def update_own_profile(session: Session, user: User, data: dict[str, Any]) -> Talent:
+    """An expert creates or edits their own profile; writes the audit log."""
+    if user.role != "expert":
+        raise PermissionDenied("只有专家人才账号可以维护个人档案")
+    clean = parse(TalentProfileIn, data)
+    item = own_talent(session, user)
+    if item is None:
+        item = Talent(user_id=user.id, organization_id=user.organization_id, **clean.model_dump())
+        session.add(item)
+        audit.record(
+            session,
+            actor=user,
+            action="create",
+            entity=item,
+            changes={k: [None, v] for k, v in clean.model_dump().items() if v not in ("", [])},
+            summary=f"创建专家档案：{item.name}",
+        )
+        return item
+    before = audit.snapshot(item)
+    for key, value in clean.model_dump().items():
+        setattr(item, key, value)
+    session.flush()
+    audit.record(
+        session,
+        actor=user,
+        action="update",
+        entity=item,
+        changes=audit.diff(before, audit.snapshot(item)),
+        summary=f"修改专家档案：{item.name}",
+    )
+    return item
+
+
+def talent_dict(item: Talent) -> dict[str, Any]:
+    """Talent fields for the API."""
+    data: dict[str, Any] = {c.key: getattr(item, c.key) for c in Talent.__mapper__.column_attrs}
+    data["organization_name"] = item.organization.name if item.organization else None
+    data["grade_label"] = item.grade_label
+    return data
+
+
+def related_needs(session: Session, item: Talent, limit: int = 6) -> list[TalentNeed]:
+    """Open talent needs whose wanted major is one of the talent's disciplines."""
+    if not item.disciplines:
+        return []
+    return list(
+        session.scalars(
+            select(TalentNeed)
+            .where(TalentNeed.status == "open", TalentNeed.major.in_(item.disciplines))
+            .order_by(TalentNeed.updated_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- talent needs ----------------------------------------------------------------------------
+
+NEED_POSTER_ROLES = ("enterprise", "university", "office")
+NEED_ACTIONS = {
+    "fill": (frozenset({"open"}), "filled", "标记已满足"),
+    "close": (frozenset({"open", "filled"}), "closed", "关闭"),
+    "reopen": (frozenset({"filled", "closed"}), "open", "重新开放"),
+}
+
+
+@dataclass
+class NeedFilters:
+    """Talent need list filters."""
+
+    q: str = ""
+    chain_id: int | None = None
+    co_shared: bool | None = None
+    status: str = ""
+    organization_id: int | None = None
+
+
+def list_needs(
+    session: Session, user: User | None, filters: NeedFilters, page: int, per_page: int
+) -> Page[TalentNeed]:
+    """Filtered, paginated talent needs (all are public postings): open ones first, newest first."""
+    stmt = select(TalentNeed)
+    if filters.q:
+        like = f"%{filters.q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(TalentNeed.position).like(like),
+                func.lower(TalentNeed.major).like(like),
+                func.lower(TalentNeed.requirements).like(like),
+            )
+        )
+    if filters.chain_id:
+        stmt = stmt.where(TalentNeed.chain_id == filters.chain_id)
+    if filters.co_shared is not None:
+        stmt = stmt.where(TalentNeed.co_shared.is_(filters.co_shared))
+    if filters.status:
+        stmt = stmt.where(TalentNeed.status == filters.status)
+    if filters.organization_id:
+        stmt = stmt.where(TalentNeed.organization_id == filters.organization_id)
+    stmt = stmt.order_by(
+        (TalentNeed.status == "open").desc(), TalentNeed.updated_at.desc(), TalentNeed.id.desc()
+    )
+    return paginate(session, stmt, page, per_page)
+
+
+def get_need(session: Session, user: User | None, need_id: int) -> TalentNeed:
+    """One talent need, or NotFound."""
+    item = session.get(TalentNeed, need_id)
+    if item is None:
+        raise NotFound("人才需求不存在")
+    return item
+
+
+def can_manage_need(user: User | None, item: TalentNeed) -> bool:
+    """Offices, and enterprise or university users of the owning unit, manage a need."""
+    if user is None:
+        return False
+    if user.role == "office":
+        return True
+    return (
+        user.role in ("enterprise", "university")
+        and user.organization_id is not None
+        and user.organization_id == item.organization_id
+    )
+
+
+def need_actions(user: User | None, item: TalentNeed) -> list[str]:
+    """Status actions user may take on item now."""
+    if not can_manage_need(user, item):
+        return []
+    return [name for name, (sources, _, _) in NEED_ACTIONS.items() if item.status in sources]
+
+
+def _need_values(session: Session, user: User, clean: TalentNeedIn) -> dict[str, Any]:
+    values = clean.model_dump()
+    if user.role == "office":
+        org = session.get(Organization, clean.organization_id) if clean.organization_id else None
+        if org is None:
+            raise ValidationFailed({"organization_id": "请选择需求单位"})
+    else:
+        if user.organization_id is None:
+            raise PermissionDenied("您的账号未关联单位，不能发布人才需求")
+        values["organization_id"] = user.organization_id
+    if clean.chain_id is not None and session.get(IndustryChain, clean.chain_id) is None:
+        raise ValidationFailed({"chain_id": "产业链不存在"})
+    return values
+
+
+def create_need(session: Session, user: User, data: dict[str, Any]) -> TalentNeed:
+    """Post an open talent need for the user's unit; writes the audit log."""
+    if user.role not in NEED_POSTER_ROLES:
+        raise PermissionDenied("只有企业、高校院所和政府部门可以发布人才需求")
+    values = _need_values(session, user, parse(TalentNeedIn, data))
+    item = TalentNeed(**values, status="open")
+    session.add(item)
+    audit.record(
+        session,
+        actor=user,
+        action="create",
+        entity=item,
+        changes={k: [None, v] for k, v in audit.snapshot(item).items() if v not in (None, "", [])},
+        summary=f"发布人才需求：{item.position}",
+    )
+    return item
+
+
+def update_need(session: Session, user: User, need_id: int, data: dict[str, Any]) -> TalentNeed:
+    """Edit a talent need of the user's unit (any unit for offices); writes the audit log."""
+    item = get_need(session, user, need_id)
+    if not can_manage_need(user, item):
+        raise PermissionDenied("只有需求单位可以修改此人才需求")
+    values = _need_values(session, user, parse(TalentNeedIn, data))
+    if user.role != "office":
+        values["organization_id"] = item.organization_id
+    before = audit.snapshot(item)
+    for key, value in values.items():
+        setattr(item, key, value)
+    session.flush()
+    audit.record(
+        session,
+        actor=user,
+        action="update",
+        entity=item,
+        changes=audit.diff(before, audit.snapshot(item)),
+        summary=f"修改人才需求：{item.position}",
+    )
+    return item
+
+
+def change_need_status(session: Session, user: User, need_id: int, action: str) -> TalentNeed:
+    """Mark a need filled, close it or reopen it; writes the audit log."""
+    item = get_need(session, user, need_id)
+    if action not in NEED_ACTIONS:
+        raise InvalidTransition(f"未知操作：{action}")
+    if not can_manage_need(user, item):
+        raise PermissionDenied("只有需求单位可以变更此人才需求的状态")
+    sources, target, label = NEED_ACTIONS[action]
+    if item.status not in sources:
+        current = TALENT_NEED_STATUS.label(item.status)
+        raise InvalidTransition(f"当前状态为“{current}”，不能{label}")
+    before = item.status
+    item.status = target
+    audit.record(
+        session,
+        actor=user,
+        action=action,
+        entity=item,
+        changes={"status": [before, target]},
+        summary=f"{label}人才需求：{item.position}",
+    )
+    return item
+
+
+def need_dict(item: TalentNeed) -> dict[str, Any]:
+    """Talent need fields for the API."""
+    data: dict[str, Any] = {c.key: getattr(item, c.key) for c in TalentNeed.__mapper__.column_attrs}
+    data["organization_name"] = item.organization.name
+    data["status_label"] = TALENT_NEED_STATUS.label(item.status)
+    return data
+
+
+# --- talent projects (产才融合项目) -----------------------------------------------------------
+
+
+@dataclass
+class ProjectFilters:
+    """Talent project list filters."""
+
+    q: str = ""
+    chain_id: int | None = None
+    status: str = ""
+    right: str = ""
+    year: int | None = None
+
+
+def _office_only(user: User | None) -> None:
+    if user is None or user.role != "office":
+        raise PermissionDenied("产才融合项目仅对政府部门开放")
+
+
+def list_projects(
+    session: Session, user: User | None, filters: ProjectFilters, page: int, per_page: int
+) -> Page[TalentProject]:
+    """Talent projects for offices, newest year first."""
+    _office_only(user)
+    stmt = select(TalentProject)
+    if filters.q:
+        stmt = stmt.where(func.lower(TalentProject.name).like(f"%{filters.q.strip().lower()}%"))
+    if filters.chain_id:
+        stmt = stmt.where(TalentProject.chain_id == filters.chain_id)
+    if filters.status:
+        stmt = stmt.where(TalentProject.status == filters.status)
+    if filters.right:
+        stmt = stmt.where(json_has(TalentProject.rights, filters.right))
+    if filters.year:
+        stmt = stmt.where(TalentProject.year == filters.year)
+    stmt = stmt.order_by(TalentProject.year.desc(), TalentProject.name, TalentProject.id)
+    return paginate(session, stmt, page, per_page)
+
+
+def project_totals(session: Session, user: User | None) -> dict[str, Any]:
+    """Headline figures of all talent projects, for offices."""
+    _office_only(user)
+    row = session.execute(
+        select(
+            func.count(TalentProject.id),
+            func.coalesce(func.sum(TalentProject.subsidy_amount), 0),
+            func.coalesce(func.sum(TalentProject.talents_gathered), 0),
+        )
+    ).one()
+    return {"projects": int(row[0]), "subsidy": row[1], "talents": int(row[2])}
+
+
+def get_project(session: Session, user: User | None, project_id: int) -> TalentProject:
+    """One talent project, for offices."""
+    _office_only(user)
+    item = session.get(TalentProject, project_id)
+    if item is None:
+        raise NotFound("产才融合项目不存在")
+    return item
+
+
+def project_dict(item: TalentProject) -> dict[str, Any]:
+    """Talent project fields for the API."""
+    data: dict[str, Any] = {
+        c.key: getattr(item, c.key) for c in TalentProject.__mapper__.column_attrs
+    }
+    data["organization_name"] = item.organization.name
+    data["rights_labels"] = [TALENT_RIGHTS.label(r) for r in item.rights]
+    data["status_label"] = TALENT_PROJECT_STATUS.label(item.status)
+    return data
+
+
+# --- 按薪定才 rules ---------------------------------------------------------------------------
+
+CITY_WIDE = "全市通用标准"
+
+
+@dataclass
+class RuleRow:
+    """The thresholds of one chain, or of the city-wide default when chain is None."""
+
+    chain: IndustryChain | None
+    thresholds: dict[str, Decimal | None]
+
+    @property
+    def chain_name(self) -> str:
+        """Chain name, or the city-wide label."""
+        return self.chain.name if self.chain else CITY_WIDE
+
+
+def _require_signed_in(user: User | None) -> User:
+    if user is None:
+        raise PermissionDenied("请登录后查看按薪定才标准")
+    return user
+
+
+def salary_rule_table(session: Session, user: User | None) -> list[RuleRow]:
+    """Every chain's thresholds, the city-wide default first; for signed-in users."""
+    _require_signed_in(user)
+    rules = list(session.scalars(select(SalaryGradeRule)))
+    chains = list(
+        session.scalars(
+            select(IndustryChain)
+            .where(IndustryChain.is_active.is_(True))
+            .order_by(IndustryChain.sort_order, IndustryChain.id)
+        )
+    )
+    by_chain: dict[int | None, dict[str, Decimal | None]] = {}
+    for rule in rules:
+        by_chain.setdefault(rule.chain_id, {})[rule.grade] = rule.min_annual_salary
+    empty = dict.fromkeys(TALENT_GRADES.values)
+    rows = [RuleRow(chain=None, thresholds=empty | by_chain.get(None, {}))]
+    rows += [RuleRow(chain=c, thresholds=empty | by_chain.get(c.id, {})) for c in chains]
+    return rows
+
+
+def rules_for(session: Session, chain_id: int | None) -> dict[str, Decimal | None]:
+    """Thresholds set for one chain (or the city-wide default)."""
+    stmt = select(SalaryGradeRule).where(
+        SalaryGradeRule.chain_id.is_(None)
+        if chain_id is None
+        else SalaryGradeRule.chain_id == chain_id
+    )
+    found: dict[str, Decimal | None] = dict.fromkeys(TALENT_GRADES.values)
+    for rule in session.scalars(stmt):
+        found[rule.grade] = rule.min_annual_salary
+    return found
+
+
+def set_salary_rules(session: Session, user: User, data: dict[str, Any]) -> list[SalaryGradeRule]:
+    """Office sets one chain's thresholds (blank removes a grade); each change is audited."""
+    if user.role != "office":
+        raise PermissionDenied("只有政府部门可以修改按薪定才标准")
+    clean = parse(SalaryRulesIn, data)
+    chain = None
+    if clean.chain_id is not None:
+        chain = session.get(IndustryChain, clean.chain_id)
+        if chain is None:
+            raise ValidationFailed({"chain_id": "产业链不存在"})
+    scope = chain.name if chain else CITY_WIDE
+    existing = {
+        r.grade: r
+        for r in session.scalars(
+            select(SalaryGradeRule).where(
+                SalaryGradeRule.chain_id.is_(None)
+                if chain is None
+                else SalaryGradeRule.chain_id == chain.id
+            )
+        )
+    }
+    kept: list[SalaryGradeRule] = []
+    for grade, amount in clean.thresholds().items():
+        rule = existing.get(grade)
+        label = TALENT_GRADES.label(grade)
+        if amount is None:
+            if rule is not None:
+                audit.record(
+                    session,
+                    actor=user,
+                    action="delete",
+                    entity=rule,
+                    changes={"min_annual_salary": [rule.min_annual_salary, None]},
+                    summary=f"删除按薪定才标准：{scope} {label}",
+                )
+                session.delete(rule)
+            continue
+        if rule is None:
+            rule = SalaryGradeRule(chain_id=clean.chain_id, grade=grade, min_annual_salary=amount)
+            session.add(rule)
+            audit.record(
+                session,
+                actor=user,
+                action="create",
+                entity=rule,
+                changes={"min_annual_salary": [None, amount]},
+                summary=f"设定按薪定才标准：{scope} {label} 年薪≥{amount:,.0f}元",
+            )
+        elif rule.min_annual_salary != amount:
+            old = rule.min_annual_salary
+            rule.min_annual_salary = amount
+            audit.record(
+                session,
+                actor=user,
+                action="update",
+                entity=rule,
+                changes={"min_annual_salary": [old, amount]},
+                summary=f"修改按薪定才标准：{scope} {label} 年薪≥{amount:,.0f}元",
+            )
+        kept.append(rule)
+    session.flush()
+    return kept
+
+
+def grade_for_salary(
+    session: Session, chain_id: int | None, salary: Decimal
+) -> tuple[str | None, str]:
+    """按薪定才: the highest grade whose threshold salary reaches, and which rules applied."""
+    rules = rules_for(session, chain_id) if chain_id is not None else {}
+    source = "chain"
+    if not any(v is not None for v in rules.values()):
+        rules = rules_for(session, None)
+        source = "city"
+    for grade in TALENT_GRADES.values:
+        threshold = rules.get(grade)
+        if threshold is not None and salary >= threshold:
+            return grade, source
+    return None, source

@@ -1,0 +1,1 @@
+"""Web layer: assembles feature routers into the FastAPI application."""

@@ -1,0 +1,59 @@
+"""Dependencies point one way: web → features → core; features never import web or matching."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import silian
+
+ROOT = Path(silian.__file__).parent
+CORE = {"core", "config"}
+UPPER = {"web", "matching", "analytics", "cli", "demo", "io", "__main__"}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("silian."):
+            found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("silian."):
+                    found.add(alias.name.split(".")[1])
+    return found
+
+
+def _package_of(path: Path) -> str:
+    rel = path.relative_to(ROOT)
+    return rel.parts[0] if len(rel.parts) > 1 else rel.stem
+
+
+def test_core_imports_no_feature_except_accounts() -> None:
+    for path in (ROOT / "core").rglob("*.py"):
+        bad = _imports(path) - CORE - {"accounts", "organizations"}
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_features_never_import_web_matching_or_cli() -> None:
+    for path in ROOT.rglob("*.py"):
+        package = _package_of(path)
+        if package in UPPER or package in CORE or package == "migrations":
+            continue
+        bad = _imports(path) & UPPER
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_matching_is_a_library() -> None:
+    for path in (ROOT / "matching").rglob("*.py"):
+        bad = _imports(path) - {"matching", "config"}
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_every_module_has_a_docstring() -> None:
+    for path in ROOT.rglob("*.py"):
+        if "migrations/versions" in str(path):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assert ast.get_docstring(tree), f"{path.relative_to(ROOT)} has no module docstring"

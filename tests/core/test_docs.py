@@ -1,0 +1,46 @@
+"""The README stays true: its commands exist, its opening lines are the two set-up commands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from typer.main import get_command
+
+from silian.cli import app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _commands() -> set[str]:
+    root = get_command(app)
+    names: set[str] = set()
+    for name, cmd in getattr(root, "commands", {}).items():
+        names.add(name)
+        for sub in getattr(cmd, "commands", {}):
+            names.add(f"{name} {sub}")
+    return names
+
+
+def test_readme_opens_with_make_demo_and_make_test() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```bash\n(.*?)```", text, re.S)
+    assert block is not None
+    commands = [line.split("#")[0].strip() for line in block.group(1).strip().splitlines()]
+    assert commands == ["make demo", "make test"]
+
+
+def test_every_cli_command_in_readme_exists() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^silian ([a-z]+(?: [a-z]+)?)", text, re.M))
+    known = _commands()
+    missing = {d for d in documented if d not in known and d.split()[0] not in known}
+    assert not missing, f"README documents unknown commands: {missing}"
+
+
+def test_every_cli_command_is_documented() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in _commands():
+        if " " in name or name in ("db", "demo", "user"):
+            continue
+        assert f"silian {name}" in text, f"`silian {name}` is not in the README"
