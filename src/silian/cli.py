@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -18,10 +19,12 @@ user_app = typer.Typer(help="用户管理", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
+reference_app = typer.Typer(help="参考数据：产业链配置与学科目录", no_args_is_help=True)
+app.add_typer(reference_app, name="reference")
 console = Console()
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     console.print(f"[red]错误：[/red]{message}")
     raise typer.Exit(code=1)
 
@@ -66,6 +69,34 @@ def demo_load() -> None:
         report = load_demo(settings.database_url, progress=step)
     console.print(report.summary() if hasattr(report, "summary") else str(report))
     console.print(f"用时 {time.perf_counter() - started:.1f} 秒")
+
+
+@reference_app.command("load")
+def reference_load(
+    chains_file: Path | None = typer.Option(
+        None, "--chains", help="产业链配置 YAML（默认 SILIAN_CHAINS_FILE 或内置 chains.yaml）"
+    ),
+) -> None:
+    """Sync the industry chains from their YAML configuration and load the discipline catalogues."""
+    from silian.chains.service import sync_chains
+    from silian.core.db import session_scope
+    from silian.core.migrate import upgrade
+    from silian.education.service import sync_disciplines
+    from silian.reference.data import ReferenceError, load_chains
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    try:
+        configs = load_chains(chains_file)
+    except ReferenceError as exc:
+        _fail(str(exc))
+    with session_scope() as session:
+        report = sync_chains(session, None, configs)
+        added = sync_disciplines(session)
+    console.print(
+        f"产业链：新增 {len(report.created)}，更新 {len(report.updated)}，"
+        f"停用 {len(report.deactivated)}，未变 {report.unchanged}；学科目录新增 {added} 条"
+    )
 
 
 @app.command()

@@ -13,12 +13,14 @@ from silian.accounts.models import User
 from silian.achievements.models import Achievement
 from silian.chains.models import IndustryChain
 from silian.coordination.models import InvestmentProject
+from silian.core import audit
 from silian.core.errors import NotFound
 from silian.demands.models import Demand
 from silian.demands.service import PUBLIC_STATUSES as DEMAND_PUBLIC
 from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
 from silian.organizations.models import Organization, organization_chains
 from silian.platforms.models import Platform
+from silian.reference.data import ChainConfig
 from silian.talent import service as talent
 from silian.talent.models import SalaryGradeRule, Talent, TalentNeed, TalentProject
 
@@ -231,3 +233,66 @@ def to_dict(chain: IndustryChain, counts: dict[str, int]) -> dict[str, Any]:
     }
     data["counts"] = counts
     return data
+
+
+@dataclass
+class SyncReport:
+    """What a chain synchronisation changed."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+SYNC_FIELDS = ("name", "description", "keywords", "gbt_codes", "disciplines", "sort_order")
+
+
+def sync_chains(session: Session, actor: User | None, configs: list[ChainConfig]) -> SyncReport:
+    """Make the chain table match the configuration (by code), auditing every change.
+
+    Chains missing from the configuration are deactivated, not deleted, so records that point
+    at them keep their history.
+    """
+    report = SyncReport()
+    existing = {c.code: c for c in session.scalars(select(IndustryChain))}
+    for order, cfg in enumerate(configs, 1):
+        values: dict[str, Any] = {
+            "name": cfg.name,
+            "description": cfg.description,
+            "keywords": list(cfg.keywords),
+            "gbt_codes": list(cfg.gbt_codes),
+            "disciplines": list(cfg.disciplines),
+            "sort_order": order,
+        }
+        chain = existing.get(cfg.code)
+        if chain is None:
+            chain = IndustryChain(code=cfg.code, is_active=True, **values)
+            session.add(chain)
+            audit.record(session, actor=actor, action="create", entity=chain, changes=values)
+            report.created.append(cfg.name)
+            continue
+        before = audit.snapshot(chain)
+        for key, value in values.items():
+            setattr(chain, key, value)
+        chain.is_active = True
+        changes = audit.diff(before, audit.snapshot(chain))
+        if changes:
+            audit.record(session, actor=actor, action="update", entity=chain, changes=changes)
+            report.updated.append(cfg.name)
+        else:
+            report.unchanged += 1
+    wanted = {c.code for c in configs}
+    for code, chain in existing.items():
+        if code not in wanted and chain.is_active:
+            chain.is_active = False
+            audit.record(
+                session,
+                actor=actor,
+                action="deactivate",
+                entity=chain,
+                changes={"is_active": [True, False]},
+            )
+            report.deactivated.append(chain.name)
+    session.flush()
+    return report

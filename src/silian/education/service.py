@@ -16,9 +16,16 @@ from silian.core.errors import NotFound, PermissionDenied, ValidationFailed
 from silian.core.pagination import Page, paginate
 from silian.core.validation import parse
 from silian.education.choices import CONSORTIUM_KINDS
-from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
+from silian.education.models import (
+    Consortium,
+    Discipline,
+    IndustryCollege,
+    NamedClass,
+    TrainingBase,
+)
 from silian.education.schemas import NamedClassIn
 from silian.organizations.models import Organization, organization_chains
+from silian.reference import data as reference
 
 CLASS_EDITOR_ROLES = ("office", "university")
 SCHOOL_KINDS = ("university", "institute")
@@ -334,3 +341,31 @@ def college_dict(item: IndustryCollege) -> dict[str, Any]:
     }
     data["university"] = _ref(item.university)
     return data
+
+
+def sync_disciplines(session: Session) -> int:
+    """Load the CSL (67) and NSFC (2,916) discipline catalogues; returns rows added.
+
+    Catalogue rows are reference data, not user records, so they are upserted without audit.
+    """
+    wanted: dict[tuple[str, str], dict[str, str]] = {}
+    for d in reference.csl_disciplines():
+        wanted[("csl", d.code)] = {"name": d.name, "category": d.category, "parent_code": ""}
+    for n in reference.nsfc_codes():
+        wanted[("nsfc", n.code)] = {
+            "name": n.name[:100],
+            "category": n.code[:1],
+            "parent_code": n.parent,
+        }
+    existing = {(d.source, d.code): d for d in session.scalars(select(Discipline))}
+    added = 0
+    for (source, code), values in wanted.items():
+        row = existing.get((source, code))
+        if row is None:
+            session.add(Discipline(source=source, code=code, **values))
+            added += 1
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+    session.flush()
+    return added

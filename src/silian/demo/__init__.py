@@ -1,0 +1,1 @@
+"""Demo city: deterministic sample data built on real public records."""

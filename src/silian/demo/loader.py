@@ -1,0 +1,1545 @@
+"""`silian demo load`: a believable, deterministic demo city built on real public records.
+
+Real: the Qingdao institutions of the MoE university list, the CSL research records (titles,
+abstracts, keywords, disciplines), the demand texts, GB/T 4754 codes and region codes. Fictional
+and flagged ``is_sample``: companies, people, prices, platforms, events and every figure attached.
+Loading twice adds nothing: each record has a natural key (name or ``source_ref``) and rows that
+exist are left as they are, so edits made in the running demo survive a reload.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from silian.accounts import service as accounts
+from silian.accounts.models import User
+from silian.achievements.models import Achievement
+from silian.brokerage.models import Broker, BrokerTraining, Contract, Deal, Match
+from silian.chains import service as chains_service
+from silian.chains.models import IndustryChain
+from silian.coordination.models import (
+    CommonTechProject,
+    Decision,
+    FollowUpTask,
+    InnovationConsortium,
+    InvestmentProject,
+    JointMeeting,
+    Policy,
+    SubsidyApplication,
+)
+from silian.core.audit import AuditLog
+from silian.core.db import session_scope
+from silian.demands.models import Bid, Demand
+from silian.demo import names
+from silian.education import service as education_service
+from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
+from silian.events.models import Event, EventEntry, EventRegistration, ExpertScore
+from silian.organizations.models import Organization
+from silian.platforms.models import Platform, PlatformService, ServiceBooking
+from silian.reference import data as reference
+from silian.talent.models import SalaryGradeRule, Talent, TalentNeed, TalentProject
+
+DEMO_PASSWORD = "silian-demo"
+QINGDAO = "3702"
+TODAY = date(2026, 11, 24)
+Progress = Callable[[str, float | None], None]
+T = TypeVar("T")
+
+# Which real Qingdao institution most plausibly owns a record of each discipline.
+DISCIPLINE_OWNERS: dict[str, str] = {
+    "海洋科学": "中国海洋大学",
+    "水产": "中国海洋大学",
+    "大气科学": "中国海洋大学",
+    "船舶与海洋工程": "中国海洋大学",
+    "药学": "中国海洋大学",
+    "石油与天然气工程": "中国石油大学（华东）",
+    "地质学/地质资源与地质工程": "中国石油大学（华东）",
+    "地球物理学": "中国石油大学（华东）",
+    "矿业工程": "山东科技大学",
+    "测绘科学与技术": "山东科技大学",
+    "控制科学与工程": "山东科技大学",
+    "化学/化学工程与技术": "青岛科技大学",
+    "材料科学与工程": "青岛科技大学",
+    "机械工程": "青岛科技大学",
+    "土木工程": "青岛理工大学",
+    "建筑学": "青岛理工大学",
+    "环境科学与工程": "青岛理工大学",
+    "作物学": "青岛农业大学",
+    "园艺学": "青岛农业大学",
+    "植物保护": "青岛农业大学",
+    "农业资源利用": "青岛农业大学",
+    "畜牧学/兽医学": "青岛农业大学",
+    "农业工程": "青岛农业大学",
+    "林学/林业工程": "青岛农业大学",
+    "食品科学与工程": "青岛农业大学",
+    "基础医学/临床医学": "青岛大学",
+    "中医学/中药学": "青岛大学",
+    "口腔医学": "青岛大学",
+    "公共卫生与预防医学": "青岛大学",
+    "纺织科学与工程": "青岛大学",
+}
+SOFT_CATEGORIES = {
+    "哲学",
+    "历史学",
+    "文学",
+    "法学",
+    "教育学",
+    "经济学",
+    "管理学",
+    "艺术学",
+    "军事学",
+}
+
+DEMO_USERS = [
+    # username, role, organisation key, display name
+    ("office", "office", "office:science", "市科技局 审核员"),
+    ("university", "university", "中国海洋大学", "中国海洋大学 成果转化中心"),
+    ("enterprise", "enterprise", "leader:new_materials", "企业用户"),
+    ("enterprise2", "enterprise", "leader:marine_equipment", "企业用户二"),
+    ("broker", "broker", "platform:tech_market", "技术经纪人"),
+    ("expert", "expert", "青岛科技大学", "专家用户"),
+    ("platform", "platform", "platform:pilot_base", "中试平台运营"),
+]
+
+OFFICES = {
+    "office:talent": ("市委人才工作领导小组办公室", "统筹人才链，组织会商会议与产才融合项目认定。"),
+    "office:science": ("市科学技术局", "负责科技成果转化、技术市场与揭榜挂帅榜单审核。"),
+    "office:education": ("市教育局", "负责产教融合、冠名班与市域产教联合体建设。"),
+}
+PLATFORM_ORGS = {
+    "platform:tech_market": (
+        "青岛示例海洋技术交易市场服务中心",
+        "线上线下技术交易与技术经纪服务。",
+    ),
+    "platform:pilot_base": ("青岛示例中试基地运营有限公司", "运营多个共享中试平台与概念验证中心。"),
+    "platform:training": ("青岛示例公共实训基地管理中心", "运营公共实训基地，开展订单式技能培训。"),
+}
+INSTITUTES = [
+    ("青岛示例海洋装备创新研究院", "marine_equipment", ["中国海洋大学", "青岛科技大学"]),
+    ("青岛示例智能制造技术研究院", "smart_manufacturing", ["山东科技大学", "青岛理工大学"]),
+    ("青岛示例生物医药协同创新中心", "medicine_devices", ["青岛大学", "中国海洋大学"]),
+    ("青岛示例新材料产业技术研究院", "new_materials", ["青岛科技大学"]),
+    ("青岛示例现代农业产业研究院", "modern_agriculture", ["青岛农业大学"]),
+    ("青岛示例能源装备研究院", "marine_resources", ["中国石油大学（华东）"]),
+]
+HOSPITALS = ["青岛示例中医医院", "青岛示例第一人民医院", "青岛示例妇幼保健院"]
+FARMS = ["青岛示例绿野农业专业合作社", "青岛示例蓝海水产养殖有限公司", "青岛示例丰源种业有限公司"]
+
+
+@dataclass
+class DemoReport:
+    """Counts of what one demo load added (zero everywhere on a second load)."""
+
+    added: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+    def count(self, key: str, n: int = 1) -> None:
+        """Add n to the count of key."""
+        self.added[key] = self.added.get(key, 0) + n
+
+    def summary(self) -> str:
+        """Chinese summary with the demo logins."""
+        lines = ["示例城市已加载（示例数据标注为“示例数据”，科技成果为真实 CSL 论文记录）："]
+        for key, total in self.totals.items():
+            lines.append(f"  {key}: 共 {total} 条（本次新增 {self.added.get(key, 0)}）")
+        lines.append(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for username, role in self.logins:
+            lines.append(f"  {username:<12} {role}")
+        return "\n".join(lines)
+
+
+class _City:
+    """State shared by the loading steps: the session, lookups and the report."""
+
+    def __init__(self, session: Session, report: DemoReport) -> None:
+        self.session = session
+        self.report = report
+        self.chains: dict[str, IndustryChain] = {}
+        self.orgs: dict[str, Organization] = {}
+        self.chain_companies: dict[str, list[Organization]] = {}
+        self.discipline_chain: dict[str, list[IndustryChain]] = {}
+        self.universities: list[Organization] = []
+        self.users: dict[str, User] = {}
+        self.talents: list[Talent] = []
+
+    def org(self, key: str) -> Organization:
+        """Organisation by loader key or exact name."""
+        return self.orgs[key]
+
+    def upsert_org(self, key: str, **values: Any) -> Organization:
+        """The organisation named values['name'], created when missing."""
+        org = self.session.scalar(select(Organization).where(Organization.name == values["name"]))
+        if org is None:
+            org = Organization(**values)
+            self.session.add(org)
+            self.report.count("organizations")
+        self.orgs[key] = org
+        return org
+
+
+def _by_name(session: Session, model: type[T], name: object, column: str = "name") -> T | None:
+    return session.scalar(select(model).where(getattr(model, column) == name))
+
+
+def _money(rng_value: float, low: int, high: int, step: int = 10_000) -> Decimal:
+    return Decimal(int((low + (high - low) * rng_value) / step) * step)
+
+
+def _at(days_ago: int, hour: int = 10) -> datetime:
+    day = TODAY - timedelta(days=days_ago)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
+# --- reference data and organisations -------------------------------------------------------
+
+
+def _reference(city: _City) -> None:
+    report = chains_service.sync_chains(city.session, None, reference.load_chains())
+    city.report.count("industry_chains", len(report.created))
+    city.report.count("disciplines", education_service.sync_disciplines(city.session))
+    for chain in city.session.scalars(select(IndustryChain).where(IndustryChain.is_active)):
+        city.chains[chain.code] = chain
+        for discipline in chain.disciplines:
+            city.discipline_chain.setdefault(discipline, []).append(chain)
+
+
+def _organizations(city: _City) -> None:
+    for key, (name, description) in OFFICES.items():
+        city.upsert_org(
+            key,
+            name=name,
+            kind="office",
+            region_code=QINGDAO,
+            description=description,
+            is_sample=True,
+        )
+    qingdao = [u for u in reference.universities() if u.city == "青岛市"]
+    for uni in qingdao:
+        org = city.upsert_org(
+            uni.name,
+            name=uni.name,
+            kind="university",
+            credit_code=uni.code,
+            region_code=QINGDAO,
+            description=f"{uni.level}院校，主管部门：{uni.authority}。{uni.note}".rstrip("。")
+            + "。",
+        )
+        city.universities.append(org)
+    city.session.flush()
+    for key, (name, description) in PLATFORM_ORGS.items():
+        city.upsert_org(
+            key,
+            name=name,
+            kind="platform",
+            region_code="370212",
+            description=description,
+            is_sample=True,
+        )
+    districts = sorted(reference.districts_of(QINGDAO))
+    for index, (name, chain_code, partners) in enumerate(INSTITUTES):
+        org = city.upsert_org(
+            name,
+            name=name,
+            kind="institute",
+            region_code=districts[index % len(districts)],
+            description=f"新型研发机构，与{'、'.join(partners)}共建，面向{city.chains[chain_code].name}产业链开展共性技术研发与成果转化。",
+            is_sample=True,
+        )
+        if not org.co_built_with:
+            org.co_built_with = [city.orgs[p] for p in partners]
+            org.chains = [city.chains[chain_code]]
+    for index, name in enumerate(HOSPITALS):
+        city.upsert_org(
+            name,
+            name=name,
+            kind="institute",
+            region_code=districts[index % len(districts)],
+            description="医疗机构，开展临床研究与新技术应用。",
+            is_sample=True,
+        )
+        city.orgs[name].chains = city.orgs[name].chains or [city.chains["medicine_devices"]]
+    for index, name in enumerate(FARMS):
+        city.upsert_org(
+            name,
+            name=name,
+            kind="enterprise",
+            region_code=districts[(index + 5) % len(districts)],
+            description="农业经营主体，关注良种、绿色种养与农产品加工技术。",
+            is_sample=True,
+        )
+        chain = "modern_fishery" if "水产" in name else "modern_agriculture"
+        city.orgs[name].chains = city.orgs[name].chains or [city.chains[chain]]
+    used: set[str] = set()
+    for chain_index, (code, chain_row) in enumerate(city.chains.items()):
+        keywords = chain_row.keywords
+        companies = []
+        for index in range(5):
+            name = names.company_name(code, index)
+            while name in used:
+                name = name.replace("有限公司", "科技有限公司", 1)
+            used.add(name)
+            rng = names.rng_for("company", name)
+            district = districts[(chain_index + index) % len(districts)]
+            org = city.upsert_org(
+                f"company:{code}:{index}",
+                name=name,
+                kind="enterprise",
+                region_code=districts[(chain_index + index) % len(districts)],
+                address=f"{reference.region_name(district)}示例路{rng.randint(1, 300)}号",
+                contact_name=names.person_name(name, "contact"),
+                contact_phone=names.phone(name),
+                description=(
+                    f"{chain_row.name}产业链{'链主' if index == 0 else '骨干'}企业，"
+                    f"主营{keywords[index % len(keywords)]}等业务。"
+                ),
+                is_chain_leader=index == 0,
+                is_sample=True,
+            )
+            if not org.chains:
+                org.chains = [chain_row]
+            companies.append(org)
+        city.chain_companies[code] = companies
+        city.orgs[f"leader:{code}"] = companies[0]
+    for uni_org in city.universities:
+        if not uni_org.chains:
+            disciplines = [d for d, owner in DISCIPLINE_OWNERS.items() if owner == uni_org.name]
+            linked = {c.code: c for d in disciplines for c in city.discipline_chain.get(d, [])}
+            uni_org.chains = list(linked.values())[:6]
+    city.session.flush()
+
+
+def _users(city: _City) -> None:
+    for username, role, org_key, display in DEMO_USERS:
+        user = _by_name(city.session, User, username, "username")
+        if user is None:
+            user = accounts.create_user(
+                city.session,
+                None,
+                {
+                    "username": username,
+                    "password": DEMO_PASSWORD,
+                    "role": role,
+                    "organization_id": city.org(org_key).id,
+                    "display_name": display,
+                },
+            )
+            user.is_sample = True
+            city.report.count("users")
+        city.users[username] = user
+        city.report.logins.append((username, f"{user.role_label}｜{city.org(org_key).name}"))
+
+
+# --- innovation chain ------------------------------------------------------------------------
+
+
+def _chain_for(city: _City, discipline: str, text: str) -> IndustryChain | None:
+    candidates = city.discipline_chain.get(discipline, [])
+    if not candidates:
+        return None
+    # Prefer the chain whose keywords the text mentions most; ties keep catalogue order.
+    scored = [
+        (sum(k in text for k in [c.name, *c.keywords]), -i, c) for i, c in enumerate(candidates)
+    ]
+    return max(scored, key=lambda s: (s[0], s[1]))[2]
+
+
+def _owner_for(city: _City, discipline: str, seed: str) -> Organization:
+    owner = DISCIPLINE_OWNERS.get(discipline)
+    rng = names.rng_for("owner", seed)
+    if owner and owner in city.orgs and rng.random() < 0.75:
+        return city.orgs[owner]
+    pool = [o for o in city.universities if o.description.startswith("本科")] + [
+        city.orgs[name] for name, _, _ in INSTITUTES
+    ]
+    return pool[rng.randrange(len(pool))]
+
+
+def _achievement_terms(rng: Any, discipline: str, category: str) -> dict[str, Any]:
+    soft = category in SOFT_CATEGORIES
+    trl = rng.choice([2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8]) if not soft else rng.choice([2, 3, 4])
+    stage = (
+        "lab" if trl <= 3 else "small_pilot" if trl <= 5 else "pilot" if trl <= 7 else "industrial"
+    )
+    if soft:
+        ip_type = "other"
+    elif discipline == "计算机科学与技术" and rng.random() < 0.6:
+        ip_type = "software_copyright"
+    elif discipline in ("作物学", "园艺学") and rng.random() < 0.4:
+        ip_type = "new_variety"
+    else:
+        ip_type = rng.choices(
+            ["invention_patent", "utility_patent", "know_how"], weights=[6, 2, 2]
+        )[0]
+    modes = (
+        ["co_development"]
+        if soft
+        else sorted(
+            rng.sample(["transfer", "license", "equity", "co_development"], rng.randint(1, 3))
+        )
+    )
+    price = None if rng.random() < 0.4 or soft else _money(rng.random(), 50_000, 5_000_000)
+    return {
+        "trl": trl,
+        "stage": stage,
+        "ip_type": ip_type,
+        "transfer_modes": modes,
+        "price": price,
+        "trade_type": rng.choices(["listing", "tender", "auction"], weights=[8, 1, 1])[0],
+        "origin": rng.choices(["original", "secondary", "absorbed"], weights=[7, 2, 1])[0],
+    }
+
+
+def _status(rng: Any) -> str:
+    roll = rng.random()
+    return (
+        "draft"
+        if roll < 0.02
+        else "submitted"
+        if roll < 0.05
+        else "returned"
+        if roll < 0.06
+        else "published"
+    )
+
+
+_TITLE_SUBJECT = re.compile(r"^(本文|该文|文章|本研究|笔者|作者)")
+_TITLE_VERB = re.compile(
+    r"^(通过|采用|利用|针对|基于|为了|首先)?(研究|分析|探讨|介绍|提出|建立|综述|论述|阐述|考察)了?"
+)
+
+
+def csldcp_title(content: str) -> str:
+    """A title for a CSLDCP abstract, which comes without one: its opening words, marked if cut."""
+    first = re.split(r"[。；;]", content, maxsplit=1)[0].strip()
+    first = _TITLE_VERB.sub("", _TITLE_SUBJECT.sub("", first)).strip(" ，,")
+    if len(first) < 8:
+        first = content.strip()
+    return first if len(first) <= 36 else first[:35].rstrip("，,、 ") + "…"
+
+
+def _achievements(city: _City, progress: Progress) -> None:
+    session = city.session
+    existing = set(
+        session.scalars(select(Achievement.source_ref).where(Achievement.source_ref.is_not(None)))
+    )
+    records = reference.csl_records()
+    extra = [r for r in reference.csldcp_abstracts() if city.discipline_chain.get(r["label"])]
+    extra = extra[:320]
+    rows: list[dict[str, Any]] = [
+        {
+            "ref": r["id"],
+            "title": r["title"],
+            "summary": r["abstract"],
+            "keywords": r["keywords"][:8],
+            "discipline": r["discipline"],
+            "category": r["category"],
+            "channel": "university_repository",
+        }
+        for r in records
+    ]
+    categories = {d.name: d.category for d in reference.csl_disciplines()}
+    rows += [
+        {
+            "ref": f"csldcp-{r['id']}",
+            "title": csldcp_title(r["content"]),
+            "summary": r["content"],
+            "keywords": [],
+            "discipline": r["label"],
+            "category": categories.get(r["label"], ""),
+            "channel": "roadshow",
+        }
+        for r in extra
+    ]
+    creator = city.users["university"]
+    for n, row in enumerate(rows):
+        if n % 100 == 0:
+            progress(f"科技成果 {n}/{len(rows)}", 0.2 + 0.4 * n / len(rows))
+        if row["ref"] in existing:
+            continue
+        rng = names.rng_for("achievement", row["ref"])
+        owner = _owner_for(city, row["discipline"], row["ref"])
+        chain = _chain_for(city, row["discipline"], row["title"] + row["summary"])
+        terms = _achievement_terms(rng, row["discipline"], row["category"])
+        status = _status(rng)
+        lead = names.person_name(row["ref"], "lead")
+        inventors = [{"name": lead, "share": 60}]
+        inventors += [{"name": names.person_name(row["ref"], i), "share": 20} for i in range(2)]
+        item = Achievement(
+            title=row["title"][:200],
+            summary=row["summary"],
+            keywords=row["keywords"],
+            organization_id=owner.id,
+            created_by_id=creator.id if owner.id == creator.organization_id else None,
+            inventors=inventors,
+            contact_name=lead,
+            contact_phone=names.phone(row["ref"]),
+            category=row["category"],
+            discipline=row["discipline"],
+            chain_id=chain.id if chain else None,
+            gbt_code=chain.gbt_codes[0] if chain else "",
+            application_field=chain.name if chain else "",
+            status=status,
+            review_remarks="请补充与现有技术的对比数据和应用案例。" if status == "returned" else "",
+            published_at=_at(rng.randint(1, 540)) if status == "published" else None,
+            source_channel=row["channel"],
+            source_ref=row["ref"],
+            is_sample=True,
+            **terms,
+        )
+        session.add(item)
+        city.report.count("achievements")
+    session.flush()
+
+
+_NEED_MARKERS = (
+    "希望寻求",
+    "希望引进",
+    "希望找到",
+    "希望",
+    "想找",
+    "想引进",
+    "想请",
+    "想",
+    "急需",
+    "需要",
+    "寻求",
+    "征集",
+)
+
+
+def demand_title(text: str) -> str:
+    """A short title for a demand text: the clause that says what is wanted."""
+    clauses = [c for c in re.split(r"[，。；;！？!?]", text) if c.strip()]
+    for clause in clauses:
+        for marker in _NEED_MARKERS:
+            at = clause.find(marker)
+            if at >= 0:
+                wanted = clause[at + len(marker) :].strip()
+                wanted = re.sub(r"^(有|能|一种|一套|一个|些|一些)", "", wanted)
+                if len(wanted) >= 6:
+                    return ("征集：" + wanted)[:40]
+    return clauses[0][:40] if clauses else text[:40]
+
+
+def _publisher(
+    city: _City, org_type: str, chain: IndustryChain | None, seed: str
+) -> tuple[Organization, str]:
+    rng = names.rng_for("publisher", seed)
+    if org_type == "government":
+        return city.org("office:science"), "government"
+    if org_type == "hospital":
+        return city.orgs[HOSPITALS[rng.randrange(len(HOSPITALS))]], "enterprise"
+    if org_type == "farm":
+        return city.orgs[FARMS[rng.randrange(len(FARMS))]], "enterprise"
+    if org_type == "school":
+        vocational = [u for u in city.universities if u.description.startswith("专科")]
+        return vocational[rng.randrange(len(vocational))], "enterprise"
+    code = (
+        chain.code
+        if chain
+        else list(city.chain_companies)[rng.randrange(len(city.chain_companies))]
+    )
+    companies = city.chain_companies[code]
+    # Chain leaders post the largest share of a chain's demand lists.
+    pick = 0 if rng.random() < 0.4 else rng.randrange(len(companies))
+    return companies[pick], "enterprise"
+
+
+def _demands(city: _City, progress: Progress) -> None:
+    session = city.session
+    existing = set(session.scalars(select(Demand.source_ref).where(Demand.source_ref.is_not(None))))
+    papers = {r["id"]: r for r in reference.csl_records()}
+    texts = reference.demand_texts()
+    for n, row in enumerate(texts):
+        ref = f"demand-{n:03d}-{row['paper_id']}"
+        if ref in existing:
+            continue
+        rng = names.rng_for("demand", ref)
+        paper = papers.get(row["paper_id"], {})
+        chain = _chain_for(city, paper.get("discipline", ""), row["text"] + paper.get("title", ""))
+        org, list_type = _publisher(city, row["org_type"], chain, ref)
+        confidentiality = rng.choices(
+            ["public", "summary_only", "confidential"], weights=[80, 12, 8]
+        )[0]
+        roll = rng.random()
+        status = (
+            "draft"
+            if roll < 0.03
+            else "submitted"
+            if roll < 0.09
+            else "awarded"
+            if roll > 0.96
+            else "published"
+        )
+        first = re.split(r"[，。]", row["text"], maxsplit=1)[0]
+        summary = (
+            row["text"] if confidentiality == "public" else f"{first}，详细需求签署保密协议后提供。"
+        )
+        enterprise_user = city.users["enterprise"]
+        item = Demand(
+            title=demand_title(row["text"]),
+            list_type=list_type,
+            organization_id=org.id,
+            created_by_id=enterprise_user.id if org.id == enterprise_user.organization_id else None,
+            region_code=org.region_code or QINGDAO,
+            public_summary=summary,
+            problem=row["text"],
+            background=f"{org.name}在生产经营中遇到的实际问题。"
+            if list_type == "enterprise"
+            else "列入本年度市级“揭榜挂帅”攻关榜单。",
+            wanted_outcome="可落地的技术方案及小试或中试验证结果。",
+            indicators_must="方案须在需求单位现场完成验证。",
+            keywords=[],
+            chain_id=chain.id if chain else None,
+            gbt_code=chain.gbt_codes[0] if chain else "",
+            wanted_trl=rng.choice([4, 5, 6, 6, 7, 7, 8]),
+            budget=None if rng.random() < 0.3 else _money(rng.random(), 200_000, 8_000_000),
+            deadline=TODAY + timedelta(days=rng.randint(20, 240)),
+            confidentiality=confidentiality,
+            ip_terms="成果知识产权归属由双方在合同中约定。",
+            eligibility="在中国境内注册的高校、科研院所、企业或团队。",
+            contact_name=names.person_name(ref, "contact"),
+            contact_phone=names.phone(ref),
+            status=status,
+            published_at=_at(rng.randint(1, 300)) if status in ("published", "awarded") else None,
+            is_sample=True,
+            source_ref=ref,
+        )
+        session.add(item)
+        city.report.count("demands")
+        if n % 40 == 0:
+            progress(f"技术需求 {n}/{len(texts)}", 0.6 + 0.1 * n / len(texts))
+    session.flush()
+
+
+# --- talent chain ----------------------------------------------------------------------------
+
+TITLES = ["教授", "研究员", "副教授", "副研究员", "高级工程师", "正高级工程师", "讲师"]
+
+
+def _talents(city: _City) -> None:
+    session = city.session
+    by_org: dict[int, list[Achievement]] = {}
+    for item in session.scalars(
+        select(Achievement).where(Achievement.status == "published").order_by(Achievement.id)
+    ):
+        by_org.setdefault(item.organization_id, []).append(item)
+    expert_user = city.users["expert"]
+    n = 0
+    for org_id, items in sorted(by_org.items()):
+        for k in range(0, min(len(items), 60), 5):
+            group = items[k : k + 5]
+            ref = f"talent-{org_id}-{k}"
+            n += 1
+            existing = _by_name(session, Talent, ref, "source_ref")
+            if existing is not None:
+                city.talents.append(existing)
+                continue
+            rng = names.rng_for(ref)
+            keywords = list(dict.fromkeys(kw for a in group for kw in a.keywords))[:10]
+            disciplines = list(dict.fromkeys(a.discipline for a in group))[:3]
+            grade = rng.choice(["A", "B", "C", "C", "D", "D", "E", None])
+            talent = Talent(
+                name=names.person_name(ref),
+                organization_id=org_id,
+                title=rng.choice(TITLES),
+                expertise="、".join(keywords[:6]) or "、".join(disciplines),
+                disciplines=disciplines,
+                keywords=keywords,
+                grade=grade,
+                bio=f"长期从事{'、'.join(disciplines)}方向研究，代表成果：《{group[0].title}》。",
+                consent_public=rng.random() > 0.08,
+                is_sample=True,
+                source_ref=ref,
+            )
+            if (
+                expert_user.organization_id == org_id
+                and _by_name(session, Talent, expert_user.id, "user_id") is None
+            ):
+                talent.user_id = expert_user.id
+            session.add(talent)
+            city.talents.append(talent)
+            city.report.count("talents")
+    # Practitioners who do not publish: enterprise engineers listed with their consent.
+    for code, companies in city.chain_companies.items():
+        chain = city.chains[code]
+        ref = f"talent-practitioner-{code}"
+        if _by_name(session, Talent, ref, "source_ref") is None:
+            session.add(
+                Talent(
+                    name=names.person_name(ref),
+                    organization_id=companies[1].id,
+                    title="高级工程师",
+                    expertise=f"{'、'.join(chain.keywords[:3])}工程化与量产经验",
+                    disciplines=chain.disciplines[:1],
+                    keywords=chain.keywords[:5],
+                    grade="D",
+                    bio=f"企业一线技术骨干，十余年{chain.name}领域工程实践经验，未公开发表论文，经本人同意展示。",
+                    consent_public=True,
+                    is_sample=True,
+                    source_ref=ref,
+                )
+            )
+            city.report.count("talents")
+    session.flush()
+
+
+def _talent_needs_and_projects(city: _City) -> None:
+    session = city.session
+    positions = ["研发工程师", "工艺工程师", "测试工程师", "技术总监", "博士后研究员", "首席科学家"]
+    for code, companies in city.chain_companies.items():
+        chain = city.chains[code]
+        for index, company in enumerate(companies[:3]):
+            ref = f"need-{code}-{index}"
+            if _by_name(session, TalentNeed, ref, "source_ref") is not None:
+                continue
+            rng = names.rng_for(ref)
+            keyword = chain.keywords[index % len(chain.keywords)]
+            position = f"{keyword}{positions[(index + len(code)) % len(positions)]}"
+            low = rng.randint(15, 40) * 10_000
+            session.add(
+                TalentNeed(
+                    organization_id=company.id,
+                    position=position,
+                    headcount=rng.randint(1, 6),
+                    salary_min=Decimal(low),
+                    salary_max=Decimal(low + rng.randint(5, 30) * 10_000),
+                    requirements=f"硕士及以上学历，{'、'.join(chain.disciplines[:2])}等相关专业，熟悉{chain.keywords[0]}相关技术，有项目经验者优先。",
+                    major=chain.disciplines[0] if chain.disciplines else "",
+                    chain_id=chain.id,
+                    co_shared=index == 2,
+                    deadline=TODAY + timedelta(days=rng.randint(30, 180)),
+                    status="open" if rng.random() > 0.1 else "filled",
+                    is_sample=True,
+                    source_ref=ref,
+                )
+            )
+            city.report.count("talent_needs")
+    for index, code in enumerate(list(city.chains)[:10]):
+        chain = city.chains[code]
+        name = f"{chain.name}产才融合示范项目（{2025 + index % 2}年度）"
+        if _by_name(session, TalentProject, name) is None:
+            rng = names.rng_for(name)
+            session.add(
+                TalentProject(
+                    name=name,
+                    organization_id=city.chain_companies[code][0].id,
+                    chain_id=chain.id,
+                    rights=["self_recommend", "salary_grading"]
+                    if index % 3
+                    else ["salary_grading"],
+                    subsidy_amount=_money(rng.random(), 500_000, 3_000_000),
+                    talents_gathered=rng.randint(8, 60),
+                    year=2025 + index % 2,
+                    status=["approved", "running", "applying"][index % 3],
+                    is_sample=True,
+                )
+            )
+            city.report.count("talent_projects")
+    thresholds = {"A": 1_000_000, "B": 600_000, "C": 400_000, "D": 250_000, "E": 150_000}
+    scales = {
+        None: 1.0,
+        "integrated_circuits": 1.2,
+        "artificial_intelligence": 1.2,
+        "modern_fishery": 0.8,
+    }
+    for scale_code, scale in scales.items():
+        chain_id = city.chains[scale_code].id if scale_code else None
+        for grade, amount in thresholds.items():
+            rule = session.scalar(
+                select(SalaryGradeRule).where(
+                    SalaryGradeRule.chain_id.is_(None)
+                    if chain_id is None
+                    else SalaryGradeRule.chain_id == chain_id,
+                    SalaryGradeRule.grade == grade,
+                )
+            )
+            if rule is None:
+                session.add(
+                    SalaryGradeRule(
+                        chain_id=chain_id,
+                        grade=grade,
+                        min_annual_salary=Decimal(int(amount * scale)),
+                    )
+                )
+                city.report.count("salary_grade_rules")
+    session.flush()
+
+
+# --- industry chain: platforms and brokerage -------------------------------------------------
+
+PLATFORMS = [
+    (
+        "海洋装备中试平台",
+        "pilot",
+        "marine_equipment",
+        ["水池试验", "结构强度测试", "样机试制"],
+        ["拖曳水池", "六自由度运动平台"],
+    ),
+    (
+        "海洋生物医药中试平台",
+        "pilot",
+        "marine_biomedicine",
+        ["原料药中试放大", "制剂工艺验证"],
+        ["200L发酵罐", "冻干机"],
+    ),
+    (
+        "集成电路概念验证中心",
+        "poc",
+        "integrated_circuits",
+        ["流片验证", "芯片测试", "可靠性评估"],
+        ["探针台", "自动测试设备"],
+    ),
+    (
+        "新材料中试基地",
+        "pilot",
+        "new_materials",
+        ["材料配方放大", "性能表征", "小批量试制"],
+        ["双螺杆挤出机", "万能试验机"],
+    ),
+    (
+        "智能家电概念验证中心",
+        "poc",
+        "smart_home_appliances",
+        ["样机快速验证", "能效测试", "用户试用评价"],
+        ["焓差实验室", "噪声测试室"],
+    ),
+    (
+        "食品饮料中试平台",
+        "pilot",
+        "food_beverage",
+        ["发酵工艺放大", "配方中试", "保质期测试"],
+        ["中试发酵线", "喷雾干燥塔"],
+    ),
+    (
+        "新能源汽车电池中试平台",
+        "pilot",
+        "new_energy_vehicles",
+        ["电芯试制", "电池包测试"],
+        ["卷绕机", "充放电测试柜"],
+    ),
+    (
+        "人工智能概念验证中心",
+        "poc",
+        "artificial_intelligence",
+        ["算法验证", "场景测试", "算力租用"],
+        ["GPU集群", "数据标注平台"],
+    ),
+    (
+        "现代农业中试基地",
+        "pilot",
+        "modern_agriculture",
+        ["品种区域试验", "设施栽培中试"],
+        ["智能温室", "人工气候箱"],
+    ),
+    (
+        "纺织新材料中试线",
+        "pilot",
+        "textiles_apparel",
+        ["功能面料小批量试制", "纤维性能检测"],
+        ["纺丝试验机", "染色小样机"],
+    ),
+]
+
+
+def _platforms(city: _City) -> None:
+    session = city.session
+    operator = city.org("platform:pilot_base")
+    for index, (short, kind, code, capabilities, equipment) in enumerate(PLATFORMS):
+        name = f"青岛示例{short}"
+        chain = city.chains[code]
+        platform = _by_name(session, Platform, name)
+        if platform is not None:
+            continue
+        rng = names.rng_for(name)
+        platform = Platform(
+            name=name,
+            kind=kind,
+            organization_id=operator.id if index % 2 == 0 else city.chain_companies[code][0].id,
+            chain_id=chain.id,
+            description=f"面向{chain.name}产业链提供{'、'.join(capabilities)}等共享服务，按次或按天收费，支持预约与审批。",
+            capabilities=capabilities,
+            equipment=equipment,
+            support_amount=_money(rng.random(), 2_000_000, 20_000_000, 100_000),
+            status="active" if index != 9 else "building",
+            is_sample=True,
+        )
+        session.add(platform)
+        session.flush()
+        for k, capability in enumerate(capabilities):
+            service = PlatformService(
+                platform_id=platform.id,
+                name=capability,
+                description=f"{capability}服务，含方案设计与测试报告。",
+                unit="天" if k % 2 else "次",
+                unit_price=_money(rng.random(), 2_000, 60_000, 500),
+            )
+            session.add(service)
+            session.flush()
+            if k == 0:
+                buyer = city.chain_companies[code][1]
+                session.add(
+                    ServiceBooking(
+                        service_id=service.id,
+                        organization_id=buyer.id,
+                        start_date=TODAY + timedelta(days=7 + index),
+                        end_date=TODAY + timedelta(days=9 + index),
+                        quantity=2,
+                        amount=service.unit_price * 2,
+                        status=["requested", "approved", "completed"][index % 3],
+                        remarks="示例预约",
+                    )
+                )
+        city.report.count("platforms")
+    session.flush()
+
+
+def _mode_word(trade_mode: str) -> str:
+    return "转让" if trade_mode == "transfer" else "许可" if trade_mode == "license" else "开发"
+
+
+def _brokerage(city: _City) -> None:
+    session = city.session
+    broker_user = city.users["broker"]
+    chains = list(city.chains.values())
+    for index in range(30):
+        cert = f"QDJJR-{2023 + index % 3}-{index + 1:04d}"
+        if _by_name(session, Broker, cert, "certificate_no") is not None:
+            continue
+        rng = names.rng_for("broker", index)
+        specialties = [chains[(index + k * 7) % len(chains)].name for k in range(2)]
+        session.add(
+            Broker(
+                name=names.person_name("broker", index),
+                user_id=broker_user.id if index == 0 else None,
+                organization_id=city.org("platform:tech_market").id,
+                certificate_no=cert,
+                certified_on=date(2023 + index % 3, 6, 15),
+                specialties=specialties,
+                max_active_deals=rng.choice([5, 8, 10, 12]),
+                rating=round(3.5 + rng.random() * 1.5, 1),
+                is_sample=True,
+            )
+        )
+        city.report.count("brokers")
+    for year, trainees, passed, certs in (
+        (2024, 320, 268, 251),
+        (2025, 410, 352, 340),
+        (2026, 460, 381, 366),
+    ):
+        name = "技术经纪人初级培训班"
+        if (
+            session.scalar(
+                select(BrokerTraining).where(
+                    BrokerTraining.name == name, BrokerTraining.year == year
+                )
+            )
+            is None
+        ):
+            session.add(
+                BrokerTraining(
+                    name=name,
+                    year=year,
+                    organizer_id=city.org("office:science").id,
+                    hours=48,
+                    trainees=trainees,
+                    passed=passed,
+                    certificates_issued=certs,
+                    courses=[
+                        "技术转移概论",
+                        "知识产权运营",
+                        "技术合同与认定登记",
+                        "成果评价与作价",
+                        "商务谈判",
+                    ],
+                )
+            )
+            city.report.count("broker_trainings")
+    session.flush()
+    broker = session.scalar(select(Broker).where(Broker.user_id == broker_user.id))
+    # Deals from demands whose answering paper is listed: introduction through to contract.
+    demands = list(
+        session.scalars(
+            select(Demand)
+            .where(Demand.status.in_(("published", "awarded")))
+            .order_by(Demand.id)
+            .limit(40)
+        )
+    )
+    achievements = {
+        a.source_ref: a
+        for a in session.scalars(select(Achievement).where(Achievement.status == "published"))
+    }
+    stages = [
+        "introduced",
+        "negotiating",
+        "contracting",
+        "signed",
+        "paying",
+        "completed",
+        "introduced",
+        "negotiating",
+    ]
+    made = 0
+    for demand in demands:
+        paper_ref = (demand.source_ref or "").split("-", 2)[-1]
+        achievement = achievements.get(paper_ref)
+        if achievement is None or made >= len(stages) * 2:
+            continue
+        exists = session.scalar(
+            select(Match).where(
+                Match.source_kind == "demand",
+                Match.source_id == demand.id,
+                Match.target_kind == "achievement",
+                Match.target_id == achievement.id,
+            )
+        )
+        if exists is not None:
+            made += 1
+            continue
+        stage = stages[made % len(stages)]
+        rng = names.rng_for("deal", demand.id)
+        match = Match(
+            source_kind="demand",
+            source_id=demand.id,
+            target_kind="achievement",
+            target_id=achievement.id,
+            score=round(0.6 + rng.random() * 0.35, 3),
+            reasons={"note": "经纪人根据需求与成果内容人工撮合（示例）"},
+            status="converted",
+            broker_id=broker.id if broker else None,
+        )
+        session.add(match)
+        session.flush()
+        amount = _money(rng.random(), 300_000, 3_000_000)
+        deal = Deal(
+            title=(
+                f"{demand.organization.name} × {achievement.organization.name}："
+                f"{achievement.title[:30]}"
+            ),
+            demand_id=demand.id,
+            achievement_id=achievement.id,
+            match_id=match.id,
+            broker_id=broker.id if broker else None,
+            seller_id=achievement.organization_id,
+            buyer_id=demand.organization_id,
+            stage=stage,
+            trade_mode=rng.choice(["transfer", "license", "co_development", "service"]),
+            expected_amount=amount,
+            broker_fee=(amount * Decimal("0.05")).quantize(Decimal("1")),
+            notes="示例对接记录：已完成首次引荐与技术交流。",
+            is_sample=True,
+        )
+        session.add(deal)
+        session.flush()
+        if stage in ("signed", "paying", "completed"):
+            signed = TODAY - timedelta(days=rng.randint(10, 200))
+            session.add(
+                Contract(
+                    deal_id=deal.id,
+                    title=f"技术{_mode_word(deal.trade_mode)}合同：{achievement.title[:40]}",
+                    amount=amount,
+                    signed_on=signed,
+                    registration_no=f"{signed.year}3702{rng.randrange(10**6):06d}"
+                    if stage != "signed"
+                    else None,
+                    seller_id=achievement.organization_id,
+                    buyer_id=demand.organization_id,
+                    milestones=[
+                        {
+                            "name": "首付款",
+                            "due": (signed + timedelta(days=30)).isoformat(),
+                            "amount": str(amount * Decimal("0.3")),
+                        },
+                        {
+                            "name": "中试验收",
+                            "due": (signed + timedelta(days=180)).isoformat(),
+                            "amount": str(amount * Decimal("0.7")),
+                        },
+                    ],
+                    status={"signed": "signed", "paying": "registered", "completed": "done"}[stage],
+                    is_sample=True,
+                )
+            )
+            city.report.count("contracts")
+        city.report.count("deals")
+        made += 1
+        if stage == "signed":
+            session.add(
+                Bid(
+                    demand_id=demand.id,
+                    organization_id=achievement.organization_id,
+                    team_name=f"{achievement.organization.name}团队",
+                    proposal=f"以成果《{achievement.title}》为基础提出解决方案。",
+                    amount=amount,
+                    score=86.5,
+                    status="awarded",
+                )
+            )
+    session.flush()
+
+
+# --- education chain -------------------------------------------------------------------------
+
+
+def _education(city: _City) -> None:
+    session = city.session
+    vocational = [u for u in city.universities if u.description.startswith("专科")]
+    undergrad = [u for u in city.universities if u.description.startswith("本科")]
+    projects: list[InvestmentProject] = []
+    project_specs = [
+        (
+            "智能家电产业园三期",
+            "smart_home_appliances",
+            [("电气自动化技术", 60), ("智能控制技术", 40)],
+        ),
+        (
+            "海洋装备配套产业基地",
+            "marine_equipment",
+            [("船舶工程技术", 50), ("焊接技术与自动化", 40)],
+        ),
+        (
+            "新能源汽车零部件项目",
+            "new_energy_vehicles",
+            [("新能源汽车技术", 80), ("汽车检测与维修技术", 30)],
+        ),
+        (
+            "集成电路封装测试项目",
+            "integrated_circuits",
+            [("微电子技术", 50), ("电子信息工程技术", 40)],
+        ),
+        ("海洋生物医药产业园", "marine_biomedicine", [("药品生产技术", 40), ("生物技术", 30)]),
+        ("工业互联网创新中心", "industrial_internet", [("软件技术", 60), ("物联网应用技术", 40)]),
+        ("高端食品饮料产业基地", "food_beverage", [("食品检验检测技术", 30), ("食品生物技术", 30)]),
+        (
+            "轨道交通装备维保基地",
+            "rail_transit",
+            [("城市轨道交通车辆技术", 50), ("机电一体化技术", 30)],
+        ),
+    ]
+    districts = sorted(reference.districts_of(QINGDAO))
+    for index, (name, code, needs) in enumerate(project_specs):
+        full = f"{name}（示例）"
+        project = _by_name(session, InvestmentProject, full)
+        if project is None:
+            rng = names.rng_for(full)
+            project = InvestmentProject(
+                name=full,
+                organization_id=city.chain_companies[code][index % 3].id,
+                chain_id=city.chains[code].id,
+                region_code=districts[index % len(districts)],
+                opening_date=TODAY + timedelta(days=rng.randint(-120, 400)),
+                investment=_money(rng.random(), 200_000_000, 3_000_000_000, 10_000_000),
+                talent_needs=[{"major": m, "count": c} for m, c in needs],
+                description=(
+                    f"{city.chains[code].name}产业链招商引资项目，投产后需要"
+                    f"{'、'.join(m for m, _ in needs)}等专业技术技能人才。"
+                ),
+                status=["signed", "building", "opened"][index % 3],
+                is_sample=True,
+            )
+            session.add(project)
+            city.report.count("investment_projects")
+        projects.append(project)
+    session.flush()
+    for index, project in enumerate(projects):
+        school = vocational[index % len(vocational)]
+        for k, need in enumerate(project.talent_needs):
+            enterprise = project.organization or city.chain_companies["smart_home_appliances"][0]
+            name = f"{enterprise.name.replace('青岛', '')[:6]}{need['major']}冠名班"
+            if (
+                session.scalar(
+                    select(NamedClass).where(
+                        NamedClass.university_id == school.id, NamedClass.name == name
+                    )
+                )
+                is None
+            ):
+                session.add(
+                    NamedClass(
+                        name=name,
+                        university_id=school.id,
+                        enterprise_id=enterprise.id,
+                        major_name=need["major"],
+                        students=min(int(need["count"]), 45),
+                        graduation_year=2027 + k,
+                        investment_project_id=project.id,
+                        is_sample=True,
+                    )
+                )
+                city.report.count("named_classes")
+    colleges = [
+        (
+            "海洋装备现代产业学院",
+            "marine_equipment",
+            0,
+            ["船舶与海洋工程", "机械设计制造及其自动化"],
+        ),
+        ("智能家电现代产业学院", "smart_home_appliances", 1, ["电气工程及其自动化", "自动化"]),
+        (
+            "集成电路现代产业学院",
+            "integrated_circuits",
+            2,
+            ["微电子科学与工程", "集成电路设计与集成系统"],
+        ),
+        ("生物医药现代产业学院", "medicine_devices", 3, ["药学", "生物制药"]),
+    ]
+    for name, code, uni_index, majors in colleges:
+        university = undergrad[uni_index % len(undergrad)]
+        full = f"{university.name}{name}（示例）"
+        if _by_name(session, IndustryCollege, full) is None:
+            session.add(
+                IndustryCollege(
+                    name=full,
+                    university_id=university.id,
+                    chain_id=city.chains[code].id,
+                    partner_names=[c.name for c in city.chain_companies[code][:3]],
+                    majors=majors,
+                    students=names.rng_for(full).randint(300, 1200),
+                    is_sample=True,
+                )
+            )
+            city.report.count("industry_colleges")
+    bases = [
+        ("智能制造公共实训基地", "smart_manufacturing", ["工业机器人运维", "数控加工", "PLC编程"]),
+        ("海洋装备焊接公共实训基地", "marine_equipment", ["船舶焊接", "无损检测"]),
+        ("新一代信息技术公共实训基地", "industrial_internet", ["网络运维", "软件测试", "数据标注"]),
+        ("现代农业公共实训基地", "modern_agriculture", ["设施园艺", "农机操作与维护"]),
+        ("食品加工公共实训基地", "food_beverage", ["食品检验", "发酵工艺"]),
+    ]
+    for name, code, programmes in bases:
+        full = f"青岛示例{name}"
+        if _by_name(session, TrainingBase, full) is None:
+            rng = names.rng_for(full)
+            capacity = rng.randint(8, 30) * 100
+            session.add(
+                TrainingBase(
+                    name=full,
+                    organization_id=city.org("platform:training").id,
+                    chain_id=city.chains[code].id,
+                    yearly_capacity=capacity,
+                    trainees_this_year=int(capacity * (0.5 + rng.random() * 0.45)),
+                    programmes=programmes,
+                    description=f"面向{city.chains[code].name}产业链的公共实训基地，开展订单式培训和技能等级认定。",
+                    is_sample=True,
+                )
+            )
+            city.report.count("training_bases")
+    consortia = [
+        ("青岛市域智能家电产教联合体（示例）", "city", "smart_home_appliances"),
+        ("海洋装备行业产教融合共同体（示例）", "industry", "marine_equipment"),
+        ("集成电路行业产教融合共同体（示例）", "industry", "integrated_circuits"),
+        ("现代农业市域产教联合体（示例）", "city", "modern_agriculture"),
+    ]
+    for index, (name, kind, code) in enumerate(consortia):
+        if _by_name(session, Consortium, name) is None:
+            lead = undergrad[index % len(undergrad)]
+            consortium = Consortium(
+                name=name,
+                kind=kind,
+                chain_id=city.chains[code].id,
+                lead_organization_id=lead.id,
+                description=f"由{lead.name}牵头，联合{city.chains[code].name}产业链企业、职业院校共同组建，开展人才共育、技术共研。",
+                is_sample=True,
+            )
+            consortium.members = [
+                lead,
+                *city.chain_companies[code][:3],
+                vocational[index % len(vocational)],
+            ]
+            session.add(consortium)
+            city.report.count("consortia")
+    session.flush()
+
+
+# --- events and coordination -----------------------------------------------------------------
+
+
+def _events(city: _City) -> None:
+    session = city.session
+    published = list(
+        session.scalars(
+            select(Achievement).where(Achievement.status == "published").order_by(Achievement.id)
+        )
+    )
+    experts = [t for t in city.talents if t.id is not None][:6]
+    specs: list[tuple[str, str, int, str]] = []
+    for month in range(6, 12):
+        specs.append(
+            (
+                "roadshow",
+                f"2026年{month}月“好成果”月度路演",
+                (TODAY - date(2026, month, 18)).days,
+                "held" if month < 11 else "open",
+            )
+        )
+    specs.append(("roadshow", "2026年12月“好成果”月度路演", -24, "open"))
+    specs.append(
+        ("showcase", "2026年第三季度科技成果汇演", (TODAY - date(2026, 9, 26)).days, "held")
+    )
+    specs.append(("showcase", "2026年第四季度科技成果汇演", -30, "planned"))
+    specs.append(("selection", "2026年度“好成果”优选", -45, "planned"))
+    for index, (kind, title, days_ago, status) in enumerate(specs):
+        if _by_name(session, Event, title, "title") is not None:
+            continue
+        chain = list(city.chains.values())[index % len(city.chains)]
+        event = Event(
+            kind=kind,
+            title=title,
+            starts_at=_at(days_ago, 14),
+            location="青岛示例国际技术转移中心路演厅",
+            organizer_id=city.org("office:science").id,
+            chain_id=chain.id if kind == "roadshow" else None,
+            description=f"聚焦{chain.name}等产业链，遴选高校院所优质成果现场路演，企业、投资机构、技术经纪人参会对接。",
+            status=status,
+            is_sample=True,
+        )
+        session.add(event)
+        session.flush()
+        pool = [a for a in published if a.chain_id == chain.id] or published
+        for rank, achievement in enumerate(pool[:5], 1):
+            entry = EventEntry(
+                event_id=event.id,
+                achievement_id=achievement.id,
+                presenter=achievement.contact_name,
+                rank=rank if status == "held" else None,
+                award=("一等奖" if rank == 1 else "优秀项目" if rank <= 3 else "")
+                if status == "held"
+                else "",
+            )
+            session.add(entry)
+            session.flush()
+            if status == "held":
+                for k, expert in enumerate(experts[:3]):
+                    session.add(
+                        ExpertScore(
+                            entry_id=entry.id,
+                            talent_id=expert.id,
+                            score=round(95 - rank * 3 - k * 1.5, 1),
+                            comment="技术先进，产业化路径清晰。",
+                        )
+                    )
+        for company in city.chain_companies[chain.code][:3]:
+            session.add(
+                EventRegistration(
+                    event_id=event.id,
+                    organization_id=company.id,
+                    attendees=names.rng_for(title, company.name).randint(1, 4),
+                )
+            )
+        city.report.count("events")
+    session.flush()
+
+
+def _coordination(city: _City) -> None:
+    session = city.session
+    policies = [
+        (
+            "中试平台建设支持政策（示例）",
+            "pilot_platform",
+            "对新认定的市级中试平台，按设备投入的30%给予支持，单个平台最高2000万元。",
+            Decimal(20_000_000),
+        ),
+        (
+            "产业人才薪酬补贴（示例）",
+            "salary_subsidy",
+            "对重点产业链企业引进的按薪定才人才，按年薪分档给予补贴，每人每年最高50万元。",
+            Decimal(500_000),
+        ),
+        (
+            "市场化引才奖励（示例）",
+            "headhunting",
+            "企业通过猎头机构引进高层次人才，按猎头费用的50%给予补贴，每家企业每年最高100万元。",
+            Decimal(1_000_000),
+        ),
+        (
+            "科技成果转化奖补（示例）",
+            "achievement_transfer",
+            "对技术合同登记额100万元以上的成果转化项目，按技术交易额的5%给予奖补。",
+            Decimal(3_000_000),
+        ),
+    ]
+    made: list[Policy] = []
+    for title, kind, content, cap in policies:
+        policy = _by_name(session, Policy, title, "title")
+        if policy is None:
+            policy = Policy(
+                title=title,
+                kind=kind,
+                issuer="市科学技术局" if kind != "salary_subsidy" else "市委人才办",
+                eligibility="在本市注册、纳税的企业和机构。",
+                content=content,
+                cap_per_org_year=cap,
+                valid_from=date(2025, 1, 1),
+                valid_to=date(2027, 12, 31),
+            )
+            session.add(policy)
+            session.flush()
+            leaders = [c[0] for c in city.chain_companies.values()]
+            for k in range(3):
+                session.add(
+                    SubsidyApplication(
+                        policy_id=policy.id,
+                        organization_id=leaders[(len(made) * 3 + k) % len(leaders)].id,
+                        year=2026,
+                        amount=(cap * Decimal("0.2") * (k + 1)).quantize(Decimal("1")),
+                        reason="按政策条款申报（示例）。",
+                        status=["submitted", "approved", "paid"][k],
+                    )
+                )
+            city.report.count("policies")
+        made.append(policy)
+    for index, (name, code) in enumerate(
+        (
+            ("海洋装备创新联合体（示例）", "marine_equipment"),
+            ("集成电路创新联合体（示例）", "integrated_circuits"),
+            ("智能家电创新联合体（示例）", "smart_home_appliances"),
+        )
+    ):
+        if _by_name(session, InnovationConsortium, name) is None:
+            consortium = InnovationConsortium(
+                name=name,
+                lead_organization_id=city.chain_companies[code][0].id,
+                chain_id=city.chains[code].id,
+                goal=f"围绕{city.chains[code].name}关键共性技术开展联合攻关。",
+                is_sample=True,
+            )
+            consortium.members = [*city.chain_companies[code][:3], city.universities[index]]
+            session.add(consortium)
+            session.flush()
+            for k, keyword in enumerate(city.chains[code].keywords[:2]):
+                session.add(
+                    CommonTechProject(
+                        consortium_id=consortium.id,
+                        title=f"{keyword}关键共性技术攻关",
+                        budget=Decimal(5_000_000 + 2_000_000 * k),
+                        status=["running", "planned"][k],
+                    )
+                )
+            city.report.count("innovation_consortia")
+    meetings = [
+        ("2026年第三季度人才、教育、科技工作会商会议（示例）", "2026Q3", date(2026, 9, 20)),
+        ("2026年第四季度人才、教育、科技工作会商会议（示例）", "2026Q4", date(2026, 11, 18)),
+    ]
+    for title, quarter, held_on in meetings:
+        if _by_name(session, JointMeeting, title, "title") is not None:
+            continue
+        meeting = JointMeeting(
+            title=title,
+            quarter=quarter,
+            held_on=held_on,
+            location="市政府第三会议室",
+            offices=["市委人才办", "市教育局", "市科学技术局"],
+            minutes="会议通报了四链融合重点任务进展，研究了技术需求榜单对接、冠名班扩招与中试平台建设等事项。",
+            is_sample=True,
+        )
+        session.add(meeting)
+        session.flush()
+        decisions = [
+            (
+                "扩大集成电路、智能家电冠名班招生规模，对接新投产招商项目用工需求。",
+                "市教育局",
+                "完成冠名班扩招计划",
+            ),
+            (
+                "对揭榜中超过90天未对接的技术需求，安排技术经纪人主动撮合。",
+                "市科学技术局",
+                "梳理长期未对接需求清单",
+            ),
+            ("研究产业人才薪酬补贴兑现流程，压缩审核时限。", "市委人才办", "修订补贴审核流程"),
+        ]
+        for k, (content, lead, task) in enumerate(decisions):
+            decision = Decision(meeting_id=meeting.id, content=content, lead_office=lead)
+            session.add(decision)
+            session.flush()
+            session.add(
+                FollowUpTask(
+                    decision_id=decision.id,
+                    title=task,
+                    assignee_id=city.org(
+                        ["office:education", "office:science", "office:talent"][k]
+                    ).id,
+                    due_date=held_on + timedelta(days=45),
+                    status=["in_progress", "open", "done"][k] if quarter == "2026Q4" else "done",
+                    progress="已召开专题推进会。" if k == 0 else "",
+                )
+            )
+        city.report.count("joint_meetings")
+    session.flush()
+
+
+def _totals(session: Session, report: DemoReport) -> None:
+    models: dict[str, Any] = {
+        "organizations": Organization,
+        "users": User,
+        "industry_chains": IndustryChain,
+        "achievements": Achievement,
+        "demands": Demand,
+        "talents": Talent,
+        "talent_needs": TalentNeed,
+        "platforms": Platform,
+        "brokers": Broker,
+        "deals": Deal,
+        "contracts": Contract,
+        "named_classes": NamedClass,
+        "investment_projects": InvestmentProject,
+        "events": Event,
+        "joint_meetings": JointMeeting,
+    }
+    from sqlalchemy import func
+
+    for key, model in models.items():
+        report.totals[key] = int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _no_progress(_description: str, _fraction: float | None = None) -> None:
+    return None
+
+
+def load_demo(database_url: str | None = None, progress: Progress | None = None) -> DemoReport:
+    """Build (or complete) the demo city in one transaction; returns what was added."""
+    step: Progress = progress or _no_progress
+    report = DemoReport()
+    with session_scope(database_url) as session:
+        city = _City(session, report)
+        stages: list[tuple[str, Callable[[], None]]] = [
+            ("参考数据与产业链", lambda: _reference(city)),
+            ("机构", lambda: _organizations(city)),
+            ("演示账号", lambda: _users(city)),
+            ("科技成果", lambda: _achievements(city, step)),
+            ("技术需求", lambda: _demands(city, step)),
+            ("专家人才", lambda: _talents(city)),
+            ("人才需求与产才融合项目", lambda: _talent_needs_and_projects(city)),
+            ("中试平台", lambda: _platforms(city)),
+            ("技术经纪与对接", lambda: _brokerage(city)),
+            ("产教融合", lambda: _education(city)),
+            ("路演活动", lambda: _events(city)),
+            ("统筹会商", lambda: _coordination(city)),
+        ]
+        for index, (label, run) in enumerate(stages):
+            step(label, index / len(stages))
+            run()
+        added = sum(report.added.values())
+        if added:
+            session.add(
+                AuditLog(
+                    actor_name="system",
+                    action="demo_load",
+                    entity_type="demo",
+                    entity_id=0,
+                    summary=f"加载示例城市，新增 {added} 条记录",
+                    changes=dict(report.added),
+                )
+            )
+        _totals(session, report)
+        step("完成", 1.0)
+    return report

@@ -1,0 +1,1 @@
+"""Reference data shipped in the package (taxonomies, regions, universities, CSL records)."""

@@ -1,0 +1,69 @@
+"""The demo city loads on both databases, is idempotent, and every page shows its content."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from silian.accounts.models import User
+from silian.achievements.models import Achievement
+from silian.demands.models import Demand
+from silian.demo.loader import DEMO_PASSWORD, csldcp_title, demand_title, load_demo
+from silian.organizations.models import Organization
+from tests.support import csrf
+
+
+def _count(db: Session, model: Any) -> int:
+    return int(db.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_demo_city_loads_once(db_url: str, db: Session, app: Any) -> None:
+    report = load_demo(db_url)
+    assert report.added["achievements"] >= 1000
+    assert report.added["demands"] >= 150
+    first = {m.__name__: _count(db, m) for m in (Achievement, Demand, Organization, User)}
+    again = load_demo(db_url)
+    assert sum(again.added.values()) == 0
+    assert {m.__name__: _count(db, m) for m in (Achievement, Demand, Organization, User)} == first
+
+    published = db.scalar(select(func.count()).where(Achievement.status == "published"))
+    assert published and published > 900
+    qingdao = db.scalars(select(Organization.name).where(Organization.kind == "university"))
+    assert "中国海洋大学" in set(qingdao)
+    fictional = db.scalars(select(Organization).where(Organization.kind == "enterprise"))
+    assert all(o.is_sample and "示例" in o.name for o in fictional)
+
+    with TestClient(app) as client:
+        token = csrf(client)
+        response = client.post(
+            "/login",
+            data={"username": "office", "password": DEMO_PASSWORD, "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        for path in (
+            "/",
+            "/achievements",
+            "/demands",
+            "/chains",
+            "/talents",
+            "/education",
+            "/review",
+        ):
+            page = client.get(path)
+            assert page.status_code == 200, path
+            assert "示例" in page.text or "中国海洋大学" in page.text or "产业链" in page.text
+        demands = client.get("/demands").text
+        assert "征集" in demands
+
+
+def test_titles_from_texts() -> None:
+    text = "我院康复科很多中风病人喝水就呛，想引进针灸结合训练的办法，让病人早日恢复。"
+    assert demand_title(text) == "征集：针灸结合训练的办法"
+    title = csldcp_title("本文研究了贵州东南部地区的地质构造特征，认为……")
+    assert title == "贵州东南部地区的地质构造特征，认为……"
+    long = csldcp_title("本文分析了" + "很长的句子" * 10 + "。")
+    assert long.endswith("…") and len(long) == 36
