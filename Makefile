@@ -19,6 +19,7 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/silian db upgrade
 	$(BIN)/silian demo load
+	$(BIN)/silian index rebuild
 	$(BIN)/silian serve --host $(HOST) --port $(PORT)
 
 system-deps:

@@ -39,6 +39,29 @@ def _backends() -> list[str]:
     return [b.strip() for b in wanted.split(",") if b.strip()]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def matching_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One matching resource cache (word vectors, classifier) per test worker, built once."""
+    from silian.matching import lexicon
+
+    path = tmp_path_factory.mktemp("matching-cache")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SILIAN_MATCHING_CACHE", str(path))
+    lexicon.load_lexicon.cache_clear()
+    yield path
+    lexicon.load_lexicon.cache_clear()
+    mp.undo()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_matching_services() -> Iterator[None]:
+    """Each test gets its own matching service (and engine) for its own database."""
+    yield
+    from silian.matching.service import forget_services
+
+    forget_services()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated empty SQLite file, copied for each test (faster than migrating each time)."""

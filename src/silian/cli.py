@@ -108,8 +108,27 @@ def serve(
     """Serve the web app and API."""
     import uvicorn
 
+    _warm_matching()
     console.print(f"四链融合平台运行于 http://{host}:{port}  （API 文档：/api/v1/docs）")
     uvicorn.run("silian.web.main:app", host=host, port=port, reload=reload, proxy_headers=False)
+
+
+def _warm_matching() -> None:
+    # Load (or build) the matching index in the background so the first page is not slow.
+    import threading
+
+    try:
+        from silian.matching.service import get_service
+    except ModuleNotFoundError:
+        return
+
+    def warm() -> None:
+        try:
+            get_service(get_settings()).engine()
+        except Exception as exc:  # the pages still work; matching retries on first use
+            console.print(f"[yellow]匹配索引预加载失败：{exc}[/yellow]")
+
+    threading.Thread(target=warm, name="matching-warmup", daemon=True).start()
 
 
 @user_app.command("create")

@@ -2,7 +2,14 @@
 
 from silian.accounts.models import LoginAttempt, User
 from silian.achievements.models import Achievement
-from silian.brokerage.models import Broker, BrokerTraining, Contract, Deal, Match
+from silian.brokerage.models import (
+    Broker,
+    BrokerTraining,
+    Contract,
+    Deal,
+    Match,
+    MatchFeedback,
+)
 from silian.chains.models import IndustryChain
 from silian.coordination.models import (
     CommonTechProject,
@@ -57,6 +64,7 @@ __all__ = [
     "LoginAttempt",
     "Major",
     "Match",
+    "MatchFeedback",
     "NamedClass",
     "Organization",
     "Platform",

@@ -147,7 +147,7 @@ def edit_page(
     item = service.get_achievement(db, user, achievement_id)
     if not service.can_edit(user, item):
         return render(request, "error.html", {"message": "您不能修改此成果"}, 403)
-    values = AchievementOut.model_validate(_out(item)).model_dump()
+    values = AchievementOut.model_validate(_out(item, user)).model_dump()
     ctx = _form_context(db, user) | {"item": item, "values": values, "errors": {}}
     return render(request, "achievements/form.html", ctx)
 
@@ -187,9 +187,12 @@ async def transition(
     return RedirectResponse(f"/achievements/{achievement_id}", status_code=303)
 
 
-def _out(item: Achievement) -> dict[str, Any]:
+def _out(item: Achievement, user: User | None) -> dict[str, Any]:
     data = {c: getattr(item, c) for c in AchievementOut.model_fields if hasattr(item, c)}
     data["organization_name"] = item.organization.name
+    # Review remarks are between the office and the publishing unit, as on the detail page.
+    if not (user is not None and (user.role == "office" or workflow.owns(user, item))):
+        data["review_remarks"] = ""
     return data
 
 
@@ -204,7 +207,7 @@ def api_list(
     """List achievements visible to the caller (published ones for anonymous callers)."""
     result = service.list_achievements(db, user, _filters(request), page, per_page)
     return {
-        "items": [_out(i) for i in result.items],
+        "items": [_out(i, user) for i in result.items],
         "total": result.total,
         "page": result.page,
         "per_page": result.per_page,
@@ -216,7 +219,7 @@ def api_get(
     achievement_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
 ) -> dict[str, Any]:
     """One achievement."""
-    return _out(service.get_achievement(db, user, achievement_id))
+    return _out(service.get_achievement(db, user, achievement_id), user)
 
 
 @api.post("", response_model=AchievementOut, status_code=201)
@@ -226,7 +229,7 @@ def api_create(
     """Create a draft achievement."""
     item = service.create_achievement(db, user, body.model_dump())
     db.commit()
-    return _out(item)
+    return _out(item, user)
 
 
 @api.put("/{achievement_id}", response_model=AchievementOut)
@@ -239,7 +242,7 @@ def api_update(
     """Replace an achievement's editable fields."""
     item = service.update_achievement(db, user, achievement_id, body.model_dump())
     db.commit()
-    return _out(item)
+    return _out(item, user)
 
 
 @api.post("/{achievement_id}/{action}", response_model=AchievementOut)
@@ -253,4 +256,4 @@ def api_transition(
     """Workflow action: submit, approve, return (with remarks) or withdraw."""
     item = service.change_status(db, user, achievement_id, action, body.remarks if body else "")
     db.commit()
-    return _out(item)
+    return _out(item, user)

@@ -28,3 +28,9 @@ TRADE_MODES = Choices(
 CONTRACT_STATUS = Choices(
     ("signed", "已签订"), ("registered", "已认定登记"), ("performing", "履行中"), ("done", "已履行")
 )
+
+FEEDBACK_VERDICTS = Choices(
+    ("useful", "有用"),
+    ("not_useful", "无用"),
+    ("contacted", "已联系"),
+)

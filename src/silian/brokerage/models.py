@@ -1,4 +1,4 @@
-"""Broker, BrokerTraining, Match, Deal and Contract models."""
+"""Broker, BrokerTraining, Match, MatchFeedback, Deal and Contract models."""
 
 from __future__ import annotations
 
@@ -19,8 +19,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from silian.brokerage.choices import CONTRACT_STATUS, DEAL_STAGES, MATCH_STATUS, TRADE_MODES
-from silian.core.db import Base, TimestampMixin
+from silian.brokerage.choices import (
+    CONTRACT_STATUS,
+    DEAL_STAGES,
+    FEEDBACK_VERDICTS,
+    MATCH_STATUS,
+    TRADE_MODES,
+)
+from silian.core.db import Base, TimestampMixin, utcnow
 
 if TYPE_CHECKING:
     from silian.organizations.models import Organization
@@ -101,6 +107,30 @@ class Match(TimestampMixin, Base):
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     feedback_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class MatchFeedback(Base):
+    """One user's verdict on a suggested pair (useful / not useful / contacted), kept as history."""
+
+    __tablename__ = "match_feedback"
+    __table_args__ = (
+        FEEDBACK_VERDICTS.check("verdict"),
+        Index("ix_match_feedback_match", "match_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(
+        ForeignKey("matches.id", ondelete="CASCADE"), nullable=False
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    verdict: Mapped[str] = mapped_column(String(20), nullable=False)
+    # The engine's score and rank when the user judged it, so feedback can be evaluated later.
+    score: Mapped[float | None] = mapped_column(nullable=True)
+    rank: Mapped[int | None] = mapped_column(nullable=True)
+    comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
 
 
 class Deal(TimestampMixin, Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
@@ -22,6 +22,9 @@ class Change:
     entity_type: str
     entity_id: int
     action: str
+    # Which database committed it (URL without password), so a listener serving another
+    # database in the same process can ignore it.
+    database: str = field(default="", compare=False)
 
 
 Listener = Callable[[list[Change]], None]
@@ -42,8 +45,9 @@ def unsubscribe(listener: Listener) -> None:
 
 def notify(session: Session, entity_type: str, entity_id: int, action: str) -> None:
     """Queue a change; it is delivered only if the session's transaction commits."""
-    session.connection()  # makes sure a transaction exists whose end decides delivery
-    session.info.setdefault(_KEY, []).append(Change(entity_type, entity_id, action))
+    connection = session.connection()  # a transaction exists whose end decides delivery
+    database = connection.engine.url.render_as_string(hide_password=True)
+    session.info.setdefault(_KEY, []).append(Change(entity_type, entity_id, action, database))
 
 
 @event.listens_for(Session, "after_commit")

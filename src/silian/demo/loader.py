@@ -411,7 +411,7 @@ def _status(rng: Any) -> str:
     )
 
 
-_TITLE_SUBJECT = re.compile(r"^(本文|该文|文章|本研究|笔者|作者)")
+_TITLE_SUBJECT = re.compile(r"^(\[?目的\]?[:：\s]*)?(本文|该文|文章|本研究|笔者|作者)?")
 _TITLE_VERB = re.compile(
     r"^(通过|采用|利用|针对|基于|为了|首先)?(研究|分析|探讨|介绍|提出|建立|综述|论述|阐述|考察)了?"
 )

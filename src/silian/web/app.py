@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException
@@ -32,6 +33,7 @@ FEATURES = (
     "organizations",
     "talent",
     "education",
+    "matching",
 )
 
 SECURITY_HEADERS = {
@@ -69,7 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if hasattr(module, "api"):
             app.include_router(module.api)
     app.include_router(pages.router)
-    paths = {getattr(r, "path", "") for r in app.routes}
+    # Included routers are wrapped in FastAPI ≥ 0.16x; walk them to find every page path.
+    paths = {getattr(r, "path", "") for r in iter_route_contexts(app.routes)}
     app.state.page_paths = paths
 
     @app.get("/healthz", tags=["meta"])

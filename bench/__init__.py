@@ -1,0 +1,1 @@
+"""Benchmark scripts (not unit tests): quality against baselines, latency and memory at scale."""

@@ -1,0 +1,1 @@
+"""Matching engine: hybrid Chinese retrieval with explained, fused signals."""

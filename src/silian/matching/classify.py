@@ -1,0 +1,325 @@
+"""Record taggers: a CSL discipline classifier (FewCLUE CSLDCP) and a GB/T 4754 industry tagger.
+
+The discipline classifier is an ensemble of two linear SVMs, one over character 1–3-grams and one
+over jieba word uni/bigrams (TF-IDF, sublinear tf). It is trained once from the CSLDCP files shipped
+in ``data/csldcp`` and cached as arrays (no pickle) in the matching cache directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+
+from silian.matching.lexicon import cache_dir
+from silian.matching.text import DATA_DIR, Analyzer, normalise
+
+CSLDCP_FILES = ("train_few_all.json", "dev_few_all.json", "test_public.json")
+WORD_WEIGHT = 0.3
+MODEL_VERSION = "1"
+
+
+def discipline_labels() -> list[str]:
+    """The 67 CSL disciplines, in the shipped order."""
+    text = (DATA_DIR / "csldcp" / "labels_all.txt").read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def load_csldcp(files: Sequence[str] = CSLDCP_FILES) -> tuple[list[str], list[str]]:
+    """Texts and discipline labels of the shipped CSLDCP files."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for name in files:
+        with (DATA_DIR / "csldcp" / name).open(encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    row = json.loads(line)
+                    texts.append(str(row["content"]))
+                    labels.append(str(row["label"]))
+    return texts, labels
+
+
+def _char_vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, max_features=200000
+    )
+
+
+def _word_vectorizer(tokenize: Callable[[str], list[str]]) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        tokenizer=tokenize,
+        token_pattern=None,
+        lowercase=False,
+        ngram_range=(1, 2),
+        sublinear_tf=True,
+        min_df=2,
+    )
+
+
+@dataclass
+class _Linear:
+    vectorizer: TfidfVectorizer
+    coef: NDArray[np.float32]
+    intercept: NDArray[np.float32]
+
+    def __post_init__(self) -> None:
+        # Row-major (features × labels) so one text costs a gather of its features' rows.
+        self.coef_t = np.ascontiguousarray(self.coef.T)
+
+    def decision(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        features = sparse.csr_matrix(self.vectorizer.transform(texts))
+        out = np.empty((features.shape[0], self.coef_t.shape[1]), np.float32)
+        for i in range(features.shape[0]):
+            lo, hi = features.indptr[i], features.indptr[i + 1]
+            cols = features.indices[lo:hi]
+            out[i] = features.data[lo:hi].astype(np.float32) @ self.coef_t[cols]
+        return out + self.intercept
+
+
+class DisciplineClassifier:
+    """Predicts CSL disciplines (67 labels) from Chinese scientific or technical text."""
+
+    def __init__(self, labels: list[str], char: _Linear, word: _Linear) -> None:
+        """Wrap trained parts; use :meth:`train` or :func:`discipline_classifier`."""
+        self.labels = labels
+        self.label_index = {label: i for i, label in enumerate(labels)}
+        self._char = char
+        self._word = word
+
+    @classmethod
+    def train(
+        cls, texts: Sequence[str], labels: Sequence[str], analyzer: Analyzer | None = None
+    ) -> DisciplineClassifier:
+        """Fit both SVMs on (text, label) pairs."""
+        analyzer = analyzer or Analyzer()
+        names = discipline_labels()
+        extra = sorted(set(labels) - set(names))
+        names += extra
+        docs = [normalise(t) for t in texts]
+        y = np.array([names.index(label) for label in labels])
+        parts = []
+        for vectorizer in (_char_vectorizer(), _word_vectorizer(_tokenizer(analyzer))):
+            features = vectorizer.fit_transform(docs)
+            svm = LinearSVC(C=1.0).fit(features, y)
+            coef = np.zeros((len(names), features.shape[1]), np.float32)
+            intercept = np.full(len(names), -10.0, np.float32)
+            coef[svm.classes_] = svm.coef_
+            intercept[svm.classes_] = svm.intercept_
+            parts.append(_Linear(vectorizer, coef, intercept))
+        return cls(names, parts[0], parts[1])
+
+    def decision(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Ensemble decision values, one row per text and one column per label."""
+        docs = [normalise(t) for t in texts]
+        return self._char.decision(docs) + WORD_WEIGHT * self._word.decision(docs)
+
+    def proba(self, texts: Sequence[str], temperature: float = 0.25) -> NDArray[np.float32]:
+        """Softmax of the decision values: a discipline distribution per text."""
+        d = self.decision(texts) / temperature
+        d -= d.max(axis=1, keepdims=True)
+        e = np.exp(d)
+        return np.asarray(e / e.sum(axis=1, keepdims=True), np.float32)
+
+    def predict_tokens(self, token_lists: Sequence[Sequence[str]]) -> list[str]:
+        """Fast labels from already-segmented words (word model only; used for documents)."""
+        if not token_lists:
+            return []
+        vec = self._word.vectorizer
+        features = tfidf_rows(token_lists, vec.vocabulary_, vec.idf_, bigrams=True)
+        decision = features @ self._word.coef_t + self._word.intercept
+        return [self.labels[i] for i in np.asarray(decision).argmax(axis=1)]
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        """The most likely discipline of each text."""
+        if not texts:
+            return []
+        return [self.labels[i] for i in self.decision(texts).argmax(axis=1)]
+
+    # -- persistence (arrays + JSON, no pickle) ---------------------------------------------
+    def save(self, directory: Path) -> None:
+        """Write the model as ``.npz`` arrays and JSON vocabularies."""
+        directory.mkdir(parents=True, exist_ok=True)
+        meta = {"labels": self.labels}
+        for name, part in (("char", self._char), ("word", self._word)):
+            vocab = sorted(part.vectorizer.vocabulary_, key=part.vectorizer.vocabulary_.get)
+            meta[f"{name}_vocab"] = vocab
+            coef = sparse.csr_matrix(np.where(np.abs(part.coef) < 1e-4, 0, part.coef))
+            np.savez_compressed(
+                directory / f"{name}.npz",
+                idf=part.vectorizer.idf_.astype(np.float32),
+                intercept=part.intercept,
+                data=coef.data.astype(np.float32),
+                indices=coef.indices,
+                indptr=coef.indptr,
+                shape=np.array(coef.shape),
+            )
+        (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+
+    @classmethod
+    def load(cls, directory: Path, analyzer: Analyzer | None = None) -> DisciplineClassifier:
+        """Read a model written by :meth:`save`."""
+        meta = json.loads((directory / "model.json").read_text("utf-8"))
+        analyzer = analyzer or Analyzer()
+        parts = []
+        for name in ("char", "word"):
+            arrays = np.load(directory / f"{name}.npz")
+            vocab = {term: i for i, term in enumerate(meta[f"{name}_vocab"])}
+            vectorizer = (
+                _char_vectorizer() if name == "char" else _word_vectorizer(_tokenizer(analyzer))
+            )
+            vectorizer.set_params(vocabulary=vocab, min_df=1, max_features=None)
+            vectorizer.fit(["a"])  # initialises internals; idf_ is replaced just below
+            vectorizer.idf_ = arrays["idf"].astype(np.float64)
+            coef = sparse.csr_matrix(
+                (arrays["data"], arrays["indices"], arrays["indptr"]),
+                shape=tuple(int(x) for x in arrays["shape"]),
+            ).toarray()
+            parts.append(_Linear(vectorizer, coef, arrays["intercept"]))
+        return cls(list(meta["labels"]), parts[0], parts[1])
+
+
+def tfidf_rows(
+    token_lists: Sequence[Sequence[str]],
+    vocabulary: Mapping[str, int],
+    idf: NDArray[np.float64],
+    bigrams: bool,
+) -> sparse.csr_matrix:
+    """Sublinear-tf × idf, l2-normalised rows from pre-tokenised texts (as TfidfVectorizer)."""
+    indptr = [0]
+    indices: list[int] = []
+    values: list[float] = []
+    for tokens in token_lists:
+        grams: list[str] = list(tokens)
+        if bigrams:
+            grams += [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+        counts = Counter(vocabulary[g] for g in grams if g in vocabulary)
+        if counts:
+            ids = np.fromiter(counts.keys(), np.int64, len(counts))
+            tf = np.fromiter(counts.values(), np.float64, len(counts))
+            w = (1.0 + np.log(tf)) * idf[ids]
+            w /= max(float(np.linalg.norm(w)), 1e-12)
+            indices.extend(ids.tolist())
+            values.extend(w.tolist())
+        indptr.append(len(indices))
+    return sparse.csr_matrix(
+        (np.array(values, np.float32), np.array(indices, np.int64), np.array(indptr, np.int64)),
+        shape=(len(token_lists), len(idf)),
+    )
+
+
+def _tokenizer(analyzer: Analyzer) -> Callable[[str], list[str]]:
+    def tokenize(text: str) -> list[str]:
+        return analyzer.words(text, normalised=True)
+
+    return tokenize
+
+
+def _data_fingerprint() -> str:
+    digest = hashlib.sha1(MODEL_VERSION.encode())
+    for name in (*CSLDCP_FILES, "labels_all.txt"):
+        digest.update((DATA_DIR / "csldcp" / name).read_bytes())
+    digest.update((DATA_DIR / "stopwords.txt").read_bytes())
+    return digest.hexdigest()[:12]
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def discipline_classifier() -> DisciplineClassifier:
+    """The shipped-data classifier, trained on first use and cached as arrays afterwards."""
+    with _lock:
+        target = cache_dir() / f"discipline-{_data_fingerprint()}"
+        if (target / "model.json").exists():
+            try:
+                return DisciplineClassifier.load(target)
+            except (OSError, ValueError, KeyError):
+                pass
+        texts, labels = load_csldcp()
+        model = DisciplineClassifier.train(texts, labels)
+        model.save(target)
+        return model
+
+
+# -- industry tagging (GB/T 4754-2017) --------------------------------------------------------
+@dataclass(frozen=True)
+class Industry:
+    """One GB/T 4754-2017 division (大类): code, name and the standard's description."""
+
+    code: str
+    name: str
+    description: str
+
+
+@lru_cache(maxsize=1)
+def industries() -> tuple[Industry, ...]:
+    """GB/T 4754-2017 divisions (two-digit 大类 codes) with names and descriptions."""
+    rows: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    with (DATA_DIR / "gbt4754_2017.csv").open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            code = row["INDUSTRY_ID"].strip()
+            if len(code) < 2 or not code[:2].isdigit():
+                continue
+            division = code[:2]
+            if len(code) == 2:
+                names[division] = row["NAME"].strip()
+            rows.setdefault(division, []).append(row["NAME"] + " " + (row["DESCRIPTION"] or ""))
+    return tuple(
+        Industry(code, names[code], " ".join(rows[code])) for code in sorted(names) if code in rows
+    )
+
+
+class IndustryTagger:
+    """Tags text with GB/T 4754 divisions by TF-IDF similarity to the standard's descriptions."""
+
+    def __init__(self, analyzer: Analyzer | None = None) -> None:
+        """Index the divisions' names and descriptions."""
+        self.analyzer = analyzer or Analyzer()
+        self.divisions = industries()
+        self.vectorizer = TfidfVectorizer(
+            tokenizer=_tokenizer(self.analyzer),
+            token_pattern=None,
+            lowercase=False,
+            sublinear_tf=True,
+        )
+        docs = [normalise(f"{d.name} {d.name} {d.description}") for d in self.divisions]
+        self.matrix = self.vectorizer.fit_transform(docs)
+
+    def tag(self, texts: Iterable[str], top: int = 2, floor: float = 0.08) -> list[list[str]]:
+        """Up to ``top`` division codes per text whose similarity is at least ``floor``."""
+        return self.tag_tokens([self.analyzer.words(t) for t in texts], top, floor)
+
+    def tag_tokens(
+        self, token_lists: Sequence[Sequence[str]], top: int = 2, floor: float = 0.08
+    ) -> list[list[str]]:
+        """:meth:`tag` for already-segmented words."""
+        if not token_lists:
+            return []
+        vec = self.vectorizer
+        features = tfidf_rows(token_lists, vec.vocabulary_, vec.idf_, bigrams=False)
+        sims = (features @ self.matrix.T).toarray()
+        out: list[list[str]] = []
+        for row in sims:
+            order = np.argsort(-row)[:top]
+            out.append([self.divisions[i].code for i in order if row[i] >= floor])
+        return out
+
+    def name(self, code: str) -> str:
+        """The Chinese name of a division code (the code itself if unknown)."""
+        for division in self.divisions:
+            if division.code == code[:2]:
+                return division.name
+        return code

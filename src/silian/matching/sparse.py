@@ -1,0 +1,376 @@
+"""Field-weighted BM25 (BM25F) over segmented postings, updatable without a full rebuild.
+
+Documents live in fixed-size segments of ``SEGMENT_SIZE`` slots. Each segment stores its postings
+column-wise (term → local rows) with uint16 row numbers and uint8 quantised saturated term
+frequencies, so a million documents fit in a few hundred megabytes. The last segment is open:
+adding a document appends a row and re-packs only that segment. Global statistics (document
+frequencies, number of documents) are updated on every add and delete; average field lengths are
+frozen at build time and refreshed by a rebuild.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+SEGMENT_SIZE = 65536
+PENDING_LIMIT = 64
+MAX_SMALL_SEGMENTS = 8
+_Q = 255.0
+
+FieldTerms = Mapping[str, Sequence[str]]
+
+
+@dataclass
+class Segment:
+    """Column-wise postings of the slots ``base .. base + size - 1`` (size ≤ SEGMENT_SIZE)."""
+
+    base: int
+    size: int
+    indptr: NDArray[np.int64]
+    rows: NDArray[np.uint16]
+    values: NDArray[np.uint8]
+
+    @property
+    def n_terms(self) -> int:
+        """Number of term columns this segment's postings cover."""
+        return int(self.indptr.shape[0] - 1)
+
+    def columns(self) -> NDArray[np.int32]:
+        """The term id of every posting (expanded from ``indptr``)."""
+        return np.repeat(np.arange(self.n_terms, dtype=np.int32), np.diff(self.indptr))
+
+    def row_entries(self, row: int) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
+        """Term ids and quantised weights of one local row (a scan of this segment)."""
+        positions = np.flatnonzero(self.rows == row)
+        terms = (np.searchsorted(self.indptr, positions, side="right") - 1).astype(np.int32)
+        return terms, self.values[positions]
+
+
+Row = tuple[NDArray[np.int32], NDArray[np.uint8]]
+
+
+def _pack_arrays(
+    rows: NDArray[np.uint16], cols: NDArray[np.int32], vals: NDArray[np.uint8], n_terms: int
+) -> tuple[NDArray[np.int64], NDArray[np.uint16], NDArray[np.uint8]]:
+    """Sort postings by (term, row) and build the column pointer array."""
+    order = np.lexsort((rows, cols))
+    counts = np.bincount(cols, minlength=n_terms) if cols.size else np.zeros(n_terms, np.int64)
+    indptr = np.zeros(n_terms + 1, np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return indptr, rows[order], vals[order]
+
+
+def _segment_from_rows(base: int, size: int, entries: Sequence[Row], n_terms: int) -> Segment:
+    """Pack per-row (term ids, values) into a new segment starting at slot ``base``."""
+    if entries:
+        rows = np.concatenate(
+            [np.full(ids.shape[0], r, np.uint16) for r, (ids, _) in enumerate(entries)]
+        )
+        cols = np.concatenate([ids for ids, _ in entries]).astype(np.int32)
+        vals = np.concatenate([v for _, v in entries])
+    else:
+        rows, cols, vals = np.zeros(0, np.uint16), np.zeros(0, np.int32), np.zeros(0, np.uint8)
+    indptr, prow, pval = _pack_arrays(rows, cols, vals, n_terms)
+    return Segment(base, size, indptr, prow, pval)
+
+
+def _merge(segments: Sequence[Segment], n_terms: int) -> Segment:
+    """Merge consecutive segments into one."""
+    base = segments[0].base
+    size = segments[-1].base + segments[-1].size - base
+    rows = np.concatenate(
+        [(s.rows.astype(np.int64) + (s.base - base)).astype(np.uint16) for s in segments]
+    )
+    cols = np.concatenate([s.columns() for s in segments])
+    vals = np.concatenate([s.values for s in segments])
+    indptr, prow, pval = _pack_arrays(rows, cols, vals, n_terms)
+    return Segment(base, size, indptr, prow, pval)
+
+
+class BM25FIndex:
+    """BM25F over named fields with per-field weights; scores all slots for a bag of terms."""
+
+    def __init__(
+        self,
+        field_weights: Mapping[str, float],
+        k1: float = 1.2,
+        b: float = 0.75,
+        field_b: Mapping[str, float] | None = None,
+    ) -> None:
+        """Configure fields, their weights and the BM25 parameters."""
+        self.field_weights = dict(field_weights)
+        self.k1 = k1
+        self.b = b
+        self.field_b = {f: (field_b or {}).get(f, b) for f in self.field_weights}
+        self.vocab: dict[str, int] = {}
+        self.terms: list[str] = []
+        self._df = np.zeros(1024, np.float64)
+        self.n_docs = 0
+        self.avglen: dict[str, float] = dict.fromkeys(self.field_weights, 1.0)
+        self.segments: list[Segment] = []
+        self.open_base = 0
+        self.pending: list[Row] = []
+
+    # -- statistics -------------------------------------------------------------------------
+    @property
+    def df(self) -> NDArray[np.float64]:
+        """Document frequency per term id."""
+        return self._df[: len(self.terms)]
+
+    def idf(self, term_ids: NDArray[np.int64]) -> NDArray[np.float64]:
+        """BM25 idf (Lucene's non-negative form) of the given term ids."""
+        df = self._df[term_ids]
+        n = max(self.n_docs, 1)
+        return np.asarray(np.log1p((n - df + 0.5) / (df + 0.5)), np.float64)
+
+    def _term_id(self, term: str) -> int:
+        tid = self.vocab.get(term)
+        if tid is None:
+            tid = len(self.terms)
+            self.vocab[term] = tid
+            self.terms.append(term)
+            if tid >= self._df.shape[0]:
+                self._df = np.concatenate([self._df, np.zeros(self._df.shape[0], np.float64)])
+        return tid
+
+    # -- building ---------------------------------------------------------------------------
+    def _row(self, fields: FieldTerms) -> Row:
+        """Saturated, field-weighted term frequencies of one document, quantised to uint8."""
+        tf: dict[int, float] = {}
+        for name, weight in self.field_weights.items():
+            tokens = fields.get(name) or ()
+            if not tokens or weight == 0:
+                continue
+            b = self.field_b[name]
+            norm = 1.0 - b + b * len(tokens) / max(self.avglen[name], 1e-9)
+            scale = weight / norm
+            for term, count in Counter(tokens).items():
+                tid = self._term_id(term)
+                tf[tid] = tf.get(tid, 0.0) + count * scale
+        if not tf:
+            return np.zeros(0, np.int32), np.zeros(0, np.uint8)
+        ids = np.fromiter(tf.keys(), np.int32, len(tf))
+        raw = np.fromiter(tf.values(), np.float64, len(tf))
+        sat = raw * (self.k1 + 1.0) / (raw + self.k1)
+        vals = np.clip(np.rint(sat * (_Q / (self.k1 + 1.0))), 1, 255).astype(np.uint8)
+        self._df[ids] += 1
+        return ids, vals
+
+    def build(self, docs: Sequence[FieldTerms]) -> None:
+        """Index documents into slots 0..len(docs)-1, replacing everything."""
+        self.begin(docs)
+        self.add_many(docs)
+        self.flush()
+
+    def begin(self, sample: Sequence[FieldTerms]) -> None:
+        """Reset, and take average field lengths from a sample of the documents to come."""
+        self.vocab, self.terms = {}, []
+        self._df = np.zeros(1024, np.float64)
+        self.segments, self.pending = [], []
+        self.n_docs = 0
+        self.open_base = 0
+        totals = dict.fromkeys(self.field_weights, 0)
+        for doc in sample:
+            for name in self.field_weights:
+                totals[name] += len(doc.get(name) or ())
+        n = max(len(sample), 1)
+        self.avglen = {name: max(total / n, 1.0) for name, total in totals.items()}
+
+    def add_many(self, docs: Sequence[FieldTerms]) -> None:
+        """Append documents at the next slots, packing full segments as they fill."""
+        for doc in docs:
+            self.pending.append(self._row(doc))
+            self.n_docs += 1
+            if len(self.pending) >= SEGMENT_SIZE:
+                self._pack_pending()
+
+    def _pack_pending(self) -> None:
+        if not self.pending:
+            return
+        seg = _segment_from_rows(self.open_base, len(self.pending), self.pending, len(self.terms))
+        self.segments.append(seg)
+        self.open_base += len(self.pending)
+        self.pending = []
+
+    @property
+    def n_slots(self) -> int:
+        """Number of slots handed out so far (including deleted ones)."""
+        return self.open_base + len(self.pending)
+
+    def append(self, doc: FieldTerms) -> int:
+        """Add a document at the next free slot and return that slot."""
+        self.pending.append(self._row(doc))
+        self.n_docs += 1
+        slot = self.open_base + len(self.pending) - 1
+        if len(self.pending) >= PENDING_LIMIT:
+            self.flush()
+        return slot
+
+    def flush(self) -> None:
+        """Pack pending rows into a segment; merge small segments (tiered) when many pile up."""
+        self._pack_pending()
+        self._merge_small()
+
+    def _merge_small(self) -> None:
+        # Log-structured: while too many segments are below full size, merge the adjacent
+        # pair of small segments with the smallest combined size.
+        while sum(1 for s in self.segments if s.size < SEGMENT_SIZE) > MAX_SMALL_SEGMENTS:
+            best: tuple[int, int] | None = None
+            for i in range(len(self.segments) - 1):
+                size = self.segments[i].size + self.segments[i + 1].size
+                if size <= SEGMENT_SIZE and (best is None or size < best[0]):
+                    best = (size, i)
+            if best is None:
+                return
+            i = best[1]
+            self.segments[i : i + 2] = [_merge(self.segments[i : i + 2], len(self.terms))]
+
+    def remove(self, slot: int) -> None:
+        """Forget a document's contribution to the statistics (its postings are masked later)."""
+        ids = self.row(slot)[0]
+        if ids.size:
+            np.subtract.at(self._df, ids, 1.0)
+            np.maximum(self._df, 0.0, out=self._df)
+        self.n_docs = max(self.n_docs - 1, 0)
+
+    def row(self, slot: int) -> Row:
+        """Term ids and quantised weights stored for one slot."""
+        if slot >= self.open_base:
+            k = slot - self.open_base
+            if k < len(self.pending):
+                return self.pending[k]
+            return np.zeros(0, np.int32), np.zeros(0, np.uint8)
+        for seg in self.segments:
+            if seg.base <= slot < seg.base + seg.size:
+                return seg.row_entries(slot - seg.base)
+        return np.zeros(0, np.int32), np.zeros(0, np.uint8)
+
+    def compact(self, live: NDArray[np.bool_]) -> None:
+        """Drop dead slots' postings and merge segments to full size (slots keep their numbers)."""
+        self.flush()
+        merged: list[Segment] = []
+        group: list[Segment] = []
+        for seg in self.segments:
+            if group and sum(s.size for s in group) + seg.size > SEGMENT_SIZE:
+                merged.append(_merge(group, len(self.terms)))
+                group = []
+            group.append(seg)
+        if group:
+            merged.append(_merge(group, len(self.terms)))
+        out = []
+        for seg in merged:
+            alive = live[seg.base : seg.base + seg.size]
+            keep = alive[seg.rows.astype(np.int64)] if seg.rows.size else np.zeros(0, bool)
+            cols = seg.columns()[keep]
+            indptr, rows, vals = _pack_arrays(
+                seg.rows[keep], cols, seg.values[keep], len(self.terms)
+            )
+            out.append(Segment(seg.base, seg.size, indptr, rows, vals))
+        self.segments = out
+
+    # -- querying ---------------------------------------------------------------------------
+    def query_vector(
+        self, terms: Mapping[str, float]
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Known term ids of a weighted query bag and their weights × idf."""
+        known = [t for t in terms if t in self.vocab]
+        if not known:
+            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+        tids = np.array([self.vocab[t] for t in known], np.int64)
+        weights = np.array([terms[t] for t in known], np.float64)
+        return tids, weights * self.idf(tids) * ((self.k1 + 1.0) / _Q)
+
+    def score(self, terms: Mapping[str, float], n_slots: int) -> NDArray[np.float32]:
+        """BM25F score of every slot for a weighted bag of terms (unknown terms ignored)."""
+        tids, weights = self.query_vector(terms)
+        out = np.zeros(n_slots, np.float32)
+        if tids.size == 0:
+            return out
+        pairs = list(zip(tids.tolist(), weights.tolist(), strict=True))
+        for seg in self.segments:
+            row_parts: list[NDArray[np.uint16]] = []
+            val_parts: list[NDArray[np.float64]] = []
+            indptr = seg.indptr
+            n_terms = seg.n_terms
+            for tid, w in pairs:
+                if tid >= n_terms:
+                    continue
+                s, e = int(indptr[tid]), int(indptr[tid + 1])
+                if s != e:
+                    row_parts.append(seg.rows[s:e])
+                    val_parts.append(seg.values[s:e] * w)
+            if row_parts:
+                acc = np.bincount(
+                    np.concatenate(row_parts), np.concatenate(val_parts), minlength=seg.size
+                )
+                out[seg.base : seg.base + seg.size] += acc[: seg.size]
+        if self.pending:
+            wmap = dict(pairs)
+            for k, (ids, vals) in enumerate(self.pending):
+                total = 0.0
+                for t, v in zip(ids.tolist(), vals.tolist(), strict=True):
+                    w = wmap.get(t)
+                    if w is not None:
+                        total += v * w
+                slot = self.open_base + k
+                if slot < n_slots:
+                    out[slot] = total
+        return out
+
+    def matched_terms(self, slot: int, terms: Sequence[str]) -> list[str]:
+        """Which of ``terms`` occur in the document at ``slot``."""
+        present = set(self.row(slot)[0].tolist())
+        return [t for t in terms if self.vocab.get(t, -1) in present]
+
+    # -- persistence ------------------------------------------------------------------------
+    def state(self) -> tuple[dict[str, Any], dict[str, NDArray[Any]]]:
+        """JSON-able metadata and named arrays describing this index (pending rows flushed)."""
+        self.flush()
+        meta = {
+            "field_weights": self.field_weights,
+            "field_b": self.field_b,
+            "k1": self.k1,
+            "b": self.b,
+            "n_docs": self.n_docs,
+            "avglen": self.avglen,
+            "terms": self.terms,
+            "open_base": self.open_base,
+            "segments": [[s.base, s.size] for s in self.segments],
+        }
+        arrays: dict[str, NDArray[Any]] = {"df": self.df.copy()}
+        for i, seg in enumerate(self.segments):
+            arrays[f"s{i}_indptr"] = seg.indptr
+            arrays[f"s{i}_rows"] = seg.rows
+            arrays[f"s{i}_values"] = seg.values
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: Mapping[str, Any], arrays: Mapping[str, NDArray[Any]]) -> BM25FIndex:
+        """Rebuild an index from :meth:`state` output."""
+        index = cls(meta["field_weights"], meta["k1"], meta["b"], meta["field_b"])
+        index.terms = list(meta["terms"])
+        index.vocab = {t: i for i, t in enumerate(index.terms)}
+        df = np.asarray(arrays["df"], np.float64)
+        index._df = np.zeros(max(1024, 2 ** (math.ceil(math.log2(max(df.size, 1))) + 1)))
+        index._df[: df.size] = df
+        index.n_docs = int(meta["n_docs"])
+        index.avglen = {k: float(v) for k, v in meta["avglen"].items()}
+        index.open_base = int(meta["open_base"])
+        index.segments = [
+            Segment(
+                int(base),
+                int(size),
+                np.asarray(arrays[f"s{i}_indptr"], np.int64),
+                np.asarray(arrays[f"s{i}_rows"], np.uint16),
+                np.asarray(arrays[f"s{i}_values"], np.uint8),
+            )
+            for i, (base, size) in enumerate(meta["segments"])
+        ]
+        return index

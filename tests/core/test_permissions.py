@@ -1,0 +1,1268 @@
+"""Who may do what: every route of the app × every role, on pages and /api/v1, with no drift.
+
+The table below is the permission matrix. Each row is one request (a route, the concrete URL it
+is called with, and a body for state-changing methods), and its letters give the outcome for each
+principal, in the order of ``PRINCIPALS``:
+
+    O  allowed: 200/201, or a 303 that does not lead to the login page
+    L  sign-in required: 303 to /login on pages, 401 on the API
+    F  forbidden: 403
+    N  not found: 404, also used when the record exists but the caller may not see it
+    C  conflict: 409, the action is not possible in the record's status
+    V  rejected input: 422
+    A  authentication failed: 401 from the login form
+
+"university" and "enterprise" are *other* units' users; the records belong to "uni_owner"'s
+university and "ent_owner"'s enterprise, so those two columns are the owners' rights.
+State-changing rows act on a fresh record per principal, and a refused request must leave that
+record unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy.orm import Session
+
+from silian.accounts import security
+from silian.accounts.models import User
+from silian.achievements.models import Achievement
+from silian.chains.models import IndustryChain
+from silian.config import Settings
+from silian.coordination.models import InvestmentProject
+from silian.core.db import Base, utcnow
+from silian.demands.models import Demand
+from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
+from silian.organizations.models import Organization
+from silian.talent.models import Talent, TalentNeed, TalentProject
+from silian.web.app import create_app
+from tests.support import PASSWORD, Factory, login
+
+PRINCIPALS = (
+    "anonymous",
+    "office",
+    "university",
+    "enterprise",
+    "broker",
+    "expert",
+    "platform",
+    "uni_owner",
+    "ent_owner",
+)
+ROLE_OF = {"uni_owner": "university", "ent_owner": "enterprise"}
+CODES = set("OLFNCVA")
+
+SECRET = "核心工艺参数为每小时八百吨"
+DRAFT_TITLE = "尚未发布的蓝港草稿需求"
+DRAFT_ACHIEVEMENT = "尚未发布的滨海草稿成果"
+REMARKS = "内部审核意见：预算依据不足"
+HIDDEN_TALENT = "王不公开"
+ACH_REMARKS = "成果审核内部意见：报价依据不足"
+PROJECT = "海工装备产才融合项目"
+ORG_CONTACT = "钱联络"
+
+ACHIEVEMENT_BODY: dict[str, Any] = {
+    "title": "高通量抗污染反渗透膜",
+    "summary": "一种高通量、抗污染的反渗透膜材料及其制备方法。",
+    "trl": 5,
+    "organization_id": "{uni}",
+}
+DEMAND_BODY: dict[str, Any] = {
+    "title": "海水淡化能耗优化需求",
+    "problem": "希望将反渗透海水淡化的吨水能耗降低百分之十五以上。",
+    "organization_id": "{ent}",
+}
+NEED_BODY: dict[str, Any] = {
+    "position": "焊接工艺工程师",
+    "headcount": 2,
+    "organization_id": "{ent}",
+}
+CLASS_BODY: dict[str, Any] = {
+    "name": "蓝港冠名班{n}",
+    "university_id": "{uni}",
+    "enterprise_id": "{ent}",
+    "major_name": "船舶与海洋工程",
+    "students": 40,
+    "graduation_year": 2027,
+}
+PROFILE_BODY: dict[str, Any] = {"name": "李研究员", "title": "研究员", "consent_public": False}
+RULES_BODY: dict[str, Any] = {"chain_id": None, "grade_A": 3000000, "grade_B": 1500000}
+RETURN_BODY: dict[str, Any] = {"remarks": "请补充中试数据"}
+CREDENTIALS: dict[str, Any] = {"username": "{username}", "password": "{password}"}
+FEEDBACK_BODY: dict[str, Any] = {
+    "source_kind": "demand",
+    "source_id": "{dem_pub}",
+    "target_kind": "achievement",
+    "target_id": "{ach_pub}",
+    "verdict": "useful",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request of the matrix and its expected outcome per principal."""
+
+    method: str
+    route: str
+    row: str
+    url: str = ""
+    body: dict[str, Any] | None = None
+    form: bool = False
+    last: bool = False
+
+    @property
+    def expected(self) -> str:
+        """The outcome letters without spaces."""
+        return self.row.replace(" ", "")
+
+    @property
+    def is_api(self) -> bool:
+        """Whether the route belongs to the REST API."""
+        return self.route.startswith("/api/")
+
+
+def _get(route: str, row: str, url: str = "") -> Case:
+    return Case("GET", route, row, url)
+
+
+#  columns:  anon office university enterprise broker expert platform uni_owner ent_owner
+EVERYONE = "O O O O O O O O O"
+SIGNED_IN = "L O O O O O O O O"
+OFFICE_ONLY = "L O F F F F F F F"
+OFFICE_ONLY_VISIBLE = "N O N N N N N N N"
+UNI_OWNED_HIDDEN = "N O N N N N N O N"  # a university's unpublished record
+ENT_OWNED_HIDDEN = "N O N N N N N N O"  # an enterprise's unpublished record
+
+PERMISSIONS: dict[str, list[Case]] = {
+    # Site-wide pages, accounts and the office's review queue.
+    "site": [
+        _get("/healthz", EVERYONE),
+        _get("/api/v1/openapi.json", EVERYONE),
+        _get("/api/v1/docs", EVERYONE),
+        _get("/docs/oauth2-redirect", EVERYONE),
+        _get("/", EVERYONE),
+        _get("/my", SIGNED_IN),
+        _get("/review", OFFICE_ONLY),
+        _get("/login", EVERYONE),
+        Case("POST", "/login", "A O O O O O O O O", body=CREDENTIALS),
+        Case("POST", "/api/v1/auth/token", "L O O O O O O O O", body=CREDENTIALS, form=True),
+        _get("/api/v1/me", SIGNED_IN),
+        # Ends every session of the user, so it runs after the group's other rows.
+        Case("POST", "/logout", EVERYONE, body={}, last=True),
+    ],
+    "achievements": [
+        _get("/achievements", EVERYONE),
+        _get("/achievements/new", "L O O F F O O O F"),
+        Case("POST", "/achievements/new", "L O O F F O O O F", body=ACHIEVEMENT_BODY),
+        _get("/achievements/{achievement_id}", EVERYONE, "/achievements/{ach_pub}"),
+        _get("/achievements/{achievement_id}", UNI_OWNED_HIDDEN, "/achievements/{ach_draft}"),
+        _get(
+            "/achievements/{achievement_id}/edit",
+            "L O F F F F F O F",
+            "/achievements/{ach_pub}/edit",
+        ),
+        _get(
+            "/achievements/{achievement_id}/edit",
+            "L O N N N N N O N",
+            "/achievements/{ach_draft}/edit",
+        ),
+        Case(
+            "POST",
+            "/achievements/{achievement_id}/edit",
+            "L O N N N N N O N",
+            "/achievements/{new_ach_draft}/edit",
+            ACHIEVEMENT_BODY,
+        ),
+        Case(
+            "POST",
+            "/achievements/{achievement_id}/edit",
+            "L O F F F F F O F",
+            "/achievements/{new_ach_published}/edit",
+            ACHIEVEMENT_BODY,
+        ),
+        Case(
+            "POST",
+            "/achievements/{achievement_id}/{action}",
+            "L O N N N N N O N",
+            "/achievements/{new_ach_draft}/submit",
+            {},
+        ),
+        Case(
+            "POST",
+            "/achievements/{achievement_id}/{action}",
+            "L O N N N N N F N",
+            "/achievements/{new_ach_submitted}/approve",
+            {},
+        ),
+        Case(
+            "POST",
+            "/achievements/{achievement_id}/{action}",
+            "L O N N N N N F N",
+            "/achievements/{new_ach_submitted}/return",
+            RETURN_BODY,
+        ),
+        Case(
+            "POST",
+            "/achievements/{achievement_id}/{action}",
+            "L C F F F F F F F",
+            "/achievements/{new_ach_published}/approve",
+            {},
+        ),
+        Case(
+            "POST",
+            "/achievements/{achievement_id}/{action}",
+            "L O F F F F F O F",
+            "/achievements/{new_ach_published}/withdraw",
+            {},
+        ),
+        _get("/api/v1/achievements", EVERYONE),
+        _get("/api/v1/achievements/{achievement_id}", EVERYONE, "/api/v1/achievements/{ach_pub}"),
+        _get(
+            "/api/v1/achievements/{achievement_id}",
+            UNI_OWNED_HIDDEN,
+            "/api/v1/achievements/{ach_draft}",
+        ),
+        Case("POST", "/api/v1/achievements", "L O O F F O O O F", body=ACHIEVEMENT_BODY),
+        Case(
+            "PUT",
+            "/api/v1/achievements/{achievement_id}",
+            "L O N N N N N O N",
+            "/api/v1/achievements/{new_ach_draft}",
+            ACHIEVEMENT_BODY,
+        ),
+        Case(
+            "PUT",
+            "/api/v1/achievements/{achievement_id}",
+            "L O F F F F F O F",
+            "/api/v1/achievements/{new_ach_published}",
+            ACHIEVEMENT_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/achievements/{achievement_id}/{action}",
+            "L O N N N N N O N",
+            "/api/v1/achievements/{new_ach_draft}/submit",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/achievements/{achievement_id}/{action}",
+            "L O N N N N N F N",
+            "/api/v1/achievements/{new_ach_submitted}/approve",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/achievements/{achievement_id}/{action}",
+            "L O N N N N N F N",
+            "/api/v1/achievements/{new_ach_submitted}/return",
+            RETURN_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/achievements/{achievement_id}/{action}",
+            "L C F F F F F F F",
+            "/api/v1/achievements/{new_ach_published}/approve",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/achievements/{achievement_id}/{action}",
+            "L O F F F F F O F",
+            "/api/v1/achievements/{new_ach_published}/withdraw",
+            {},
+        ),
+    ],
+    "demands": [
+        _get("/demands", EVERYONE),
+        _get("/demands/new", "L O F O F F F F O"),
+        Case("POST", "/demands/new", "L O F O F F F F O", body=DEMAND_BODY),
+        _get("/demands/{demand_id}", EVERYONE, "/demands/{dem_pub}"),
+        _get("/demands/{demand_id}", EVERYONE, "/demands/{dem_secret}"),
+        _get("/demands/{demand_id}", ENT_OWNED_HIDDEN, "/demands/{dem_draft}"),
+        _get("/demands/{demand_id}/edit", "L O F F F F F F O", "/demands/{dem_secret}/edit"),
+        _get("/demands/{demand_id}/edit", "L O N N N N N N O", "/demands/{dem_draft}/edit"),
+        Case(
+            "POST",
+            "/demands/{demand_id}/edit",
+            "L O N N N N N N O",
+            "/demands/{new_dem_draft}/edit",
+            DEMAND_BODY,
+        ),
+        Case(
+            "POST",
+            "/demands/{demand_id}/edit",
+            "L O F F F F F F O",
+            "/demands/{new_dem_published}/edit",
+            DEMAND_BODY,
+        ),
+        Case(
+            "POST",
+            "/demands/{demand_id}/{action}",
+            "L O N N N N N N O",
+            "/demands/{new_dem_draft}/submit",
+            {},
+        ),
+        Case(
+            "POST",
+            "/demands/{demand_id}/{action}",
+            "L O N N N N N N F",
+            "/demands/{new_dem_submitted}/approve",
+            {},
+        ),
+        Case(
+            "POST",
+            "/demands/{demand_id}/{action}",
+            "L O N N N N N N F",
+            "/demands/{new_dem_submitted}/return",
+            RETURN_BODY,
+        ),
+        Case(
+            "POST",
+            "/demands/{demand_id}/{action}",
+            "L C F F F F F F F",
+            "/demands/{new_dem_published}/approve",
+            {},
+        ),
+        Case(
+            "POST",
+            "/demands/{demand_id}/{action}",
+            "L O F F F F F F O",
+            "/demands/{new_dem_published}/withdraw",
+            {},
+        ),
+        _get("/api/v1/demands", EVERYONE),
+        _get("/api/v1/demands/{demand_id}", EVERYONE, "/api/v1/demands/{dem_secret}"),
+        _get("/api/v1/demands/{demand_id}", ENT_OWNED_HIDDEN, "/api/v1/demands/{dem_draft}"),
+        Case("POST", "/api/v1/demands", "L O F O F F F F O", body=DEMAND_BODY),
+        # 政府榜 are posted by the offices only.
+        Case(
+            "POST",
+            "/api/v1/demands",
+            "L O F V F F F F V",
+            body=DEMAND_BODY | {"list_type": "government"},
+        ),
+        Case(
+            "PUT",
+            "/api/v1/demands/{demand_id}",
+            "L O N N N N N N O",
+            "/api/v1/demands/{new_dem_draft}",
+            DEMAND_BODY,
+        ),
+        Case(
+            "PUT",
+            "/api/v1/demands/{demand_id}",
+            "L O F F F F F F O",
+            "/api/v1/demands/{new_dem_published}",
+            DEMAND_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/demands/{demand_id}/{action}",
+            "L O N N N N N N O",
+            "/api/v1/demands/{new_dem_draft}/submit",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/demands/{demand_id}/{action}",
+            "L O N N N N N N F",
+            "/api/v1/demands/{new_dem_submitted}/approve",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/demands/{demand_id}/{action}",
+            "L O N N N N N N F",
+            "/api/v1/demands/{new_dem_submitted}/return",
+            RETURN_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/demands/{demand_id}/{action}",
+            "L C F F F F F F F",
+            "/api/v1/demands/{new_dem_published}/approve",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/demands/{demand_id}/{action}",
+            "L O F F F F F F O",
+            "/api/v1/demands/{new_dem_published}/withdraw",
+            {},
+        ),
+    ],
+    # The chain maps and the unit directory.
+    "directory": [
+        _get("/chains", EVERYONE),
+        _get("/chains/{chain_id}", EVERYONE, "/chains/{chain}"),
+        _get("/chains/{chain_id}", OFFICE_ONLY_VISIBLE, "/chains/{chain_off}"),
+        _get("/api/v1/chains", EVERYONE),
+        _get("/api/v1/chains/{chain_id}", EVERYONE, "/api/v1/chains/{chain}"),
+        _get("/api/v1/chains/{chain_id}", OFFICE_ONLY_VISIBLE, "/api/v1/chains/{chain_off}"),
+        _get("/organizations", EVERYONE),
+        _get("/organizations/{org_id}", EVERYONE, "/organizations/{ent}"),
+        _get("/organizations/{org_id}", OFFICE_ONLY_VISIBLE, "/organizations/{org_off}"),
+        _get("/api/v1/organizations", EVERYONE),
+        _get("/api/v1/organizations/{org_id}", EVERYONE, "/api/v1/organizations/{uni}"),
+        _get(
+            "/api/v1/organizations/{org_id}", OFFICE_ONLY_VISIBLE, "/api/v1/organizations/{org_off}"
+        ),
+    ],
+    "talent": [
+        _get("/talents", EVERYONE),
+        _get("/talents/me", SIGNED_IN),
+        _get("/talents/me/edit", "L F F F F O F F F"),
+        Case("POST", "/talents/me/edit", "L F F F F O F F F", body=PROFILE_BODY),
+        _get("/talents/{talent_id}", EVERYONE, "/talents/{talent_pub}"),
+        # The expert's own profile, not consented for publication.
+        _get("/talents/{talent_id}", "N O N N N O N N N", "/talents/{talent_hidden}"),
+        _get("/talent-needs", EVERYONE),
+        _get("/talent-needs/new", "L O O O F F F O O"),
+        Case("POST", "/talent-needs/new", "L O O O F F F O O", body=NEED_BODY),
+        _get("/talent-needs/{need_id}", EVERYONE, "/talent-needs/{need}"),
+        _get("/talent-needs/{need_id}/edit", "L O F F F F F F O", "/talent-needs/{need}/edit"),
+        Case(
+            "POST",
+            "/talent-needs/{need_id}/edit",
+            "L O F F F F F F O",
+            "/talent-needs/{new_need}/edit",
+            NEED_BODY,
+        ),
+        Case(
+            "POST",
+            "/talent-needs/{need_id}/{action}",
+            "L O F F F F F F O",
+            "/talent-needs/{new_need}/close",
+            {},
+        ),
+        _get("/talent-projects", OFFICE_ONLY),
+        _get("/talent-projects/{project_id}", OFFICE_ONLY, "/talent-projects/{project}"),
+        _get("/salary-grade-rules", SIGNED_IN),
+        _get("/salary-grade-rules/edit", OFFICE_ONLY),
+        Case("POST", "/salary-grade-rules/edit", OFFICE_ONLY, body=RULES_BODY),
+        _get("/api/v1/talents", EVERYONE),
+        _get("/api/v1/talents/me", "L N N N N O N N N"),
+        Case("PUT", "/api/v1/talents/me", "L F F F F O F F F", body=PROFILE_BODY),
+        _get("/api/v1/talents/{talent_id}", EVERYONE, "/api/v1/talents/{talent_pub}"),
+        _get("/api/v1/talents/{talent_id}", "N O N N N O N N N", "/api/v1/talents/{talent_hidden}"),
+        _get("/api/v1/talent-needs", EVERYONE),
+        _get("/api/v1/talent-needs/{need_id}", EVERYONE, "/api/v1/talent-needs/{need}"),
+        Case("POST", "/api/v1/talent-needs", "L O O O F F F O O", body=NEED_BODY),
+        Case(
+            "PUT",
+            "/api/v1/talent-needs/{need_id}",
+            "L O F F F F F F O",
+            "/api/v1/talent-needs/{new_need}",
+            NEED_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/talent-needs/{need_id}/{action}",
+            "L O F F F F F F O",
+            "/api/v1/talent-needs/{new_need}/close",
+            {},
+        ),
+        _get("/api/v1/talent-projects", OFFICE_ONLY),
+        _get(
+            "/api/v1/talent-projects/{project_id}", OFFICE_ONLY, "/api/v1/talent-projects/{project}"
+        ),
+        _get("/api/v1/salary-grade-rules", SIGNED_IN),
+        Case("PUT", "/api/v1/salary-grade-rules", OFFICE_ONLY, body=RULES_BODY),
+        _get(
+            "/api/v1/salary-grade-rules/grade",
+            SIGNED_IN,
+            "/api/v1/salary-grade-rules/grade?salary=600000",
+        ),
+    ],
+    "education": [
+        _get("/education", EVERYONE),
+        _get("/education/named-classes/new", "L O O F F F F O F"),
+        Case("POST", "/education/named-classes/new", "L O O F F F F O F", body=CLASS_BODY),
+        _get("/education/named-classes/{class_id}", EVERYONE, "/education/named-classes/{klass}"),
+        _get(
+            "/education/named-classes/{class_id}/edit",
+            "L O F F F F F O F",
+            "/education/named-classes/{klass}/edit",
+        ),
+        Case(
+            "POST",
+            "/education/named-classes/{class_id}/edit",
+            "L O F F F F F O F",
+            "/education/named-classes/{new_class}/edit",
+            CLASS_BODY,
+        ),
+        _get("/education/training-bases/{base_id}", EVERYONE, "/education/training-bases/{base}"),
+        _get("/education/consortia/{consortium_id}", EVERYONE, "/education/consortia/{consortium}"),
+        _get("/education/colleges/{college_id}", EVERYONE, "/education/colleges/{college}"),
+        _get("/api/v1/education/named-classes", EVERYONE),
+        _get(
+            "/api/v1/education/named-classes/{class_id}",
+            EVERYONE,
+            "/api/v1/education/named-classes/{klass}",
+        ),
+        Case("POST", "/api/v1/education/named-classes", "L O O F F F F O F", body=CLASS_BODY),
+        Case(
+            "PUT",
+            "/api/v1/education/named-classes/{class_id}",
+            "L O F F F F F O F",
+            "/api/v1/education/named-classes/{new_class}",
+            CLASS_BODY,
+        ),
+        _get("/api/v1/education/training-bases", EVERYONE),
+        _get(
+            "/api/v1/education/training-bases/{base_id}",
+            EVERYONE,
+            "/api/v1/education/training-bases/{base}",
+        ),
+        _get("/api/v1/education/consortia", EVERYONE),
+        _get(
+            "/api/v1/education/consortia/{consortium_id}",
+            EVERYONE,
+            "/api/v1/education/consortia/{consortium}",
+        ),
+        _get("/api/v1/education/colleges", EVERYONE),
+        _get(
+            "/api/v1/education/colleges/{college_id}",
+            EVERYONE,
+            "/api/v1/education/colleges/{college}",
+        ),
+    ],
+    # Suggested matches ride on the visibility of their source record.
+    "matching": [
+        _get("/match", EVERYONE, "/match?text=海水淡化膜&kind=achievement"),
+        _get("/demands/{demand_id}/matches", EVERYONE, "/demands/{dem_secret}/matches"),
+        _get("/demands/{demand_id}/matches", ENT_OWNED_HIDDEN, "/demands/{dem_draft}/matches"),
+        _get("/achievements/{achievement_id}/matches", EVERYONE, "/achievements/{ach_pub}/matches"),
+        _get(
+            "/achievements/{achievement_id}/matches",
+            UNI_OWNED_HIDDEN,
+            "/achievements/{ach_draft}/matches",
+        ),
+        _get("/talent-needs/{need_id}/matches", EVERYONE, "/talent-needs/{need}/matches"),
+        Case("POST", "/matches/feedback", SIGNED_IN, body=FEEDBACK_BODY),
+        Case(
+            "POST",
+            "/matches/feedback",
+            "L O N N N N N N O",
+            body=FEEDBACK_BODY | {"source_id": "{dem_draft}"},
+        ),
+        Case("POST", "/api/v1/match", EVERYONE, body={"text": "海水淡化膜", "kind": "demand"}),
+        _get(
+            "/api/v1/demands/{demand_id}/matches", EVERYONE, "/api/v1/demands/{dem_secret}/matches"
+        ),
+        _get(
+            "/api/v1/demands/{demand_id}/matches",
+            ENT_OWNED_HIDDEN,
+            "/api/v1/demands/{dem_draft}/matches",
+        ),
+        _get(
+            "/api/v1/achievements/{achievement_id}/matches",
+            EVERYONE,
+            "/api/v1/achievements/{ach_pub}/matches",
+        ),
+        _get(
+            "/api/v1/achievements/{achievement_id}/matches",
+            UNI_OWNED_HIDDEN,
+            "/api/v1/achievements/{ach_draft}/matches",
+        ),
+        _get(
+            "/api/v1/talent-needs/{need_id}/matches",
+            EVERYONE,
+            "/api/v1/talent-needs/{need}/matches",
+        ),
+        _get(
+            "/api/v1/investment-projects/{project_id}/matches",
+            "L O F F F F F F O",
+            "/api/v1/investment-projects/{investment}/matches",
+        ),
+        Case("POST", "/api/v1/matches/feedback", SIGNED_IN, body=FEEDBACK_BODY),
+        Case(
+            "POST",
+            "/api/v1/matches/feedback",
+            "L O N N N N N N O",
+            body=FEEDBACK_BODY | {"source_id": "{dem_draft}"},
+        ),
+    ],
+}
+
+# Routes that are not permission-checked requests: static files.
+EXEMPT = {("MOUNT", "/static")}
+
+
+# --- the world the matrix runs in ------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 with minimal cost: dozens of sign-ins per test stay fast (hashes stay argon2)."""
+    monkeypatch.setattr(
+        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+@dataclass
+class World:
+    """Units, users and records the matrix refers to by name."""
+
+    db: Session
+    users: dict[str, User]
+    ids: dict[str, int]
+    fresh: list[tuple[type[Base], int]] = field(default_factory=list)
+    count: int = 0
+
+    def new(self, key: str) -> int:
+        """Create a fresh record for one request: new_ach_<status>, new_dem_<status>, …"""
+        self.count += 1
+        n, ids = self.count, self.ids
+        record: Base
+        if key.startswith("new_ach_"):
+            record = achievement(f"待处理成果{n}", ids["uni"], key[8:], self.users["uni_owner"])
+        elif key.startswith("new_dem_"):
+            record = demand(f"待处理需求{n}", ids["ent"], key[8:], self.users["ent_owner"])
+        elif key == "new_need":
+            record = TalentNeed(organization_id=ids["ent"], position=f"待处理岗位{n}")
+        elif key == "new_class":
+            record = NamedClass(
+                name=f"待处理冠名班{n}",
+                university_id=ids["uni"],
+                enterprise_id=ids["ent"],
+                major_name="轮机工程",
+                graduation_year=2027,
+            )
+        else:
+            raise KeyError(key)
+        self.db.add(record)
+        self.db.commit()
+        self.fresh.append((type(record), record.id))
+        return record.id
+
+    def value(self, key: str, principal: str) -> Any:
+        """What a {key} placeholder stands for when principal makes the request."""
+        if key == "p":
+            return principal
+        if key == "n":
+            self.count += 1
+            return self.count
+        if key == "username":
+            return self.users[principal].username if principal in self.users else "nobody"
+        if key == "password":
+            return PASSWORD if principal in self.users else "wrong-password"
+        if key.startswith("new_"):
+            return self.new(key)
+        return self.ids[key]
+
+    def fill(self, text: str, principal: str) -> Any:
+        """Text with placeholders filled; a lone placeholder keeps the value's type."""
+        whole = re.fullmatch(r"\{(\w+)\}", text)
+        if whole:
+            return self.value(whole[1], principal)
+        return re.sub(r"\{(\w+)\}", lambda m: str(self.value(m[1], principal)), text)
+
+    def snapshot(self) -> dict[tuple[str, int], dict[str, Any]]:
+        """Current column values of the fresh records made for the request in flight."""
+        if not self.fresh:
+            return {}
+        self.db.expire_all()
+        out = {}
+        for model, pk in self.fresh:
+            row = self.db.get(model, pk)
+            out[(model.__name__, pk)] = {
+                c.key: getattr(row, c.key) for c in model.__mapper__.column_attrs
+            }
+        self.db.commit()
+        return out
+
+
+def achievement(
+    title: str, org_id: int, status: str, by: User | None = None, remarks: str = ""
+) -> Achievement:
+    """An achievement of org in status (published ones carry a publication date)."""
+    return Achievement(
+        title=title,
+        review_remarks=remarks,
+        summary=f"{title}的非保密简介，面向企业。",
+        organization_id=org_id,
+        status=status,
+        created_by_id=by.id if by else None,
+        published_at=utcnow() - timedelta(days=1) if status == "published" else None,
+    )
+
+
+def demand(title: str, org_id: int, status: str, by: User | None = None, **kw: Any) -> Demand:
+    """A demand of org in status (published ones carry a publication date)."""
+    values: dict[str, Any] = {
+        "title": title,
+        "problem": f"{title}：需要解决的技术问题描述。",
+        "public_summary": f"{title}的公开摘要。",
+        "organization_id": org_id,
+        "status": status,
+        "created_by_id": by.id if by else None,
+        "published_at": utcnow() - timedelta(days=1) if status == "published" else None,
+    }
+    return Demand(**(values | kw))
+
+
+def build_world(db: Session, factory: Factory) -> World:
+    """Commit the units, one user per principal and the records of the matrix."""
+    chain = IndustryChain(code="marine", name="海洋装备产业链", sort_order=1)
+    chain_off = IndustryChain(code="retired", name="已停用产业链", sort_order=2, is_active=False)
+    db.add_all([chain, chain_off])
+    db.commit()
+    uni = factory.org("university", name="滨海海洋大学")
+    uni2 = factory.org("university", name="北岸理工大学")
+    ent = factory.org("enterprise", name="蓝港海工科技", contact_name=ORG_CONTACT)
+    ent2 = factory.org("enterprise", name="东岬船舶")
+    inst = factory.org("institute", name="海洋材料研究院")
+    plat = factory.org("platform", name="海工中试基地")
+    org_off = factory.org("enterprise", name="已注销企业", is_active=False)
+    for org in (uni, ent, ent2):
+        org.chains.append(chain)
+    orgs: dict[str, Organization | None] = {
+        "office": None,
+        "university": uni2,
+        "enterprise": ent2,
+        "broker": None,
+        "expert": inst,
+        "platform": plat,
+        "uni_owner": uni,
+        "ent_owner": ent,
+    }
+    users = {
+        name: factory.user(ROLE_OF.get(name, name), org=org, username=name)
+        for name, org in orgs.items()
+    }
+    records: dict[str, Base] = {
+        "ach_pub": achievement("深海耐压壳体焊接工艺", uni.id, "published", users["uni_owner"]),
+        "ach_remarked": achievement(
+            "海水淡化能量回收装置", uni.id, "published", users["uni_owner"], ACH_REMARKS
+        ),
+        "ach_draft": achievement(DRAFT_ACHIEVEMENT, uni.id, "draft", users["uni_owner"]),
+        "dem_pub": demand("船用推进器降噪需求", ent.id, "published", users["ent_owner"]),
+        "dem_secret": demand(
+            "海水淡化膜污染控制需求",
+            ent.id,
+            "published",
+            users["ent_owner"],
+            problem=f"反渗透膜清洗周期太短。{SECRET}",
+            public_summary="海水淡化膜污染控制方向，详情签署保密协议后提供。",
+            confidentiality="confidential",
+            contact_name="赵保密",
+            review_remarks=REMARKS,
+            chain_id=chain.id,
+        ),
+        "dem_draft": demand(
+            DRAFT_TITLE, ent.id, "draft", users["ent_owner"], problem=f"草稿：{SECRET}"
+        ),
+        "talent_pub": Talent(name="李海洋", organization_id=uni.id, expertise="深海结构焊接"),
+        "talent_hidden": Talent(
+            name=HIDDEN_TALENT,
+            user_id=users["expert"].id,
+            organization_id=inst.id,
+            consent_public=False,
+        ),
+        "need": TalentNeed(organization_id=ent.id, position="海工结构工程师", chain_id=chain.id),
+        "project": TalentProject(
+            name=PROJECT,
+            organization_id=ent.id,
+            chain_id=chain.id,
+            subsidy_amount=Decimal("2000000"),
+            year=2026,
+        ),
+        "klass": NamedClass(
+            name="蓝港海工冠名班",
+            university_id=uni.id,
+            enterprise_id=ent.id,
+            major_name="船舶与海洋工程",
+            graduation_year=2027,
+        ),
+        "base": TrainingBase(name="海洋装备公共实训基地", organization_id=uni.id),
+        "college": IndustryCollege(name="海洋装备现代产业学院", university_id=uni.id),
+    }
+    db.add_all(records.values())
+    db.flush()
+    consortium = Consortium(name="海洋装备市域产教联合体", kind="city", lead_organization_id=uni.id)
+    investment = InvestmentProject(name="海工装备基地招商项目", organization_id=ent.id)
+    db.add_all([consortium, investment])
+    db.commit()
+    ids = {key: record.id for key, record in records.items()}
+    ids |= {"consortium": consortium.id, "chain": chain.id, "chain_off": chain_off.id}
+    ids["investment"] = investment.id
+    ids |= {"uni": uni.id, "uni2": uni2.id, "ent": ent.id, "ent2": ent2.id, "inst": inst.id}
+    ids["org_off"] = org_off.id
+    return World(db=db, users=users, ids=ids)
+
+
+# --- running the matrix ----------------------------------------------------------------------
+
+
+def _form_value(value: Any) -> str:
+    if value is None or value is False:
+        return ""
+    return "1" if value is True else str(value)
+
+
+@dataclass
+class Request:
+    """A request ready to send: the client, method, URL and keyword arguments."""
+
+    client: TestClient
+    method: str
+    url: str
+    kwargs: dict[str, Any]
+
+    def send(self) -> Response:
+        """Send it without following redirects."""
+        return self.client.request(self.method, self.url, follow_redirects=False, **self.kwargs)
+
+
+class Actors:
+    """Per principal: a page client signed in through the login form, and an API token."""
+
+    def __init__(self, app: FastAPI, world: World, stack: ExitStack) -> None:
+        self.world = world
+        # Entered clients keep one event-loop portal open: about twice as fast per request.
+        self.api = stack.enter_context(TestClient(app))
+        self.pages: dict[str, TestClient] = {}
+        self.tokens: dict[str, dict[str, str]] = {}
+        for name in PRINCIPALS:
+            client = stack.enter_context(TestClient(app))
+            client.get("/login")
+            self.tokens[name] = {}
+            if name in world.users:
+                login(client, world.users[name])
+                token = self.api.post(
+                    "/api/v1/auth/token", data={"username": name, "password": PASSWORD}
+                )
+                assert token.status_code == 200, token.text
+                self.tokens[name] = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            self.pages[name] = client
+
+    def prepare(self, case: Case, principal: str, *, csrf: bool = True) -> Request:
+        """Fill the case's placeholders for principal (creating fresh records) and build it."""
+        world = self.world
+        url = world.fill(case.url or case.route, principal)
+        body = None
+        if case.body is not None:
+            body = {
+                k: world.fill(v, principal) if isinstance(v, str) else v
+                for k, v in case.body.items()
+            }
+        if case.is_api:
+            kwargs: dict[str, Any] = {"headers": self.tokens[principal]}
+            if body is not None:
+                kwargs["data" if case.form else "json"] = body
+            return Request(self.api, case.method, url, kwargs)
+        client = self.pages[principal]
+        kwargs = {}
+        if body is not None:
+            data = {k: _form_value(v) for k, v in body.items()}
+            if csrf:
+                data["csrf_token"] = str(client.cookies.get("silian_csrf"))
+            kwargs["data"] = data
+        return Request(client, case.method, url, kwargs)
+
+
+def outcome(response: Response, api: bool) -> str:
+    """The matrix letter for a response."""
+    status = response.status_code
+    if status in (200, 201, 204):
+        return "O"
+    if status in (302, 303, 307) and not api:
+        return "L" if response.headers["location"].startswith("/login") else "O"
+    if status == 401:
+        return "L" if api else "A"
+    return {403: "F", 404: "N", 409: "C", 422: "V"}.get(status, f"?{status}")
+
+
+def check(actors: Actors, case: Case, principal: str, want: str, *, csrf: bool = True) -> str:
+    """Send case as principal; a message when the outcome or a refused request's effect is wrong."""
+    world = actors.world
+    world.fresh.clear()
+    request = actors.prepare(case, principal, csrf=csrf)
+    before = world.snapshot()
+    response = request.send()
+    got = outcome(response, case.is_api)
+    where = f"{case.method} {request.url} as {principal}"
+    if got != want:
+        return f"{where}: expected {want}, got {got} ({response.text[:160]!r})"
+    if got != "O" and world.snapshot() != before:
+        return f"{where}: refused with {got} but the record changed"
+    return ""
+
+
+def app_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of every route the app serves; mounts as ("MOUNT", path)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # FastAPI before included routers were kept lazily
+        routes: Any = app.routes
+    else:
+        routes = iter_route_contexts(app.routes)
+    out: set[tuple[str, str]] = set()
+    for route in routes:
+        methods = getattr(route, "methods", None)
+        if not methods:
+            out.add(("MOUNT", str(route.path)))
+            continue
+        out.update((m, str(route.path)) for m in methods if m != "HEAD")
+    return out
+
+
+@pytest.fixture
+def world(db: Session, factory: Factory) -> World:
+    """The matrix's units, users and records on this test's database."""
+    return build_world(db, factory)
+
+
+@pytest.fixture
+def actors(app: FastAPI, world: World) -> Iterator[Actors]:
+    """Everyone signed in."""
+    with ExitStack() as stack:
+        yield Actors(app, world, stack)
+
+
+def _all_cases() -> list[Case]:
+    return [case for cases in PERMISSIONS.values() for case in cases]
+
+
+# --- tests -----------------------------------------------------------------------------------
+
+
+def test_permission_table_is_well_formed() -> None:
+    """Every row has one known letter per principal and concrete URLs for path parameters."""
+    for case in _all_cases():
+        assert len(case.expected) == len(PRINCIPALS), case
+        assert set(case.expected) <= CODES, case
+        if "{" in case.route and not case.url:
+            raise AssertionError(f"{case.method} {case.route} needs a concrete url")
+        if case.method != "GET":
+            assert case.body is not None, f"{case.method} {case.route} needs a body (may be empty)"
+
+
+def test_every_route_is_in_the_permission_table(tmp_path: Path) -> None:
+    """A new route must get rows in PERMISSIONS; rows of removed routes must go."""
+    settings = Settings(
+        home=tmp_path, database_url=f"sqlite:///{tmp_path}/routes.db", secret_key="routes"
+    )
+    served = app_routes(create_app(settings))
+    assert ("GET", "/achievements") in served, "route enumeration found no feature routes"
+    covered = {(case.method, case.route) for case in _all_cases()}
+    missing = sorted(served - covered - EXEMPT)
+    stale = sorted(covered - served)
+    assert not missing, "routes without rows in PERMISSIONS (add who may call them):\n" + "\n".join(
+        f"  {m} {p}" for m, p in missing
+    )
+    assert not stale, "PERMISSIONS rows for routes the app no longer serves:\n" + "\n".join(
+        f"  {m} {p}" for m, p in stale
+    )
+
+
+@pytest.mark.parametrize("group", list(PERMISSIONS))
+def test_route_permissions(group: str, actors: Actors) -> None:
+    """Each principal gets the expected outcome on every row of the group."""
+    failures = []
+    for case in sorted(PERMISSIONS[group], key=lambda c: c.last):
+        for principal, want in zip(PRINCIPALS, case.expected, strict=True):
+            failures.append(check(actors, case, principal, want))
+    failures = [f for f in failures if f]
+    assert not failures, f"{len(failures)} permission mismatches:\n" + "\n".join(failures)
+
+
+def _allowed(case: Case) -> list[str]:
+    return [p for p, want in zip(PRINCIPALS, case.expected, strict=True) if want == "O"]
+
+
+def _unsafe_cases(api: bool) -> list[tuple[Case, str]]:
+    """Per state-changing route, its first row somebody may call, and that principal.
+
+    Office is preferred where allowed, so a refusal can only come from the check under test.
+    """
+    chosen: dict[tuple[str, str], tuple[Case, str]] = {}
+    for case in _all_cases():
+        if case.method == "GET" or case.is_api != api or (case.method, case.route) in chosen:
+            continue
+        allowed = _allowed(case)
+        if allowed:
+            principal = "office" if "office" in allowed else allowed[0]
+            chosen[(case.method, case.route)] = (case, principal)
+    unsafe = {(c.method, c.route) for c in _all_cases() if c.method != "GET" and c.is_api == api}
+    assert set(chosen) == unsafe, f"routes nobody may call: {sorted(unsafe - set(chosen))}"
+    return sorted(chosen.values(), key=lambda pair: pair[0].last)
+
+
+def test_page_forms_need_the_csrf_token(actors: Actors) -> None:
+    """Every state-changing page request without (or with a forged) CSRF token gets 403."""
+    failures = []
+    for case, principal in _unsafe_cases(api=False):
+        failures.append(check(actors, case, principal, "F", csrf=False))
+        forged = Case(
+            case.method,
+            case.route,
+            case.row,
+            case.url,
+            (case.body or {}) | {"csrf_token": "forged-token"},
+        )
+        failures.append(check(actors, forged, principal, "F", csrf=False))
+    failures = [f for f in failures if f]
+    assert not failures, "\n".join(failures)
+
+
+def test_api_ignores_session_cookies(actors: Actors) -> None:
+    """A signed-in browser session (cookie plus CSRF header) never authenticates the API."""
+    failures = []
+    for case, principal in _unsafe_cases(api=True):
+        # Signing in, and free-text matching (a read-only query open to visitors), need no user.
+        if case.route in ("/api/v1/auth/token", "/api/v1/match"):
+            continue
+        request = actors.prepare(case, principal)
+        client = actors.pages[principal]
+        headers = {"X-CSRF-Token": str(client.cookies.get("silian_csrf"))}
+        before = actors.world.snapshot()
+        kwargs = {k: v for k, v in request.kwargs.items() if k != "headers"}
+        response = client.request(case.method, request.url, headers=headers, **kwargs)
+        if response.status_code != 401 or actors.world.snapshot() != before:
+            failures.append(f"{case.method} {request.url}: {response.status_code} with a cookie")
+        actors.world.fresh.clear()
+    assert not failures, "\n".join(failures)
+
+
+# Who may read each sensitive string; everyone else must never receive it from any URL below.
+SEES = {
+    DRAFT_TITLE: {"office", "ent_owner"},
+    SECRET: {"office", "ent_owner", "broker"},
+    "赵保密": {"office", "ent_owner", "broker"},  # the confidential demand's contact
+    REMARKS: {"office", "ent_owner"},
+    DRAFT_ACHIEVEMENT: {"office", "uni_owner"},
+    HIDDEN_TALENT: {"office", "expert"},
+    ACH_REMARKS: {"office", "uni_owner"},
+    PROJECT: {"office", "ent_owner"},  # a unit's members see its projects on its profile
+    ORG_CONTACT: set(PRINCIPALS) - {"anonymous"},
+}
+LEAK_URLS = (
+    "/",
+    "/my",
+    "/demands",
+    "/demands?status=draft",
+    "/demands?q=八百吨",
+    "/demands?org={ent}&mine=1",
+    "/demands/{dem_secret}",
+    "/achievements",
+    "/achievements?status=draft&org={uni}",
+    "/achievements/{ach_remarked}",
+    "/talents",
+    "/talents?q=王",
+    "/organizations/{ent}",
+    "/organizations/{uni}",
+    "/organizations/{inst}",
+    "/chains/{chain}",
+    "/match?text=八百吨 每小时&kind=demand",
+    "/demands/{dem_secret}/matches",
+    "/achievements/{ach_pub}/matches?kind=demand",
+    "/api/v1/demands",
+    "/api/v1/demands?status=draft",
+    "/api/v1/demands?q=八百吨",
+    "/api/v1/demands/{dem_secret}",
+    "/api/v1/achievements?status=draft",
+    "/api/v1/achievements/{ach_remarked}",
+    "/api/v1/talents",
+    "/api/v1/organizations/{ent}",
+    "/api/v1/organizations/{uni}",
+    "/api/v1/organizations/{inst}",
+    "/api/v1/chains/{chain}",
+    "/api/v1/demands/{dem_secret}/matches",
+    "/api/v1/achievements/{ach_pub}/matches?kind=demand",
+)
+# Positive controls: where those allowed to read a string do find it.
+SHOWN_AT = {
+    DRAFT_TITLE: ("/demands", "/api/v1/demands", "/organizations/{ent}"),
+    SECRET: ("/demands/{dem_secret}", "/api/v1/demands/{dem_secret}"),
+    "赵保密": ("/demands/{dem_secret}", "/api/v1/demands/{dem_secret}"),
+    REMARKS: ("/demands/{dem_secret}", "/api/v1/demands/{dem_secret}"),
+    DRAFT_ACHIEVEMENT: ("/achievements", "/api/v1/achievements", "/api/v1/organizations/{uni}"),
+    HIDDEN_TALENT: ("/talents", "/api/v1/talents"),
+    ACH_REMARKS: ("/achievements/{ach_remarked}", "/api/v1/achievements/{ach_remarked}"),
+    PROJECT: ("/organizations/{ent}",),
+    ORG_CONTACT: ("/organizations/{ent}", "/api/v1/organizations/{ent}"),
+}
+
+
+def _fetch(actors: Actors, principal: str, url: str) -> Response:
+    url = actors.world.fill(url, principal)
+    if url.startswith("/api/"):
+        return actors.api.get(url, headers=actors.tokens[principal])
+    return actors.pages[principal].get(url, follow_redirects=False)
+
+
+def test_drafts_and_confidential_details_reach_only_their_readers(actors: Actors) -> None:
+    """No list, search, profile, map or detail (page or API) leaks drafts or secrets."""
+    failures = []
+    for principal in PRINCIPALS:
+        for url in LEAK_URLS:
+            response = _fetch(actors, principal, url)
+            for text, readers in SEES.items():
+                if principal not in readers and text in response.text:
+                    failures.append(f"{principal} received {text!r} from {url}")
+        for text, urls in SHOWN_AT.items():
+            if principal not in SEES[text]:
+                continue
+            for url in urls:
+                if text not in _fetch(actors, principal, url).text:
+                    failures.append(f"{principal} should find {text!r} at {url}")
+    assert not failures, "\n".join(failures)
+
+
+def test_confidential_demand_is_masked_in_the_api(actors: Actors) -> None:
+    """Outsiders get the public summary with the confidential fields null, in detail and list."""
+    url = actors.world.fill("/api/v1/demands/{dem_secret}", "anonymous")
+    secret_id = actors.world.ids["dem_secret"]
+    for principal in PRINCIPALS:
+        allowed = principal in SEES[SECRET]
+        detail = actors.api.get(url, headers=actors.tokens[principal]).json()
+        listed = actors.api.get("/api/v1/demands", headers=actors.tokens[principal]).json()
+        rows = [row for row in listed["items"] if row["id"] == secret_id]
+        for view in [detail, *rows]:
+            assert view["details_visible"] is allowed, (principal, view)
+            assert (view["problem"] is not None) is allowed, (principal, view)
+            assert (view["contact_name"] is not None) is allowed, (principal, view)
+            assert view["public_summary"].startswith("海水淡化膜污染控制方向")
+            assert (view["review_remarks"] == REMARKS) is (principal in SEES[REMARKS])
+        assert len(rows) == 1, principal
+
+
+def test_pages_offer_only_permitted_controls(actors: Actors) -> None:
+    """Edit links and workflow buttons appear exactly for those the routes would allow."""
+    world = actors.world
+    records = {
+        "achievements": (world.ids["ach_pub"], world.new("new_ach_submitted"), "uni_owner"),
+        "demands": (world.ids["dem_secret"], world.new("new_dem_submitted"), "ent_owner"),
+    }
+    failures = []
+    for noun, (published, submitted, owner) in records.items():
+        for principal in PRINCIPALS:
+            may_manage = principal in ("office", owner)
+            page = actors.pages[principal].get(f"/{noun}/{published}").text
+            controls = {
+                f'href="/{noun}/{published}/edit"': may_manage,
+                f'action="/{noun}/{published}/withdraw"': may_manage,
+                f'action="/{noun}/{published}/approve"': False,
+            }
+            if may_manage:
+                page += actors.pages[principal].get(f"/{noun}/{submitted}").text
+                controls[f'action="/{noun}/{submitted}/approve"'] = principal == "office"
+                controls[f'action="/{noun}/{submitted}/return"'] = principal == "office"
+            for snippet, shown in controls.items():
+                if (snippet in page) is not shown:
+                    failures.append(f"{principal}: {snippet} {'missing' if shown else 'shown'}")
+    assert not failures, "\n".join(failures)
+
+
+def _main_nav(html: str) -> str:
+    match = re.search(r'<nav class="mainnav".*?</nav>', html, re.S)
+    assert match, "no main navigation"
+    return match[0]
+
+
+def test_navigation_follows_role(app: FastAPI, actors: Actors) -> None:
+    """The main menu links every visitor to listings, signed-in users to 工作台, offices to 审核."""
+    assert "/achievements" in app.state.page_paths
+    failures = []
+    for principal in PRINCIPALS:
+        nav = _main_nav(actors.pages[principal].get("/").text)
+        expected = {
+            'href="/achievements"': True,
+            'href="/demands"': True,
+            'href="/my"': principal != "anonymous",
+            'href="/review"': principal == "office",
+        }
+        for link, shown in expected.items():
+            if (link in nav) is not shown:
+                failures.append(f"{principal}: {link} {'missing' if shown else 'shown'}")
+    assert not failures, "\n".join(failures)
+
+
+def test_logout_ends_every_session_and_token(actors: Actors, app: FastAPI) -> None:
+    """Signing out in one browser signs the user out everywhere, API tokens included."""
+    owner = actors.world.users["ent_owner"]
+    with TestClient(app) as other_browser:
+        login(other_browser, owner)
+        client = actors.pages["ent_owner"]
+        response = client.post(
+            "/logout", data={"csrf_token": str(client.cookies.get("silian_csrf"))}
+        )
+        assert response.status_code == 200  # followed to the home page
+        for browser in (client, other_browser):
+            page = browser.get("/my", follow_redirects=False)
+            assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    assert actors.api.get("/api/v1/me", headers=actors.tokens["ent_owner"]).status_code == 401
+    assert actors.api.get("/api/v1/me", headers=actors.tokens["office"]).status_code == 200
+
+
+def test_owners_cannot_move_records_to_another_unit(actors: Actors) -> None:
+    """Non-office owners edit their records but the owning unit stays theirs."""
+    world, ids = actors.world, actors.world.ids
+    moves = [
+        ("uni_owner", "/api/v1/achievements/{new_ach_draft}", ACHIEVEMENT_BODY, "organization_id"),
+        ("ent_owner", "/api/v1/demands/{new_dem_draft}", DEMAND_BODY, "organization_id"),
+        ("ent_owner", "/api/v1/talent-needs/{new_need}", NEED_BODY, "organization_id"),
+        ("uni_owner", "/api/v1/education/named-classes/{new_class}", CLASS_BODY, "university_id"),
+    ]
+    for principal, url, body, key in moves:
+        target = ids["ent2"] if key == "organization_id" and "uni" not in principal else ids["uni2"]
+        payload = {
+            k: world.fill(v, principal) if isinstance(v, str) else v for k, v in body.items()
+        }
+        response = actors.api.put(
+            world.fill(url, principal),
+            json=payload | {key: target},
+            headers=actors.tokens[principal],
+        )
+        assert response.status_code == 200, (url, response.text)
+        data = response.json()
+        owner_unit = world.users[principal].organization_id
+        got = data[key] if key in data else data["university"]["id"]
+        assert got == owner_unit, (url, data)
+
+
+def _stays_on_site(location: str) -> bool:
+    # What a browser would do with it: backslashes count as slashes, tabs and newlines vanish.
+    seen = re.sub(r"[\t\n\r]", "", location).replace("\\", "/")
+    return seen.startswith("/") and not seen.startswith("//")
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/x", "/\\evil.example/x", "/\t/evil.example", "https://evil.example/"],
+)
+def test_login_never_redirects_off_site(target: str, client: TestClient, factory: Factory) -> None:
+    """The next parameter only ever leads to a path on this site (form post or signed-in GET)."""
+    user = factory.user("enterprise")
+    client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": user.username,
+            "password": PASSWORD,
+            "next": target,
+            "csrf_token": str(client.cookies.get("silian_csrf")),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert _stays_on_site(response.headers["location"]), response.headers["location"]
+    again = client.get("/login", params={"next": target}, follow_redirects=False)
+    assert _stays_on_site(again.headers["location"]), again.headers["location"]
+    inside = client.get("/login", params={"next": "/demands?mine=1"}, follow_redirects=False)
+    assert inside.headers["location"] == "/demands?mine=1"

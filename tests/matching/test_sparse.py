@@ -1,0 +1,120 @@
+"""BM25F postings against a naive reference and bm25s; segments, appends, deletes, merging."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+
+import bm25s
+import numpy as np
+import pytest
+
+from silian.matching import sparse
+from silian.matching.sparse import BM25FIndex
+
+VOCAB = [f"t{i}" for i in range(40)]
+
+
+def _docs(n: int, seed: int = 0) -> list[list[str]]:
+    rng = random.Random(seed)
+    return [[rng.choice(VOCAB[: 5 + i % 35]) for _ in range(rng.randint(1, 30))] for i in range(n)]
+
+
+def naive_bm25(
+    docs: list[list[str]], query: list[str], k1: float = 1.2, b: float = 0.75
+) -> list[float]:
+    """Textbook BM25 with Lucene's idf, straight from the formula."""
+    n = len(docs)
+    avg = sum(len(d) for d in docs) / n
+    df = Counter(t for d in docs for t in set(d))
+    out = []
+    for d in docs:
+        tf = Counter(d)
+        s = 0.0
+        for t in query:
+            if tf[t]:
+                idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
+                s += idf * tf[t] * (k1 + 1) / (tf[t] + k1 * (1 - b + b * len(d) / avg))
+        out.append(s)
+    return out
+
+
+def test_matches_naive_reference() -> None:
+    docs = _docs(300)
+    index = BM25FIndex({"text": 1.0})
+    index.build([{"text": d} for d in docs])
+    query = ["t1", "t7", "t30"]
+    got = index.score(dict.fromkeys(query, 1.0), len(docs))
+    want = np.array(naive_bm25(docs, query))
+    # Saturated tf is stored as uint8: about 0.4 % of (k1 + 1) per term.
+    assert np.allclose(got, want, rtol=0.01, atol=0.03)
+    assert np.argmax(got) == np.argmax(want)
+
+
+def test_agrees_with_bm25s() -> None:
+    docs = _docs(200, seed=3)
+    retriever = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+    retriever.index([d for d in docs], show_progress=False)
+    index = BM25FIndex({"text": 1.0})
+    index.build([{"text": d} for d in docs])
+    query = ["t2", "t9"]
+    ours = index.score(dict.fromkeys(query, 1.0), len(docs))
+    # bm25s' "lucene" variant leaves out the constant (k1 + 1) factor of the tf part.
+    ref = retriever.get_scores(query) * (1.2 + 1)
+    assert np.allclose(ours, ref, rtol=0.01, atol=0.03)
+
+
+def test_field_weights() -> None:
+    index = BM25FIndex({"title": 3.0, "text": 1.0})
+    index.build([{"title": ["a"], "text": ["b"]}, {"title": ["b"], "text": ["a"]}])
+    scores = index.score({"a": 1.0}, 2)
+    assert scores[0] > scores[1] > 0
+
+
+def test_segments_appends_deletes_and_merges(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sparse, "SEGMENT_SIZE", 16)
+    monkeypatch.setattr(sparse, "PENDING_LIMIT", 3)
+    monkeypatch.setattr(sparse, "MAX_SMALL_SEGMENTS", 2)
+    docs = _docs(40, seed=5)
+    index = BM25FIndex({"text": 1.0})
+    index.build([{"text": d} for d in docs[:20]])
+    assert [s.size for s in index.segments] == [16, 4]
+    for d in docs[20:]:
+        index.append({"text": d})
+    index.flush()
+    assert all(s.size <= 16 for s in index.segments)
+    assert len(index.segments) <= 5  # small segments were merged
+    bases = [s.base for s in index.segments]
+    assert bases == sorted(bases) and sum(s.size for s in index.segments) == 40
+    assert index.n_slots == 40
+    query = {"t3": 1.0, "t4": 1.0}
+    reference = BM25FIndex({"text": 1.0})
+    reference.begin([{"text": d} for d in docs[:20]])
+    reference.add_many([{"text": d} for d in docs])
+    reference.flush()
+    assert np.allclose(index.score(query, 40), reference.score(query, 40), atol=1e-5)
+    # Deleting updates df and n_docs exactly.
+    before = index.df.copy()
+    removed = set(docs[7])
+    index.remove(7)
+    after = index.df
+    for term in removed:
+        assert after[index.vocab[term]] == before[index.vocab[term]] - 1
+    assert index.n_docs == 39
+    live = np.ones(40, bool)
+    live[7] = False
+    index.compact(live)
+    assert index.score({t: 1.0 for t in removed}, 40)[7] == 0.0
+    assert set(index.matched_terms(8, list(docs[8]))) == set(docs[8])
+
+
+def test_state_round_trip() -> None:
+    docs = _docs(50, seed=9)
+    index = BM25FIndex({"text": 1.0})
+    index.build([{"text": d} for d in docs])
+    index.append({"text": ["t1", "new"]})
+    meta, arrays = index.state()
+    copy = BM25FIndex.from_state(meta, arrays)
+    q = {"t1": 1.0, "new": 2.0}
+    assert np.array_equal(index.score(q, 51), copy.score(q, 51))
