@@ -1,8 +1,9 @@
 """Record taggers: a CSL discipline classifier (FewCLUE CSLDCP) and a GB/T 4754 industry tagger.
 
 The discipline classifier is an ensemble of two linear SVMs, one over character 1–3-grams and one
-over jieba word uni/bigrams (TF-IDF, sublinear tf). It is trained once from the CSLDCP files shipped
-in ``data/csldcp`` and cached as arrays (no pickle) in the matching cache directory.
+over jieba word uni/bigrams (TF-IDF, sublinear tf). It is trained once from the CSLDCP files
+shipped in ``silian/reference/data/csldcp`` and cached as arrays (no pickle) in the matching
+cache directory.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
 from silian.matching.lexicon import cache_dir
-from silian.matching.text import DATA_DIR, Analyzer, normalise
+from silian.matching.text import DATA_DIR, REFERENCE_DATA, Analyzer, normalise
 
 CSLDCP_FILES = ("train_few_all.json", "dev_few_all.json", "test_public.json")
 WORD_WEIGHT = 0.3
@@ -33,7 +34,7 @@ MODEL_VERSION = "1"
 
 def discipline_labels() -> list[str]:
     """The 67 CSL disciplines, in the shipped order."""
-    text = (DATA_DIR / "csldcp" / "labels_all.txt").read_text(encoding="utf-8")
+    text = (REFERENCE_DATA / "csldcp" / "labels_all.txt").read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
@@ -42,7 +43,7 @@ def load_csldcp(files: Sequence[str] = CSLDCP_FILES) -> tuple[list[str], list[st
     texts: list[str] = []
     labels: list[str] = []
     for name in files:
-        with (DATA_DIR / "csldcp" / name).open(encoding="utf-8") as handle:
+        with (REFERENCE_DATA / "csldcp" / name).open(encoding="utf-8") as handle:
             for line in handle:
                 if line.strip():
                     row = json.loads(line)
@@ -229,7 +230,7 @@ def _tokenizer(analyzer: Analyzer) -> Callable[[str], list[str]]:
 def _data_fingerprint() -> str:
     digest = hashlib.sha1(MODEL_VERSION.encode())
     for name in (*CSLDCP_FILES, "labels_all.txt"):
-        digest.update((DATA_DIR / "csldcp" / name).read_bytes())
+        digest.update((REFERENCE_DATA / "csldcp" / name).read_bytes())
     digest.update((DATA_DIR / "stopwords.txt").read_bytes())
     return digest.hexdigest()[:12]
 
@@ -268,7 +269,7 @@ def industries() -> tuple[Industry, ...]:
     """GB/T 4754-2017 divisions (two-digit 大类 codes) with names and descriptions."""
     rows: dict[str, list[str]] = {}
     names: dict[str, str] = {}
-    with (DATA_DIR / "gbt4754_2017.csv").open(encoding="utf-8") as handle:
+    with (REFERENCE_DATA / "gbt4754_2017_with_descriptions.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             code = row["INDUSTRY_ID"].strip()
             if len(code) < 2 or not code[:2].isdigit():

@@ -15,6 +15,8 @@ import rjieba
 import zhconv
 
 DATA_DIR = Path(str(resources.files("silian.matching") / "data"))
+# Taxonomies and training data shared with the rest of the platform.
+REFERENCE_DATA = Path(str(resources.files("silian.reference") / "data"))
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
@@ -53,7 +55,7 @@ def stopwords() -> frozenset[str]:
 def taxonomy_terms() -> tuple[str, ...]:
     """Terms from the shipped taxonomies (GB/T 4754, NSFC codes, CSL disciplines)."""
     terms: set[str] = set()
-    with (DATA_DIR / "gbt4754_2017.csv").open(encoding="utf-8") as handle:
+    with (REFERENCE_DATA / "gbt4754_2017_with_descriptions.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             terms.update(_split_taxonomy_name(row["NAME"]))
     with (DATA_DIR / "nsfc_codes.tsv").open(encoding="utf-8") as handle:
@@ -62,7 +64,7 @@ def taxonomy_terms() -> tuple[str, ...]:
             parts = line.rstrip("\n").split("\t")
             if len(parts) == 2:
                 terms.update(_split_taxonomy_name(parts[1]))
-    for label in (DATA_DIR / "csldcp" / "labels_all.txt").read_text(encoding="utf-8").split():
+    for label in (REFERENCE_DATA / "csldcp" / "labels_all.txt").read_text(encoding="utf-8").split():
         terms.update(_split_taxonomy_name(label))
     return tuple(sorted(t for t in terms if 2 <= len(t) <= 12))
 

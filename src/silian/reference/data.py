@@ -228,7 +228,7 @@ def csl_records() -> list[dict[str, Any]]:
 
 def csldcp_abstracts() -> list[dict[str, Any]]:
     """FewCLUE CSLDCP discipline-labelled abstracts (content, label, id)."""
-    return list(read_jsonl(DATA / "csl" / "csldcp_train_few_all.json"))
+    return list(read_jsonl(DATA / "csldcp" / "train_few_all.json"))
 
 
 def demand_texts() -> list[dict[str, Any]]:
