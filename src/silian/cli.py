@@ -108,7 +108,8 @@ def serve(
     """Serve the web app and API."""
     import uvicorn
 
-    _warm_matching()
+    if not reload:  # with --reload the app runs in a child process; warming here is wasted
+        _warm_matching()
     console.print(f"四链融合平台运行于 http://{host}:{port}  （API 文档：/api/v1/docs）")
     uvicorn.run("silian.web.main:app", host=host, port=port, reload=reload, proxy_headers=False)
 

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from silian.accounts import service as accounts
@@ -1495,8 +1495,6 @@ def _totals(session: Session, report: DemoReport) -> None:
         "events": Event,
         "joint_meetings": JointMeeting,
     }
-    from sqlalchemy import func
-
     for key, model in models.items():
         report.totals[key] = int(session.scalar(select(func.count()).select_from(model)) or 0)
 

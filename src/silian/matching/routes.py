@@ -44,6 +44,12 @@ KIND_LABELS = {
     "named_class": "冠名班",
 }
 MAX_LIMIT = 50
+# Where each source kind's own page lives; its panel is at <page>/matches.
+SOURCE_PAGES = {
+    "demand": "/demands",
+    "achievement": "/achievements",
+    "talent_need": "/talent-needs",
+}
 
 
 def _check_source(db: Session, user: User | None, kind: str, record_id: int) -> bool:
@@ -107,6 +113,7 @@ def _panel(
             "items": items,
             "source_kind": kind,
             "source_id": record_id,
+            "source_url": f"{SOURCE_PAGES[kind]}/{record_id}",
             "target": target,
             "targets": sources.DIRECTIONS[kind],
             "kind_labels": KIND_LABELS,

@@ -222,9 +222,10 @@ class MatchingService:
                 org_id = session.scalar(select(Demand.organization_id).where(Demand.id == row_id))
                 if org_id is not None:
                     touched.add(("enterprise", org_id))
+        chains = sources.chain_names(session)
         with self._lock:
             for kind, row_id in touched:
-                record = sources.load_record(session, kind, row_id)
+                record = sources.load_record(session, kind, row_id, chains)
                 if record is None:
                     engine.delete(f"{kind}:{row_id}")
                 else:
@@ -293,9 +294,10 @@ class MatchingService:
 
     def _suggestions(self, session: Session, hits: list[Hit]) -> list[Suggestion]:
         out = []
+        chains = sources.chain_names(session)
         for rank, hit in enumerate(hits, 1):
             kind, _, raw_id = hit.doc_id.partition(":")
-            record = sources.load_record(session, kind, int(raw_id))
+            record = sources.load_record(session, kind, int(raw_id), chains)
             if record is None:  # removed since it was indexed
                 continue
             out.append(

@@ -85,8 +85,8 @@ def _join(*parts: str | None) -> str:
     return "\n".join(p.strip() for p in parts if p and p.strip())
 
 
-def _chain_codes(session: Session) -> dict[int, str]:
-    # Chains are identified by their Chinese name in the index, so reasons read naturally.
+def chain_names(session: Session) -> dict[int, str]:
+    """Chain id → name; chains are identified by name in the index, so reasons read naturally."""
     return {c.id: c.name for c in session.scalars(select(IndustryChain))}
 
 
@@ -231,9 +231,14 @@ def _org_chain_codes(org: Organization | None) -> list[str]:
     return [c.name for c in org.chains] if org is not None else []
 
 
-def load_record(session: Session, kind: str, record_id: int) -> Record | None:
-    """The record as it should be indexed now, or None when it must not be (gone or not public)."""
-    chains = _chain_codes(session)
+def load_record(
+    session: Session, kind: str, record_id: int, chains: dict[int, str] | None = None
+) -> Record | None:
+    """The record as it should be indexed now, or None when it must not be (gone or not public).
+
+    Pass ``chains`` (from :func:`chain_names`) when loading many records in one go.
+    """
+    chains = chain_names(session) if chains is None else chains
     if kind == "achievement":
         a = session.get(Achievement, record_id)
         return achievement_record(a, chains) if a and a.status == "published" else None
@@ -261,7 +266,7 @@ def load_record(session: Session, kind: str, record_id: int) -> Record | None:
 
 def iter_records(session: Session) -> Iterator[Record]:
     """Every record that should be in the index, kind by kind."""
-    chains = _chain_codes(session)
+    chains = chain_names(session)
     for a in session.scalars(select(Achievement).where(Achievement.status == "published")):
         yield achievement_record(a, chains)
     for d in session.scalars(select(Demand).where(Demand.status.in_(DEMAND_PUBLIC))):
@@ -279,16 +284,11 @@ def iter_records(session: Session) -> Iterator[Record]:
         yield named_class_record(n, _org_chain_codes(n.enterprise))
 
 
-def count_records(session: Session) -> int:
-    """How many records iter_records will yield (for progress bars)."""
-    return sum(1 for _ in iter_records(session))
-
-
 def source_query(
     session: Session, kind: str, record_id: int, *, full: bool = True
 ) -> Record | None:
     """The record used as a query; a confidential demand's details only when ``full``."""
-    chains = _chain_codes(session)
+    chains = chain_names(session)
     if kind == "demand":
         d = session.get(Demand, record_id)
         return demand_record(d, chains, full=full) if d else None
