@@ -118,3 +118,40 @@ def test_state_round_trip() -> None:
     copy = BM25FIndex.from_state(meta, arrays)
     q = {"t1": 1.0, "new": 2.0}
     assert np.array_equal(index.score(q, 51), copy.score(q, 51))
+
+
+def test_chunk_rows_equal_single_rows_and_report_counts() -> None:
+    docs = [{"title": d[:3], "text": d} for d in _docs(60, seed=11)]
+    chunked = BM25FIndex({"title": 2.0, "text": 1.0})
+    chunked.begin(docs)
+    counts = chunked.add_many(docs)
+    single = BM25FIndex({"title": 2.0, "text": 1.0})
+    single.begin(docs)
+    for i, doc in enumerate(docs):
+        ids, vals = single._row(doc)
+        want = dict(zip((single.terms[t] for t in ids.tolist()), vals.tolist(), strict=True))
+        got_ids, got_vals = chunked.pending[i]
+        got = dict(
+            zip((chunked.terms[t] for t in got_ids.tolist()), got_vals.tolist(), strict=True)
+        )
+        assert got == want
+        # Raw counts cover both fields, unweighted.
+        rows = counts.doc == i
+        raw = {
+            chunked.terms[t]: c for t, c in zip(counts.term[rows], counts.count[rows], strict=True)
+        }
+        assert raw == Counter(doc["title"] + doc["text"])
+    assert {t: chunked.df[chunked.vocab[t]] for t in chunked.terms} == {
+        t: single.df[single.vocab[t]] for t in single.terms
+    }
+
+
+def test_matched_terms_in_packed_and_pending_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sparse, "SEGMENT_SIZE", 8)
+    docs = _docs(20, seed=13)
+    index = BM25FIndex({"text": 1.0})
+    index.build([{"text": d} for d in docs])
+    index.append({"text": ["t1", "fresh"]})
+    probe = [*VOCAB, "fresh", "unknown"]
+    for slot, doc in enumerate([*docs, ["t1", "fresh"]]):
+        assert set(index.matched_terms(slot, probe)) == set(doc)

@@ -10,6 +10,10 @@ def test_normalise_width_case_and_traditional() -> None:
     assert normalise("軟體開發") == "软件开发"
     assert normalise("ＤＮＡ測序，ＰＣＲ") == "dna测序,pcr"
     assert normalise("") == ""
+    # Phrases zhconv rewrites although every character is also simplified.
+    assert normalise("反覆测试") == "反复测试"
+    # Plain simplified text is returned as it is (the fast path).
+    assert normalise("什么时候研发石墨烯散热膜") == "什么时候研发石墨烯散热膜"
 
 
 def test_words_drop_stopwords_and_punctuation() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 
 from silian.matching.lexicon import Lexicon
 
@@ -72,6 +73,77 @@ class WordVectorSpace:
         if not rows:
             return np.zeros(self.dim, np.float32)
         return np.asarray(np.array(coef, np.float32) @ self.vectors[rows], np.float32)
+
+
+class ChunkEmbedder:
+    """:meth:`WordVectorSpace.embed` for whole build chunks, from their term counts.
+
+    Term ids are those of the word index; each term's vector (its pretrained row, or half the
+    mean of its characters' rows) and weight are resolved once, so a chunk costs two sparse
+    matrix products instead of a Python loop over every token.
+    """
+
+    def __init__(
+        self, space: WordVectorSpace, weights: Mapping[str, float], default_weight: float
+    ) -> None:
+        """Embed with ``space``, weighting terms by ``weights`` (``default_weight`` if absent)."""
+        self.space = space
+        self.weights = weights
+        self.default = default_weight
+        self.lex_row = np.zeros(0, np.int64)
+        self.fallback_row = np.zeros(0, np.int64)
+        self.term_weight = np.zeros(0, np.float32)
+        self._fallback: list[NDArray[np.float32]] = []
+        self._fallback_matrix = np.zeros((0, space.dim), np.float32)
+
+    def _resolve(self, terms: Sequence[str]) -> None:
+        start = self.lex_row.shape[0]
+        if start >= len(terms):
+            return
+        index = self.space.lexicon.index if self.space.lexicon is not None else {}
+        lex, fb, weight = [], [], []
+        for term in terms[start:]:
+            weight.append(self.weights.get(term, self.default))
+            i = index.get(term)
+            lex.append(-1 if i is None else i)
+            chars = [index[c] for c in term if c in index] if i is None else []
+            if chars:
+                fb.append(len(self._fallback))
+                self._fallback.append(0.5 * self.space.vectors[chars].mean(axis=0))
+            else:
+                fb.append(-1)
+        self.lex_row = np.concatenate([self.lex_row, np.array(lex, np.int64)])
+        self.fallback_row = np.concatenate([self.fallback_row, np.array(fb, np.int64)])
+        self.term_weight = np.concatenate([self.term_weight, np.array(weight, np.float32)])
+        if self._fallback:
+            self._fallback_matrix = np.vstack([self._fallback_matrix, *self._fallback])
+            self._fallback = []
+
+    def embed(
+        self,
+        terms: Sequence[str],
+        doc: NDArray[np.int64],
+        term: NDArray[np.int32],
+        count: NDArray[np.float32],
+        n_docs: int,
+    ) -> NDArray[np.float32]:
+        """Raw (unnormalised) vectors of ``n_docs`` documents given (doc, term, count) triples."""
+        out = np.zeros((n_docs, self.space.dim), np.float32)
+        if self.space.lexicon is None or term.size == 0:
+            return out
+        self._resolve(terms)
+        coef = count * self.term_weight[term]
+        for rows, matrix in (
+            (self.lex_row[term], self.space.vectors),
+            (self.fallback_row[term], self._fallback_matrix),
+        ):
+            keep = rows >= 0
+            if keep.any():
+                mixing = sparse.csr_matrix(
+                    (coef[keep], (doc[keep], rows[keep])), shape=(n_docs, matrix.shape[0])
+                )
+                out += np.asarray(mixing @ matrix, np.float32)
+        return out
 
 
 class DenseMatrix:

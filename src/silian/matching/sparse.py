@@ -46,6 +46,21 @@ class Segment:
         """The term id of every posting (expanded from ``indptr``)."""
         return np.repeat(np.arange(self.n_terms, dtype=np.int32), np.diff(self.indptr))
 
+    def contains(self, term_ids: Sequence[int], row: int) -> list[bool]:
+        """Whether each term has a posting in local ``row`` (binary search per term column)."""
+        out: list[bool] = []
+        indptr, rows = self.indptr, self.rows
+        n_terms = self.n_terms
+        for tid in term_ids:
+            if not 0 <= tid < n_terms:
+                out.append(False)
+                continue
+            s, e = int(indptr[tid]), int(indptr[tid + 1])
+            # Rows are sorted within each term's column (see _pack_arrays).
+            k = s + int(np.searchsorted(rows[s:e], row))
+            out.append(k < e and int(rows[k]) == row)
+        return out
+
     def row_entries(self, row: int) -> tuple[NDArray[np.int32], NDArray[np.uint8]]:
         """Term ids and quantised weights of one local row (a scan of this segment)."""
         positions = np.flatnonzero(self.rows == row)
@@ -54,6 +69,15 @@ class Segment:
 
 
 Row = tuple[NDArray[np.int32], NDArray[np.uint8]]
+
+
+@dataclass
+class ChunkTerms:
+    """Raw term counts of a chunk of documents as coordinate arrays (chunk row, term id, count)."""
+
+    doc: NDArray[np.int64]
+    term: NDArray[np.int32]
+    count: NDArray[np.float32]
 
 
 def _pack_arrays(
@@ -183,13 +207,58 @@ class BM25FIndex:
         n = max(len(sample), 1)
         self.avglen = {name: max(total / n, 1.0) for name, total in totals.items()}
 
-    def add_many(self, docs: Sequence[FieldTerms]) -> None:
-        """Append documents at the next slots, packing full segments as they fill."""
-        for doc in docs:
-            self.pending.append(self._row(doc))
+    def add_many(self, docs: Sequence[FieldTerms]) -> ChunkTerms:
+        """Append documents at the next slots, packing full segments as they fill.
+
+        Returns the chunk's raw term counts (all fields together), for callers that derive
+        more from the same words (the semantic channel does).
+        """
+        rows, chunk = self._rows(docs)
+        for row in rows:
+            self.pending.append(row)
             self.n_docs += 1
             if len(self.pending) >= SEGMENT_SIZE:
                 self._pack_pending()
+        return chunk
+
+    def _term_ids(self, tokens: Sequence[str]) -> list[int]:
+        ids: list[int | None] = list(map(self.vocab.get, tokens))
+        if None in ids:
+            return [self._term_id(t) if i is None else i for t, i in zip(tokens, ids, strict=True)]
+        return ids  # type: ignore[return-value]
+
+    def _rows(self, docs: Sequence[FieldTerms]) -> tuple[list[Row], ChunkTerms]:
+        """:meth:`_row` for many documents at once, with numpy doing the per-term arithmetic."""
+        ids: list[int] = []
+        scales: list[float] = []
+        bounds = [0]
+        for fields in docs:
+            for name, weight in self.field_weights.items():
+                tokens = fields.get(name) or ()
+                if not tokens or weight == 0:
+                    continue
+                b = self.field_b[name]
+                norm = 1.0 - b + b * len(tokens) / max(self.avglen[name], 1e-9)
+                ids.extend(self._term_ids(tokens))
+                scales.extend([weight / norm] * len(tokens))
+            bounds.append(len(ids))
+        n = len(docs)
+        n_terms = max(len(self.terms), 1)
+        lengths = np.diff(np.array(bounds, np.int64)).astype(np.int64)
+        doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        keys = doc * n_terms + np.array(ids, np.int64)
+        unique, inverse = np.unique(keys, return_inverse=True)
+        raw = np.bincount(inverse, weights=np.array(scales, np.float64), minlength=unique.size)
+        counts = np.bincount(inverse, minlength=unique.size).astype(np.float32)
+        doc_of = unique // n_terms
+        term_of = (unique % n_terms).astype(np.int32)
+        sat = raw * (self.k1 + 1.0) / (raw + self.k1)
+        vals = np.clip(np.rint(sat * (_Q / (self.k1 + 1.0))), 1, 255).astype(np.uint8)
+        if term_of.size:
+            self._df[: len(self.terms)] += np.bincount(term_of, minlength=len(self.terms))
+        cuts = np.searchsorted(doc_of, np.arange(n + 1))
+        rows = [(term_of[a:e], vals[a:e]) for a, e in zip(cuts[:-1], cuts[1:], strict=True)]
+        return rows, ChunkTerms(doc_of, term_of, counts)
 
     def _pack_pending(self) -> None:
         if not self.pending:
@@ -326,8 +395,18 @@ class BM25FIndex:
 
     def matched_terms(self, slot: int, terms: Sequence[str]) -> list[str]:
         """Which of ``terms`` occur in the document at ``slot``."""
-        present = set(self.row(slot)[0].tolist())
-        return [t for t in terms if self.vocab.get(t, -1) in present]
+        known = [t for t in terms if t in self.vocab]
+        if not known:
+            return []
+        tids = [self.vocab[t] for t in known]
+        if slot >= self.open_base:
+            present = set(self.row(slot)[0].tolist())
+            return [t for t, tid in zip(known, tids, strict=True) if tid in present]
+        for seg in self.segments:
+            if seg.base <= slot < seg.base + seg.size:
+                hits = seg.contains(tids, slot - seg.base)
+                return [t for t, hit in zip(known, hits, strict=True) if hit]
+        return []
 
     # -- persistence ------------------------------------------------------------------------
     def state(self) -> tuple[dict[str, Any], dict[str, NDArray[Any]]]:

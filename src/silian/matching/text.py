@@ -26,12 +26,22 @@ _CJK_CHAR = re.compile(f"[{_CJK}]")
 
 
 @lru_cache(maxsize=1)
-def _convertible() -> re.Pattern[str]:
-    """Characters that start any zhconv zh-cn rewrite (text without them is left alone)."""
+def _convertible() -> tuple[frozenset[str], re.Pattern[str]]:
+    """Traditional characters, and the few phrases zhconv rewrites without one.
+
+    zhconv's tables also list identity mappings of common simplified characters, so testing
+    for any table key would send almost every text through the slow phrase converter; text
+    without a genuinely traditional character (or one of those phrases) is left alone.
+    """
     zhconv.loaddict()
-    tables = zhconv.zhconv.zhcdicts
-    firsts = {key[0] for name in ("zh2Hans", "zh2CN") for key in tables[name]}
-    return re.compile("[" + "".join(re.escape(c) for c in sorted(firsts)) + "]")
+    table = zhconv.zhconv.zhcdicts["zh2Hans"]
+    traditional = frozenset(k for k, v in table.items() if len(k) == 1 and k != v)
+    phrases = sorted(
+        (k for k, v in table.items() if len(k) > 1 and k != v and not traditional & set(k)),
+        key=len,
+        reverse=True,
+    )
+    return traditional, re.compile("|".join(re.escape(p) for p in phrases))
 
 
 def normalise(text: str) -> str:
@@ -39,7 +49,8 @@ def normalise(text: str) -> str:
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", text).lower()
-    if _convertible().search(text) is None:
+    traditional, phrases = _convertible()
+    if traditional.isdisjoint(text) and phrases.search(text) is None:
         return text
     return str(zhconv.convert(text, "zh-cn"))
 
