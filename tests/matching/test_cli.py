@@ -115,3 +115,14 @@ def test_eval_missing_directory_and_file(tmp_path: Path) -> None:
     (beir / "qrels" / "test.tsv").unlink()
     result = CliRunner().invoke(app, ["eval", str(beir)])
     assert result.exit_code == 2 and "test.tsv" in result.output and "文件不存在" in result.output
+
+
+def test_eval_with_an_unreadable_embedding_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    beir = make_beir(tmp_path / "tiny")
+    monkeypatch.setenv("SILIAN_EMBEDDING_MODEL", str(tmp_path / "no-model"))
+    result = CliRunner().invoke(app, ["eval", str(beir)])
+    assert result.exit_code == 2
+    assert "SILIAN_EMBEDDING_MODEL" in result.output and "不会下载" in result.output
+    assert "Traceback" not in result.output

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from silian.matching.embedding import EmbeddingModelError
 from silian.matching.evaluate import BeirError, run_beir
 
 
@@ -41,7 +42,11 @@ def index_rebuild() -> None:
         def step(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        count = rebuild_index(settings, step)
+        try:
+            count = rebuild_index(settings, step)
+        except EmbeddingModelError as exc:
+            Console(stderr=True, soft_wrap=True).print(f"[red]错误：[/red]{exc}")
+            raise typer.Exit(code=2) from None
     Console().print(
         f"已索引 {count} 条记录，用时 {time.perf_counter() - started:.1f} 秒：{settings.index_dir}"
     )
@@ -83,7 +88,7 @@ def eval_command(
                 progress.update(task, description=stage, completed=done, total=total or None)
 
             result = run_beir(beir_dir, top=top, run_out=run_out, progress=step)
-    except BeirError as exc:
+    except (BeirError, EmbeddingModelError) as exc:
         err.print(f"[red]错误：[/red]{exc}")
         raise typer.Exit(code=2) from None
     except OSError as exc:

@@ -44,6 +44,7 @@ from silian.matching.documents import (
     Reason,
     as_documents,
 )
+from silian.matching.embedding import Encoder, configured_model, load_encoder
 from silian.matching.lexicon import load_lexicon
 from silian.matching.sparse import BM25FIndex
 from silian.matching.text import Analyzer, normalise
@@ -95,6 +96,8 @@ class EngineConfig:
     k1: float = 1.2
     b: float = 0.75
     dense_dim: int = DEFAULT_DIM
+    # A local sentence-embedding model replacing the word vectors (SILIAN_EMBEDDING_MODEL).
+    embedding_model: str = field(default_factory=configured_model)
     semantic: bool = True
     classify: bool = True
     tag_industries: bool = True
@@ -109,6 +112,8 @@ class EngineConfig:
         """Inverse of :meth:`to_dict`, ignoring unknown keys."""
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known and k != "weights"}
+        # Indexes saved before the embedding-model hook were built with word vectors.
+        values.setdefault("embedding_model", "")
         wknown = {f.name for f in fields(Weights)}
         weights = Weights(**{k: v for k, v in (data.get("weights") or {}).items() if k in wknown})
         return cls(**values, weights=weights)
@@ -221,7 +226,8 @@ class Engine:
         self.words = BM25FIndex(cfg.word_fields, cfg.k1, cfg.b)
         self.bigrams = BM25FIndex(cfg.bigram_fields, cfg.k1, cfg.b)
         self._space: WordVectorSpace | None = None
-        self.dense = DenseMatrix(cfg.dense_dim)
+        self._encoder: Encoder | None = None
+        self.dense = DenseMatrix(self._dense_dim())
         self.doc_ids: list[str | None] = []
         self.slot_of: dict[str, int] = {}
         self.titles: list[str] = []
@@ -321,6 +327,21 @@ class Engine:
     def _embed(self, tokens: Sequence[str], idf: Mapping[str, float], default: float) -> Any:
         return self.space.embed(tokens, idf, default)
 
+    @property
+    def encoder(self) -> Encoder | None:
+        """The configured sentence-embedding model, or None (word vectors are used)."""
+        if self._encoder is None and self.config.semantic and self.config.embedding_model:
+            self._encoder = load_encoder(self.config.embedding_model)
+        return self._encoder
+
+    def _dense_dim(self) -> int:
+        encoder = self.encoder
+        return encoder.dim if encoder is not None else self.config.dense_dim
+
+    def _encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        assert self.encoder is not None
+        return np.asarray(self.encoder.encode([normalise(t) for t in texts]), np.float32)
+
     # -- build / update / delete ------------------------------------------------------------
     @classmethod
     def build(
@@ -356,7 +377,7 @@ class Engine:
             self.words.begin([w for w, _ in analysed])
             self.bigrams.begin([b for _, b in analysed])
             idf, default = self._sample_idf([w for w, _ in analysed])
-            embedder = ChunkEmbedder(self.space, idf, default)
+            embedder = None if self.encoder else ChunkEmbedder(self.space, idf, default)
             self.disciplines = self._discipline_names()
             done = 0
             pending = list(zip(sample, analysed, strict=True))
@@ -393,7 +414,7 @@ class Engine:
         self,
         docs: Sequence[Document],
         analysed: Sequence[tuple[dict[str, list[str]], dict[str, list[str]]]],
-        embedder: ChunkEmbedder,
+        embedder: ChunkEmbedder | None,
     ) -> None:
         for doc in docs:
             old = self.slot_of.get(doc.id)
@@ -402,10 +423,12 @@ class Engine:
         base = self.n_slots
         counts = self.words.add_many([w for w, _ in analysed])
         self.bigrams.add_many([b for _, b in analysed])
-        if self.config.semantic:
+        if self.encoder is not None:
+            raw = self._encode([d.query_text() for d in docs])
+        elif self.config.semantic and embedder is not None:
             raw = embedder.embed(self.words.terms, counts.doc, counts.term, counts.count, len(docs))
         else:
-            raw = np.zeros((len(docs), self.config.dense_dim), np.float32)
+            raw = np.zeros((len(docs), self.dense.dim), np.float32)
         self.dense.add_raw(raw)
         disciplines = self._predict_disciplines(docs, analysed)
         industries = self._tag_industries(analysed)
@@ -469,11 +492,12 @@ class Engine:
             if slot != slot_b or slot != self.n_slots:
                 raise RuntimeError("index slots out of step")
             idf, default = self._idf_weights()
-            raw = (
-                self._embed(w["title"] + w["keywords"] + w["text"], idf, default)
-                if self.config.semantic
-                else np.zeros(self.config.dense_dim, np.float32)
-            )
+            if self.encoder is not None:
+                raw = self._encode([document.query_text()])[0]
+            elif self.config.semantic:
+                raw = self._embed(w["title"] + w["keywords"] + w["text"], idf, default)
+            else:
+                raw = np.zeros(self.dense.dim, np.float32)
             self.dense.append(np.asarray(raw, np.float32))
             name = self._predict_disciplines([document], [(w, b)])[0]
             if not self.disciplines:
@@ -521,10 +545,15 @@ class Engine:
         raw["bigram"] = self.bigrams.score(Counter(bigrams), n)
         if self.config.semantic and self.dense.n:
             idf, default = self._idf_weights_cached()
-            qv = self.dense.transform(self._embed(words, idf, default)[None, :])[0]
+            embedded = (
+                self._encode([text])
+                if self.encoder is not None
+                else self._embed(words, idf, default)[None, :]
+            )
+            qv = self.dense.transform(embedded)[0]
             raw["semantic"] = self.dense.scores(qv, n)
         else:
-            qv = np.zeros(self.config.dense_dim, np.float32)
+            qv = np.zeros(self.dense.dim, np.float32)
             raw["semantic"] = np.zeros(n, np.float32)
         contributions: dict[str, NDArray[np.float32]] = {}
         top_bm = w.top_bm25 * self._top_bonus(raw["bm25"], live, w.top_power)
@@ -846,6 +875,8 @@ class Engine:
         return out
 
     def _related_words(self, slot: int, words: Sequence[str], k: int = 3) -> list[str]:
+        if self.encoder is not None:
+            return []  # a sentence model has no per-word vectors to show
         space = self.space
         if space.lexicon is None:
             return []

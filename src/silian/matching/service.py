@@ -29,6 +29,7 @@ from silian.core.db import session_factory
 from silian.demands.models import Demand
 from silian.education.models import NamedClass
 from silian.matching import sources
+from silian.matching.embedding import configured_model
 from silian.matching.engine import Engine, Hit
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform
@@ -141,7 +142,10 @@ class MatchingService:
         state = json.loads((self.directory / STATE_FILE).read_text(encoding="utf-8"))
         if state.get("database") != self._database_key():
             raise ValueError("index was built for another database")
-        self._engine = Engine.load(self.directory)
+        engine = Engine.load(self.directory)
+        if engine.config.embedding_model != configured_model():
+            raise ValueError("index was built with another embedding model")
+        self._engine = engine
         mark = state.get("watermark")
         self._watermark = datetime.fromisoformat(mark) if mark else None
         self._seen = dict(state.get("seen") or {})
