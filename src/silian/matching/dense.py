@@ -183,6 +183,10 @@ class DenseMatrix:
             keep = np.linalg.norm(block, axis=1, keepdims=True) > 0
             block[:] = np.where(keep, _unit(block - self.mean), 0.0)
 
+    def reserve(self, rows: int) -> None:
+        """Make room for ``rows`` rows up front (a build that knows its size never re-copies)."""
+        self._reserve(rows)
+
     def _reserve(self, rows: int) -> None:
         if rows > self.data.shape[0]:
             grown = np.zeros((max(64, rows, self.data.shape[0] * 2), self.dim), np.float32)

@@ -49,10 +49,11 @@ from silian.matching.lexicon import load_lexicon
 from silian.matching.sparse import BM25FIndex
 from silian.matching.text import Analyzer, normalise
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SAMPLE_SIZE = 8000
 MIN_SEMANTIC = 0.3
 CHUNK_SIZE = 2048
+INDUSTRY_TAGS = 2
 SIGNALS = ("bm25", "bigram", "semantic", "discipline", "industry", "structure")
 SIGNAL_LABELS = {
     "bm25": "关键词匹配",
@@ -233,7 +234,9 @@ class Engine:
         self.titles: list[str] = []
         self.keywords: list[str] = []
         self.chains: dict[int, list[str]] = {}
-        self.industries: dict[int, list[str]] = {}
+        # Up to two tagged GB/T 4754 divisions per slot, as numbers (-1: none); a dict of
+        # lists cost ~150 bytes per record, which mattered at a million records.
+        self.col_industry = [_Column(np.int16, -1) for _ in range(INDUSTRY_TAGS)]
         self.kinds: list[str] = []
         self.statuses: list[str] = [PUBLISHED]
         self.disciplines: list[str] = []
@@ -369,6 +372,8 @@ class Engine:
         stream = iter(docs)
         with self._lock:
             self._reset()
+            if total:
+                self.dense.reserve(total)
             # Field-length averages, df for the vector weights and the domain dictionary come
             # from a leading sample (all documents for corpora up to SAMPLE_SIZE).
             sample = as_documents(list(islice(stream, SAMPLE_SIZE)))
@@ -453,8 +458,9 @@ class Engine:
         self.keywords.append(" ; ".join(doc.keywords))
         if doc.chains:
             self.chains[slot] = list(doc.chains)
-        if industries:
-            self.industries[slot] = industries
+        codes = [int(c) for c in industries if c.isdigit()][:INDUSTRY_TAGS]
+        for i, column in enumerate(self.col_industry):
+            column.append(codes[i] if i < len(codes) else -1)
 
     def _predict_disciplines(
         self, docs: Sequence[Document], analysed: Sequence[tuple[dict[str, list[str]], Any]]
@@ -522,7 +528,8 @@ class Engine:
         self.titles[slot] = ""
         self.keywords[slot] = ""
         self.chains.pop(slot, None)
-        self.industries.pop(slot, None)
+        for column in self.col_industry:
+            column.data[slot] = -1
         return True
 
     def compact(self) -> None:
@@ -760,7 +767,12 @@ class Engine:
         return np.asarray(found | (scored.raw["semantic"] >= MIN_SEMANTIC), bool)
 
     def _codes_of(self, slot: int) -> list[str]:
-        return self.chains.get(slot, []) + self.industries.get(slot, [])
+        return self.chains.get(slot, []) + self.industries_of(slot)
+
+    def industries_of(self, slot: int) -> list[str]:
+        """The GB/T 4754 division codes tagged on a slot."""
+        codes = (int(column.data[slot]) for column in self.col_industry)
+        return [f"{code:02d}" for code in codes if code >= 0]
 
     def _rerank(
         self, pool: NDArray[np.int64], scored: _Scored, profile: Profile
@@ -927,7 +939,6 @@ class Engine:
                 "titles": self.titles,
                 "keywords": self.keywords,
                 "chains": {str(k): v for k, v in self.chains.items()},
-                "industries": {str(k): v for k, v in self.industries.items()},
                 "kinds": self.kinds,
                 "statuses": self.statuses,
                 "disciplines": self.disciplines,
@@ -944,6 +955,7 @@ class Engine:
                 "region": self.col_region.view(),
                 "updated": self.col_updated.view(),
                 "live": self.col_live.view(),
+                **{f"industry{i}": c.view() for i, c in enumerate(self.col_industry)},
                 **self.dense.state(),
             }
             arrays.update({f"w_{k}": v for k, v in w_arrays.items()})
@@ -990,7 +1002,8 @@ class Engine:
         engine.titles = list(meta["titles"])
         engine.keywords = list(meta["keywords"])
         engine.chains = {int(k): v for k, v in meta["chains"].items()}
-        engine.industries = {int(k): v for k, v in meta["industries"].items()}
+        for i, column in enumerate(engine.col_industry):
+            column.set(arrays[f"industry{i}"])
         engine.kinds = list(meta["kinds"])
         engine.statuses = list(meta["statuses"])
         engine.disciplines = list(meta["disciplines"])

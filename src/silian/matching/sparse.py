@@ -19,12 +19,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-SEGMENT_SIZE = 65536
+SEGMENT_SIZE = 32768
 PENDING_LIMIT = 64
 MAX_SMALL_SEGMENTS = 8
 _Q = 255.0
 
 FieldTerms = Mapping[str, Sequence[str]]
+Pointers = NDArray[np.signedinteger[Any]]
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Segment:
 
     base: int
     size: int
-    indptr: NDArray[np.int64]
+    indptr: Pointers
     rows: NDArray[np.uint16]
     values: NDArray[np.uint8]
 
@@ -82,11 +83,13 @@ class ChunkTerms:
 
 def _pack_arrays(
     rows: NDArray[np.uint16], cols: NDArray[np.int32], vals: NDArray[np.uint8], n_terms: int
-) -> tuple[NDArray[np.int64], NDArray[np.uint16], NDArray[np.uint8]]:
+) -> tuple[Pointers, NDArray[np.uint16], NDArray[np.uint8]]:
     """Sort postings by (term, row) and build the column pointer array."""
     order = np.lexsort((rows, cols))
     counts = np.bincount(cols, minlength=n_terms) if cols.size else np.zeros(n_terms, np.int64)
-    indptr = np.zeros(n_terms + 1, np.int64)
+    # One pointer per vocabulary term in every segment: int32 halves that (a segment holds far
+    # fewer than 2^31 postings).
+    indptr: Pointers = np.zeros(n_terms + 1, np.int32 if rows.size < 2**31 else np.int64)
     np.cumsum(counts, out=indptr[1:])
     return indptr, rows[order], vals[order]
 
@@ -446,7 +449,7 @@ class BM25FIndex:
             Segment(
                 int(base),
                 int(size),
-                np.asarray(arrays[f"s{i}_indptr"], np.int64),
+                np.asarray(arrays[f"s{i}_indptr"]),
                 np.asarray(arrays[f"s{i}_rows"], np.uint16),
                 np.asarray(arrays[f"s{i}_values"], np.uint8),
             )
