@@ -1,0 +1,92 @@
+"""The discipline classifier: held-out exclusion of training rows, training and persistence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from silian.matching.classify import (
+    DisciplineClassifier,
+    held_out_abstracts,
+    load_csldcp,
+    text_key,
+    training_data,
+)
+from silian.matching.text import Analyzer
+
+TINY = [
+    ("针灸推拿治疗颈椎病的临床疗效观察，针灸组总有效率高于对照组。", "中医学/中药学"),
+    ("中药复方对脾虚证大鼠的影响，中药组症状明显改善。", "中医学/中药学"),
+    ("针灸结合中药治疗失眠的疗效观察，中药针灸组疗效好。", "中医学/中药学"),
+    ("高镍正极材料的制备与电化学性能，材料循环性能提高。", "材料科学与工程"),
+    ("石墨烯复合材料的制备及其导热性能研究，材料导热性能好。", "材料科学与工程"),
+    ("陶瓷材料烧结工艺对力学性能的影响，材料强度提高。", "材料科学与工程"),
+]
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, str]]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return path
+
+
+def test_text_key_ignores_width_punctuation_and_spacing() -> None:
+    assert text_key("采用修正的Rodrigues参数(MRP),建立模型.") == text_key(
+        "采用修正的 ＲＯＤＲＩＧＵＥＳ 参数（ＭＲＰ）,建立模型。"
+    )
+    assert text_key("建立模型") != text_key("建立模型方法")
+
+
+def test_load_csldcp_skips_excluded_texts(tmp_path: Path) -> None:
+    rows = [{"content": text, "label": label, "id": str(i)} for i, (text, label) in enumerate(TINY)]
+    _write_jsonl(tmp_path / "a.json", rows[:3])
+    _write_jsonl(tmp_path / "b.json", rows[3:])
+    texts, labels = load_csldcp(("a.json", "b.json"), directory=tmp_path)
+    assert texts == [t for t, _ in TINY] and labels == [lab for _, lab in TINY]
+    # The same abstract with other punctuation and width still counts as a repeat.
+    repeat = TINY[4][0].replace("，", ", ").replace("石墨烯", "石墨烯 ")
+    texts, labels = load_csldcp(("a.json", "b.json"), exclude=[repeat], directory=tmp_path)
+    assert len(texts) == len(TINY) - 1
+    assert TINY[4][0] not in texts
+    assert labels.count("材料科学与工程") == 2
+
+
+def test_held_out_abstracts_reads_the_records(tmp_path: Path) -> None:
+    path = _write_jsonl(
+        tmp_path / "dev.jsonl",
+        [{"title": "t1", "abstract": "摘要一"}, {"title": "t2", "abstract": "摘要二"}],
+    )
+    assert held_out_abstracts(path) == ["摘要一", "摘要二"]
+
+
+def test_training_data_leaves_out_the_shipped_dev_records() -> None:
+    held_out = {text_key(a) for a in held_out_abstracts()}
+    assert len(held_out) == 1000
+    everything, _ = load_csldcp()
+    texts, labels = training_data()
+    repeats = len(everything) - len(texts)
+    assert 0 < repeats < 50  # a handful of CSLDCP abstracts repeat a CSL dev paper
+    assert len(texts) == len(labels)
+    assert not any(text_key(t) in held_out for t in texts)
+
+
+def test_train_save_load_round_trip(tmp_path: Path) -> None:
+    analyzer = Analyzer()
+    model = DisciplineClassifier.train(
+        [t for t, _ in TINY], [lab for _, lab in TINY], analyzer=analyzer
+    )
+    assert len(model.labels) == 67
+    queries = ["针灸与中药治疗的疗效观察", "复合材料的制备与性能"]
+    assert model.predict(queries) == ["中医学/中药学", "材料科学与工程"]
+    proba = model.proba(queries)
+    assert proba.shape == (2, 67)
+    assert np.allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+
+    model.save(tmp_path / "model")
+    loaded = DisciplineClassifier.load(tmp_path / "model", analyzer=analyzer)
+    assert loaded.labels == model.labels
+    assert np.allclose(loaded.decision(queries), model.decision(queries), atol=1e-3)
+    tokens = [analyzer.words(q) for q in queries]
+    assert loaded.predict_tokens(tokens) == model.predict_tokens(tokens)
+    assert loaded.predict_tokens([]) == [] and loaded.predict([]) == []
