@@ -88,13 +88,47 @@ def test_fusion_shares_and_reasons(corpus: list[dict[str, Any]]) -> None:
     hit = engine.query("锂离子电池正极材料", kind="achievement")[0]
     assert hit.doc_id == "achievement:1"
     assert sum(hit.shares.values()) == pytest.approx(1.0, abs=1e-3)
-    assert set(hit.shares) == {"bm25", "bigram", "semantic", "discipline", "industry", "structure"}
+    assert set(hit.shares) == set(engine_module.SIGNALS)
     fields = {m["field"] for m in hit.reasons["matched_terms"]}
     assert "title" in fields
     assert hit.reasons["lines"] and any(
         line.startswith("命中词语") for line in hit.reasons["lines"]
     )
     assert [i["code"] for i in hit.reasons["items"]][-1] == "shares"
+
+
+def test_whole_keyword_match_lifts_a_record_with_curated_keywords(
+    corpus: list[dict[str, Any]],
+) -> None:
+    docs = [
+        *corpus,
+        {
+            "id": "a",
+            "kind": "achievement",
+            "title": "分布式离群点检测算法",
+            "keywords": ["大数据", "数据管理"],
+            "text": "提出一种划分方法。",
+        },
+        {
+            "id": "b",
+            "kind": "achievement",
+            "title": "大数据平台",
+            "text": "大数据时代的大数据平台汇聚大数据，数据管理与大数据分析。",
+        },
+    ]
+    query = "希望解决大数据中的数据管理问题"
+    off = Engine.build(
+        docs, EngineConfig.from_dict({**LEXICAL.to_dict(), "weights": {"keyphrase": 0}})
+    )
+    assert ids(off.query(query))[:2] == ["b", "a"]  # repeated words in b's text win on BM25
+    engine = Engine.build(docs, LEXICAL)
+    hits = engine.query(query)
+    assert ids(hits)[:2] == ["a", "b"]
+    assert hits[0].reasons["keyphrases"] == ["大数据", "数据管理"]
+    assert "关键词完全命中：大数据、数据管理" in hits[0].reasons["lines"]
+    assert hits[0].shares["keyphrase"] > 0 and hits[1].shares["keyphrase"] == 0
+    # Capped: a record cannot collect unbounded credit by listing many small keywords.
+    assert engine.config.weights.keyphrase_cap == 3
 
 
 def test_structured_fit_reranks_and_explains(corpus: list[dict[str, Any]]) -> None:

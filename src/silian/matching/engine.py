@@ -55,12 +55,13 @@ SAMPLE_SIZE = 8000
 MIN_SEMANTIC = 0.3
 CHUNK_SIZE = 2048
 INDUSTRY_TAGS = 2
-SIGNALS = ("bm25", "bigram", "semantic", "discipline", "industry", "structure")
+SIGNALS = ("bm25", "bigram", "semantic", "discipline", "keyphrase", "industry", "structure")
 SIGNAL_LABELS = {
     "bm25": "关键词匹配",
     "bigram": "字面相近",
     "semantic": "语义相近",
     "discipline": "学科相同",
+    "keyphrase": "关键词完全命中",
     "industry": "产业链相同",
     "structure": "条件契合",
 }
@@ -81,6 +82,8 @@ class Weights:
     top_power: float = 4.0
     prf_alpha: float = 0.3
     prf_k: int = 10
+    keyphrase: float = 6.0
+    keyphrase_cap: int = 3
     industry: float = 0.5
     structure: float = 0.5
 
@@ -249,6 +252,7 @@ class _Scored:
     total: NDArray[np.float32]
     discipline_dist: NDArray[np.float32]
     raw: dict[str, NDArray[np.float32]]
+    text: str = ""
 
 
 class Engine:
@@ -631,7 +635,7 @@ class Engine:
             raw["discipline"] = np.asarray(first, np.float32)
             contributions["discipline"] = w.discipline_first * z_first
         total = total + contributions["discipline"]
-        return _Scored(words, bigrams, qv, contributions, total, dist, raw)
+        return _Scored(words, bigrams, qv, contributions, total, dist, raw, normal)
 
     def _idf_weights_cached(self) -> tuple[dict[str, float], float]:
         key = (len(self.words.terms), self.words.n_docs)
@@ -804,6 +808,18 @@ class Engine:
         found = (scored.raw["bm25"] > 0) | (scored.raw["bigram"] > 0)
         return np.asarray(found | (scored.raw["semantic"] >= MIN_SEMANTIC), bool)
 
+    def _keyphrases(self, slot: int, query: str) -> list[str]:
+        """The record's keywords that occur whole in the (normalised) query text.
+
+        Records' keywords are curated phrases; a query naming one of them exactly is strong
+        evidence that BM25 over segmented words can understate when the record's text is short.
+        """
+        if not query:
+            return []
+        keywords = normalise(self.keywords[slot])
+        found = [k.strip() for k in keywords.split(";")]
+        return list(dict.fromkeys(k for k in found if len(k) >= 2 and k in query))
+
     def _codes_of(self, slot: int) -> list[str]:
         return self.chains.get(slot, []) + self.industries_of(slot)
 
@@ -826,11 +842,16 @@ class Engine:
         if wanted:
             shared = [sorted(wanted.intersection(self._codes_of(s))) for s in pool.tolist()]
             totals = totals + w.industry * np.array([1.0 if c else 0.0 for c in shared])
+        phrases = [self._keyphrases(slot, scored.text) for slot in pool.tolist()]
+        hits = np.array([min(len(p), w.keyphrase_cap) for p in phrases], np.float64)
+        totals = totals + w.keyphrase * hits
         order = np.argsort(-totals, kind="stable")
         out: list[tuple[int, float, dict[str, Any]]] = []
         for i in order.tolist():
             slot = int(pool[i])
             extra: dict[str, Any] = {"now": now, "profile": profile}
+            if phrases[i]:
+                extra["keyphrase"] = (w.keyphrase * float(hits[i]), phrases[i])
             if wanted:
                 extra["industry"] = (w.industry * (1.0 if shared[i] else 0.0), shared[i])
             if has_fit[i]:
@@ -847,7 +868,7 @@ class Engine:
         with_reasons: bool,
     ) -> Hit:
         contrib = {name: float(scored.contributions[name][slot]) for name in SIGNALS[:4]}
-        for name in ("industry", "structure"):
+        for name in ("keyphrase", "industry", "structure"):
             contrib[name] = float(extra[name][0]) if name in extra else 0.0
         positive = {k: max(v, 0.0) for k, v in contrib.items()}
         denom = sum(positive.values()) or 1.0
@@ -863,7 +884,12 @@ class Engine:
         self, slot: int, scored: _Scored, extra: Mapping[str, Any], shares: Mapping[str, float]
     ) -> dict[str, Any]:
         items: list[Reason] = []
-        out: dict[str, Any] = {"matched_terms": [], "semantic_words": [], "shared_chains": []}
+        out: dict[str, Any] = {
+            "matched_terms": [],
+            "semantic_words": [],
+            "shared_chains": [],
+            "keyphrases": [],
+        }
         matched = self.words.matched_terms(slot, list(dict.fromkeys(scored.words)))
         if matched:
             title = normalise(self.titles[slot])
@@ -906,6 +932,12 @@ class Engine:
                         "discipline", f"同属学科：{name}", {"discipline": name, "p": round(p, 4)}
                     )
                 )
+        if "keyphrase" in extra:
+            phrases = extra["keyphrase"][1]
+            out["keyphrases"] = phrases
+            items.append(
+                Reason("keyphrase", "关键词完全命中：" + "、".join(phrases), {"keywords": phrases})
+            )
         if "industry" in extra and extra["industry"][1]:
             codes = extra["industry"][1]
             out["shared_chains"] = codes

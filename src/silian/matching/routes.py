@@ -29,6 +29,7 @@ from silian.core.web import (
 )
 from silian.demands import service as demands
 from silian.matching import sources
+from silian.matching.engine import SIGNAL_LABELS
 from silian.matching.service import Suggestion, get_service
 from silian.talent import service as talent
 
@@ -117,6 +118,7 @@ def _panel(
             "target": target,
             "targets": sources.DIRECTIONS[kind],
             "kind_labels": KIND_LABELS,
+            "signal_labels": SIGNAL_LABELS,
             "verdicts": verdicts,
             "can_judge": user is not None and user.role in brokerage.FEEDBACK_ROLES,
             "verdict_choices": list(FEEDBACK_VERDICTS),
@@ -187,6 +189,7 @@ def match_page(
             "items": items,
             "error": error,
             "kind_labels": KIND_LABELS,
+            "signal_labels": SIGNAL_LABELS,
             "can_judge": False,
         },
     )
