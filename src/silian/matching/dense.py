@@ -17,7 +17,9 @@ from scipy import sparse
 
 from silian.matching.lexicon import Lexicon
 
-DEFAULT_DIM = 128
+# 64 PCA dimensions rank the dev benchmarks as well as 128 (dev-hard nDCG@10 0.559 vs 0.560)
+# at half the memory (256 MB less at a million records) and half the matrix-vector time.
+DEFAULT_DIM = 64
 
 
 class WordVectorSpace:
@@ -184,12 +186,18 @@ class DenseMatrix:
             block[:] = np.where(keep, _unit(block - self.mean), 0.0)
 
     def reserve(self, rows: int) -> None:
-        """Make room for ``rows`` rows up front (a build that knows its size never re-copies)."""
-        self._reserve(rows)
+        """Make room for ``rows`` rows and some headroom for later edits, up front.
+
+        A build that knows its size then never re-copies the matrix, and the first edits after
+        it do not either (at a million rows a copy costs ~0.5 s and a transient 0.25 GB).
+        """
+        self._reserve(rows + max(1024, rows // 64))
 
     def _reserve(self, rows: int) -> None:
         if rows > self.data.shape[0]:
-            grown = np.zeros((max(64, rows, self.data.shape[0] * 2), self.dim), np.float32)
+            # Grow by a quarter (not double) so a large matrix does not briefly need 3× itself.
+            size = max(64, rows, self.data.shape[0] + max(1024, self.data.shape[0] // 4))
+            grown = np.zeros((size, self.dim), np.float32)
             grown[: self.n] = self.data[: self.n]
             self.data = grown
 
