@@ -120,30 +120,44 @@ def test_state_round_trip() -> None:
     assert np.array_equal(index.score(q, 51), copy.score(q, 51))
 
 
-def test_chunk_rows_equal_single_rows_and_report_counts() -> None:
+def reference_row(
+    fields: dict[str, list[str]], weights: dict[str, float], avglen: dict[str, float]
+) -> dict[str, int]:
+    """One document's quantised saturated BM25F term weights, term by term in plain Python."""
+    k1, b = 1.2, 0.75
+    tf: dict[str, float] = {}
+    for name, weight in weights.items():
+        tokens = fields.get(name) or []
+        if not tokens:
+            continue
+        norm = 1.0 - b + b * len(tokens) / avglen[name]
+        for term, count in Counter(tokens).items():
+            tf[term] = tf.get(term, 0.0) + count * weight / norm
+    out = {}
+    for term, raw in tf.items():
+        sat = raw * (k1 + 1) / (raw + k1)
+        out[term] = min(255, max(1, round(sat * 255 / (k1 + 1))))
+    return out
+
+
+def test_chunk_rows_match_the_reference_and_report_counts() -> None:
     docs = [{"title": d[:3], "text": d} for d in _docs(60, seed=11)]
-    chunked = BM25FIndex({"title": 2.0, "text": 1.0})
-    chunked.begin(docs)
-    counts = chunked.add_many(docs)
-    single = BM25FIndex({"title": 2.0, "text": 1.0})
-    single.begin(docs)
+    weights = {"title": 2.0, "text": 1.0}
+    index = BM25FIndex(weights)
+    index.begin(docs)
+    counts = index.add_many(docs)
     for i, doc in enumerate(docs):
-        ids, vals = single._row(doc)
-        want = dict(zip((single.terms[t] for t in ids.tolist()), vals.tolist(), strict=True))
-        got_ids, got_vals = chunked.pending[i]
-        got = dict(
-            zip((chunked.terms[t] for t in got_ids.tolist()), got_vals.tolist(), strict=True)
-        )
-        assert got == want
+        ids, vals = index.pending[i]
+        got = dict(zip((index.terms[t] for t in ids.tolist()), vals.tolist(), strict=True))
+        assert got == reference_row(doc, weights, index.avglen)
         # Raw counts cover both fields, unweighted.
         rows = counts.doc == i
         raw = {
-            chunked.terms[t]: c for t, c in zip(counts.term[rows], counts.count[rows], strict=True)
+            index.terms[t]: c for t, c in zip(counts.term[rows], counts.count[rows], strict=True)
         }
         assert raw == Counter(doc["title"] + doc["text"])
-    assert {t: chunked.df[chunked.vocab[t]] for t in chunked.terms} == {
-        t: single.df[single.vocab[t]] for t in single.terms
-    }
+    df = Counter(t for d in docs for t in set(d["title"] + d["text"]))
+    assert {t: index.df[index.vocab[t]] for t in index.terms} == df
 
 
 def test_matched_terms_in_packed_and_pending_rows(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,6 @@ frozen at build time and refreshed by a rebuild.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -170,25 +169,7 @@ class BM25FIndex:
     # -- building ---------------------------------------------------------------------------
     def _row(self, fields: FieldTerms) -> Row:
         """Saturated, field-weighted term frequencies of one document, quantised to uint8."""
-        tf: dict[int, float] = {}
-        for name, weight in self.field_weights.items():
-            tokens = fields.get(name) or ()
-            if not tokens or weight == 0:
-                continue
-            b = self.field_b[name]
-            norm = 1.0 - b + b * len(tokens) / max(self.avglen[name], 1e-9)
-            scale = weight / norm
-            for term, count in Counter(tokens).items():
-                tid = self._term_id(term)
-                tf[tid] = tf.get(tid, 0.0) + count * scale
-        if not tf:
-            return np.zeros(0, np.int32), np.zeros(0, np.uint8)
-        ids = np.fromiter(tf.keys(), np.int32, len(tf))
-        raw = np.fromiter(tf.values(), np.float64, len(tf))
-        sat = raw * (self.k1 + 1.0) / (raw + self.k1)
-        vals = np.clip(np.rint(sat * (_Q / (self.k1 + 1.0))), 1, 255).astype(np.uint8)
-        self._df[ids] += 1
-        return ids, vals
+        return self._rows([fields])[0][0]
 
     def build(self, docs: Sequence[FieldTerms]) -> None:
         """Index documents into slots 0..len(docs)-1, replacing everything."""
@@ -231,7 +212,7 @@ class BM25FIndex:
         return ids  # type: ignore[return-value]
 
     def _rows(self, docs: Sequence[FieldTerms]) -> tuple[list[Row], ChunkTerms]:
-        """:meth:`_row` for many documents at once, with numpy doing the per-term arithmetic."""
+        """Rows of many documents at once (numpy does the per-term arithmetic); counts df."""
         ids: list[int] = []
         scales: list[float] = []
         bounds = [0]
