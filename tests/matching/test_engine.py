@@ -241,3 +241,21 @@ def test_explain_reports_rank(corpus: list[dict[str, Any]]) -> None:
     hit, rank = result
     assert hit.doc_id == "talent:1" and rank == 2
     assert engine.explain("锂", "missing:1") is None
+
+
+def test_array_helpers_match_plain_numpy() -> None:
+    rng = np.random.default_rng(3)
+    values = rng.gamma(2.0, 3.0, 500).astype(np.float32)
+    live = rng.random(500) > 0.2
+    for mask in (None, live):
+        sel = values if mask is None else values[mask]
+        want = (values - sel.mean()) / sel.std()
+        assert np.allclose(engine_module._zscore(values, mask), want, atol=1e-4)
+        for power in (4.0, 3.0, 2.5):
+            got = Engine._top_bonus(values, mask, power)
+            assert np.allclose(got, (values / sel.max()) ** power, rtol=1e-5)
+        top = engine_module._top(values, mask, 7)
+        allowed = np.flatnonzero(np.ones(500, bool) if mask is None else mask)
+        want_top = allowed[np.argsort(-values[allowed], kind="stable")[:7]]
+        assert top.tolist() == want_top.tolist()
+    assert not engine_module._zscore(np.ones(5, np.float32), None).any()

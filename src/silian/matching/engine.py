@@ -229,21 +229,50 @@ def _region_prefix_match(codes: NDArray[np.int64], prefix: str) -> NDArray[np.bo
     return np.asarray(codes // scale == int(digits), bool)
 
 
-def _zscore(values: NDArray[np.float32], live: NDArray[np.bool_]) -> NDArray[np.float32]:
-    sel = values[live]
-    if sel.size == 0:
-        return np.zeros_like(values)
-    mean = float(sel.mean())
-    std = float(sel.std())
+Live = NDArray[np.bool_] | None  # None: every slot is live (no copy of the values needed)
+
+
+def _zscore(values: NDArray[np.float32], live: Live) -> NDArray[np.float32]:
+    """(values − mean) / std over the live slots; zeros when the values are all equal."""
+    if live is None:
+        if values.size == 0:
+            return np.zeros_like(values)
+        centred = values - np.float32(values.mean(dtype=np.float64))
+        std = math.sqrt(float(np.dot(centred, centred)) / values.size)
+    else:
+        sel = values[live]
+        if sel.size == 0:
+            return np.zeros_like(values)
+        mean = float(sel.mean(dtype=np.float64))
+        std = float(sel.std(dtype=np.float64))
+        centred = values - np.float32(mean)
     if std < 1e-9:
         return np.zeros_like(values)
-    return np.asarray((values - mean) / std, np.float32)
+    centred *= np.float32(1.0 / std)
+    return np.asarray(centred, np.float32)
 
 
-def _top(scores: NDArray[np.float32], mask: NDArray[np.bool_], k: int) -> NDArray[np.int64]:
-    """Indices of the k best masked scores, best first."""
+def _one_of(column: NDArray[np.int16], codes: Sequence[int]) -> NDArray[np.bool_]:
+    """``np.isin`` without its sort for the usual one or two codes."""
+    out = np.zeros(column.shape[0], bool)
+    for code in codes:
+        out |= column == code
+    return out
+
+
+def _top(scores: NDArray[np.float32], mask: Live, k: int) -> NDArray[np.int64]:
+    """Indices of the k best masked scores (``None``: all), best first."""
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    if mask is None:
+        if scores.shape[0] > k:
+            part = np.argpartition(-scores, k - 1)[:k]
+        else:
+            part = np.arange(scores.shape[0])
+        order = np.argsort(-scores[part], kind="stable")
+        return np.asarray(part[order], np.int64)
     idx = np.flatnonzero(mask)
-    if idx.size == 0 or k <= 0:
+    if idx.size == 0:
         return np.zeros(0, np.int64)
     sub = scores[idx]
     if idx.size > k:
@@ -598,6 +627,7 @@ class Engine:
         w = self.config.weights
         n = self.n_slots
         live = self.col_live.view()
+        everyone: Live = None if len(self.slot_of) == n else live
         normal = normalise(text)
         words = self.analyzer.words(normal, normalised=True)
         bigrams = self.analyzer.bigrams(normal, normalised=True)
@@ -617,21 +647,31 @@ class Engine:
             qv = np.zeros(self.dense.dim, np.float32)
             raw["semantic"] = np.zeros(n, np.float32)
         contributions: dict[str, NDArray[np.float32]] = {}
-        top_bm = w.top_bm25 * self._top_bonus(raw["bm25"], live, w.top_power)
-        top_bg = w.top_bigram * self._top_bonus(raw["bigram"], live, w.top_power)
-        contributions["bm25"] = w.bm25 * _zscore(raw["bm25"], live) + top_bm
-        contributions["bigram"] = w.bigram * _zscore(raw["bigram"], live) + top_bg
-        contributions["semantic"] = w.semantic * _zscore(raw["semantic"], live)
+        top_bm = w.top_bm25 * self._top_bonus(raw["bm25"], everyone, w.top_power)
+        top_bg = w.top_bigram * self._top_bonus(raw["bigram"], everyone, w.top_power)
+        # In place: each pass over a million slots costs about a millisecond.
+        for name, weight, bonus in (
+            ("bm25", w.bm25, top_bm),
+            ("bigram", w.bigram, top_bg),
+            ("semantic", w.semantic, None),
+        ):
+            z = _zscore(raw[name], everyone)
+            z *= np.float32(weight)
+            if bonus is not None:
+                z += bonus
+            contributions[name] = z
         disc = self.col_disc.view()
         n_disc = len(self.disciplines)
         dist = self._query_disciplines(text, profile, n_disc)
         lookup = np.append(dist, np.float32(0.0))  # index -1 → 0
         first = lookup[disc] if n_disc else np.zeros(n, np.float32)
-        total = contributions["bm25"] + contributions["bigram"] + contributions["semantic"]
-        z_first = _zscore(np.asarray(first, np.float32), live)
+        total = contributions["bm25"] + contributions["bigram"]
+        total += contributions["semantic"]
+        z_first = _zscore(np.asarray(first, np.float32), everyone)
         if n_disc and w.discipline > 0:
-            pass1 = total + w.discipline_first * z_first
-            top = _top(pass1, live, w.prf_k)
+            pass1 = z_first * np.float32(w.discipline_first)
+            pass1 += total
+            top = _top(pass1, everyone, w.prf_k)
             hist = np.zeros(n_disc, np.float32)
             for rank, slot in enumerate(top.tolist()):
                 d = int(disc[slot])
@@ -642,11 +682,13 @@ class Engine:
                 dist = np.asarray(w.prf_alpha * dist + (1 - w.prf_alpha) * hist, np.float32)
             lookup = np.append(dist, np.float32(0.0))
             raw["discipline"] = np.asarray(lookup[disc], np.float32)
-            contributions["discipline"] = w.discipline * _zscore(raw["discipline"], live)
+            z = _zscore(raw["discipline"], everyone)
+            z *= np.float32(w.discipline)
+            contributions["discipline"] = z
         else:
             raw["discipline"] = np.asarray(first, np.float32)
             contributions["discipline"] = w.discipline_first * z_first
-        total = total + contributions["discipline"]
+        total += contributions["discipline"]
         return _Scored(words, bigrams, qv, contributions, total, dist, raw, normal)
 
     def _idf_weights_cached(self) -> tuple[dict[str, float], float]:
@@ -658,14 +700,24 @@ class Engine:
         return cached[1]
 
     @staticmethod
-    def _top_bonus(
-        values: NDArray[np.float32], live: NDArray[np.bool_], power: float
-    ) -> NDArray[np.float32]:
-        sel = values[live]
+    def _top_bonus(values: NDArray[np.float32], live: Live, power: float) -> NDArray[np.float32]:
+        sel = values if live is None else values[live]
         top = float(sel.max()) if sel.size else 0.0
         if top <= 0:
             return np.zeros_like(values)
-        return np.asarray((values / top) ** power, np.float32)
+        out = values * np.float32(1.0 / top)
+        if float(power).is_integer() and power >= 1:
+            # Exponentiation by squaring: np.power with a float exponent was the costliest
+            # step of a query at 300k documents (3 ms of 27).
+            base, result, k = out, None, int(power)
+            while k:
+                if k & 1:
+                    result = base.copy() if result is None else result * base
+                k >>= 1
+                if k:
+                    base = base * base
+            return np.asarray(result, np.float32)
+        return np.asarray(out**power, np.float32)
 
     def _query_disciplines(self, text: str, profile: Profile, n_disc: int) -> NDArray[np.float32]:
         dist = np.zeros(n_disc, np.float32)
@@ -688,11 +740,11 @@ class Engine:
         mask = self.col_live.view().copy()
         if kinds:
             codes = [self.kinds.index(k) for k in kinds if k in self.kinds]
-            mask &= np.isin(self.col_kind.view(), np.array(codes, np.int16))
+            mask &= _one_of(self.col_kind.view(), codes)
         statuses = filters.statuses if filters.statuses is not None else [PUBLISHED]
         if statuses:
             codes = [self.statuses.index(s) for s in statuses if s in self.statuses]
-            mask &= np.isin(self.col_status.view(), np.array(codes, np.int16))
+            mask &= _one_of(self.col_status.view(), codes)
         if filters.region:
             mask &= _region_prefix_match(self.col_region.view(), filters.region)
         if filters.min_trl is not None:
