@@ -44,3 +44,15 @@ def test_every_cli_command_is_documented() -> None:
         if " " in name or name in ("db", "demo", "user"):
             continue
         assert f"silian {name}" in text, f"`silian {name}` is not in the README"
+
+
+def test_benchmark_commands_in_docs_exist() -> None:
+    """Every `python -m bench.X` the docs give as a command is a script in bench/."""
+    for name in ("benchmarks.md", "matching.md"):
+        text = (ROOT / "docs" / name).read_text(encoding="utf-8")
+        for module in set(re.findall(r"python -m bench\.([a-z_]+)", text)):
+            assert (ROOT / "bench" / f"{module}.py").is_file(), f"docs/{name}: bench.{module}"
+    scripts = {p.stem for p in (ROOT / "bench").glob("*.py")} - {"__init__", "baselines"}
+    text = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    for script in scripts:
+        assert f"python -m bench.{script}" in text, f"bench/{script}.py is not in benchmarks.md"
