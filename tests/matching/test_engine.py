@@ -259,3 +259,19 @@ def test_array_helpers_match_plain_numpy() -> None:
         want_top = allowed[np.argsort(-values[allowed], kind="stable")[:7]]
         assert top.tolist() == want_top.tolist()
     assert not engine_module._zscore(np.ones(5, np.float32), None).any()
+
+
+def test_reasons_name_whole_words_and_generic_keywords_count_less() -> None:
+    assert engine_module._maximal(["低能", "能耗", "低能耗", "处理工艺", "理工", "工艺"]) == [
+        "低能耗",
+        "处理工艺",
+    ]
+    docs = [
+        {"id": f"d{i}", "kind": "achievement", "title": f"处理方法{i}", "text": "处理"}
+        for i in range(30)
+    ]
+    docs.append({"id": "x", "kind": "achievement", "title": "屠宰废水", "keywords": ["处理"]})
+    docs.append({"id": "y", "kind": "achievement", "title": "人工湿地", "keywords": ["人工湿地"]})
+    engine = Engine.build(docs, LEXICAL)
+    assert engine._specificity("人工湿地") > 0.8  # in 1 record (more than 1 % of 32)
+    assert engine._specificity("处理") < 0.2  # in 31 of 32 records
