@@ -49,6 +49,21 @@ class WordVectorSpace:
         self.vectors = np.asarray(reduced / np.maximum(norms, 1e-9), np.float32)
         self.dim = dim
 
+    def parts(self, token: str) -> tuple[list[int], list[float]]:
+        """Vocabulary rows that make up a token's vector and their shares.
+
+        A covered word is its own row; an uncovered one is half the mean of its characters'
+        rows (so technical compounds land near their parts); otherwise nothing.
+        """
+        if self.lexicon is None:
+            return [], []
+        index = self.lexicon.index
+        i = index.get(token)
+        if i is not None:
+            return [i], [1.0]
+        chars = [index[c] for c in token if c in index]
+        return (chars, [0.5 / len(chars)] * len(chars)) if chars else ([], [])
+
     def covered(self, token: str) -> bool:
         """True when the token has a pretrained vector."""
         return self.lexicon is not None and token in self.lexicon.index
@@ -59,20 +74,13 @@ class WordVectorSpace:
         """Idf-weighted sum of token vectors (characters for uncovered words), not normalised."""
         if self.lexicon is None or not tokens:
             return np.zeros(self.dim, np.float32)
-        index = self.lexicon.index
         rows: list[int] = []
         coef: list[float] = []
         for token in tokens:
             w = weights.get(token, default_weight)
-            i = index.get(token)
-            if i is not None:
-                rows.append(i)
-                coef.append(w)
-                continue
-            chars = [index[c] for c in token if c in index]
-            for c in chars:
-                rows.append(c)
-                coef.append(0.5 * w / len(chars))
+            parts, shares = self.parts(token)
+            rows.extend(parts)
+            coef.extend(w * share for share in shares)
         if not rows:
             return np.zeros(self.dim, np.float32)
         return np.asarray(np.array(coef, np.float32) @ self.vectors[rows], np.float32)
@@ -103,16 +111,16 @@ class ChunkEmbedder:
         start = self.lex_row.shape[0]
         if start >= len(terms):
             return
-        index = self.space.lexicon.index if self.space.lexicon is not None else {}
+        space = self.space
         lex, fb, weight = [], [], []
         for term in terms[start:]:
             weight.append(self.weights.get(term, self.default))
-            i = index.get(term)
-            lex.append(-1 if i is None else i)
-            chars = [index[c] for c in term if c in index] if i is None else []
-            if chars:
+            rows, shares = space.parts(term)
+            covered = space.covered(term)
+            lex.append(rows[0] if covered else -1)
+            if rows and not covered:
                 fb.append(len(self._fallback))
-                self._fallback.append(0.5 * self.space.vectors[chars].mean(axis=0))
+                self._fallback.append(np.array(shares, np.float32) @ space.vectors[rows])
             else:
                 fb.append(-1)
         self.lex_row = np.concatenate([self.lex_row, np.array(lex, np.int64)])

@@ -588,10 +588,11 @@ class Engine:
             slot_b = self.bigrams.append(b)
             if slot != slot_b or slot != self.n_slots:
                 raise RuntimeError("index slots out of step")
-            idf, default = self._idf_weights()
             if self.encoder is not None:
                 raw = self._encode([document.query_text()])[0]
             elif self.config.semantic:
+                # The cached weights are then reused by the next query rather than rebuilt.
+                idf, default = self._idf_weights_cached()
                 raw = self._embed(w["title"] + w["keywords"] + w["text"], idf, default)
             else:
                 raw = np.zeros(self.dense.dim, np.float32)
