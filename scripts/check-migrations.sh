@@ -11,7 +11,7 @@ SILIAN_HOME="$tmp" SILIAN_DATABASE_URL="sqlite:///$tmp/check.db" $BIN/alembic ch
 PG_ADMIN=${SILIAN_TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432/test}
 PG_BASE=${PG_ADMIN%/*}
 echo "== PostgreSQL"
-psql "$PG_ADMIN" -q -c 'DROP DATABASE IF EXISTS silian_migration_check' -c 'CREATE DATABASE silian_migration_check'
-SILIAN_HOME="$tmp" SILIAN_DATABASE_URL="$PG_BASE/silian_migration_check" $BIN/alembic upgrade head
-SILIAN_HOME="$tmp" SILIAN_DATABASE_URL="$PG_BASE/silian_migration_check" $BIN/alembic check
-psql "$PG_ADMIN" -q -c 'DROP DATABASE IF EXISTS silian_migration_check'
+psql "$PG_ADMIN" -q -c "DROP DATABASE IF EXISTS silian_migration_check_$$" -c "CREATE DATABASE silian_migration_check_$$"
+SILIAN_HOME="$tmp" SILIAN_DATABASE_URL="$PG_BASE/silian_migration_check_$$" $BIN/alembic upgrade head
+SILIAN_HOME="$tmp" SILIAN_DATABASE_URL="$PG_BASE/silian_migration_check_$$" $BIN/alembic check
+psql "$PG_ADMIN" -q -c "DROP DATABASE IF EXISTS silian_migration_check_$$"

@@ -77,7 +77,8 @@ def pg_url(worker_id: str) -> Iterator[str]:
         if os.environ.get("SILIAN_REQUIRE_PG") == "1":
             pytest.fail(f"PostgreSQL is required but not reachable at {PG_ADMIN_URL}")
         pytest.skip("PostgreSQL not reachable")
-    name = f"silian_test_{worker_id}".replace("-", "_")
+    # The pid keeps concurrent runs (several checkouts, CI beside a session) apart.
+    name = f"silian_test_{os.getpid()}_{worker_id}".replace("-", "_")
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
