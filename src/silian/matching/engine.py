@@ -1057,7 +1057,8 @@ class Engine:
         best: list[tuple[float, str]] = []
         for word in dict.fromkeys(words):
             i = space.lexicon.index.get(word)
-            if i is None:
+            # A single character (降, 厂) reads as a fragment, not as a related word.
+            if i is None or len(word) < 2:
                 continue
             best.append((float(space.vectors[i] @ vec), word))
         best.sort(reverse=True)
