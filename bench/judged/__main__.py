@@ -8,9 +8,10 @@ Builds both systems on the corpus (the dev-demands corpus by default), runs the 
 split, and scores each top 10 against ``judgments.tsv`` together with any answer sheet already
 filled in: nDCG@10 (grades 0/1/2 as gains), P@10 (share of the 10 slots graded ≥ 1) and MRR@10
 (first document graded ≥ 1), averaged over the demands that have at least one document graded
-≥ 1, with the ratio to bm25s+jieba. It first prints the judged coverage of each system's top 10.
-Below 100 % the figures are withheld (an unjudged document would silently count as 0) unless
-``--partial`` is given; then run ``python -m bench.judged.pool`` and have the new packets judged.
+≥ 1, with the ratio to bm25s+jieba, then the same per style (everyday sentences, 榜单 entries).
+It first prints the judged coverage of each system's top 10. Below 100 % the figures are
+withheld (an unjudged document would silently count as 0) unless ``--partial`` is given; then run
+``python -m bench.judged.pool`` and have the new packets judged.
 """
 
 from __future__ import annotations
@@ -100,6 +101,20 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['ndcg_ratio']:.2f} | {row['p_ratio']:.2f} | {row['mrr_ratio']:.2f} | "
             f"{100 * cover[name]:.1f} % |"
         )
+    print()
+    print("By style (same demands, split by how they are written):")
+    print()
+    print(f"| style | demands | system | nDCG@{K} | P@{K} (≥1) | MRR@{K} (≥1) |")
+    print("|---|---|---|---|---|---|")
+    style = {d.id: d.style for d in demands}
+    for kind in sorted({d.style for d in demands}):
+        subset = [q for q in scored if style[q] == kind]
+        for name, run in runs.items():
+            fig = score(run, judged, subset)
+            print(
+                f"| {kind} | {len(subset)} | {name} | {fig.ndcg:.3f} | {fig.precision:.3f} | "
+                f"{fig.mrr:.3f} |"
+            )
     if args.json:
         args.json.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     return 0 if complete else 3

@@ -192,6 +192,8 @@ def test_figures_are_withheld_below_full_coverage(
     # Silian ranks doc-1 second, bm25s first: MRR 0.5 vs 1.0 on the one demand with an answer.
     silian = next(line for line in out.splitlines() if line.startswith(f"| **{systems.SILIAN}"))
     assert "| 0.500 |" in silian and "| 0.50 |" in silian
+    assert f"| everyday | 1 | {systems.SILIAN} | 0.631 | 0.100 | 0.500 |" in out
+    assert f"| listing | 0 | {systems.BM25S} | 0.000 | 0.000 | 0.000 |" in out
 
 
 def test_answer_sheet_rejects_a_grade_outside_0_to_2(tmp_path: Path) -> None:
