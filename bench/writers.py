@@ -128,7 +128,7 @@ def one_round(base_url: str, token: str, writers: int, tag: str) -> Result:
     barrier = threading.Barrier(writers)
     headers = {"Authorization": f"Bearer {token}"}
 
-    def write(i: int) -> tuple[float, int, str]:
+    def write(i: int) -> tuple[float, float, int, str]:
         body = {
             "title": f"并发写入测试需求 {tag}-{i}",
             "problem": "用于测量并发写入的需求描述，至少十个字。",
@@ -140,16 +140,16 @@ def one_round(base_url: str, token: str, writers: int, tag: str) -> Result:
             try:
                 response = client.post("/api/v1/demands", json=body, headers=headers)
             except httpx.HTTPError as exc:
-                return time.perf_counter() - started, 0, repr(exc)
+                return started, time.perf_counter(), 0, repr(exc)
             error = "" if response.status_code == 201 else response.text[:200]
-            return time.perf_counter() - started, response.status_code, error
+            return started, time.perf_counter(), response.status_code, error
 
-    started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=writers) as pool:
         outcomes = list(pool.map(write, range(writers)))
-    result.wall = time.perf_counter() - started
-    for latency, status, error in outcomes:
-        result.latencies.append(latency)
+    # From the first request sent to the last answer received (client set-up excluded).
+    result.wall = max(o[1] for o in outcomes) - min(o[0] for o in outcomes)
+    for started, ended, status, error in outcomes:
+        result.latencies.append(ended - started)
         result.statuses.append(status)
         if error:
             result.errors.append(f"{status}: {error}")
