@@ -24,6 +24,16 @@ app.add_typer(reference_app, name="reference")
 console = Console()
 
 
+@app.callback()
+def _configure_mappers() -> None:
+    """Register every model before a command opens a session.
+
+    A command that imports only one feature's models (``user create`` imports accounts, whose
+    Organization relates to IndustryChain) would otherwise fail to configure the mappers.
+    """
+    import silian.models  # noqa: F401
+
+
 def _fail(message: str) -> NoReturn:
     console.print(f"[red]错误：[/red]{message}")
     raise typer.Exit(code=1)

@@ -47,3 +47,31 @@ def test_failing_listener_does_not_break_commit(db: Session, factory: Factory) -
         assert factory.user("office").id
     finally:
         events.unsubscribe(broken)
+
+
+def test_listener_runs_after_the_connection_is_back_in_the_pool(
+    db: Session, db_url: str, factory: Factory
+) -> None:
+    """Defect 2: the matching listener opens its own session; the committing one must not
+    still hold a connection (with a full pool, every request waited for a second one)."""
+    from silian.core.db import get_engine
+
+    checked_out: list[int] = []
+
+    def listener(_changes: list[Change]) -> None:
+        checked_out.append(get_engine(db_url).pool.checkedout())
+
+    events.subscribe(listener)
+    try:
+        factory.user("office")
+    finally:
+        events.unsubscribe(listener)
+    assert checked_out == [0]
+
+
+def test_savepoint_release_waits_for_the_outer_commit(db: Session, received: list[Change]) -> None:
+    with db.begin_nested():
+        events.notify(db, "demands", 7, "update")
+    assert received == []
+    db.commit()
+    assert Change("demands", 7, "update") in received

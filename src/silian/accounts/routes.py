@@ -12,17 +12,18 @@ from sqlalchemy.orm import Session
 from silian.accounts import service
 from silian.accounts.models import User
 from silian.accounts.schemas import Token, UserOut
-from silian.accounts.security import make_token
+from silian.accounts.security import make_token, new_csrf_token
 from silian.core.web import (
     API_SALT,
     SESSION_COOKIE,
-    SESSION_SALT,
     api_require_user,
     csrf_protect,
     current_user,
     form_dict,
     get_db,
     render,
+    session_token,
+    set_csrf_cookie,
     settings_of,
 )
 
@@ -62,10 +63,11 @@ async def login(request: Request, db: Session = Depends(get_db)) -> Response:
         ctx = {"next": nxt, "error": exc.message, "username": username}
         return render(request, "accounts/login.html", ctx, exc.status_code)
     settings = settings_of(request)
-    token = make_token(
-        settings.secret_key, SESSION_SALT, {"uid": user.id, "v": user.session_version}
-    )
+    # Sign-in rotates the CSRF token and binds it to the new session.
+    csrf_token = new_csrf_token()
+    token = session_token(settings, user, csrf_token)
     response = RedirectResponse(nxt, status_code=303)
+    set_csrf_cookie(response, csrf_token, settings)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -87,6 +89,7 @@ def logout(
         service.logout(db, user)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    set_csrf_cookie(response, new_csrf_token(), settings_of(request))
     return response
 
 

@@ -7,11 +7,12 @@ import re
 from pydantic import BaseModel, Field, field_validator
 
 from silian.accounts.choices import ROLES
+from silian.core.schemas import InputModel
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
 
 
-class UserIn(BaseModel):
+class UserIn(InputModel):
     """A new user account."""
 
     username: str

@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from silian.achievements.choices import IP_TYPES, ORIGINS, STAGES, TRADE_TYPES, TRANSFER_MODES
-from silian.core.fields import blank_to_none, split_list
+from silian.core.fields import Multiline, blank_to_none, split_list
+from silian.core.schemas import InputModel
 
 # Field labels, used in validation reports (web forms and imports).
 LABELS = {
@@ -45,11 +46,11 @@ def _choice(value: Any, choices: Any, field: str) -> str:
     return str(found)
 
 
-class AchievementIn(BaseModel):
+class AchievementIn(InputModel):
     """Fields a publisher fills in for an achievement."""
 
     title: str = Field(min_length=2, max_length=200)
-    summary: str = Field(min_length=10, max_length=5000)
+    summary: Multiline = Field(min_length=10, max_length=5000)
     keywords: list[str] = Field(default_factory=list, max_length=10)
     organization_id: int | None = None
     discipline: str = Field(default="", max_length=30)
@@ -62,10 +63,10 @@ class AchievementIn(BaseModel):
     price: Decimal | None = Field(default=None, ge=0, le=Decimal("1e11"))
     trade_type: str = "listing"
     application_field: str = Field(default="", max_length=200)
-    indicators: str = Field(default="", max_length=5000)
-    innovations: str = Field(default="", max_length=5000)
-    advantages: str = Field(default="", max_length=5000)
-    markets: str = Field(default="", max_length=5000)
+    indicators: Multiline = Field(default="", max_length=5000)
+    innovations: Multiline = Field(default="", max_length=5000)
+    advantages: Multiline = Field(default="", max_length=5000)
+    markets: Multiline = Field(default="", max_length=5000)
     contact_name: str = Field(default="", max_length=50)
     contact_phone: str = Field(default="", max_length=30)
     origin: str = "original"

@@ -41,11 +41,29 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, nullable=False)
 
 
+# SQLite: how long a writer waits for another process's write lock (the busy timeout), and a
+# pool large enough for every thread of the server's thread pool (40) to hold a connection.
+SQLITE_BUSY_SECONDS = 30
+SQLITE_POOL = {"pool_size": 10, "max_overflow": 30, "pool_timeout": 30}
+
+
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets foreign keys and WAL so it behaves like a server DB."""
+    """Create an engine; SQLite gets foreign keys, WAL, a busy timeout and a pool sized for the
+    server's threads, so it behaves like a server database.
+
+    Writers need no queue of ours: pysqlite begins a transaction only at its first write, so a
+    writer never upgrades a read snapshot (which SQLite would refuse at once); it waits for the
+    write lock under the busy timeout, and commits are short (the matching index is updated
+    after the connection is back in the pool, see ``core.events``).
+    """
     kwargs: dict[str, Any] = {"future": True}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {
+            "check_same_thread": False,
+            "timeout": SQLITE_BUSY_SECONDS,
+        }
+        if ":memory:" not in url and url != "sqlite://":
+            kwargs.update(SQLITE_POOL)
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
@@ -57,6 +75,10 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             if ":memory:" not in url:
                 cur.execute("PRAGMA journal_mode=WAL")
+                # WAL with NORMAL survives a crash of the process (kill -9) with every commit;
+                # only the last commits before a power cut may be lost (never half of one).
+                # FULL fsyncs each commit: p95 of 50 concurrent creates 2.2 s instead of 0.9 s.
+                cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
     return engine

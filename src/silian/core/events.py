@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 _KEY = "silian_changes"
+_COMMITTED = "silian_committed_changes"
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,21 @@ def notify(session: Session, entity_type: str, entity_id: int, action: str) -> N
 
 
 @event.listens_for(Session, "after_commit")
-def _deliver(session: Session) -> None:
-    changes: list[Change] = session.info.pop(_KEY, [])
+def _committed(session: Session) -> None:
+    # A savepoint's release is not the end: its changes wait for the outer commit.
+    if not session.in_nested_transaction() and session.info.get(_KEY):
+        session.info[_COMMITTED] = session.info.pop(_KEY)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _deliver(session: Session, transaction: Any) -> None:
+    # Delivered here, after the session has returned its connection to the pool, never in
+    # after_commit: a listener that opens its own session (the matching index) would otherwise
+    # hold two connections at once, and with every pooled connection held by a request waiting
+    # for a second one, SQLite's pool ran dry (each request then waited the 30 s pool timeout).
+    if transaction.parent is not None:
+        return
+    changes: list[Change] = session.info.pop(_COMMITTED, [])
     if not changes:
         return
     for listener in list(_listeners):

@@ -1,18 +1,86 @@
-"""Parsing helpers shared by schemas: keyword lists, optional numbers, blank strings."""
+"""Parsing helpers shared by schemas: keyword lists, blank strings and input hygiene."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 _SPLIT = re.compile(r"[,，、;；\s]+")
+
+# The largest integer a BIGINT column (and SQLite's INTEGER) holds.
+INT64_MAX = 2**63 - 1
+# C0 and C1 control characters except tab, line feed and carriage return; lone surrogates
+# (valid in JSON escapes, not encodable as UTF-8); the non-characters U+FFFE and U+FFFF.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAKS = re.compile("[\t\n\r]")
+CONTROL_MESSAGE = "不能包含控制字符（{code}）"
+LINE_BREAK_MESSAGE = "不能包含换行符或制表符"
+INT_RANGE_MESSAGE = "数值超出范围"
+LIST_MESSAGE = "应为列表或以逗号分隔的文字"
+
+
+class MultilineMarker:
+    """Marks a text field whose value may hold tabs and line breaks (a textarea)."""
+
+    def __repr__(self) -> str:
+        return "MULTILINE"
+
+
+MULTILINE = MultilineMarker()
+# A text field that may span several lines; every other text field is one line.
+Multiline = Annotated[str, MULTILINE]
+
+
+def text_problem(value: str, *, multiline: bool = True) -> str | None:
+    """Chinese reason why value is not acceptable text input, or None when it is."""
+    found = _CONTROL.search(value)
+    if found:
+        return CONTROL_MESSAGE.format(code=f"U+{ord(found.group()):04X}")
+    if not multiline and _LINE_BREAKS.search(value):
+        return LINE_BREAK_MESSAGE
+    return None
+
+
+def check_input(value: Any, *, multiline: bool = True) -> None:
+    """Raise ValueError (Chinese message) if value, or anything inside it, is hostile input.
+
+    Text may not hold control characters (nor line breaks unless multiline); integers must fit
+    in a 64-bit column. Lists, tuples and dicts are checked item by item.
+    """
+    if isinstance(value, str):
+        problem = text_problem(value, multiline=multiline)
+        if problem:
+            raise ValueError(problem)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if not -INT64_MAX - 1 <= value <= INT64_MAX:
+            raise ValueError(INT_RANGE_MESSAGE)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            check_input(item, multiline=multiline)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_input(key, multiline=False)
+            check_input(item, multiline=multiline)
+
+
+def clean_for_export(value: str) -> str:
+    """Text with control characters replaced by U+FFFD, so rows stored before input hygiene
+    still export (Excel refuses them)."""
+    return _CONTROL.sub("\ufffd", value)
 
 
 def split_list(value: Any) -> list[str]:
     """A list from a list or a string separated by commas, 、, semicolons or spaces."""
     if value is None:
         return []
-    items = _SPLIT.split(value) if isinstance(value, str) else [str(v) for v in value]
+    if isinstance(value, str):
+        items = _SPLIT.split(value)
+    elif isinstance(value, list | tuple):
+        if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
+            raise ValueError("列表中的每一项都应为文字")
+        items = [str(v) for v in value]
+    else:  # a number, a boolean or an object where a list belongs
+        raise ValueError(LIST_MESSAGE)
     seen: list[str] = []
     for item in items:
         item = item.strip()

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import OAuth2PasswordBearer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from silian.accounts.models import User
-from silian.accounts.security import read_token, tokens_match
+from silian.accounts.security import make_token, read_token, tokens_match
 from silian.accounts.service import get_user
 from silian.config import Settings
+from silian.core.fields import INT64_MAX, INT_RANGE_MESSAGE, text_problem
 
 SESSION_COOKIE = "silian_session"
 CSRF_COOKIE = "silian_csrf"
@@ -80,7 +84,11 @@ def templates() -> Environment:
 
 
 def render(
-    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Render a page with the user, CSRF token and request in its context."""
     ctx: dict[str, Any] = {
@@ -91,7 +99,7 @@ def render(
     }
     ctx.update(context or {})
     html = templates().get_template(name).render(ctx)
-    return HTMLResponse(html, status_code=status_code)
+    return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
 def get_db(request: Request) -> Iterator[Session]:
@@ -153,11 +161,44 @@ def require_role(*roles: str) -> Any:
     return dependency
 
 
+def session_csrf(request: Request) -> str | None:
+    """The CSRF token bound to the request's signed session cookie, if it carries one."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    settings = settings_of(request)
+    data = read_token(settings.secret_key, SESSION_SALT, token, settings.session_max_age)
+    value = data.get("csrf") if data else None
+    return value if isinstance(value, str) and value else None
+
+
+def session_token(settings: Settings, user: User, csrf_token: str) -> str:
+    """A signed session cookie value for user, binding csrf_token to this session."""
+    payload = {"uid": user.id, "v": user.session_version, "csrf": csrf_token}
+    return make_token(settings.secret_key, SESSION_SALT, payload)
+
+
+def set_csrf_cookie(response: Response, token: str, settings: Settings) -> None:
+    """Send the CSRF cookie (read by no script: pages embed the token in their forms)."""
+    response.set_cookie(
+        CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+
+
 async def csrf_protect(request: Request) -> None:
-    """Reject unsafe page requests whose CSRF token does not match the cookie."""
+    """Reject unsafe page requests whose CSRF token does not match.
+
+    A signed-in request must send the token bound to its session (a token from another session
+    is refused); a visitor's request must send the token of its CSRF cookie.
+    """
     if request.method not in UNSAFE_METHODS:
         return
-    cookie = request.cookies.get(CSRF_COOKIE)
+    cookie = session_csrf(request) or request.cookies.get(CSRF_COOKIE)
     sent = request.headers.get(CSRF_HEADER)
     if not sent:
         form = await request.form()
@@ -219,6 +260,108 @@ async def form_dict(request: Request, list_fields: tuple[str, ...] = ()) -> dict
 def int_or_none(value: str | None) -> int | None:
     """Parse an optional integer query parameter, ignoring junk."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except ValueError:
         return None
+    return number if number is None or -INT64_MAX - 1 <= number <= INT64_MAX else None
+
+
+_DIGITS = re.compile(r"^[+-]?\d+$")
+# Query parameters holding free text, never an id: a long number there is a search, not a key.
+TEXT_PARAMS = frozenset({"q", "text", "next"})
+INVALID_REQUEST = "请求参数有误"
+
+
+def _out_of_range(value: str) -> bool:
+    return bool(_DIGITS.match(value)) and not -INT64_MAX - 1 <= int(value) <= INT64_MAX
+
+
+def _pairs_problems(pairs: list[tuple[str, str]], *, multiline: bool) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for key, value in pairs:
+        problem = text_problem(key, multiline=False) or text_problem(value, multiline=multiline)
+        if problem is None and key not in TEXT_PARAMS and _out_of_range(value):
+            problem = INT_RANGE_MESSAGE
+        if problem:
+            errors.setdefault(key if text_problem(key) is None else "__all__", problem)
+    return errors
+
+
+def _parse_pairs(raw: bytes) -> list[tuple[str, str]]:
+    # The same decoding Starlette uses for query strings and urlencoded forms.
+    return parse_qsl(raw.decode("latin-1"), keep_blank_values=True, errors="replace")
+
+
+class InputGuard:
+    """ASGI middleware: hostile input in the path, query string or a urlencoded form is refused
+    before any route or database sees it.
+
+    A path with a control character or an id that no 64-bit column can hold is a 404 (no such
+    record); a query parameter or form field with a control character other than a tab or line
+    break, or an out-of-range integer, is a 422 naming the parameter. JSON bodies
+    are checked by ``core.schemas.InputModel``.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        if text_problem(path, multiline=False) or any(
+            _out_of_range(part) for part in path.split("/")
+        ):
+            await self._refuse(scope, 404, {}, send)
+            return
+        # Tabs and line breaks are harmless in a query value (and a browser drops them from a
+        # redirect target); the schemas decide where text must be one line.
+        errors = _pairs_problems(_parse_pairs(scope.get("query_string", b"")), multiline=True)
+        content_type = Headers(scope=scope).get("content-type", "")
+        if not errors and content_type.startswith("application/x-www-form-urlencoded"):
+            body, receive = await _buffer(receive)
+            errors = _pairs_problems(_parse_pairs(body), multiline=True)
+        if errors:
+            await self._refuse(scope, 422, errors, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, status: int, errors: dict[str, str], send: Send) -> None:
+        request = Request(scope)
+        response: Response
+        if request.url.path.startswith("/api/"):
+            detail = INVALID_REQUEST if status == 422 else "记录不存在"
+            response = JSONResponse({"detail": detail, "errors": errors}, status_code=status)
+        else:
+            message = INVALID_REQUEST if status == 422 else "页面不存在"
+            ctx = {"message": message, "errors": errors}
+            response = render(request, "error.html", ctx, status)
+        await response(scope, _empty_receive, send)
+
+
+async def _empty_receive() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
+    """Read the whole request body, and a receive callable that replays it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay

@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from silian.core.fields import blank_to_none, split_list
+from silian.core.fields import Multiline, blank_to_none, split_list
+from silian.core.schemas import InputModel
 from silian.demands.choices import CONFIDENTIALITY, LIST_TYPES
 
 LABELS = {
@@ -44,20 +45,20 @@ def _choice(value: Any, choices: Any) -> str:
     return str(found)
 
 
-class DemandIn(BaseModel):
+class DemandIn(InputModel):
     """Fields an enterprise (or an office, for 政府榜) fills in for a demand."""
 
     title: str = Field(min_length=2, max_length=200)
     list_type: str = "enterprise"
     organization_id: int | None = None
     region_code: str = Field(default="", max_length=12)
-    public_summary: str = Field(default="", max_length=2000)
-    problem: str = Field(min_length=10, max_length=5000)
-    background: str = Field(default="", max_length=5000)
-    current_solutions: str = Field(default="", max_length=5000)
-    wanted_outcome: str = Field(default="", max_length=5000)
-    indicators_must: str = Field(default="", max_length=5000)
-    indicators_nice: str = Field(default="", max_length=5000)
+    public_summary: Multiline = Field(default="", max_length=2000)
+    problem: Multiline = Field(min_length=10, max_length=5000)
+    background: Multiline = Field(default="", max_length=5000)
+    current_solutions: Multiline = Field(default="", max_length=5000)
+    wanted_outcome: Multiline = Field(default="", max_length=5000)
+    indicators_must: Multiline = Field(default="", max_length=5000)
+    indicators_nice: Multiline = Field(default="", max_length=5000)
     keywords: list[str] = Field(default_factory=list, max_length=10)
     chain_id: int | None = None
     discipline: str = Field(default="", max_length=30)
@@ -65,8 +66,8 @@ class DemandIn(BaseModel):
     budget: Decimal | None = Field(default=None, ge=0, le=Decimal("1e11"))
     deadline: date | None = None
     confidentiality: str = "public"
-    ip_terms: str = Field(default="", max_length=2000)
-    eligibility: str = Field(default="", max_length=2000)
+    ip_terms: Multiline = Field(default="", max_length=2000)
+    eligibility: Multiline = Field(default="", max_length=2000)
     contact_name: str = Field(default="", max_length=50)
     contact_phone: str = Field(default="", max_length=30)
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from silian.core.fields import blank_to_none
+from silian.core.schemas import InputModel
 
 CLASS_LABELS = {
     "name": "冠名班名称",
@@ -20,15 +21,15 @@ CLASS_LABELS = {
 }
 
 
-class NamedClassIn(BaseModel):
+class NamedClassIn(InputModel):
     """Fields of a company-named class (冠名班)."""
 
     name: str = Field(min_length=2, max_length=200)
     university_id: int | None = None
-    enterprise_id: int | None = None
+    enterprise_id: int
     major_name: str = Field(min_length=2, max_length=100)
     students: int | None = Field(default=0, ge=0, le=10000)
-    graduation_year: int | None = Field(default=None, ge=2000, le=2100)
+    graduation_year: int = Field(ge=2000, le=2100)
     investment_project_id: int | None = None
 
     @field_validator("name", "major_name", mode="before")
@@ -36,22 +37,16 @@ class NamedClassIn(BaseModel):
     def _strip(cls, value: Any) -> Any:
         return value.strip() if isinstance(value, str) else value
 
-    @field_validator(
-        "university_id",
-        "enterprise_id",
-        "students",
-        "graduation_year",
-        "investment_project_id",
-        mode="before",
-    )
+    @field_validator("university_id", "students", "investment_project_id", mode="before")
     @classmethod
     def _blank(cls, value: Any) -> Any:
         return blank_to_none(value)
 
-    @field_validator("enterprise_id", "graduation_year", mode="after")
+    @field_validator("enterprise_id", "graduation_year", mode="before")
     @classmethod
-    def _required(cls, value: int | None) -> int:
-        if value is None:
+    def _required(cls, value: Any) -> Any:
+        # Declared non-null in the API; a blank form field or null gets the usual message.
+        if blank_to_none(value) is None:
             raise ValueError("必填")
         return value
 

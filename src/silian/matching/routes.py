@@ -15,6 +15,8 @@ from silian.brokerage import service as brokerage
 from silian.brokerage.choices import FEEDBACK_VERDICTS
 from silian.coordination.models import InvestmentProject
 from silian.core.errors import NotFound, PermissionDenied, ValidationFailed
+from silian.core.fields import Multiline
+from silian.core.schemas import InputModel
 from silian.core.web import (
     api_require_user,
     api_user,
@@ -276,7 +278,7 @@ class SuggestionOut(BaseModel):
     reasons: dict[str, Any]
 
 
-class MatchFilters(BaseModel):
+class MatchFilters(InputModel):
     """Structured facts that shape the ranking of a free-text match."""
 
     chains: list[str] = Field(default_factory=list, max_length=10)
@@ -285,10 +287,10 @@ class MatchFilters(BaseModel):
     budget: float | None = Field(default=None, ge=0)
 
 
-class MatchIn(BaseModel):
+class MatchIn(InputModel):
     """Body of POST /api/v1/match."""
 
-    text: str = Field(min_length=2, max_length=2000)
+    text: Multiline = Field(min_length=2, max_length=2000)
     kind: Literal["achievement", "demand", "talent", "platform", "enterprise", "named_class"] = (
         "achievement"
     )
@@ -296,7 +298,7 @@ class MatchIn(BaseModel):
     limit: int = Field(default=10, ge=1, le=MAX_LIMIT)
 
 
-class FeedbackIn(BaseModel):
+class FeedbackIn(InputModel):
     """Body of POST /api/v1/matches/feedback."""
 
     source_kind: str = Field(max_length=20)
@@ -306,7 +308,7 @@ class FeedbackIn(BaseModel):
     verdict: Literal["useful", "not_useful", "contacted"]
     score: float | None = None
     rank: int | None = None
-    comment: str = Field(default="", max_length=1000)
+    comment: Multiline = Field(default="", max_length=1000)
 
 
 class FeedbackOut(BaseModel):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import WithJsonSchema
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,6 +30,7 @@ from silian.organizations.models import Organization
 from silian.talent import choices, service
 from silian.talent.schemas import (
     GRADE_FIELDS,
+    MONEY_CAP,
     NEED_LABELS,
     PROFILE_LABELS,
     GradeOut,
@@ -605,9 +607,15 @@ def api_set_rules(
     }
 
 
+# The rule (a decimal between 0 and MONEY_CAP, never NaN) stated as the document states it.
+GRADE_SALARY_SCHEMA = WithJsonSchema(
+    {"type": "number", "minimum": 0, "maximum": float(MONEY_CAP), "description": "年薪（元）"}
+)
+
+
 @api.get("/salary-grade-rules/grade", response_model=GradeOut)
 def api_grade(
-    salary: Decimal = Query(..., ge=0),
+    salary: Annotated[Decimal, Query(ge=0, le=MONEY_CAP), GRADE_SALARY_SCHEMA],
     chain_id: int | None = Query(None),
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),

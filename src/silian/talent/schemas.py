@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from silian.core.fields import blank_to_none, split_list
+from silian.core.fields import Multiline, blank_to_none, split_list
+from silian.core.schemas import InputModel
 from silian.talent.choices import TALENT_GRADES
 
 PROFILE_LABELS = {
@@ -37,15 +38,15 @@ NEED_LABELS = {
 MONEY_CAP = Decimal("1e9")
 
 
-class TalentProfileIn(BaseModel):
+class TalentProfileIn(InputModel):
     """Fields an expert keeps on their own profile; the grade is set by 按薪定才 or the office."""
 
     name: str = Field(min_length=2, max_length=50)
     title: str = Field(default="", max_length=50)
-    expertise: str = Field(default="", max_length=5000)
+    expertise: Multiline = Field(default="", max_length=5000)
     disciplines: list[str] = Field(default_factory=list, max_length=10)
     keywords: list[str] = Field(default_factory=list, max_length=20)
-    bio: str = Field(default="", max_length=5000)
+    bio: Multiline = Field(default="", max_length=5000)
     consent_public: bool = True
 
     @field_validator("name", "title", "expertise", "bio", mode="before")
@@ -87,16 +88,16 @@ class TalentPage(BaseModel):
     per_page: int
 
 
-class TalentNeedIn(BaseModel):
+class TalentNeedIn(InputModel):
     """Fields an enterprise or university fills in for a talent need (人才需求)."""
 
     organization_id: int | None = None
     position: str = Field(min_length=2, max_length=100)
-    headcount: int | None = Field(default=1, ge=1, le=10000)
+    headcount: int = Field(default=1, ge=1, le=10000)
     salary_min: Decimal | None = Field(default=None, ge=0, le=MONEY_CAP)
     salary_max: Decimal | None = Field(default=None, ge=0, le=MONEY_CAP)
     major: str = Field(default="", max_length=100)
-    requirements: str = Field(default="", max_length=5000)
+    requirements: Multiline = Field(default="", max_length=5000)
     chain_id: int | None = None
     co_shared: bool = False
     deadline: date | None = None
@@ -108,7 +109,6 @@ class TalentNeedIn(BaseModel):
 
     @field_validator(
         "organization_id",
-        "headcount",
         "salary_min",
         "salary_max",
         "chain_id",
@@ -119,10 +119,11 @@ class TalentNeedIn(BaseModel):
     def _blank(cls, value: Any) -> Any:
         return blank_to_none(value)
 
-    @field_validator("headcount", mode="after")
+    @field_validator("headcount", mode="before")
     @classmethod
-    def _headcount(cls, value: int | None) -> int:
-        if value is None:
+    def _headcount(cls, value: Any) -> Any:
+        # The API declares headcount a non-null integer; a blank form field gets this message.
+        if blank_to_none(value) is None:
             raise ValueError("请填写需求人数")
         return value
 
@@ -195,7 +196,7 @@ class TalentProjectPage(BaseModel):
 GRADE_FIELDS = tuple(f"grade_{g}" for g in TALENT_GRADES.values)
 
 
-class SalaryRulesIn(BaseModel):
+class SalaryRulesIn(InputModel):
     """按薪定才 thresholds of one chain (or the city-wide default when chain_id is null).
 
     A blank grade has no rule; a higher grade must need a higher salary than every lower one.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from importlib.resources import files
 from urllib.parse import quote
 
@@ -15,15 +16,24 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from silian import __version__
 from silian.accounts.security import new_csrf_token
 from silian.config import Settings, get_settings
 from silian.core.db import session_factory
 from silian.core.errors import SilianError, ValidationFailed
-from silian.core.validation import message_for
-from silian.core.web import CSRF_COOKIE, LoginRequired, render
+from silian.core.validation import field_path, message_for
+from silian.core.web import (
+    CSRF_COOKIE,
+    InputGuard,
+    LoginRequired,
+    render,
+    session_csrf,
+    set_csrf_cookie,
+)
 from silian.web import pages
+from silian.web.openapi import describe_error_bodies
 
 # Feature packages whose routes.py defines `router` (pages) and optionally `api` (REST).
 FEATURES = (
@@ -48,8 +58,31 @@ SECURITY_HEADERS = {
 }
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+# Starlette's English defaults for errors raised without a detail, in Chinese for the API.
+API_MESSAGES = {
+    401: "需要登录令牌",
+    403: "无权执行此操作",
+    404: "记录不存在",
+    405: "不支持的请求方式",
+    413: "请求内容过大",
+    415: "不支持的内容类型",
+}
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> str:
+    """Every method some route serves at the request's path (for a 405's Allow header)."""
+    methods: set[str] = set()
+    for pattern, route_methods in app.state.route_methods:
+        if pattern.match(request.url.path):
+            methods |= route_methods
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,6 +108,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Included routers are wrapped in FastAPI ≥ 0.16x; walk them to find every page path.
     paths = {getattr(r, "path", "") for r in iter_route_contexts(app.routes)}
     app.state.page_paths = paths
+    app.state.route_methods = [
+        (compile_path(r.path)[0], set(r.methods or ()))
+        for r in iter_route_contexts(app.routes)
+        if r.path and r.methods
+    ]
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:
@@ -83,26 +121,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             session.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__}
 
+    # Inner to the header middleware below, so its refusals carry the security headers too.
+    app.add_middleware(InputGuard)
+
     @app.middleware("http")
     async def csrf_cookie_and_headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        token = request.cookies.get(CSRF_COOKIE)
-        fresh = not token
-        request.state.csrf_token = token or new_csrf_token()
+        cookie = request.cookies.get(CSRF_COOKIE)
+        # A signed-in page uses the token bound to its session; a visitor keeps its cookie's.
+        request.state.csrf_token = session_csrf(request) or cookie or new_csrf_token()
         request.state.user = None
         response = await call_next(request)
-        if fresh and not _is_api(request):
-            response.set_cookie(
-                CSRF_COOKIE,
-                request.state.csrf_token,
-                httponly=True,
-                samesite="strict",
-                secure=settings.secure_cookies,
-                path="/",
-            )
+        sets_cookie = any(
+            k == b"set-cookie" and v.startswith(CSRF_COOKIE.encode() + b"=")
+            for k, v in response.raw_headers
+        )
+        if cookie != request.state.csrf_token and not sets_cookie and not _is_api(request):
+            set_csrf_cookie(response, request.state.csrf_token, settings)
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
+        if settings.secure_cookies:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     @app.exception_handler(LoginRequired)
@@ -131,21 +171,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(app, request)
         if _is_api(request):
+            detail = str(exc.detail)
+            if detail == HTTPStatus(exc.status_code).phrase:  # Starlette's English default
+                detail = API_MESSAGES.get(exc.status_code, "请求无法处理")
             return JSONResponse(
-                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+                {"detail": detail, "errors": {}}, status_code=exc.status_code, headers=headers
             )
         message = {404: "页面不存在", 405: "不支持的请求方式"}.get(exc.status_code, str(exc.detail))
-        return render(request, "error.html", {"message": message}, exc.status_code)
+        return render(request, "error.html", {"message": message}, exc.status_code, headers)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
         errors: dict[str, str] = {}
         for error in exc.errors():
-            loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
-            errors.setdefault(".".join(loc) or "__all__", message_for(error))
+            errors.setdefault(field_path(error.get("loc")), message_for(error))
         if _is_api(request):
             return JSONResponse({"detail": "请求参数有误", "errors": errors}, status_code=422)
         return render(request, "error.html", {"message": "请求参数有误", "errors": errors}, 422)
 
+    describe_error_bodies(app)
     return app

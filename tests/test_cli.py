@@ -1,0 +1,77 @@
+"""The `silian` command line: `user create` with and without an organisation."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from silian.accounts.models import User
+from silian.cli import app
+from silian.config import get_settings
+from tests.support import Factory
+
+
+@pytest.fixture
+def run(db_url: str, tmp_path: Path) -> Iterator[Any]:
+    """Invoke the CLI against this test's database."""
+    runner = CliRunner()
+    env = {"SILIAN_DATABASE_URL": db_url, "SILIAN_HOME": str(tmp_path / "home")}
+
+    def invoke(*args: str) -> Any:
+        get_settings.cache_clear()
+        return runner.invoke(app, list(args), env=env)
+
+    yield invoke
+    get_settings.cache_clear()
+
+
+def test_user_create_mapper_industry_chain_in_a_fresh_process(db_url: str, tmp_path: Path) -> None:
+    # Defect 5: a fresh interpreter that imports only the CLI failed to configure Organization.
+    script = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from silian.cli import app\n"
+        "r = CliRunner().invoke(app, ['user', 'create', '--role', 'office', '--username',"
+        " 'fresh1', '--password', 'password-123'])\n"
+        "print(r.output)\n"
+        "sys.exit(r.exit_code)\n"
+    )
+    env = {"SILIAN_DATABASE_URL": db_url, "SILIAN_HOME": str(tmp_path / "home"), "PATH": ""}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "已创建用户 fresh1" in done.stdout
+
+
+def test_user_create_with_and_without_org(run: Any, db: Session, factory: Factory) -> None:
+    org = factory.org("enterprise", name="测试企业甲")
+    result = run(
+        "user", "create", "--role", "office", "--username", "off1", "--password", "pw-12345678"
+    )
+    assert result.exit_code == 0, result.output
+    result = run(
+        "user", "create", "--role", "enterprise", "--username", "ent1",
+        "--password", "pw-12345678", "--org", "测试企业甲",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    users = {u.username: u for u in db.scalars(select(User))}
+    assert users["off1"].organization_id is None
+    assert users["ent1"].organization_id == org.id
+
+
+def test_user_create_bad_input_is_a_chinese_message(run: Any) -> None:
+    result = run(
+        "user", "create", "--role", "office", "--username", "x\x00y", "--password", "short"
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "错误" in result.output
