@@ -14,11 +14,9 @@ from silian.brokerage.choices import FEEDBACK_VERDICTS
 from silian.brokerage.models import Match, MatchFeedback
 from silian.core import audit
 from silian.core.db import utcnow
-from silian.core.errors import PermissionDenied, ValidationFailed
+from silian.core.errors import ValidationFailed
+from silian.core.permissions import require
 
-# Who may judge suggestions: brokers work the queue; enterprises judge suggestions for their
-# own demands; offices oversee; universities and experts judge suggestions for their listings.
-FEEDBACK_ROLES = {"broker", "enterprise", "office", "university", "expert", "platform"}
 MATCH_KINDS = {
     "demand",
     "achievement",
@@ -56,8 +54,8 @@ def record_feedback(
     comment: str = "",
 ) -> MatchFeedback:
     """Store one user's verdict on a suggestion, creating the Match row on first feedback."""
-    if user.role not in FEEDBACK_ROLES:
-        raise PermissionDenied("当前角色不能评价推荐结果")
+    # Brokers work the queue; units judge suggestions for their own listings; offices oversee.
+    require(user, "match.feedback")
     errors: dict[str, str] = {}
     if verdict not in FEEDBACK_VERDICTS:
         errors["verdict"] = "评价只能是：有用、无用、已联系"

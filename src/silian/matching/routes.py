@@ -14,7 +14,8 @@ from silian.achievements import service as achievements
 from silian.brokerage import service as brokerage
 from silian.brokerage.choices import FEEDBACK_VERDICTS
 from silian.coordination.models import InvestmentProject
-from silian.core.errors import NotFound, PermissionDenied, ValidationFailed
+from silian.core.errors import NotFound, ValidationFailed
+from silian.core.permissions import can, require
 from silian.core.web import (
     api_require_user,
     api_user,
@@ -68,10 +69,7 @@ def _check_source(db: Session, user: User | None, kind: str, record_id: int) -> 
         project = db.get(InvestmentProject, record_id)
         if project is None:
             raise NotFound("招商项目不存在")
-        if user is None or not (
-            user.role == "office" or user.organization_id == project.organization_id
-        ):
-            raise PermissionDenied("只有政府部门和项目单位可以查看招商项目的匹配结果")
+        require(user, "investment_project.view_matches", project)
         return True
     raise NotFound("不支持的匹配对象")
 
@@ -120,7 +118,7 @@ def _panel(
             "kind_labels": KIND_LABELS,
             "signal_labels": SIGNAL_LABELS,
             "verdicts": verdicts,
-            "can_judge": user is not None and user.role in brokerage.FEEDBACK_ROLES,
+            "can_judge": can(user, "match.feedback"),
             "verdict_choices": list(FEEDBACK_VERDICTS),
         },
     )
