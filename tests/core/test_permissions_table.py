@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -50,3 +53,63 @@ def test_every_rule_names_known_roles() -> None:
         assert rule.roles, action
         assert rule.roles <= permissions.ALL_ROLES, action
         assert "." in action, action
+
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "silian"
+TABLE = SRC / "core" / "permissions.py"
+
+
+def _role_checks_in_python(path: Path, root: Path = SRC) -> list[str]:
+    """Comparisons of a .role attribute, and role sets named *_ROLES, in one module."""
+    found = []
+    where = path.relative_to(root)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            if any(isinstance(o, ast.Attribute) and o.attr == "role" for o in operands):
+                found.append(f"{where}:{node.lineno}: compares .role")
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id.endswith("_ROLES"):
+                found.append(f"{where}:{node.lineno}: role set {target.id}")
+        if isinstance(node, ast.Name) and node.id == "require_role":
+            found.append(f"{where}:{node.lineno}: require_role")
+    return found
+
+
+ROLE_IN_TEMPLATE = re.compile(r"\brole\s*(==|!=|\bin\b|\bnot in\b)|\.role\b(?!_label)")
+
+
+def test_no_role_literal_checks_outside_the_permission_table() -> None:
+    """Every who-may-do-what question goes through core.permissions: no feature, route or
+    template compares a user's role itself (role_label for display is fine)."""
+    problems: list[str] = []
+    for path in sorted(SRC.rglob("*.py")):
+        if path != TABLE:
+            problems += _role_checks_in_python(path)
+    for path in sorted(SRC.rglob("*.html")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if ROLE_IN_TEMPLATE.search(line):
+                problems.append(f"{path.relative_to(SRC)}:{number}: {line.strip()[:80]}")
+    assert not problems, "role checks outside core/permissions.py:\n" + "\n".join(problems)
+
+
+def test_the_guard_catches_a_role_comparison(tmp_path: Path) -> None:
+    """The scan above is not blind: it flags the patterns it forbids."""
+    module = tmp_path / "feature.py"
+    module.write_text(
+        'POSTER_ROLES = {"office"}\nok = user.role == "office"\nrequire_role("office")\n',
+        encoding="utf-8",
+    )
+    assert _role_checks_in_python(module, tmp_path) == [
+        "feature.py:1: role set POSTER_ROLES",
+        "feature.py:2: compares .role",
+        "feature.py:3: require_role",
+    ]
+    assert ROLE_IN_TEMPLATE.search("{% if user.role in ('office',) %}")
+    assert ROLE_IN_TEMPLATE.search("{% set role = user.role %}")
+    assert not ROLE_IN_TEMPLATE.search("{{ user.role_label }}")

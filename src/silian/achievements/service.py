@@ -13,7 +13,7 @@ from silian.achievements.models import Achievement
 from silian.achievements.schemas import AchievementIn
 from silian.chains.models import IndustryChain
 from silian.core import audit, workflow
-from silian.core.concurrency import check_version, saving
+from silian.core.concurrency import check_version, saving, touch
 from silian.core.errors import NotFound, PermissionDenied, ValidationFailed
 from silian.core.pagination import Page, paginate
 from silian.core.permissions import can, denied, require, sees_everything, visible_where
@@ -191,6 +191,7 @@ def update_achievement(
         before = audit.snapshot(item)
         for key, value in values.items():
             setattr(item, key, value)
+        touch(item)
         if item.status == "published" and not can(user, "achievement.review"):
             # Changes to public content are reviewed again before they show.
             item.status = "submitted"

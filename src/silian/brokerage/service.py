@@ -16,6 +16,7 @@ from silian.core import audit
 from silian.core.db import utcnow
 from silian.core.errors import ValidationFailed
 from silian.core.permissions import require
+from silian.core.transactions import commit
 
 MATCH_KINDS = {
     "demand",
@@ -53,7 +54,8 @@ def record_feedback(
     reasons: dict[str, Any] | None = None,
     comment: str = "",
 ) -> MatchFeedback:
-    """Store one user's verdict on a suggestion, creating the Match row on first feedback."""
+    """Store one user's verdict on a suggestion, creating the Match row on first feedback;
+    commits."""
     # Brokers work the queue; units judge suggestions for their own listings; offices oversee.
     require(user, "match.feedback")
     errors: dict[str, str] = {}
@@ -109,6 +111,7 @@ def record_feedback(
         summary=f"评价推荐：{FEEDBACK_VERDICTS.label(verdict)}",
         changes={"status": [before, match.status]},
     )
+    commit(session)
     return item
 
 

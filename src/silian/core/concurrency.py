@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 from sqlalchemy.orm.exc import StaleDataError
 
 from silian.core.audit import AuditLog
+from silian.core.db import utcnow
 from silian.core.errors import PreconditionRequired, StaleEdit
 
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
@@ -89,6 +90,12 @@ def set_etag(records: Iterable[Any]) -> str:
     parts = sorted((int(r.id), int(r.version)) for r in records)
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
     return f'"s{digest}"'
+
+
+def touch(record: Any) -> None:
+    """Mark record written, so its save is a version-checked UPDATE even when no field
+    changed: a save that changed nothing still proves the caller's version was current."""
+    record.updated_at = utcnow()
 
 
 @contextmanager

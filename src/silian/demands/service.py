@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
 from silian.core import audit, workflow
-from silian.core.concurrency import check_version, saving
+from silian.core.concurrency import check_version, saving, touch
 from silian.core.errors import NotFound, PermissionDenied, ValidationFailed
 from silian.core.pagination import Page, paginate
 from silian.core.permissions import can, denied, require, sees_everything, visible_where
@@ -197,6 +197,7 @@ def update_demand(
         before = audit.snapshot(item)
         for key, value in values.items():
             setattr(item, key, value)
+        touch(item)
         if item.status == "published" and not can(user, "demand.review"):
             item.status = "submitted"
         session.flush()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, aliased
 from silian.accounts.models import User
 from silian.coordination.models import InvestmentProject
 from silian.core import audit
-from silian.core.concurrency import check_version, saving
+from silian.core.concurrency import check_version, saving, touch
 from silian.core.errors import NotFound, ValidationFailed
 from silian.core.pagination import Page, paginate
 from silian.core.permissions import can, denied, require
@@ -211,6 +211,7 @@ def update_named_class(
         before = audit.snapshot(item)
         for key, value in values.items():
             setattr(item, key, value)
+        touch(item)
         session.flush()
         audit.record(
             session,

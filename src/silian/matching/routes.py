@@ -15,6 +15,7 @@ from silian.brokerage import service as brokerage
 from silian.brokerage.choices import FEEDBACK_VERDICTS
 from silian.coordination.models import InvestmentProject
 from silian.core.errors import NotFound, ValidationFailed
+from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.permissions import can, require
 from silian.core.web import (
     api_require_user,
@@ -209,7 +210,6 @@ async def feedback_form(
         score=_float(data.get("score")),
         rank=int_or_none(str(data.get("rank", ""))),
     )
-    db.commit()
     return render(
         request,
         "matching/_feedback.html",
@@ -381,19 +381,27 @@ def api_match(
 @api.post("/matches/feedback", response_model=FeedbackOut, status_code=201)
 def api_feedback(
     body: FeedbackIn,
+    request: Request,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
-) -> Any:
-    """Mark a suggestion useful, not useful or contacted."""
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Mark a suggestion useful, not useful or contacted (retry safely with an Idempotency-Key)."""
     _check_source(db, user, body.source_kind, body.source_id)
     pair = brokerage.Pair(body.source_kind, body.source_id, body.target_kind, body.target_id)
-    item = brokerage.record_feedback(
-        db, user, pair, body.verdict, score=body.score, rank=body.rank, comment=body.comment
+    return idempotent_create(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: brokerage.record_feedback(
+            db, user, pair, body.verdict, score=body.score, rank=body.rank, comment=body.comment
+        ),
+        lambda item: {
+            "id": item.id,
+            "match_id": item.match_id,
+            "verdict": item.verdict,
+            "created_at": item.created_at.isoformat(),
+        },
     )
-    db.commit()
-    return {
-        "id": item.id,
-        "match_id": item.match_id,
-        "verdict": item.verdict,
-        "created_at": item.created_at.isoformat(),
-    }

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
 from silian.core import audit
-from silian.core.concurrency import check_set_tag, check_version, saving, set_etag
+from silian.core.concurrency import check_set_tag, check_version, saving, set_etag, touch
 from silian.core.errors import (
     InvalidTransition,
     NotFound,
@@ -161,6 +161,7 @@ def _write_profile(session: Session, user: User, item: Talent, clean: TalentProf
     before = audit.snapshot(item)
     for key, value in clean.model_dump().items():
         setattr(item, key, value)
+    touch(item)
     session.flush()
     audit.record(
         session,
@@ -319,6 +320,7 @@ def update_need(
         before = audit.snapshot(item)
         for key, value in values.items():
             setattr(item, key, value)
+        touch(item)
         session.flush()
         audit.record(
             session,
