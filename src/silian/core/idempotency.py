@@ -125,24 +125,29 @@ def idempotent_create(
         item = create()
         return JSONResponse(jsonable_encoder(render(item)), status_code=status_code)
     digest = _request_hash(request, body)
-    found = _stored(session, user.id, key)
+    user_id = int(user.id)  # read now: after the rollback below it would be reloaded
+    found = _stored(session, user_id, key)
     if found is not None:
         return _replay(found, digest)
     session.rollback()  # end the read so the create starts a transaction of its own
     try:
         with session.begin_nested():
-            item = create()
-            content = jsonable_encoder(render(item))
             now = utcnow()
-            # An expired key of the same name makes way for the new one.
+            # An expired key of the same name makes way for the new one. Writing first also
+            # takes SQLite's write lock before any read, so a racing retry waits for this one
+            # instead of failing to upgrade a read snapshot.
             session.execute(
                 delete(IdempotencyKey).where(
-                    IdempotencyKey.user_id == user.id, IdempotencyKey.key == key
+                    IdempotencyKey.user_id == user_id,
+                    IdempotencyKey.key == key,
+                    IdempotencyKey.expires_at <= now,
                 )
             )
+            item = create()
+            content = jsonable_encoder(render(item))
             session.add(
                 IdempotencyKey(
-                    user_id=user.id,
+                    user_id=user_id,
                     key=key,
                     request_hash=digest,
                     status_code=status_code,
@@ -155,7 +160,7 @@ def idempotent_create(
     except IntegrityError:
         # A concurrent retry with the same key committed first: answer as it did.
         session.rollback()
-        found = _stored(session, user.id, key)
+        found = _stored(session, user_id, key)
         if found is None:
             raise
         return _replay(found, digest)
