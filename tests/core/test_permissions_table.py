@@ -8,6 +8,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import Boolean, create_engine, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from silian.core import permissions
 from silian.core.errors import PermissionDenied
@@ -113,3 +115,54 @@ def test_the_guard_catches_a_role_comparison(tmp_path: Path) -> None:
     assert ROLE_IN_TEMPLATE.search("{% if user.role in ('office',) %}")
     assert ROLE_IN_TEMPLATE.search("{% set role = user.role %}")
     assert not ROLE_IN_TEMPLATE.search("{{ user.role_label }}")
+
+
+def test_ownership_follows_the_models_owner_unit_key() -> None:
+    """A named class is its school's, a unit its members', a talent profile its person's."""
+    school_class = SimpleNamespace(owner_unit_key="university_id", university_id=5)
+    unit = SimpleNamespace(owner_unit_key="id", id=5)
+    profile = SimpleNamespace(owner_unit_key=None, organization_id=5, user_id=42)
+    colleague = _user("university", org=5, uid=7)
+    assert permissions.owns(colleague, school_class) and permissions.owns(colleague, unit)
+    assert not permissions.owns(colleague, profile)
+    assert permissions.owns(_user("expert", org=5, uid=42), profile)
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class Row(_Base):
+    """A listing-like row: a unit, a creator and a public flag."""
+
+    __tablename__ = "rows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int]
+    created_by_id: Mapped[int | None]
+    public: Mapped[bool] = mapped_column(Boolean)
+
+
+def test_visible_where_builds_the_features_visibility(tmp_path: Path) -> None:
+    """sees_everything → every row; owner roles → public plus own unit's and own rows;
+    visitors → public rows only."""
+    engine = create_engine(f"sqlite:///{tmp_path}/v.db")
+    _Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all(
+            [
+                Row(id=1, organization_id=1, created_by_id=None, public=True),
+                Row(id=2, organization_id=1, created_by_id=None, public=False),
+                Row(id=3, organization_id=2, created_by_id=9, public=False),
+                Row(id=4, organization_id=3, created_by_id=None, public=False),
+            ]
+        )
+        s.commit()
+
+        def ids(user: SimpleNamespace | None) -> list[int]:
+            where = permissions.visible_where(user, "demand.view_unpublished", Row, Row.public)
+            return list(s.scalars(select(Row.id).where(where).order_by(Row.id)))
+
+        assert ids(None) == [1]
+        assert ids(_user("office")) == [1, 2, 3, 4]
+        assert ids(_user("enterprise", org=1, uid=5)) == [1, 2]
+        assert ids(_user("broker", org=None, uid=9)) == [1, 3]
