@@ -75,3 +75,18 @@ def api_headers(client: TestClient, user: User) -> dict[str, str]:
     )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def if_match(client: TestClient, url: str, headers: dict[str, str]) -> dict[str, str]:
+    """headers plus If-Match with the record's current ETag (read as office-free GET of url)."""
+    etag = client.get(url, headers=headers).headers.get("etag", '"0"')
+    return headers | {"If-Match": etag}
+
+
+def rules_if_match(
+    client: TestClient, headers: dict[str, str], chain_id: int | None = None
+) -> dict[str, str]:
+    """headers plus If-Match with the ETag of one chain's 按薪定才 threshold set."""
+    rows = client.get("/api/v1/salary-grade-rules", headers=headers).json()
+    tag = next((r["etag"] for r in rows if r["chain_id"] == chain_id), '"0"')
+    return headers | {"If-Match": tag}

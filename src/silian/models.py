@@ -23,6 +23,7 @@ from silian.coordination.models import (
 )
 from silian.core.audit import AuditLog
 from silian.core.db import Base
+from silian.core.idempotency import IdempotencyKey
 from silian.demands.models import Bid, Demand
 from silian.education.models import (
     Consortium,
@@ -38,6 +39,7 @@ from silian.platforms.models import Platform, PlatformService, ServiceBooking
 from silian.talent.models import SalaryGradeRule, Talent, TalentNeed, TalentProject
 
 __all__ = [
+    "IdempotencyKey",
     "Achievement",
     "AuditLog",
     "Base",

@@ -63,3 +63,15 @@ def test_benchmark_commands_in_docs_exist() -> None:
     text = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
     for script in scripts:
         assert f"python -m bench.{script}" in text, f"bench/{script}.py is not in benchmarks.md"
+
+
+def test_conditional_and_idempotent_api_is_documented() -> None:
+    """The README's API section states the precondition and idempotency rules we enforce."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    for needle in ("If-Match", "ETag", "428", "412", "Idempotency-Key", "24 hours"):
+        assert needle in text, needle
+    reliability = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
+    for heading in ("## Permissions", "## Lost updates", "## Idempotent creates"):
+        assert heading in reliability, heading
+    for test in re.findall(r"tests/core/test_[a-z_]+\.py", reliability):
+        assert (ROOT / test).is_file(), test

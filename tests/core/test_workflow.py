@@ -29,8 +29,8 @@ def _record(status: str, org: int = 1) -> SimpleNamespace:
     ],
 )
 def test_allowed_actions(role: str, org: int | None, status: str, expected: list[str]) -> None:
-    assert workflow.allowed_actions(_user(role, org), _record(status)) == expected  # type: ignore[arg-type]
+    assert workflow.allowed_actions(_user(role, org), _record(status), "demand") == expected  # type: ignore[arg-type]
 
 
 def test_anonymous_has_no_actions() -> None:
-    assert workflow.allowed_actions(None, _record("draft")) == []
+    assert workflow.allowed_actions(None, _record("draft"), "demand") == []

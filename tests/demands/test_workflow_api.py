@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from silian.demands.models import Demand
-from tests.support import Factory, api_headers, csrf, login
+from tests.support import Factory, api_headers, csrf, if_match, login
 
 VALID = {
     "title": "反渗透膜污染控制技术需求",
@@ -109,7 +109,8 @@ def test_owner_edit_of_published_demand_goes_back_to_review(
     did = client.post("/api/v1/demands", headers=owner, json=VALID).json()["id"]
     client.post(f"/api/v1/demands/{did}/submit", headers=owner)
     client.post(f"/api/v1/demands/{did}/approve", headers=office)
+    url = f"/api/v1/demands/{did}"
     edited = client.put(
-        f"/api/v1/demands/{did}", headers=owner, json=VALID | {"title": "新标题需求"}
+        url, headers=if_match(client, url, owner), json=VALID | {"title": "新标题需求"}
     )
     assert edited.json()["status"] == "submitted"

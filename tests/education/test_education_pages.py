@@ -13,7 +13,7 @@ from silian.coordination.models import InvestmentProject
 from silian.core.audit import AuditLog
 from silian.education.models import NamedClass
 from tests.chain_world import World, build
-from tests.support import Factory, api_headers, csrf, login
+from tests.support import Factory, api_headers, csrf, if_match, login
 
 ROLES = ("office", "university", "enterprise", "broker", "expert", "platform")
 
@@ -159,9 +159,10 @@ def test_university_manages_only_its_own_classes(
     created = client.post("/api/v1/education/named-classes", headers=headers, json=body)
     assert created.status_code == 201, created.text
     assert created.json()["university"]["id"] == w.university.id
+    url = f"/api/v1/education/named-classes/{w.named_class.id}"
     edited = client.put(
-        f"/api/v1/education/named-classes/{w.named_class.id}",
-        headers=headers,
+        url,
+        headers=if_match(client, url, headers),
         json=body | {"name": "北海重工冠名班", "enterprise_id": w.leader.id, "students": 50},
     )
     assert edited.status_code == 200 and edited.json()["students"] == 50

@@ -183,7 +183,7 @@ def test_exception_midway_rolls_everything_back(
             real.update,
             real.change_status,
             real.visible_query,
-            real.roles,
+            real.permission,
         ),
     )
     rows = [achievement_row(f"A-{i}", UNI) for i in range(5)]
@@ -362,7 +362,7 @@ def test_a_row_failing_after_it_was_written_is_undone_alone(
             real.update,
             picky,
             real.visible_query,
-            real.roles,
+            real.permission,
         ),
     )
     rows = [achievement_row(f"A-{i}", UNI) for i in range(1, 4)]

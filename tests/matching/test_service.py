@@ -16,7 +16,7 @@ from silian.cli import app as cli_app
 from silian.config import Settings, get_settings
 from silian.matching.service import forget_services, get_service
 from silian.web.app import create_app
-from tests.support import Factory, api_headers
+from tests.support import Factory, api_headers, if_match
 
 ACHIEVEMENTS = {
     "ro": {
@@ -121,9 +121,10 @@ def test_demand_suggestions_are_explained_and_fresh(world: World) -> None:
     found = [h["id"] for h in world.matches(f"/api/v1/demands/{did}/matches", limit=5)]
     assert new_id in found[:2]
     # … an edit moves it away …
+    url = f"/api/v1/achievements/{ids['ro']}"
     edit = world.client.put(
-        f"/api/v1/achievements/{ids['ro']}",
-        headers=world.h["university"],
+        url,
+        headers=if_match(world.client, url, world.h["university"]),
         json=ACHIEVEMENTS["battery"]
         | {
             "trl": 6,

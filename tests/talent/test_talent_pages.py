@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from silian.core.audit import AuditLog
 from silian.talent.models import SalaryGradeRule, Talent, TalentNeed
 from tests.chain_world import build
-from tests.support import Factory, api_headers, csrf, login
+from tests.support import Factory, api_headers, csrf, if_match, login, rules_if_match
 
 ROLES = ("office", "university", "enterprise", "broker", "expert", "platform")
 NEED = {
@@ -267,9 +267,8 @@ def test_member_university_and_office_manage_need(
     )
     assert posted.status_code == 201 and posted.json()["organization_name"] == "滨海海洋大学"
     uni = api_headers(client, factory.user("university", org=w.university))
-    edited = client.put(
-        f"/api/v1/talent-needs/{posted.json()['id']}", headers=uni, json=NEED | {"headcount": 4}
-    )
+    url = f"/api/v1/talent-needs/{posted.json()['id']}"
+    edited = client.put(url, headers=if_match(client, url, uni), json=NEED | {"headcount": 4})
     assert edited.status_code == 200 and edited.json()["headcount"] == 4
 
 
@@ -341,9 +340,10 @@ def test_every_signed_in_role_reads_rules(
     assert ("修改全市通用标准" in page.text) == (role == "office")
     status = client.get("/salary-grade-rules/edit").status_code
     assert status == (200 if role == "office" else 403)
+    headers = api_headers(client, user)
     put = client.put(
         "/api/v1/salary-grade-rules",
-        headers=api_headers(client, user),
+        headers=rules_if_match(client, headers),
         json={"chain_id": None, "grade_A": 2000000},
     )
     assert put.status_code == (200 if role == "office" else 403)

@@ -17,6 +17,7 @@ from silian.achievements.choices import (
     STAGES,
     TRADE_TYPES,
 )
+from silian.core.concurrency import Versioned
 from silian.core.db import Base, TimestampMixin
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from silian.organizations.models import Organization
 
 
-class Achievement(TimestampMixin, Base):
+class Achievement(Versioned, TimestampMixin, Base):
     """A research achievement (科技成果) offered for transfer, licence or co-development."""
 
     __tablename__ = "achievements"

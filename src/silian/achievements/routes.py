@@ -15,15 +15,20 @@ from silian.achievements.models import Achievement
 from silian.achievements.schemas import LABELS, AchievementIn, AchievementOut, AchievementPage
 from silian.chains.models import IndustryChain
 from silian.core import workflow
-from silian.core.errors import ValidationFailed
+from silian.core.concurrency import etag, stale_context, version_from_form
+from silian.core.errors import StaleEdit, ValidationFailed
+from silian.core.idempotency import idempotency_key, idempotent_create
+from silian.core.permissions import can, require
 from silian.core.schemas import ActionIn
 from silian.core.web import (
+    PUT_RESPONSES,
     api_require_user,
     api_user,
     csrf_protect,
     current_user,
     form_dict,
     get_db,
+    if_match_version,
     int_or_none,
     render,
     require_user,
@@ -53,7 +58,7 @@ def _filters(request: Request) -> service.AchievementFilters:
 
 def _form_context(db: Session, user: User) -> dict[str, Any]:
     orgs: list[Organization] = []
-    if user.role == "office":
+    if service.sees_all_edits(user):
         orgs = list(
             db.scalars(
                 select(Organization)
@@ -91,8 +96,7 @@ def new_page(
     request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
 ) -> Response:
     """Blank form for a new achievement."""
-    if user.role not in service.PUBLISHER_ROLES:
-        return render(request, "error.html", {"message": "您的角色不能发布成果"}, 403)
+    require(user, "achievement.create")
     ctx = _form_context(db, user) | {"item": None, "values": {}, "errors": {}}
     return render(request, "achievements/form.html", ctx)
 
@@ -104,10 +108,10 @@ async def create(
     """Create a draft from the form, or show the form again with messages."""
     data = await form_dict(request, LIST_FIELDS)
     try:
-        item = service.create_achievement(db, user, data)
         if data.get("submit_now"):
-            workflow.apply(db, user, item, "submit", noun="成果")
-        db.commit()
+            item = service.create_and_submit_achievement(db, user, data)
+        else:
+            item = service.create_achievement(db, user, data)
     except ValidationFailed as exc:
         db.rollback()
         ctx = _form_context(db, user) | {"item": None, "values": data, "errors": exc.errors}
@@ -130,7 +134,7 @@ def detail_page(
         {
             "item": item,
             "choices": choices,
-            "actions": workflow.allowed_actions(user, item),
+            "actions": workflow.allowed_actions(user, item, service.KIND),
             "can_edit": service.can_edit(user, item),
         },
     )
@@ -161,14 +165,20 @@ async def update(
 ) -> Response:
     """Save edits, or show the form again with messages."""
     data = await form_dict(request, LIST_FIELDS)
+    loaded = version_from_form(data.pop("version", None))
     try:
-        item = service.update_achievement(db, user, achievement_id, data)
-        db.commit()
+        item = service.update_achievement(db, user, achievement_id, data, loaded)
     except ValidationFailed as exc:
         db.rollback()
         item = service.get_achievement(db, user, achievement_id)
         ctx = _form_context(db, user) | {"item": item, "values": data, "errors": exc.errors}
         return render(request, "achievements/form.html", ctx, 422)
+    except StaleEdit:
+        # Keep the user's input; show what others changed; the form now carries the new version.
+        item = service.get_achievement(db, user, achievement_id)
+        stale = stale_context(db, item, loaded, LABELS)
+        ctx = _form_context(db, user) | {"item": item, "values": data, "errors": {}}
+        return render(request, "achievements/form.html", ctx | {"stale": stale}, 409)
     return RedirectResponse(f"/achievements/{item.id}?saved=1", status_code=303)
 
 
@@ -183,7 +193,6 @@ async def transition(
     """Submit, approve, return or withdraw."""
     form = await form_dict(request)
     service.change_status(db, user, achievement_id, action, form.get("remarks", ""))
-    db.commit()
     return RedirectResponse(f"/achievements/{achievement_id}", status_code=303)
 
 
@@ -191,7 +200,7 @@ def _out(item: Achievement, user: User | None) -> dict[str, Any]:
     data = {c: getattr(item, c) for c in AchievementOut.model_fields if hasattr(item, c)}
     data["organization_name"] = item.organization.name
     # Review remarks are between the office and the publishing unit, as on the detail page.
-    if not (user is not None and (user.role == "office" or workflow.owns(user, item))):
+    if not can(user, "achievement.view_remarks", item):
         data["review_remarks"] = ""
     return data
 
@@ -216,32 +225,49 @@ def api_list(
 
 @api.get("/{achievement_id}", response_model=AchievementOut)
 def api_get(
-    achievement_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
+    achievement_id: int,
+    response: Response,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(api_user),
 ) -> dict[str, Any]:
-    """One achievement."""
-    return _out(service.get_achievement(db, user, achievement_id), user)
+    """One achievement; its ETag is what a PUT sends back in If-Match."""
+    item = service.get_achievement(db, user, achievement_id)
+    response.headers["ETag"] = etag(item)
+    return _out(item, user)
 
 
 @api.post("", response_model=AchievementOut, status_code=201)
 def api_create(
-    body: AchievementIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
-) -> dict[str, Any]:
-    """Create a draft achievement."""
-    item = service.create_achievement(db, user, body.model_dump())
-    db.commit()
-    return _out(item, user)
+    body: AchievementIn,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Create a draft achievement (retry safely with an Idempotency-Key)."""
+    return idempotent_create(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: service.create_achievement(db, user, body.model_dump()),
+        lambda item: AchievementOut.model_validate(_out(item, user)),
+    )
 
 
-@api.put("/{achievement_id}", response_model=AchievementOut)
+@api.put("/{achievement_id}", response_model=AchievementOut, responses=PUT_RESPONSES)
 def api_update(
     achievement_id: int,
     body: AchievementIn,
+    response: Response,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
+    version: int = Depends(if_match_version),
 ) -> dict[str, Any]:
-    """Replace an achievement's editable fields."""
-    item = service.update_achievement(db, user, achievement_id, body.model_dump())
-    db.commit()
+    """Replace an achievement's editable fields; If-Match must carry the ETag last read."""
+    item = service.update_achievement(db, user, achievement_id, body.model_dump(), version)
+    response.headers["ETag"] = etag(item)
     return _out(item, user)
 
 
@@ -255,5 +281,4 @@ def api_transition(
 ) -> dict[str, Any]:
     """Workflow action: submit, approve, return (with remarks) or withdraw."""
     item = service.change_status(db, user, achievement_id, action, body.remarks if body else "")
-    db.commit()
     return _out(item, user)

@@ -13,13 +13,16 @@ from silian.achievements.models import Achievement
 from silian.achievements.schemas import AchievementIn
 from silian.chains.models import IndustryChain
 from silian.core import audit, workflow
+from silian.core.concurrency import check_version, saving, touch
 from silian.core.errors import NotFound, PermissionDenied, ValidationFailed
 from silian.core.pagination import Page, paginate
+from silian.core.permissions import can, denied, require, sees_everything, visible_where
+from silian.core.transactions import commit
 from silian.core.validation import parse
 from silian.organizations.models import Organization
 
-# Roles that may publish achievements (offices enter them on a unit's behalf).
-PUBLISHER_ROLES = {"university", "expert", "office", "platform"}
+KIND = "achievement"
+PUBLIC_STATUSES = ("published",)
 
 
 @dataclass
@@ -38,34 +41,31 @@ class AchievementFilters:
 
 
 def can_view(user: User | None, item: Achievement) -> bool:
-    """Published achievements are public; others only for their unit and the offices."""
-    if item.status == "published":
-        return True
-    if user is None:
-        return False
-    return user.role == "office" or workflow.owns(user, item)
+    """Published achievements are public; others per the table (offices, the owning unit)."""
+    return item.status in PUBLIC_STATUSES or can(user, "achievement.view_unpublished", item)
 
 
 def can_edit(user: User | None, item: Achievement) -> bool:
-    """Owners edit drafts and returned items; offices may edit anything not withdrawn."""
-    if user is None or item.status == "withdrawn":
+    """Who may edit comes from the table; owners edit drafts, returned and published items,
+    those who may edit any achievement edit anything not withdrawn."""
+    if item.status == "withdrawn" or not can(user, "achievement.edit", item):
         return False
-    if user.role == "office":
-        return True
-    return workflow.owns(user, item) and item.status in ("draft", "returned", "published")
+    return item.status in ("draft", "returned", "published") or sees_everything(
+        user, "achievement.edit"
+    )
+
+
+def sees_all_edits(user: User | None) -> bool:
+    """Whether user edits achievements of every unit (and so picks the unit on the form)."""
+    return can(user, "record.enter_for_any_unit")
 
 
 def visible_query(user: User | None) -> Select[Achievement]:
-    """Select of achievements user may see."""
-    stmt = select(Achievement)
-    if user is None:
-        return stmt.where(Achievement.status == "published")
-    if user.role == "office":
-        return stmt
-    own = [Achievement.created_by_id == user.id]
-    if user.organization_id is not None:
-        own.append(Achievement.organization_id == user.organization_id)
-    return stmt.where(or_(Achievement.status == "published", *own))
+    """The one query of achievements user may see: every row, or public plus their own."""
+    public = Achievement.status.in_(PUBLIC_STATUSES)
+    return select(Achievement).where(
+        visible_where(user, "achievement.view_unpublished", Achievement, public)
+    )
 
 
 def list_achievements(
@@ -122,7 +122,7 @@ def get_achievement(session: Session, user: User | None, achievement_id: int) ->
 
 def _resolve(session: Session, user: User, clean: AchievementIn) -> dict[str, Any]:
     values = clean.model_dump()
-    if user.role == "office":
+    if can(user, "record.enter_for_any_unit"):
         if (
             clean.organization_id is None
             or session.get(Organization, clean.organization_id) is None
@@ -138,9 +138,24 @@ def _resolve(session: Session, user: User, clean: AchievementIn) -> dict[str, An
 
 
 def create_achievement(session: Session, user: User, data: dict[str, Any]) -> Achievement:
-    """Create a draft achievement for the user's unit; writes the audit log."""
-    if user.role not in PUBLISHER_ROLES:
-        raise PermissionDenied("您的角色不能发布成果")
+    """Create a draft achievement for the user's unit; writes the audit log and commits."""
+    item = _create(session, user, data)
+    commit(session)
+    return item
+
+
+def create_and_submit_achievement(
+    session: Session, user: User, data: dict[str, Any]
+) -> Achievement:
+    """Create an achievement and submit it for review in one transaction (two audit rows)."""
+    item = _create(session, user, data)
+    workflow.apply(session, user, item, "submit", noun="成果", kind=KIND)
+    commit(session)
+    return item
+
+
+def _create(session: Session, user: User, data: dict[str, Any]) -> Achievement:
+    require(user, "achievement.create")
     values = _resolve(session, user, parse(AchievementIn, data))
     item = Achievement(**values, created_by_id=user.id, status="draft")
     session.add(item)
@@ -156,38 +171,50 @@ def create_achievement(session: Session, user: User, data: dict[str, Any]) -> Ac
 
 
 def update_achievement(
-    session: Session, user: User, achievement_id: int, data: dict[str, Any]
+    session: Session,
+    user: User,
+    achievement_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
 ) -> Achievement:
-    """Edit an achievement; a published one edited by its owner goes back to review."""
+    """Edit an achievement loaded at expected_version (StaleEdit if it changed since); a
+    published one edited by its owner goes back to review. Every field is written in one
+    UPDATE guarded by the version."""
     item = get_achievement(session, user, achievement_id)
     if not can_edit(user, item):
-        raise PermissionDenied("您不能修改此成果")
+        raise denied("achievement.edit")
     values = _resolve(session, user, parse(AchievementIn, data))
-    if user.role != "office":
+    check_version(item, expected_version)
+    if not sees_all_edits(user):
         values["organization_id"] = item.organization_id
-    before = audit.snapshot(item)
-    for key, value in values.items():
-        setattr(item, key, value)
-    if item.status == "published" and user.role != "office":
-        # Changes to public content are reviewed again before they show.
-        item.status = "submitted"
-    session.flush()
-    changes = audit.diff(before, audit.snapshot(item))
-    audit.record(
-        session,
-        actor=user,
-        action="update",
-        entity=item,
-        changes=changes,
-        summary=f"修改成果：{item.title}",
-    )
+    with saving(session):
+        before = audit.snapshot(item)
+        for key, value in values.items():
+            setattr(item, key, value)
+        touch(item)
+        if item.status == "published" and not can(user, "achievement.review"):
+            # Changes to public content are reviewed again before they show.
+            item.status = "submitted"
+        session.flush()
+        changes = audit.diff(before, audit.snapshot(item))
+        audit.record(
+            session,
+            actor=user,
+            action="update",
+            entity=item,
+            changes=changes,
+            summary=f"修改成果：{item.title}",
+        )
+        commit(session)
     return item
 
 
 def change_status(
     session: Session, user: User, achievement_id: int, action: str, remarks: str = ""
 ) -> Achievement:
-    """Submit, approve, return or withdraw an achievement."""
+    """Submit, approve, return or withdraw an achievement; commits."""
     item = get_achievement(session, user, achievement_id)
-    workflow.apply(session, user, item, action, remarks, noun="成果")
+    with saving(session):
+        workflow.apply(session, user, item, action, remarks, noun="成果", kind=KIND)
+        commit(session)
     return item

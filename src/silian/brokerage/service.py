@@ -14,11 +14,10 @@ from silian.brokerage.choices import FEEDBACK_VERDICTS
 from silian.brokerage.models import Match, MatchFeedback
 from silian.core import audit
 from silian.core.db import utcnow
-from silian.core.errors import PermissionDenied, ValidationFailed
+from silian.core.errors import ValidationFailed
+from silian.core.permissions import require
+from silian.core.transactions import commit
 
-# Who may judge suggestions: brokers work the queue; enterprises judge suggestions for their
-# own demands; offices oversee; universities and experts judge suggestions for their listings.
-FEEDBACK_ROLES = {"broker", "enterprise", "office", "university", "expert", "platform"}
 MATCH_KINDS = {
     "demand",
     "achievement",
@@ -55,9 +54,10 @@ def record_feedback(
     reasons: dict[str, Any] | None = None,
     comment: str = "",
 ) -> MatchFeedback:
-    """Store one user's verdict on a suggestion, creating the Match row on first feedback."""
-    if user.role not in FEEDBACK_ROLES:
-        raise PermissionDenied("当前角色不能评价推荐结果")
+    """Store one user's verdict on a suggestion, creating the Match row on first feedback;
+    commits."""
+    # Brokers work the queue; units judge suggestions for their own listings; offices oversee.
+    require(user, "match.feedback")
     errors: dict[str, str] = {}
     if verdict not in FEEDBACK_VERDICTS:
         errors["verdict"] = "评价只能是：有用、无用、已联系"
@@ -111,6 +111,7 @@ def record_feedback(
         summary=f"评价推荐：{FEEDBACK_VERDICTS.label(verdict)}",
         changes={"status": [before, match.status]},
     )
+    commit(session)
     return item
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from silian.core.concurrency import Versioned
 from silian.core.db import Base, TimestampMixin
 
 
-class IndustryChain(TimestampMixin, Base):
+class IndustryChain(Versioned, TimestampMixin, Base):
     """One key industry chain (产业链) with its GB/T 4754 codes and disciplines."""
 
     __tablename__ = "industry_chains"

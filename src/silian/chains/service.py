@@ -15,6 +15,7 @@ from silian.chains.models import IndustryChain
 from silian.coordination.models import InvestmentProject
 from silian.core import audit
 from silian.core.errors import NotFound
+from silian.core.permissions import can, sees_everything, visible_where
 from silian.demands.models import Demand
 from silian.demands.service import PUBLIC_STATUSES as DEMAND_PUBLIC
 from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
@@ -28,11 +29,13 @@ COUNT_KEYS = ("achievements", "demands", "enterprises", "platforms", "talents")
 MAP_LIMIT = 12
 
 
-def visible_chains(user: User | None) -> Select[IndustryChain]:
-    """Active chains for everyone; offices also see deactivated ones."""
-    stmt = select(IndustryChain)
-    if user is None or user.role != "office":
-        stmt = stmt.where(IndustryChain.is_active.is_(True))
+def visible_query(user: User | None) -> Select[IndustryChain]:
+    """The one query of chains user may see: active ones, and per the table (offices) also
+    deactivated ones."""
+    active = IndustryChain.is_active.is_(True)
+    stmt = select(IndustryChain).where(
+        visible_where(user, "chain.view_inactive", IndustryChain, active)
+    )
     return stmt.order_by(IndustryChain.sort_order, IndustryChain.id)
 
 
@@ -66,7 +69,7 @@ class ChainRow:
 
 def list_chains(session: Session, user: User | None) -> list[ChainRow]:
     """Every chain the user may see, with counts of its published records."""
-    chains = list(session.scalars(visible_chains(user)))
+    chains = list(session.scalars(visible_query(user)))
     achievements = _grouped(session, Achievement.chain_id, Achievement.status == "published")
     demands = _grouped(session, Demand.chain_id, Demand.status.in_(DEMAND_PUBLIC))
     platforms = _grouped(session, Platform.chain_id)
@@ -99,7 +102,7 @@ def list_chains(session: Session, user: User | None) -> list[ChainRow]:
 def get_chain(session: Session, user: User | None, chain_id: int) -> IndustryChain:
     """One chain, or NotFound when missing or deactivated for a non-office user."""
     chain = session.get(IndustryChain, chain_id)
-    if chain is None or not (chain.is_active or (user is not None and user.role == "office")):
+    if chain is None or not (chain.is_active or can(user, "chain.view_inactive")):
         raise NotFound("产业链不存在或已停用")
     return chain
 
@@ -197,7 +200,7 @@ def chain_map(session: Session, user: User | None, chain: IndustryChain) -> Chai
                 .order_by(SalaryGradeRule.grade)
             )
         )
-        if user.role == "office":
+        if sees_everything(user, "talent_project.view"):
             out.talent_projects = list(
                 session.scalars(
                     select(TalentProject)

@@ -30,6 +30,9 @@ class AuditLog(Base):
     entity_id: Mapped[int] = mapped_column(nullable=False)
     summary: Mapped[str] = mapped_column(Text, nullable=False, default="")
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    # The version a versioned record reached with this change: a stale editor is shown the
+    # changes made after the version they loaded.
+    entity_version: Mapped[int | None] = mapped_column(nullable=True)
 
 
 def _jsonable(value: Any) -> Any:
@@ -51,8 +54,8 @@ def snapshot(obj: Any) -> dict[str, Any]:
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    """Fields whose values differ, as {field: [old, new]}; timestamps are ignored."""
-    skip = {"updated_at", "created_at"}
+    """Fields whose values differ, as {field: [old, new]}; timestamps and versions are ignored."""
+    skip = {"updated_at", "created_at", "version"}
     return {k: [before.get(k), v] for k, v in after.items() if k not in skip and before.get(k) != v}
 
 
@@ -75,6 +78,7 @@ def record(
         entity_id=entity.id,
         summary=summary,
         changes=_jsonable(changes or {}),
+        entity_version=getattr(entity, "version", None),
     )
     session.add(row)
     events.notify(session, row.entity_type, row.entity_id, action)

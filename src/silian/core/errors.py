@@ -50,8 +50,21 @@ class Conflict(SilianError):
 
 
 class StaleEdit(Conflict):
-    """An edit based on an old version; carries the version now stored."""
+    """An edit based on an old version; carries the version now stored (None: not known, the
+    row changed between the check and the write)."""
 
-    def __init__(self, current_version: int, message: str = "") -> None:
+    def __init__(self, current_version: int | None, message: str = "") -> None:
         super().__init__(message or "此记录已被他人修改，请查看最新内容后再保存")
         self.current_version = current_version
+
+
+class PreconditionFailed(SilianError):
+    """An API write whose If-Match names a version that is no longer (or never was) current."""
+
+    status_code = 412
+
+
+class PreconditionRequired(SilianError):
+    """An API write that must say which version it replaces (If-Match) but did not."""
+
+    status_code = 428

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import or_, true
+
 from silian.accounts.choices import ROLES
 from silian.core.errors import PermissionDenied
 
@@ -50,6 +52,9 @@ PERMISSIONS: dict[str, Rule] = {
     ),
     "achievement.edit": _rule(OFFICE, PUBLISHERS, "您不能修改此成果"),
     "achievement.view_unpublished": _rule(OFFICE, ALL_ROLES),
+    "achievement.view_remarks": _rule(OFFICE, ALL_ROLES),
+    "achievement.submit": _rule(OFFICE, ALL_ROLES, "只有发布单位可以执行此操作"),
+    "achievement.withdraw": _rule(OFFICE, ALL_ROLES, "只有发布单位可以执行此操作"),
     "achievement.review": _rule(OFFICE, message="只有政府部门可以审核"),
     "achievement.import": _rule(OFFICE, PUBLISHERS, "您的角色不能导入成果"),
     "demand.create": _rule(owner=POSTERS, message="只有企业和政府部门可以发布需求"),
@@ -58,41 +63,88 @@ PERMISSIONS: dict[str, Rule] = {
     "demand.view_unpublished": _rule(OFFICE, ALL_ROLES),
     # Certified brokers work under confidentiality agreements with the platform.
     "demand.view_confidential": _rule(OFFICE | {"broker"}, ALL_ROLES),
+    "demand.view_remarks": _rule(OFFICE, ALL_ROLES),
+    "demand.submit": _rule(OFFICE, ALL_ROLES, "只有发布单位可以执行此操作"),
+    "demand.withdraw": _rule(OFFICE, ALL_ROLES, "只有发布单位可以执行此操作"),
     "demand.review": _rule(OFFICE, message="只有政府部门可以审核"),
     "demand.import": _rule(OFFICE, POSTERS, "您的角色不能导入需求"),
     # Talent chain.
     "talent.view_hidden": _rule(OFFICE, ALL_ROLES),
     "talent.edit": _rule(OFFICE, ALL_ROLES, "您不能修改此人才档案"),
+    # A talent's own profile is kept by the person, through an expert account.
+    "talent.keep_profile": _rule(owner=("expert",), message="只有专家人才账号可以维护个人档案"),
     "talent_need.create": _rule(
         owner=NEED_POSTERS, message="只有企业、高校和政府部门可以发布人才需求"
     ),
-    "talent_need.edit": _rule(OFFICE, NEED_POSTERS, "您不能修改此人才需求"),
-    "salary_rule.edit": _rule(OFFICE, message="只有政府部门可以维护按薪定才规则"),
+    "talent_need.edit": _rule(OFFICE, NEED_POSTERS, "只有需求单位可以修改此人才需求"),
+    # The project register is the offices'; a unit's members see their own unit's projects.
+    "talent_project.list": _rule(OFFICE, message="产才融合项目仅对政府部门开放"),
+    "talent_project.view": _rule(OFFICE, ALL_ROLES, "产才融合项目仅对政府部门开放"),
+    "salary_rule.view": _rule(owner=ALL_ROLES, message="请登录后查看按薪定才标准"),
+    "salary_rule.edit": _rule(OFFICE, message="只有政府部门可以修改按薪定才标准"),
     # Education chain.
-    "named_class.edit": _rule(OFFICE, ("university",), "只有高校和政府部门可以维护冠名班"),
+    "named_class.create": _rule(OFFICE, ("university",), "只有政府部门和高校院所可以创建冠名班"),
+    "named_class.edit": _rule(OFFICE, ("university",), "您不能修改此冠名班"),
     # Reference data and units.
     "chain.view_inactive": _rule(OFFICE),
     "chain.edit": _rule(OFFICE, message="只有政府部门可以维护产业链"),
     "organization.view_inactive": _rule(OFFICE, ALL_ROLES),
     "organization.view_drafts": _rule(OFFICE, ALL_ROLES),
     # Matching.
-    "match.feedback": _rule(owner=ALL_ROLES, message="请登录后反馈"),
+    "match.feedback": _rule(owner=ALL_ROLES, message="当前角色不能评价推荐结果"),
+    "investment_project.view_matches": _rule(
+        OFFICE, ALL_ROLES, "只有政府部门和项目单位可以查看招商项目的匹配结果"
+    ),
+    # Work areas: the review queue, brokerage and the joint meetings.
+    "review.view": _rule(OFFICE, message="您的角色无权访问此页面"),
+    "brokerage.view": _rule(OFFICE | {"broker"}, message="您的角色无权访问此页面"),
+    "coordination.view": _rule(OFFICE, message="您的角色无权访问此页面"),
     # Acting for others, reporting.
     "record.enter_for_any_unit": _rule(OFFICE),
     "audit.view": _rule(OFFICE, ALL_ROLES),
 }
 
 
+def owner_unit(record: Any) -> int | None:
+    """The unit that owns record: the column its class names in ``owner_unit_key`` (a named
+    class belongs to its school, a unit to itself, a talent profile to no unit but its person),
+    else ``organization_id``."""
+    key = getattr(record, "owner_unit_key", "organization_id")
+    return getattr(record, key, None) if key else None
+
+
 def owns(user: Any | None, record: Any) -> bool:
-    """True when user belongs to the record's organisation or created it."""
+    """True when user belongs to the record's owning unit or created it (or is its person)."""
     if user is None or record is None:
         return False
-    org_id = getattr(record, "organization_id", None)
+    org_id = owner_unit(record)
     if user.organization_id is not None and org_id is not None and user.organization_id == org_id:
         return True
     created_by = getattr(record, "created_by_id", None)
     user_id = getattr(record, "user_id", None)
     return user.id is not None and user.id in (created_by, user_id)
+
+
+def visible_where(user: Any | None, action: str, model: Any, public: Any) -> Any:
+    """SQL condition for the rows of model that user may see under action.
+
+    The shape every feature's ``visible_query`` takes: roles in the rule's ``anyone`` see every
+    row (no filter); roles in ``owner`` see the public rows plus their own unit's and their own;
+    everyone else (visitors included) sees the public rows only.
+    """
+    if sees_everything(user, action):
+        return true()
+    if user is None or user.role not in rule(action).owner:
+        return public
+    key = getattr(model, "owner_unit_key", "organization_id")
+    own = [
+        getattr(model, column) == user.id
+        for column in ("created_by_id", "user_id")
+        if hasattr(model, column)
+    ]
+    if key and user.organization_id is not None:
+        own.append(getattr(model, key) == user.organization_id)
+    return or_(public, *own)
 
 
 def rule(action: str) -> Rule:
@@ -125,7 +177,12 @@ def sees_everything(user: Any | None, action: str) -> bool:
     return user is not None and user.role in rule(action).anyone
 
 
+def denied(action: str) -> PermissionDenied:
+    """The refusal for action, with the rule's Chinese message (for the caller to raise)."""
+    return PermissionDenied(rule(action).message)
+
+
 def require(user: Any | None, action: str, record: Any | None = None) -> None:
     """Raise PermissionDenied with the rule's Chinese message unless can(user, action, record)."""
     if not can(user, action, record):
-        raise PermissionDenied(rule(action).message)
+        raise denied(action)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.security import OAuth2PasswordBearer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -21,6 +21,9 @@ from silian.accounts.models import User
 from silian.accounts.security import make_token, read_token, tokens_match
 from silian.accounts.service import get_user
 from silian.config import Settings
+from silian.core import permissions
+from silian.core.concurrency import NO_IF_MATCH, NO_IF_MATCH_TAG, version_from_etag
+from silian.core.errors import PreconditionFailed
 from silian.core.fields import INT64_MAX, INT_RANGE_MESSAGE, text_problem
 
 SESSION_COOKIE = "silian_session"
@@ -69,6 +72,8 @@ def make_templates() -> Environment:
     env.filters["date"] = lambda d: d.strftime("%Y-%m-%d") if d else ""
     env.filters["datetime"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
     env.globals["querystring"] = _querystring
+    # Menus and buttons ask the same table as the services: {% if can(user, "demand.create") %}.
+    env.globals["can"] = permissions.can
     return env
 
 
@@ -150,12 +155,11 @@ def require_user(user: User | None = Depends(current_user)) -> User:
     return user
 
 
-def require_role(*roles: str) -> Any:
-    """Page dependency factory: a signed-in user holding one of roles."""
+def require_permission(action: str) -> Any:
+    """Page dependency factory: a signed-in user whom the permission table allows action."""
 
     def dependency(user: User = Depends(require_user)) -> User:
-        if user.role not in roles:
-            raise HTTPException(status_code=403, detail="您的角色无权访问此页面")
+        permissions.require(user, action)
         return user
 
     return dependency
@@ -365,3 +369,31 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
         return await receive()
 
     return body, replay
+
+
+IF_MATCH_HELP = (
+    "The ETag of the record as last read (GET returns it in ETag). Required: a PUT without it "
+    "is refused with 428, one whose ETag is no longer current with 412."
+)
+# Declared on every PUT so the OpenAPI document lists the precondition outcomes.
+PUT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    412: {"description": "If-Match names an old version: someone changed the record since"},
+    428: {"description": "If-Match is missing: say which version this write replaces"},
+}
+
+
+def if_match(if_match: str | None = Header(None, description=IF_MATCH_HELP)) -> str:
+    """API dependency: the If-Match header of a PUT, or NO_IF_MATCH_TAG when it is missing (the
+    service refuses that with 428 after checking the record exists and the caller may edit it)."""
+    return (if_match or "").strip() or NO_IF_MATCH_TAG
+
+
+def if_match_version(tag: str = Depends(if_match)) -> int:
+    """API dependency: the record version named by If-Match (NO_IF_MATCH when missing; 412 when
+    it is not one of our ETags)."""
+    if tag == NO_IF_MATCH_TAG:
+        return NO_IF_MATCH
+    version = version_from_etag(tag)
+    if version is None:
+        raise PreconditionFailed("If-Match 不是此记录的 ETag，请重新 GET 后再提交")
+    return version

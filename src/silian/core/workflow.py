@@ -1,4 +1,8 @@
-"""The review workflow shared by listings: draft → submitted → published, or returned."""
+"""The review workflow shared by listings: draft → submitted → published, or returned.
+
+Who may take a step comes from the permission table: ``"<kind>.submit"``, ``"<kind>.review"``
+(approve, return) and ``"<kind>.withdraw"``, where kind names the record (``"demand"``).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
-from silian.core import audit
+from silian.core import audit, permissions
 from silian.core.db import utcnow
-from silian.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from silian.core.errors import InvalidTransition, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -20,56 +24,49 @@ class Transition:
     sources: frozenset[str]
     target: str
     label: str
-    office_only: bool = False
+    permission: str  # the verb in the permission table: "<kind>.<permission>"
     needs_remarks: bool = False
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "submit": Transition(frozenset({"draft", "returned"}), "submitted", "提交审核"),
-    "approve": Transition(frozenset({"submitted"}), "published", "审核通过", office_only=True),
+    "submit": Transition(frozenset({"draft", "returned"}), "submitted", "提交审核", "submit"),
+    "approve": Transition(frozenset({"submitted"}), "published", "审核通过", "review"),
     "return": Transition(
-        frozenset({"submitted"}), "returned", "退回修改", office_only=True, needs_remarks=True
+        frozenset({"submitted"}), "returned", "退回修改", "review", needs_remarks=True
     ),
     "withdraw": Transition(
-        frozenset({"draft", "submitted", "returned", "published"}), "withdrawn", "撤回"
+        frozenset({"draft", "submitted", "returned", "published"}),
+        "withdrawn",
+        "撤回",
+        "withdraw",
     ),
 }
 
 
-def owns(user: User | None, record: Any) -> bool:
-    """True when user belongs to the record's organisation or created it."""
-    if user is None:
-        return False
-    if user.organization_id is not None and user.organization_id == record.organization_id:
-        return True
-    return user.id is not None and user.id == getattr(record, "created_by_id", None)
-
-
-def allowed_actions(user: User | None, record: Any) -> list[str]:
-    """Workflow actions user may take on record now (for showing buttons)."""
-    out = []
-    for name, tr in TRANSITIONS.items():
-        if record.status not in tr.sources or user is None:
-            continue
-        if tr.office_only and user.role != "office":
-            continue
-        if not tr.office_only and not (owns(user, record) or user.role == "office"):
-            continue
-        out.append(name)
-    return out
+def allowed_actions(user: User | None, record: Any, kind: str) -> list[str]:
+    """Workflow actions user may take on a kind record now (for showing buttons)."""
+    return [
+        name
+        for name, tr in TRANSITIONS.items()
+        if record.status in tr.sources and permissions.can(user, f"{kind}.{tr.permission}", record)
+    ]
 
 
 def apply(
-    session: Session, actor: User, record: Any, action: str, remarks: str = "", noun: str = ""
+    session: Session,
+    actor: User,
+    record: Any,
+    action: str,
+    remarks: str = "",
+    noun: str = "",
+    *,
+    kind: str,
 ) -> None:
-    """Move record through the workflow, checking rights, and write the audit row."""
+    """Move a kind record through the workflow, checking rights, and write the audit row."""
     tr = TRANSITIONS.get(action)
     if tr is None:
         raise InvalidTransition(f"未知操作：{action}")
-    if tr.office_only and actor.role != "office":
-        raise PermissionDenied("只有政府部门可以审核")
-    if not tr.office_only and not (owns(actor, record) or actor.role == "office"):
-        raise PermissionDenied("只有发布单位可以执行此操作")
+    permissions.require(actor, f"{kind}.{tr.permission}", record)
     if record.status not in tr.sources:
         raise InvalidTransition(f"当前状态为“{record.status_label}”，不能{tr.label}")
     remarks = (remarks or "").strip()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from silian.core.concurrency import Versioned
 from silian.core.db import Base, TimestampMixin
 from silian.demands.choices import BID_STATUS, CONFIDENTIALITY, DEMAND_STATUS, LIST_TYPES
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from silian.organizations.models import Organization
 
 
-class Demand(TimestampMixin, Base):
+class Demand(Versioned, TimestampMixin, Base):
     """An enterprise or government technology demand list entry (榜单)."""
 
     __tablename__ = "demands"

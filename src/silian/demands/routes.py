@@ -12,15 +12,20 @@ from sqlalchemy.orm import Session
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
 from silian.core import workflow
-from silian.core.errors import ValidationFailed
+from silian.core.concurrency import etag, stale_context, version_from_form
+from silian.core.errors import StaleEdit, ValidationFailed
+from silian.core.idempotency import idempotency_key, idempotent_create
+from silian.core.permissions import require
 from silian.core.schemas import ActionIn
 from silian.core.web import (
+    PUT_RESPONSES,
     api_require_user,
     api_user,
     csrf_protect,
     current_user,
     form_dict,
     get_db,
+    if_match_version,
     int_or_none,
     render,
     require_user,
@@ -47,7 +52,7 @@ def _filters(request: Request) -> service.DemandFilters:
 
 def _form_context(db: Session, user: User) -> dict[str, Any]:
     orgs: list[Organization] = []
-    if user.role == "office":
+    if service.sees_all_edits(user):
         orgs = list(
             db.scalars(
                 select(Organization)
@@ -86,8 +91,7 @@ def new_page(
     request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
 ) -> Response:
     """Blank form for a new demand."""
-    if user.role not in service.POSTER_ROLES:
-        return render(request, "error.html", {"message": "只有企业和政府部门可以发布需求"}, 403)
+    require(user, "demand.create")
     ctx = _form_context(db, user) | {"item": None, "values": {}, "errors": {}}
     return render(request, "demands/form.html", ctx)
 
@@ -99,10 +103,10 @@ async def create(
     """Create a draft from the form, or show the form again with messages."""
     data = await form_dict(request)
     try:
-        item = service.create_demand(db, user, data)
         if data.get("submit_now"):
-            workflow.apply(db, user, item, "submit", noun="需求")
-        db.commit()
+            item = service.create_and_submit_demand(db, user, data)
+        else:
+            item = service.create_demand(db, user, data)
     except ValidationFailed as exc:
         db.rollback()
         ctx = _form_context(db, user) | {"item": None, "values": data, "errors": exc.errors}
@@ -126,7 +130,7 @@ def detail_page(
             "item": item,
             "view": service.to_public_dict(user, item),
             "choices": choices,
-            "actions": workflow.allowed_actions(user, item),
+            "actions": workflow.allowed_actions(user, item, service.KIND),
             "can_edit": service.can_edit(user, item),
         },
     )
@@ -157,14 +161,20 @@ async def update(
 ) -> Response:
     """Save edits, or show the form again with messages."""
     data = await form_dict(request)
+    loaded = version_from_form(data.pop("version", None))
     try:
-        item = service.update_demand(db, user, demand_id, data)
-        db.commit()
+        item = service.update_demand(db, user, demand_id, data, loaded)
     except ValidationFailed as exc:
         db.rollback()
         item = service.get_demand(db, user, demand_id)
         ctx = _form_context(db, user) | {"item": item, "values": data, "errors": exc.errors}
         return render(request, "demands/form.html", ctx, 422)
+    except StaleEdit:
+        # Keep the user's input; show what others changed; the form now carries the new version.
+        item = service.get_demand(db, user, demand_id)
+        stale = stale_context(db, item, loaded, LABELS)
+        ctx = _form_context(db, user) | {"item": item, "values": data, "errors": {}}
+        return render(request, "demands/form.html", ctx | {"stale": stale}, 409)
     return RedirectResponse(f"/demands/{item.id}?saved=1", status_code=303)
 
 
@@ -179,7 +189,6 @@ async def transition(
     """Submit, approve, return or withdraw."""
     form = await form_dict(request)
     service.change_status(db, user, demand_id, action, form.get("remarks", ""))
-    db.commit()
     return RedirectResponse(f"/demands/{demand_id}", status_code=303)
 
 
@@ -203,32 +212,49 @@ def api_list(
 
 @api.get("/{demand_id}", response_model=DemandOut)
 def api_get(
-    demand_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
+    demand_id: int,
+    response: Response,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(api_user),
 ) -> dict[str, Any]:
-    """One demand."""
-    return service.to_public_dict(user, service.get_demand(db, user, demand_id))
+    """One demand; its ETag is what a PUT sends back in If-Match."""
+    item = service.get_demand(db, user, demand_id)
+    response.headers["ETag"] = etag(item)
+    return service.to_public_dict(user, item)
 
 
 @api.post("", response_model=DemandOut, status_code=201)
 def api_create(
-    body: DemandIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
-) -> dict[str, Any]:
-    """Create a draft demand."""
-    item = service.create_demand(db, user, body.model_dump())
-    db.commit()
-    return service.to_public_dict(user, item)
+    body: DemandIn,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Create a draft demand (retry safely with an Idempotency-Key)."""
+    return idempotent_create(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: service.create_demand(db, user, body.model_dump()),
+        lambda item: DemandOut.model_validate(service.to_public_dict(user, item)),
+    )
 
 
-@api.put("/{demand_id}", response_model=DemandOut)
+@api.put("/{demand_id}", response_model=DemandOut, responses=PUT_RESPONSES)
 def api_update(
     demand_id: int,
     body: DemandIn,
+    response: Response,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
+    version: int = Depends(if_match_version),
 ) -> dict[str, Any]:
-    """Replace a demand's editable fields."""
-    item = service.update_demand(db, user, demand_id, body.model_dump())
-    db.commit()
+    """Replace a demand's editable fields; If-Match must carry the ETag last read."""
+    item = service.update_demand(db, user, demand_id, body.model_dump(), version)
+    response.headers["ETag"] = etag(item)
     return service.to_public_dict(user, item)
 
 
@@ -242,5 +268,4 @@ def api_transition(
 ) -> dict[str, Any]:
     """Workflow action: submit, approve, return (with remarks) or withdraw."""
     item = service.change_status(db, user, demand_id, action, body.remarks if body else "")
-    db.commit()
     return service.to_public_dict(user, item)

@@ -11,14 +11,17 @@ from sqlalchemy.orm import Session
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
 from silian.core import audit, workflow
+from silian.core.concurrency import check_version, saving, touch
 from silian.core.errors import NotFound, PermissionDenied, ValidationFailed
 from silian.core.pagination import Page, paginate
+from silian.core.permissions import can, denied, require, sees_everything, visible_where
+from silian.core.transactions import commit
 from silian.core.validation import parse
 from silian.demands.models import Demand
 from silian.demands.schemas import DemandIn
 from silian.organizations.models import Organization
 
-POSTER_ROLES = {"enterprise", "office"}
+KIND = "demand"
 PUBLIC_STATUSES = ("published", "closed", "awarded")
 # Fields hidden from outsiders when a demand is not fully public.
 CONFIDENTIAL_FIELDS = (
@@ -48,45 +51,34 @@ class DemandFilters:
 
 
 def can_view(user: User | None, item: Demand) -> bool:
-    """Published demands are listed publicly; others only for their unit and the offices."""
-    if item.status in PUBLIC_STATUSES:
-        return True
-    if user is None:
-        return False
-    return user.role == "office" or workflow.owns(user, item)
+    """Published demands are listed publicly; others per the table (offices, the owning unit)."""
+    return item.status in PUBLIC_STATUSES or can(user, "demand.view_unpublished", item)
 
 
 def details_visible(user: User | None, item: Demand) -> bool:
     """Whether user may read the full text, not just the public summary."""
     if item.confidentiality == "public":
         return can_view(user, item)
-    if user is None:
-        return False
-    # Certified brokers work under confidentiality agreements with the platform.
-    return user.role in ("office", "broker") or workflow.owns(user, item)
+    return can(user, "demand.view_confidential", item)
 
 
 def can_edit(user: User | None, item: Demand) -> bool:
-    """Owners edit drafts, returned and published demands; offices anything open."""
-    if user is None or item.status in ("withdrawn", "awarded"):
+    """Who may edit comes from the table; owners edit drafts, returned and published demands,
+    those who may edit any demand edit anything still open."""
+    if item.status in ("withdrawn", "awarded") or not can(user, "demand.edit", item):
         return False
-    if user.role == "office":
-        return True
-    return workflow.owns(user, item) and item.status in ("draft", "returned", "published")
+    return item.status in ("draft", "returned", "published") or sees_everything(user, "demand.edit")
+
+
+def sees_all_edits(user: User | None) -> bool:
+    """Whether user enters demands for any unit (and so picks the unit on the form)."""
+    return can(user, "record.enter_for_any_unit")
 
 
 def visible_query(user: User | None) -> Select[Demand]:
-    """Select of demands user may see in lists."""
-    stmt = select(Demand)
+    """The one query of demands user may see: every row, or public plus their own."""
     public = Demand.status.in_(PUBLIC_STATUSES)
-    if user is None:
-        return stmt.where(public)
-    if user.role == "office":
-        return stmt
-    own = [Demand.created_by_id == user.id]
-    if user.organization_id is not None:
-        own.append(Demand.organization_id == user.organization_id)
-    return stmt.where(or_(public, *own))
+    return select(Demand).where(visible_where(user, "demand.view_unpublished", Demand, public))
 
 
 def list_demands(
@@ -134,7 +126,7 @@ def get_demand(session: Session, user: User | None, demand_id: int) -> Demand:
 
 def _resolve(session: Session, user: User, clean: DemandIn) -> dict[str, Any]:
     values = clean.model_dump()
-    if user.role == "office":
+    if sees_all_edits(user):
         if (
             clean.organization_id is None
             or session.get(Organization, clean.organization_id) is None
@@ -144,8 +136,8 @@ def _resolve(session: Session, user: User, clean: DemandIn) -> dict[str, Any]:
         if user.organization_id is None:
             raise PermissionDenied("您的账号未关联企业，不能发布需求")
         values["organization_id"] = user.organization_id
-        if clean.list_type == "government":
-            raise ValidationFailed({"list_type": "政府榜由政府部门发布"})
+    if clean.list_type == "government" and not can(user, "demand.create_government_list"):
+        raise ValidationFailed({"list_type": "政府榜由政府部门发布"})
     if clean.chain_id is not None and session.get(IndustryChain, clean.chain_id) is None:
         raise ValidationFailed({"chain_id": "产业链不存在"})
     if not values["public_summary"]:
@@ -154,9 +146,22 @@ def _resolve(session: Session, user: User, clean: DemandIn) -> dict[str, Any]:
 
 
 def create_demand(session: Session, user: User, data: dict[str, Any]) -> Demand:
-    """Create a draft demand for the user's enterprise; writes the audit log."""
-    if user.role not in POSTER_ROLES:
-        raise PermissionDenied("只有企业和政府部门可以发布需求")
+    """Create a draft demand for the user's enterprise; writes the audit log and commits."""
+    item = _create(session, user, data)
+    commit(session)
+    return item
+
+
+def create_and_submit_demand(session: Session, user: User, data: dict[str, Any]) -> Demand:
+    """Create a demand and submit it for review in one transaction (two audit rows)."""
+    item = _create(session, user, data)
+    workflow.apply(session, user, item, "submit", noun="需求", kind=KIND)
+    commit(session)
+    return item
+
+
+def _create(session: Session, user: User, data: dict[str, Any]) -> Demand:
+    require(user, "demand.create")
     values = _resolve(session, user, parse(DemandIn, data))
     item = Demand(**values, created_by_id=user.id, status="draft")
     session.add(item)
@@ -171,37 +176,51 @@ def create_demand(session: Session, user: User, data: dict[str, Any]) -> Demand:
     return item
 
 
-def update_demand(session: Session, user: User, demand_id: int, data: dict[str, Any]) -> Demand:
-    """Edit a demand; a published one edited by its owner goes back to review."""
+def update_demand(
+    session: Session,
+    user: User,
+    demand_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+) -> Demand:
+    """Edit a demand loaded at expected_version (StaleEdit if it changed since); a published
+    one edited by its owner goes back to review. Every field is written in one UPDATE guarded
+    by the version, so two concurrent edits never mix."""
     item = get_demand(session, user, demand_id)
     if not can_edit(user, item):
-        raise PermissionDenied("您不能修改此需求")
+        raise denied("demand.edit")
     values = _resolve(session, user, parse(DemandIn, data))
-    if user.role != "office":
+    check_version(item, expected_version)
+    if not sees_all_edits(user):
         values["organization_id"] = item.organization_id
-    before = audit.snapshot(item)
-    for key, value in values.items():
-        setattr(item, key, value)
-    if item.status == "published" and user.role != "office":
-        item.status = "submitted"
-    session.flush()
-    audit.record(
-        session,
-        actor=user,
-        action="update",
-        entity=item,
-        changes=audit.diff(before, audit.snapshot(item)),
-        summary=f"修改需求：{item.title}",
-    )
+    with saving(session):
+        before = audit.snapshot(item)
+        for key, value in values.items():
+            setattr(item, key, value)
+        touch(item)
+        if item.status == "published" and not can(user, "demand.review"):
+            item.status = "submitted"
+        session.flush()
+        audit.record(
+            session,
+            actor=user,
+            action="update",
+            entity=item,
+            changes=audit.diff(before, audit.snapshot(item)),
+            summary=f"修改需求：{item.title}",
+        )
+        commit(session)
     return item
 
 
 def change_status(
     session: Session, user: User, demand_id: int, action: str, remarks: str = ""
 ) -> Demand:
-    """Submit, approve, return or withdraw a demand."""
+    """Submit, approve, return or withdraw a demand; commits."""
     item = get_demand(session, user, demand_id)
-    workflow.apply(session, user, item, action, remarks, noun="需求")
+    with saving(session):
+        workflow.apply(session, user, item, action, remarks, noun="需求", kind=KIND)
+        commit(session)
     return item
 
 
@@ -214,6 +233,6 @@ def to_public_dict(user: User | None, item: Demand) -> dict[str, Any]:
     if not visible:
         for key in CONFIDENTIAL_FIELDS:
             data[key] = None
-    if not (user is not None and (user.role == "office" or workflow.owns(user, item))):
+    if not can(user, "demand.view_remarks", item):
         data["review_remarks"] = None
     return data

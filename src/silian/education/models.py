@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from silian.core.concurrency import Versioned
 from silian.core.db import Base, TimestampMixin
 from silian.education.choices import CONSORTIUM_KINDS, DISCIPLINE_SOURCES, MAJOR_LEVELS
 
@@ -128,10 +129,12 @@ class Consortium(TimestampMixin, Base):
     members: Mapped[list[Organization]] = relationship(secondary=consortium_members)
 
 
-class NamedClass(TimestampMixin, Base):
+class NamedClass(Versioned, TimestampMixin, Base):
     """冠名班: a company-named class at a school, possibly linked to an investment project."""
 
     __tablename__ = "named_classes"
+    # A class is its school's to manage.
+    owner_unit_key: ClassVar[str | None] = "university_id"
     __table_args__ = (
         UniqueConstraint("university_id", "name"),
         CheckConstraint("students >= 0", name="students_nonnegative"),

@@ -13,15 +13,20 @@ from sqlalchemy.orm import Session
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
 from silian.coordination.models import InvestmentProject
-from silian.core.errors import PermissionDenied, ValidationFailed
+from silian.core.concurrency import etag, stale_context, version_from_form
+from silian.core.errors import StaleEdit, ValidationFailed
+from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.pagination import Page
+from silian.core.permissions import require
 from silian.core.web import (
+    PUT_RESPONSES,
     api_require_user,
     api_user,
     csrf_protect,
     current_user,
     form_dict,
     get_db,
+    if_match_version,
     int_or_none,
     render,
     require_user,
@@ -107,9 +112,10 @@ def _class_form(
     values: dict[str, Any],
     errors: dict[str, str],
     status: int = 200,
+    stale: dict[str, Any] | None = None,
 ) -> Response:
     schools: list[Organization] = []
-    if user.role == "office":
+    if service.enters_for_any_school(user):
         schools = list(
             db.scalars(
                 select(Organization)
@@ -119,6 +125,7 @@ def _class_form(
         )
     ctx = {
         "item": item,
+        "stale": stale,
         "values": values,
         "errors": errors,
         "labels": CLASS_LABELS,
@@ -140,8 +147,7 @@ def class_new(
     request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
 ) -> Response:
     """Blank named-class form (offices; universities for their own school)."""
-    if not service.can_manage_class(user):
-        raise PermissionDenied("只有政府部门和高校院所可以创建冠名班")
+    require(user, "named_class.create")
     return _class_form(request, db, user, None, {"students": 0}, {})
 
 
@@ -153,7 +159,6 @@ async def class_create(
     data = await form_dict(request)
     try:
         item = service.create_named_class(db, user, data)
-        db.commit()
     except ValidationFailed as exc:
         db.rollback()
         return _class_form(request, db, user, None, data, exc.errors, 422)
@@ -203,8 +208,7 @@ def class_edit(
 ) -> Response:
     """Edit form of a named class."""
     item = service.get_named_class(db, class_id)
-    if not service.can_manage_class(user, item):
-        raise PermissionDenied("您不能修改此冠名班")
+    require(user, "named_class.edit", item)
     values = {c.key: getattr(item, c.key) for c in NamedClass.__mapper__.column_attrs}
     return _class_form(request, db, user, item, values, {})
 
@@ -218,13 +222,17 @@ async def class_update(
 ) -> Response:
     """Save a named class, or show the form again with messages."""
     data = await form_dict(request)
+    loaded = version_from_form(data.pop("version", None))
     try:
-        item = service.update_named_class(db, user, class_id, data)
-        db.commit()
+        item = service.update_named_class(db, user, class_id, data, loaded)
     except ValidationFailed as exc:
         db.rollback()
         item = service.get_named_class(db, class_id)
         return _class_form(request, db, user, item, data, exc.errors, 422)
+    except StaleEdit:
+        item = service.get_named_class(db, class_id)
+        stale = stale_context(db, item, loaded, CLASS_LABELS)
+        return _class_form(request, db, user, item, data, {}, 409, stale)
     return RedirectResponse(f"/education/named-classes/{item.id}?saved=1", status_code=303)
 
 
@@ -295,32 +303,50 @@ def api_classes(
 
 @api.get("/named-classes/{class_id}", response_model=NamedClassOut)
 def api_class(
-    class_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
+    class_id: int,
+    response: Response,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(api_user),
 ) -> dict[str, Any]:
-    """One named class."""
-    return service.class_dict(db, service.get_named_class(db, class_id))
+    """One named class; its ETag is what a PUT sends back in If-Match."""
+    item = service.get_named_class(db, class_id)
+    response.headers["ETag"] = etag(item)
+    return service.class_dict(db, item)
 
 
 @api.post("/named-classes", response_model=NamedClassOut, status_code=201)
 def api_class_create(
-    body: NamedClassIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
-) -> dict[str, Any]:
-    """Create a named class (offices; universities for their own school)."""
-    item = service.create_named_class(db, user, body.model_dump())
-    db.commit()
-    return service.class_dict(db, item)
+    body: NamedClassIn,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Create a named class (offices; universities for their own school); retry safely with
+    an Idempotency-Key."""
+    return idempotent_create(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: service.create_named_class(db, user, body.model_dump()),
+        lambda item: NamedClassOut.model_validate(service.class_dict(db, item)),
+    )
 
 
-@api.put("/named-classes/{class_id}", response_model=NamedClassOut)
+@api.put("/named-classes/{class_id}", response_model=NamedClassOut, responses=PUT_RESPONSES)
 def api_class_update(
     class_id: int,
     body: NamedClassIn,
+    response: Response,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
+    version: int = Depends(if_match_version),
 ) -> dict[str, Any]:
-    """Replace a named class's fields."""
-    item = service.update_named_class(db, user, class_id, body.model_dump())
-    db.commit()
+    """Replace a named class's fields; If-Match must carry the ETag last read."""
+    item = service.update_named_class(db, user, class_id, body.model_dump(), version)
+    response.headers["ETag"] = etag(item)
     return service.class_dict(db, item)
 
 

@@ -6,14 +6,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from silian.accounts.models import User
 from silian.coordination.models import InvestmentProject
 from silian.core import audit
-from silian.core.errors import NotFound, PermissionDenied, ValidationFailed
+from silian.core.concurrency import check_version, saving, touch
+from silian.core.errors import NotFound, ValidationFailed
 from silian.core.pagination import Page, paginate
+from silian.core.permissions import can, denied, require
+from silian.core.transactions import commit
 from silian.core.validation import parse
 from silian.education.choices import CONSORTIUM_KINDS
 from silian.education.models import (
@@ -27,7 +30,6 @@ from silian.education.schemas import NamedClassIn
 from silian.organizations.models import Organization, organization_chains
 from silian.reference import data as reference
 
-CLASS_EDITOR_ROLES = ("office", "university")
 SCHOOL_KINDS = ("university", "institute")
 
 
@@ -80,11 +82,17 @@ def class_in_chain(chain_id: int) -> Any:
     )
 
 
+def visible_query(user: User | None) -> Select[NamedClass]:
+    """The one query of named classes user may see: every class (education records are public
+    postings; no permission in the table hides them)."""
+    return select(NamedClass)
+
+
 def list_named_classes(
     session: Session, filters: EduFilters, page: int, per_page: int
 ) -> Page[Any]:
     """Named classes, newest graduation year first."""
-    stmt = select(NamedClass)
+    stmt = visible_query(None)
     if filters.q:
         school = aliased(Organization)
         company = aliased(Organization)
@@ -125,14 +133,15 @@ def get_named_class(session: Session, class_id: int) -> NamedClass:
 
 
 def can_manage_class(user: User | None, item: NamedClass | None = None) -> bool:
-    """Offices manage every class; a university user manages its own school's classes."""
-    if user is None or user.role not in CLASS_EDITOR_ROLES:
-        return False
-    if user.role == "office":
-        return True
-    if user.organization_id is None:
-        return False
-    return item is None or item.university_id == user.organization_id
+    """Per the table: offices manage every class, a university user its own school's."""
+    if item is None:
+        return can(user, "named_class.create")
+    return can(user, "named_class.edit", item)
+
+
+def enters_for_any_school(user: User | None) -> bool:
+    """Whether user records classes for any school (and so picks the school on the form)."""
+    return can(user, "record.enter_for_any_unit")
 
 
 def _class_values(
@@ -140,7 +149,7 @@ def _class_values(
 ) -> dict[str, Any]:
     values = clean.model_dump()
     errors: dict[str, str] = {}
-    if user.role != "office":
+    if not enters_for_any_school(user):
         values["university_id"] = user.organization_id
     school = session.get(Organization, values["university_id"]) if values["university_id"] else None
     if school is None or school.kind not in SCHOOL_KINDS:
@@ -168,9 +177,8 @@ def _class_values(
 
 
 def create_named_class(session: Session, user: User, data: dict[str, Any]) -> NamedClass:
-    """Create a named class; writes the audit log."""
-    if not can_manage_class(user):
-        raise PermissionDenied("只有政府部门和高校院所可以创建冠名班")
+    """Create a named class; writes the audit log and commits."""
+    require(user, "named_class.create")
     values = _class_values(session, user, parse(NamedClassIn, data), None)
     item = NamedClass(**values)
     session.add(item)
@@ -182,29 +190,38 @@ def create_named_class(session: Session, user: User, data: dict[str, Any]) -> Na
         changes={k: [None, v] for k, v in audit.snapshot(item).items() if v not in (None, "", [])},
         summary=f"创建冠名班：{item.name}",
     )
+    commit(session)
     return item
 
 
 def update_named_class(
-    session: Session, user: User, class_id: int, data: dict[str, Any]
+    session: Session,
+    user: User,
+    class_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
 ) -> NamedClass:
-    """Edit a named class; writes the audit log."""
+    """Edit a named class loaded at expected_version (StaleEdit if it changed since); audited."""
     item = get_named_class(session, class_id)
     if not can_manage_class(user, item):
-        raise PermissionDenied("您不能修改此冠名班")
+        raise denied("named_class.edit")
     values = _class_values(session, user, parse(NamedClassIn, data), item)
-    before = audit.snapshot(item)
-    for key, value in values.items():
-        setattr(item, key, value)
-    session.flush()
-    audit.record(
-        session,
-        actor=user,
-        action="update",
-        entity=item,
-        changes=audit.diff(before, audit.snapshot(item)),
-        summary=f"修改冠名班：{item.name}",
-    )
+    check_version(item, expected_version)
+    with saving(session):
+        before = audit.snapshot(item)
+        for key, value in values.items():
+            setattr(item, key, value)
+        touch(item)
+        session.flush()
+        audit.record(
+            session,
+            actor=user,
+            action="update",
+            entity=item,
+            changes=audit.diff(before, audit.snapshot(item)),
+            summary=f"修改冠名班：{item.name}",
+        )
+        commit(session)
     return item
 
 

@@ -24,6 +24,7 @@ from silian.achievements.schemas import AchievementIn
 from silian.chains.models import IndustryChain
 from silian.core import events
 from silian.core.errors import NotFound, SilianError, ValidationFailed
+from silian.core.permissions import can, roles_for
 from silian.core.validation import parse
 from silian.demands import service as demand_service
 from silian.demands.models import Demand
@@ -124,7 +125,7 @@ class _Kind:
     update: Callable[[Session, User, int, dict[str, Any]], Any]
     change_status: Callable[..., Any]
     visible_query: Callable[[User | None], Any]
-    roles: frozenset[str]
+    permission: str  # the import action in core.permissions
 
 
 _KINDS = {
@@ -135,7 +136,7 @@ _KINDS = {
         achievement_service.update_achievement,
         achievement_service.change_status,
         achievement_service.visible_query,
-        frozenset(achievement_service.PUBLISHER_ROLES),
+        "achievement.import",
     ),
     "demands": _Kind(
         Demand,
@@ -144,7 +145,7 @@ _KINDS = {
         demand_service.update_demand,
         demand_service.change_status,
         demand_service.visible_query,
-        frozenset(demand_service.POSTER_ROLES),
+        "demand.import",
     ),
 }
 
@@ -168,7 +169,9 @@ def resolve_actor(session: Session, username: str | None) -> User:
             raise SilianError(f"用户 {username} 已停用")
         return user
     user = session.scalar(
-        select(User).where(User.role == "office", User.is_active.is_(True)).order_by(User.id)
+        select(User)
+        .where(User.role.in_(roles_for("record.enter_for_any_unit")), User.is_active.is_(True))
+        .order_by(User.id)
     )
     if user is None:
         raise SilianError(
@@ -300,7 +303,7 @@ def _queue_trim(session: Session, mark: int) -> None:
 def _resolve_org(ctx: _Context, session: Session, raw: Any) -> tuple[int | None, str | None]:
     """(organization id, error) for a row's 单位名称 cell."""
     name = "" if _blank(raw) else _text(raw)
-    if ctx.actor.role != "office":
+    if not can(ctx.actor, "record.enter_for_any_unit"):
         own = ctx.actor.organization
         if name and (own is None or name != own.name):
             unit = own.name if own is not None else "无"
@@ -441,9 +444,11 @@ def import_records(
     spec = _kind(kind)
     path = Path(path)
     report = ImportReport(kind=kind, path=path, dry_run=dry_run)
-    if publish and actor.role != "office":
+    if publish and not can(
+        actor, "achievement.review" if kind == "achievements" else "demand.review"
+    ):
         raise SilianError("只有政府部门账号可以在导入时直接发布（--publish）")
-    if actor.role not in spec.roles:
+    if not can(actor, spec.permission):
         raise SilianError(f"用户 {actor.username}（{actor.role_label}）不能导入{KIND_LABELS[kind]}")
     try:
         file_format(path)
@@ -459,7 +464,9 @@ def import_records(
         for c in columns_for(kind)
         if c.required
         and c.field not in positions
-        and not (c.kind == "org" and (org is not None or actor.role != "office"))
+        and not (
+            c.kind == "org" and (org is not None or not can(actor, "record.enter_for_any_unit"))
+        )
     ]
     for header in missing:
         report.errors.append(RowError(None, header, f"缺少必填列“{header}”"))

@@ -14,8 +14,10 @@ from silian.achievements import service as achievements
 from silian.brokerage import service as brokerage
 from silian.brokerage.choices import FEEDBACK_VERDICTS
 from silian.coordination.models import InvestmentProject
-from silian.core.errors import NotFound, PermissionDenied, ValidationFailed
+from silian.core.errors import NotFound, ValidationFailed
 from silian.core.fields import Multiline
+from silian.core.idempotency import idempotency_key, idempotent_create
+from silian.core.permissions import can, require
 from silian.core.schemas import InputModel
 from silian.core.web import (
     api_require_user,
@@ -70,10 +72,7 @@ def _check_source(db: Session, user: User | None, kind: str, record_id: int) -> 
         project = db.get(InvestmentProject, record_id)
         if project is None:
             raise NotFound("招商项目不存在")
-        if user is None or not (
-            user.role == "office" or user.organization_id == project.organization_id
-        ):
-            raise PermissionDenied("只有政府部门和项目单位可以查看招商项目的匹配结果")
+        require(user, "investment_project.view_matches", project)
         return True
     raise NotFound("不支持的匹配对象")
 
@@ -122,7 +121,7 @@ def _panel(
             "kind_labels": KIND_LABELS,
             "signal_labels": SIGNAL_LABELS,
             "verdicts": verdicts,
-            "can_judge": user is not None and user.role in brokerage.FEEDBACK_ROLES,
+            "can_judge": can(user, "match.feedback"),
             "verdict_choices": list(FEEDBACK_VERDICTS),
         },
     )
@@ -213,7 +212,6 @@ async def feedback_form(
         score=_float(data.get("score")),
         rank=int_or_none(str(data.get("rank", ""))),
     )
-    db.commit()
     return render(
         request,
         "matching/_feedback.html",
@@ -389,19 +387,27 @@ def api_match(
 @api.post("/matches/feedback", response_model=FeedbackOut, status_code=201)
 def api_feedback(
     body: FeedbackIn,
+    request: Request,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
-) -> Any:
-    """Mark a suggestion useful, not useful or contacted."""
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Mark a suggestion useful, not useful or contacted (retry safely with an Idempotency-Key)."""
     _check_source(db, user, body.source_kind, body.source_id)
     pair = brokerage.Pair(body.source_kind, body.source_id, body.target_kind, body.target_id)
-    item = brokerage.record_feedback(
-        db, user, pair, body.verdict, score=body.score, rank=body.rank, comment=body.comment
+    return idempotent_create(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: brokerage.record_feedback(
+            db, user, pair, body.verdict, score=body.score, rank=body.rank, comment=body.comment
+        ),
+        lambda item: {
+            "id": item.id,
+            "match_id": item.match_id,
+            "verdict": item.verdict,
+            "created_at": item.created_at.isoformat(),
+        },
     )
-    db.commit()
-    return {
-        "id": item.id,
-        "match_id": item.match_id,
-        "verdict": item.verdict,
-        "created_at": item.created_at.isoformat(),
-    }

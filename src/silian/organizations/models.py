@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import Boolean, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from silian.core.concurrency import Versioned
 from silian.core.db import Base, TimestampMixin
 from silian.organizations.choices import ORG_KINDS
 
@@ -28,10 +29,12 @@ organization_chains = Table(
 )
 
 
-class Organization(TimestampMixin, Base):
+class Organization(Versioned, TimestampMixin, Base):
     """A university, institute, enterprise, office or platform operator in the city."""
 
     __tablename__ = "organizations"
+    # A unit's members own the unit's own record.
+    owner_unit_key: ClassVar[str | None] = "id"
     __table_args__ = (ORG_KINDS.check("kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

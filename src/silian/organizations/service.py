@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
@@ -13,6 +13,7 @@ from silian.achievements import service as achievements
 from silian.achievements.models import Achievement
 from silian.core.errors import NotFound
 from silian.core.pagination import Page, paginate
+from silian.core.permissions import can, visible_where
 from silian.demands import service as demands
 from silian.demands.models import Demand
 from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
@@ -40,19 +41,24 @@ def is_member(user: User | None, org: Organization) -> bool:
 
 
 def can_view(user: User | None, org: Organization) -> bool:
-    """Active units are public; deactivated ones only for offices and their own members."""
-    if org.is_active:
-        return True
-    return user is not None and (user.role == "office" or is_member(user, org))
+    """Active units are public; deactivated ones per the table (offices, their own members)."""
+    return bool(org.is_active) or can(user, "organization.view_inactive", org)
+
+
+def visible_query(user: User | None) -> Select[Organization]:
+    """The one query of units user may see: active ones, plus (per the table) deactivated ones
+    for offices and the unit's own members."""
+    active = Organization.is_active.is_(True)
+    return select(Organization).where(
+        visible_where(user, "organization.view_inactive", Organization, active)
+    )
 
 
 def list_organizations(
     session: Session, user: User | None, filters: OrgFilters, page: int, per_page: int
 ) -> Page[Organization]:
     """Filtered, paginated unit directory; chain leaders first, then by name."""
-    stmt = select(Organization)
-    if user is None or user.role != "office":
-        stmt = stmt.where(Organization.is_active.is_(True))
+    stmt = visible_query(user)
     if filters.q:
         like = f"%{filters.q.strip().lower()}%"
         stmt = stmt.where(
@@ -114,7 +120,7 @@ def profile(session: Session, user: User | None, org: Organization) -> OrgProfil
     out = OrgProfile(organization=org)
     ach = achievements.visible_query(user).where(Achievement.organization_id == org.id)
     dem = demands.visible_query(user).where(Demand.organization_id == org.id)
-    tal = talent.visible_talents(user).where(Talent.organization_id == org.id)
+    tal = talent.visible_query(user).where(Talent.organization_id == org.id)
     plat = select(Platform).where(Platform.organization_id == org.id)
     needs = select(TalentNeed).where(TalentNeed.organization_id == org.id)
     out.counts = {
@@ -140,7 +146,7 @@ def profile(session: Session, user: User | None, org: Organization) -> OrgProfil
             needs.order_by(TalentNeed.status.desc(), TalentNeed.updated_at.desc()).limit(20)
         )
     )
-    if user is not None and (user.role == "office" or is_member(user, org)):
+    if can(user, "talent_project.view", org):
         out.talent_projects = list(
             session.scalars(
                 select(TalentProject)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from silian.core.concurrency import Versioned
 from silian.core.db import Base, TimestampMixin
 from silian.talent.choices import TALENT_GRADES, TALENT_NEED_STATUS, TALENT_PROJECT_STATUS
 
@@ -25,10 +26,12 @@ if TYPE_CHECKING:
     from silian.organizations.models import Organization
 
 
-class Talent(TimestampMixin, Base):
+class Talent(Versioned, TimestampMixin, Base):
     """An expert or talent (专家/人才) with expertise, disciplines and grade."""
 
     __tablename__ = "talents"
+    # A profile belongs to its person (user_id), not to the colleagues of their unit.
+    owner_unit_key: ClassVar[str | None] = None
     __table_args__ = (
         CheckConstraint("grade IS NULL OR grade IN ('A', 'B', 'C', 'D', 'E')", name="grade_choice"),
     )
@@ -60,7 +63,7 @@ class Talent(TimestampMixin, Base):
         return TALENT_GRADES.label(self.grade)
 
 
-class TalentNeed(TimestampMixin, Base):
+class TalentNeed(Versioned, TimestampMixin, Base):
     """A position an organisation wants filled (人才需求); co_shared marks 共引共享 posts."""
 
     __tablename__ = "talent_needs"
@@ -122,7 +125,7 @@ class TalentProject(TimestampMixin, Base):
     organization: Mapped[Organization] = relationship(lazy="joined")
 
 
-class SalaryGradeRule(TimestampMixin, Base):
+class SalaryGradeRule(Versioned, TimestampMixin, Base):
     """按薪定才: the minimum annual salary that earns a talent grade in a chain."""
 
     __tablename__ = "salary_grade_rules"

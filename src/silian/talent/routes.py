@@ -13,17 +13,23 @@ from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
-from silian.core.errors import NotFound, PermissionDenied, ValidationFailed
+from silian.core.concurrency import etag, stale_context, version_from_form
+from silian.core.errors import NotFound, StaleEdit, ValidationFailed
+from silian.core.idempotency import idempotency_key, idempotent_create
+from silian.core.permissions import can, require
 from silian.core.web import (
+    PUT_RESPONSES,
     api_require_user,
     api_user,
     csrf_protect,
     current_user,
     form_dict,
     get_db,
+    if_match,
+    if_match_version,
     int_or_none,
     render,
-    require_role,
+    require_permission,
     require_user,
 )
 from silian.organizations.models import Organization
@@ -86,7 +92,7 @@ def talents_page(
     filters = _talent_filters(request)
     page = service.list_talents(db, user, filters, _page_number(request), 20)
     org = db.get(Organization, filters.organization_id) if filters.organization_id else None
-    own = service.own_talent(db, user) if user is not None and user.role == "expert" else None
+    own = service.own_talent(db, user) if user and can(user, "talent.keep_profile") else None
     return render(
         request,
         "talent/list.html",
@@ -95,10 +101,15 @@ def talents_page(
 
 
 def _profile_form(
-    request: Request, values: dict[str, Any], errors: dict[str, str], item: Any, status: int = 200
+    request: Request,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    item: Any,
+    status: int = 200,
+    stale: dict[str, Any] | None = None,
 ) -> Response:
     ctx = {"values": values, "errors": errors, "labels": PROFILE_LABELS, "item": item}
-    return render(request, "talent/profile_form.html", ctx, status)
+    return render(request, "talent/profile_form.html", ctx | {"stale": stale}, status)
 
 
 @router.get("/talents/me")
@@ -114,8 +125,7 @@ def my_profile_form(
     request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
 ) -> Response:
     """Form for the signed-in expert's own profile."""
-    if user.role != "expert":
-        raise PermissionDenied("只有专家人才账号可以维护个人档案")
+    require(user, "talent.keep_profile")
     item = service.own_talent(db, user)
     values = service.talent_dict(item) if item else {"name": user.name, "consent_public": True}
     return _profile_form(request, values, {}, item)
@@ -128,12 +138,16 @@ async def my_profile_save(
     """Save the expert's own profile, or show the form again with messages."""
     data = await form_dict(request)
     data["consent_public"] = bool(data.get("consent_public"))
+    loaded = version_from_form(data.pop("version", None))
     try:
-        item = service.update_own_profile(db, user, data)
-        db.commit()
+        item = service.update_own_profile(db, user, data, loaded)
     except ValidationFailed as exc:
         db.rollback()
         return _profile_form(request, data, exc.errors, service.own_talent(db, user), 422)
+    except StaleEdit:
+        current = service.own_talent(db, user)
+        stale = stale_context(db, current, loaded, PROFILE_LABELS)
+        return _profile_form(request, data, {}, current, 409, stale)
     return RedirectResponse(f"/talents/{item.id}?saved=1", status_code=303)
 
 
@@ -176,30 +190,43 @@ def api_talents(
 
 
 @api.get("/talents/me", response_model=TalentOut)
-def api_my_profile(db: Session = Depends(get_db), user: User = Depends(api_require_user)) -> Any:
-    """The caller's own talent profile."""
+def api_my_profile(
+    response: Response, db: Session = Depends(get_db), user: User = Depends(api_require_user)
+) -> Any:
+    """The caller's own talent profile; its ETag is what a PUT sends back in If-Match."""
     item = service.own_talent(db, user)
     if item is None:
         raise NotFound("尚未建立专家档案")
+    response.headers["ETag"] = etag(item)
     return service.talent_dict(item)
 
 
-@api.put("/talents/me", response_model=TalentOut)
+@api.put("/talents/me", response_model=TalentOut, responses=PUT_RESPONSES)
 def api_update_my_profile(
-    body: TalentProfileIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
+    body: TalentProfileIn,
+    response: Response,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+    version: int = Depends(if_match_version),
 ) -> dict[str, Any]:
-    """Create or replace the caller's own profile (expert accounts)."""
-    item = service.update_own_profile(db, user, body.model_dump())
-    db.commit()
+    """Create or replace the caller's own profile (expert accounts). Replacing needs If-Match
+    with the profile's ETag; creating the first profile needs none."""
+    item = service.update_own_profile(db, user, body.model_dump(), version)
+    response.headers["ETag"] = etag(item)
     return service.talent_dict(item)
 
 
 @api.get("/talents/{talent_id}", response_model=TalentOut)
 def api_talent(
-    talent_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
+    talent_id: int,
+    response: Response,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(api_user),
 ) -> dict[str, Any]:
     """One talent."""
-    return service.talent_dict(service.get_talent(db, user, talent_id))
+    item = service.get_talent(db, user, talent_id)
+    response.headers["ETag"] = etag(item)
+    return service.talent_dict(item)
 
 
 # --- talent needs ----------------------------------------------------------------------------
@@ -226,9 +253,10 @@ def _need_form(
     values: dict[str, Any],
     errors: dict[str, str],
     status: int = 200,
+    stale: dict[str, Any] | None = None,
 ) -> Response:
     orgs: list[Organization] = []
-    if user.role == "office":
+    if service.enters_for_any_unit(user):
         orgs = list(
             db.scalars(
                 select(Organization)
@@ -243,6 +271,7 @@ def _need_form(
         "labels": NEED_LABELS,
         "chains": _chains(db),
         "organizations": orgs,
+        "stale": stale,
     }
     return render(request, "talent/need_form.html", ctx, status)
 
@@ -266,8 +295,7 @@ def need_new(
     request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
 ) -> Response:
     """Blank form for a new talent need."""
-    if user.role not in service.NEED_POSTER_ROLES:
-        raise PermissionDenied("只有企业、高校院所和政府部门可以发布人才需求")
+    require(user, "talent_need.create")
     return _need_form(request, db, user, None, {"headcount": 1}, {})
 
 
@@ -280,7 +308,6 @@ async def need_create(
     data["co_shared"] = bool(data.get("co_shared"))
     try:
         item = service.create_need(db, user, data)
-        db.commit()
     except ValidationFailed as exc:
         db.rollback()
         return _need_form(request, db, user, None, data, exc.errors, 422)
@@ -319,8 +346,7 @@ def need_edit(
 ) -> Response:
     """Edit form of a talent need."""
     item = service.get_need(db, user, need_id)
-    if not service.can_manage_need(user, item):
-        raise PermissionDenied("只有需求单位可以修改此人才需求")
+    require(user, "talent_need.edit", item)
     return _need_form(request, db, user, item, service.need_dict(item), {})
 
 
@@ -334,13 +360,17 @@ async def need_update(
     """Save a talent need, or show the form again with messages."""
     data = await form_dict(request)
     data["co_shared"] = bool(data.get("co_shared"))
+    loaded = version_from_form(data.pop("version", None))
     try:
-        item = service.update_need(db, user, need_id, data)
-        db.commit()
+        item = service.update_need(db, user, need_id, data, loaded)
     except ValidationFailed as exc:
         db.rollback()
         item = service.get_need(db, user, need_id)
         return _need_form(request, db, user, item, data, exc.errors, 422)
+    except StaleEdit:
+        item = service.get_need(db, user, need_id)
+        stale = stale_context(db, item, loaded, NEED_LABELS)
+        return _need_form(request, db, user, item, data, {}, 409, stale)
     return RedirectResponse(f"/talent-needs/{item.id}?saved=1", status_code=303)
 
 
@@ -350,7 +380,6 @@ def need_action(
 ) -> Response:
     """Mark filled, close or reopen a talent need."""
     service.change_need_status(db, user, need_id, action)
-    db.commit()
     return RedirectResponse(f"/talent-needs/{need_id}", status_code=303)
 
 
@@ -374,32 +403,49 @@ def api_needs(
 
 @api.get("/talent-needs/{need_id}", response_model=TalentNeedOut)
 def api_need(
-    need_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
+    need_id: int,
+    response: Response,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(api_user),
 ) -> dict[str, Any]:
-    """One talent need."""
-    return service.need_dict(service.get_need(db, user, need_id))
+    """One talent need; its ETag is what a PUT sends back in If-Match."""
+    item = service.get_need(db, user, need_id)
+    response.headers["ETag"] = etag(item)
+    return service.need_dict(item)
 
 
 @api.post("/talent-needs", response_model=TalentNeedOut, status_code=201)
 def api_need_create(
-    body: TalentNeedIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
-) -> dict[str, Any]:
-    """Post a talent need for the caller's unit."""
-    item = service.create_need(db, user, body.model_dump())
-    db.commit()
-    return service.need_dict(item)
+    body: TalentNeedIn,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Post a talent need for the caller's unit (retry safely with an Idempotency-Key)."""
+    return idempotent_create(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: service.create_need(db, user, body.model_dump()),
+        lambda item: TalentNeedOut.model_validate(service.need_dict(item)),
+    )
 
 
-@api.put("/talent-needs/{need_id}", response_model=TalentNeedOut)
+@api.put("/talent-needs/{need_id}", response_model=TalentNeedOut, responses=PUT_RESPONSES)
 def api_need_update(
     need_id: int,
     body: TalentNeedIn,
+    response: Response,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
+    version: int = Depends(if_match_version),
 ) -> dict[str, Any]:
-    """Replace a talent need's fields."""
-    item = service.update_need(db, user, need_id, body.model_dump())
-    db.commit()
+    """Replace a talent need's fields; If-Match must carry the ETag last read."""
+    item = service.update_need(db, user, need_id, body.model_dump(), version)
+    response.headers["ETag"] = etag(item)
     return service.need_dict(item)
 
 
@@ -412,7 +458,6 @@ def api_need_action(
 ) -> dict[str, Any]:
     """Status action: fill, close or reopen."""
     item = service.change_need_status(db, user, need_id, action)
-    db.commit()
     return service.need_dict(item)
 
 
@@ -434,7 +479,9 @@ def _project_filters(request: Request) -> service.ProjectFilters:
 
 @router.get("/talent-projects")
 def projects_page(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_role("office"))
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_permission("talent_project.list")),
 ) -> Response:
     """Industry–talent projects (产才融合项目) with rights and subsidies, for offices."""
     filters = _project_filters(request)
@@ -457,7 +504,7 @@ def project_page(
     project_id: int,
     request: Request,
     db: Session = Depends(get_db),
-    user: User = Depends(require_role("office")),
+    user: User = Depends(require_permission("talent_project.list")),
 ) -> Response:
     """One industry–talent project."""
     item = service.get_project(db, user, project_id)
@@ -538,9 +585,12 @@ def _rules_form(
     values: dict[str, Any],
     errors: dict[str, str],
     status: int = 200,
+    stale: dict[str, Any] | None = None,
 ) -> Response:
     chain = db.get(IndustryChain, chain_id) if chain_id else None
     ctx = {
+        "stale": stale,
+        "form_version": service.rules_etag(db, chain_id),
         "chain": chain,
         "values": values,
         "errors": errors,
@@ -552,7 +602,9 @@ def _rules_form(
 
 @router.get("/salary-grade-rules/edit")
 def rules_edit(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_role("office"))
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_permission("salary_rule.edit")),
 ) -> Response:
     """Office form for one chain's thresholds (no chain: the city-wide default)."""
     chain_id = int_or_none(request.query_params.get("chain"))
@@ -564,16 +616,23 @@ def rules_edit(
 
 @router.post("/salary-grade-rules/edit")
 async def rules_save(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_role("office"))
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_permission("salary_rule.edit")),
 ) -> Response:
-    """Save thresholds, or show the form again with messages."""
+    """Save thresholds, or show the form again with messages (also when another office
+    changed the same chain's thresholds since the form was loaded)."""
     data = await form_dict(request)
+    loaded = data.pop("version", None) or None
+    chain_id = int_or_none(data.get("chain_id"))
     try:
-        service.set_salary_rules(db, user, data)
-        db.commit()
+        service.set_salary_rules(db, user, data, loaded)
     except ValidationFailed as exc:
         db.rollback()
-        return _rules_form(request, db, int_or_none(data.get("chain_id")), data, exc.errors, 422)
+        return _rules_form(request, db, chain_id, data, exc.errors, 422)
+    except StaleEdit:
+        stale = stale_context(db, None, None) | {"current": service.rules_for(db, chain_id)}
+        return _rules_form(request, db, chain_id, data, {}, 409, stale)
     return RedirectResponse("/salary-grade-rules?saved=1", status_code=303)
 
 
@@ -587,23 +646,31 @@ def api_rules(
             "chain_id": r.chain.id if r.chain else None,
             "chain_name": r.chain_name,
             "thresholds": r.thresholds,
+            "etag": service.rules_etag(db, r.chain.id if r.chain else None),
         }
         for r in service.salary_rule_table(db, user)
     ]
 
 
-@api.put("/salary-grade-rules", response_model=SalaryRuleRow)
+@api.put("/salary-grade-rules", response_model=SalaryRuleRow, responses=PUT_RESPONSES)
 def api_set_rules(
-    body: SalaryRulesIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
+    body: SalaryRulesIn,
+    response: Response,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+    tag: str = Depends(if_match),
 ) -> dict[str, Any]:
-    """Set one chain's thresholds (offices only); null grades are removed."""
-    service.set_salary_rules(db, user, body.model_dump())
-    db.commit()
+    """Set one chain's thresholds (offices only); null grades are removed. If-Match carries
+    the set's ETag (the etag of its row in GET /salary-grade-rules)."""
+    service.set_salary_rules(db, user, body.model_dump(), tag)
     chain = db.get(IndustryChain, body.chain_id) if body.chain_id else None
+    tag = service.rules_etag(db, body.chain_id)
+    response.headers["ETag"] = tag
     return {
         "chain_id": body.chain_id,
         "chain_name": chain.name if chain else service.CITY_WIDE,
         "thresholds": service.rules_for(db, body.chain_id),
+        "etag": tag,
     }
 
 

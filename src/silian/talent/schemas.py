@@ -237,6 +237,7 @@ class SalaryRuleRow(BaseModel):
     chain_id: int | None
     chain_name: str
     thresholds: dict[str, Decimal | None]
+    etag: str = Field(description="ETag of this chain's threshold set: send it in If-Match to PUT")
 
 
 class GradeOut(BaseModel):

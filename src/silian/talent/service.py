@@ -13,8 +13,16 @@ from sqlalchemy.orm import Session
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
 from silian.core import audit
-from silian.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from silian.core.concurrency import check_set_tag, check_version, saving, set_etag, touch
+from silian.core.errors import (
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from silian.core.pagination import Page, paginate
+from silian.core.permissions import can, denied, require, visible_where
+from silian.core.transactions import commit
 from silian.core.validation import parse
 from silian.organizations.models import Organization
 from silian.talent.choices import (
@@ -28,22 +36,16 @@ from silian.talent.schemas import SalaryRulesIn, TalentNeedIn, TalentProfileIn
 
 
 def talent_visible(user: User | None, item: Talent) -> bool:
-    """Talents are listed only with their consent; offices and the talent see every profile."""
-    if item.consent_public:
-        return True
-    if user is None:
-        return False
-    return user.role == "office" or (item.user_id is not None and item.user_id == user.id)
+    """Talents are listed only with their consent; per the table offices and the talent see
+    every profile."""
+    return bool(item.consent_public) or can(user, "talent.view_hidden", item)
 
 
-def visible_talents(user: User | None) -> Select[Talent]:
-    """Select of talents user may see."""
-    stmt = select(Talent)
-    if user is not None and user.role == "office":
-        return stmt
-    if user is None:
-        return stmt.where(Talent.consent_public.is_(True))
-    return stmt.where(or_(Talent.consent_public.is_(True), Talent.user_id == user.id))
+def visible_query(user: User | None) -> Select[Talent]:
+    """The one query of talents user may see: consenting profiles, plus their own (all for
+    those the table lets see hidden profiles). Talent needs are public postings: no filter."""
+    public = Talent.consent_public.is_(True)
+    return select(Talent).where(visible_where(user, "talent.view_hidden", Talent, public))
 
 
 def chain_talent_ids(
@@ -54,7 +56,7 @@ def chain_talent_ids(
 ) -> dict[int, list[int]]:
     """Visible talent ids per chain: working at a chain unit or sharing one of its disciplines."""
     rows = session.execute(
-        visible_talents(user)
+        visible_query(user)
         .with_only_columns(Talent.id, Talent.organization_id, Talent.disciplines)
         .order_by(Talent.id)
     ).all()
@@ -92,7 +94,7 @@ def list_talents(
     session: Session, user: User | None, filters: TalentFilters, page: int, per_page: int
 ) -> Page[Talent]:
     """Filtered, paginated talents the user may see: graded first, then by name."""
-    stmt = visible_talents(user)
+    stmt = visible_query(user)
     if filters.q:
         q = filters.q.strip()
         like = f"%{q.lower()}%"
@@ -128,27 +130,38 @@ def own_talent(session: Session, user: User) -> Talent | None:
     return session.scalar(select(Talent).where(Talent.user_id == user.id))
 
 
-def update_own_profile(session: Session, user: User, data: dict[str, Any]) -> Talent:
-    """An expert creates or edits their own profile; writes the audit log."""
-    if user.role != "expert":
-        raise PermissionDenied("只有专家人才账号可以维护个人档案")
+def update_own_profile(
+    session: Session, user: User, data: dict[str, Any], expected_version: int | None = None
+) -> Talent:
+    """An expert creates or edits their own profile (loaded at expected_version); audited."""
+    require(user, "talent.keep_profile")
     clean = parse(TalentProfileIn, data)
     item = own_talent(session, user)
-    if item is None:
-        item = Talent(user_id=user.id, organization_id=user.organization_id, **clean.model_dump())
-        session.add(item)
-        audit.record(
-            session,
-            actor=user,
-            action="create",
-            entity=item,
-            changes={k: [None, v] for k, v in clean.model_dump().items() if v not in ("", [])},
-            summary=f"创建专家档案：{item.name}",
-        )
+    if item is not None:
+        check_version(item, expected_version)
+        with saving(session):
+            _write_profile(session, user, item, clean)
+            commit(session)
         return item
+    item = Talent(user_id=user.id, organization_id=user.organization_id, **clean.model_dump())
+    session.add(item)
+    audit.record(
+        session,
+        actor=user,
+        action="create",
+        entity=item,
+        changes={k: [None, v] for k, v in clean.model_dump().items() if v not in ("", [])},
+        summary=f"创建专家档案：{item.name}",
+    )
+    commit(session)
+    return item
+
+
+def _write_profile(session: Session, user: User, item: Talent, clean: TalentProfileIn) -> None:
     before = audit.snapshot(item)
     for key, value in clean.model_dump().items():
         setattr(item, key, value)
+    touch(item)
     session.flush()
     audit.record(
         session,
@@ -158,7 +171,6 @@ def update_own_profile(session: Session, user: User, data: dict[str, Any]) -> Ta
         changes=audit.diff(before, audit.snapshot(item)),
         summary=f"修改专家档案：{item.name}",
     )
-    return item
 
 
 def talent_dict(item: Talent) -> dict[str, Any]:
@@ -185,7 +197,6 @@ def related_needs(session: Session, item: Talent, limit: int = 6) -> list[Talent
 
 # --- talent needs ----------------------------------------------------------------------------
 
-NEED_POSTER_ROLES = ("enterprise", "university", "office")
 NEED_ACTIONS = {
     "fill": (frozenset({"open"}), "filled", "标记已满足"),
     "close": (frozenset({"open", "filled"}), "closed", "关闭"),
@@ -241,16 +252,13 @@ def get_need(session: Session, user: User | None, need_id: int) -> TalentNeed:
 
 
 def can_manage_need(user: User | None, item: TalentNeed) -> bool:
-    """Offices, and enterprise or university users of the owning unit, manage a need."""
-    if user is None:
-        return False
-    if user.role == "office":
-        return True
-    return (
-        user.role in ("enterprise", "university")
-        and user.organization_id is not None
-        and user.organization_id == item.organization_id
-    )
+    """Per the table: offices, and need posters of the owning unit, manage a need."""
+    return can(user, "talent_need.edit", item)
+
+
+def enters_for_any_unit(user: User | None) -> bool:
+    """Whether user posts needs for any unit (and so picks the unit on the form)."""
+    return can(user, "record.enter_for_any_unit")
 
 
 def need_actions(user: User | None, item: TalentNeed) -> list[str]:
@@ -262,7 +270,7 @@ def need_actions(user: User | None, item: TalentNeed) -> list[str]:
 
 def _need_values(session: Session, user: User, clean: TalentNeedIn) -> dict[str, Any]:
     values = clean.model_dump()
-    if user.role == "office":
+    if enters_for_any_unit(user):
         org = session.get(Organization, clean.organization_id) if clean.organization_id else None
         if org is None:
             raise ValidationFailed({"organization_id": "请选择需求单位"})
@@ -276,9 +284,8 @@ def _need_values(session: Session, user: User, clean: TalentNeedIn) -> dict[str,
 
 
 def create_need(session: Session, user: User, data: dict[str, Any]) -> TalentNeed:
-    """Post an open talent need for the user's unit; writes the audit log."""
-    if user.role not in NEED_POSTER_ROLES:
-        raise PermissionDenied("只有企业、高校院所和政府部门可以发布人才需求")
+    """Post an open talent need for the user's unit; writes the audit log and commits."""
+    require(user, "talent_need.create")
     values = _need_values(session, user, parse(TalentNeedIn, data))
     item = TalentNeed(**values, status="open")
     session.add(item)
@@ -290,29 +297,40 @@ def create_need(session: Session, user: User, data: dict[str, Any]) -> TalentNee
         changes={k: [None, v] for k, v in audit.snapshot(item).items() if v not in (None, "", [])},
         summary=f"发布人才需求：{item.position}",
     )
+    commit(session)
     return item
 
 
-def update_need(session: Session, user: User, need_id: int, data: dict[str, Any]) -> TalentNeed:
-    """Edit a talent need of the user's unit (any unit for offices); writes the audit log."""
+def update_need(
+    session: Session,
+    user: User,
+    need_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+) -> TalentNeed:
+    """Edit a talent need loaded at expected_version (any unit's for offices); audited."""
     item = get_need(session, user, need_id)
     if not can_manage_need(user, item):
-        raise PermissionDenied("只有需求单位可以修改此人才需求")
+        raise denied("talent_need.edit")
     values = _need_values(session, user, parse(TalentNeedIn, data))
-    if user.role != "office":
+    check_version(item, expected_version)
+    if not enters_for_any_unit(user):
         values["organization_id"] = item.organization_id
-    before = audit.snapshot(item)
-    for key, value in values.items():
-        setattr(item, key, value)
-    session.flush()
-    audit.record(
-        session,
-        actor=user,
-        action="update",
-        entity=item,
-        changes=audit.diff(before, audit.snapshot(item)),
-        summary=f"修改人才需求：{item.position}",
-    )
+    with saving(session):
+        before = audit.snapshot(item)
+        for key, value in values.items():
+            setattr(item, key, value)
+        touch(item)
+        session.flush()
+        audit.record(
+            session,
+            actor=user,
+            action="update",
+            entity=item,
+            changes=audit.diff(before, audit.snapshot(item)),
+            summary=f"修改人才需求：{item.position}",
+        )
+        commit(session)
     return item
 
 
@@ -322,7 +340,7 @@ def change_need_status(session: Session, user: User, need_id: int, action: str) 
     if action not in NEED_ACTIONS:
         raise InvalidTransition(f"未知操作：{action}")
     if not can_manage_need(user, item):
-        raise PermissionDenied("只有需求单位可以变更此人才需求的状态")
+        raise denied("talent_need.edit")
     sources, target, label = NEED_ACTIONS[action]
     if item.status not in sources:
         current = TALENT_NEED_STATUS.label(item.status)
@@ -337,6 +355,8 @@ def change_need_status(session: Session, user: User, need_id: int, action: str) 
         changes={"status": [before, target]},
         summary=f"{label}人才需求：{item.position}",
     )
+    with saving(session):
+        commit(session)
     return item
 
 
@@ -363,8 +383,7 @@ class ProjectFilters:
 
 
 def _office_only(user: User | None) -> None:
-    if user is None or user.role != "office":
-        raise PermissionDenied("产才融合项目仅对政府部门开放")
+    require(user, "talent_project.list")
 
 
 def list_projects(
@@ -439,8 +458,8 @@ class RuleRow:
 
 
 def _require_signed_in(user: User | None) -> User:
-    if user is None:
-        raise PermissionDenied("请登录后查看按薪定才标准")
+    require(user, "salary_rule.view")
+    assert user is not None
     return user
 
 
@@ -477,10 +496,29 @@ def rules_for(session: Session, chain_id: int | None) -> dict[str, Decimal | Non
     return found
 
 
-def set_salary_rules(session: Session, user: User, data: dict[str, Any]) -> list[SalaryGradeRule]:
-    """Office sets one chain's thresholds (blank removes a grade); each change is audited."""
-    if user.role != "office":
-        raise PermissionDenied("只有政府部门可以修改按薪定才标准")
+def _rule_rows(session: Session, chain_id: int | None) -> list[SalaryGradeRule]:
+    return list(
+        session.scalars(
+            select(SalaryGradeRule).where(
+                SalaryGradeRule.chain_id.is_(None)
+                if chain_id is None
+                else SalaryGradeRule.chain_id == chain_id
+            )
+        )
+    )
+
+
+def rules_etag(session: Session, chain_id: int | None) -> str:
+    """ETag of one chain's threshold set (city-wide when chain_id is None), edited as a whole."""
+    return set_etag(_rule_rows(session, chain_id))
+
+
+def set_salary_rules(
+    session: Session, user: User, data: dict[str, Any], expected_tag: str | None = None
+) -> list[SalaryGradeRule]:
+    """Office sets one chain's thresholds (blank removes a grade), loaded as expected_tag
+    (StaleEdit if the set changed since); each change is audited; commits."""
+    require(user, "salary_rule.edit")
     clean = parse(SalaryRulesIn, data)
     chain = None
     if clean.chain_id is not None:
@@ -488,56 +526,52 @@ def set_salary_rules(session: Session, user: User, data: dict[str, Any]) -> list
         if chain is None:
             raise ValidationFailed({"chain_id": "产业链不存在"})
     scope = chain.name if chain else CITY_WIDE
-    existing = {
-        r.grade: r
-        for r in session.scalars(
-            select(SalaryGradeRule).where(
-                SalaryGradeRule.chain_id.is_(None)
-                if chain is None
-                else SalaryGradeRule.chain_id == chain.id
-            )
-        )
-    }
+    rows = _rule_rows(session, chain.id if chain else None)
+    check_set_tag(rows, expected_tag)
+    existing = {r.grade: r for r in rows}
     kept: list[SalaryGradeRule] = []
-    for grade, amount in clean.thresholds().items():
-        rule = existing.get(grade)
-        label = TALENT_GRADES.label(grade)
-        if amount is None:
-            if rule is not None:
+    with saving(session):
+        for grade, amount in clean.thresholds().items():
+            rule = existing.get(grade)
+            label = TALENT_GRADES.label(grade)
+            if amount is None:
+                if rule is not None:
+                    audit.record(
+                        session,
+                        actor=user,
+                        action="delete",
+                        entity=rule,
+                        changes={"min_annual_salary": [rule.min_annual_salary, None]},
+                        summary=f"删除按薪定才标准：{scope} {label}",
+                    )
+                    session.delete(rule)
+                continue
+            if rule is None:
+                rule = SalaryGradeRule(
+                    chain_id=clean.chain_id, grade=grade, min_annual_salary=amount
+                )
+                session.add(rule)
                 audit.record(
                     session,
                     actor=user,
-                    action="delete",
+                    action="create",
                     entity=rule,
-                    changes={"min_annual_salary": [rule.min_annual_salary, None]},
-                    summary=f"删除按薪定才标准：{scope} {label}",
+                    changes={"min_annual_salary": [None, amount]},
+                    summary=f"设定按薪定才标准：{scope} {label} 年薪≥{amount:,.0f}元",
                 )
-                session.delete(rule)
-            continue
-        if rule is None:
-            rule = SalaryGradeRule(chain_id=clean.chain_id, grade=grade, min_annual_salary=amount)
-            session.add(rule)
-            audit.record(
-                session,
-                actor=user,
-                action="create",
-                entity=rule,
-                changes={"min_annual_salary": [None, amount]},
-                summary=f"设定按薪定才标准：{scope} {label} 年薪≥{amount:,.0f}元",
-            )
-        elif rule.min_annual_salary != amount:
-            old = rule.min_annual_salary
-            rule.min_annual_salary = amount
-            audit.record(
-                session,
-                actor=user,
-                action="update",
-                entity=rule,
-                changes={"min_annual_salary": [old, amount]},
-                summary=f"修改按薪定才标准：{scope} {label} 年薪≥{amount:,.0f}元",
-            )
-        kept.append(rule)
-    session.flush()
+            elif rule.min_annual_salary != amount:
+                old = rule.min_annual_salary
+                rule.min_annual_salary = amount
+                audit.record(
+                    session,
+                    actor=user,
+                    action="update",
+                    entity=rule,
+                    changes={"min_annual_salary": [old, amount]},
+                    summary=f"修改按薪定才标准：{scope} {label} 年薪≥{amount:,.0f}元",
+                )
+            kept.append(rule)
+        commit(session)
     return kept
 
 

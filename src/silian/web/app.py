@@ -22,7 +22,7 @@ from silian import __version__
 from silian.accounts.security import new_csrf_token
 from silian.config import Settings, get_settings
 from silian.core.db import session_factory
-from silian.core.errors import SilianError, ValidationFailed
+from silian.core.errors import SilianError, StaleEdit, ValidationFailed
 from silian.core.validation import field_path, message_for
 from silian.core.web import (
     CSRF_COOKIE,
@@ -159,6 +159,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return render(
             request, "error.html", {"message": exc.message, "errors": errors}, exc.status_code
+        )
+
+    @app.exception_handler(StaleEdit)
+    async def stale_edit(request: Request, exc: StaleEdit) -> Response:
+        if not _is_api(request):
+            return render(request, "error.html", {"message": exc.message}, exc.status_code)
+        # A conditional PUT (If-Match) that lost: 412 with the current ETag when known.
+        status = 412 if request.headers.get("if-match") else exc.status_code
+        headers = {"ETag": f'"{exc.current_version}"'} if exc.current_version else None
+        return JSONResponse(
+            {"detail": exc.message, "errors": {}}, status_code=status, headers=headers
         )
 
     @app.exception_handler(StaleDataError)

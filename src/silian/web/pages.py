@@ -14,7 +14,14 @@ from silian.achievements.models import Achievement
 from silian.brokerage.models import Broker, BrokerTraining, Contract, Deal
 from silian.chains.models import IndustryChain
 from silian.core.audit import AuditLog
-from silian.core.web import csrf_protect, current_user, get_db, render, require_role, require_user
+from silian.core.web import (
+    csrf_protect,
+    current_user,
+    get_db,
+    render,
+    require_permission,
+    require_user,
+)
 from silian.demands.models import Demand
 from silian.organizations.models import Organization
 
@@ -94,7 +101,9 @@ def home(
 
 @router.get("/review")
 def review_queue(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_role("office"))
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_permission("review.view")),
 ) -> Response:
     """Office review queue: submitted achievements and demands, oldest first."""
     achievements = list(
