@@ -72,11 +72,16 @@ def person_name(*seed: object) -> str:
     return rng.choice(SURNAMES) + given
 
 
+def company_stem(chain_code: str, index: int) -> str:
+    """The business word in the name of a chain's index-th sample company (e.g. 种业)."""
+    stems = CHAIN_COMPANY_STEMS.get(chain_code, ["科技"])
+    return stems[index % len(stems)]
+
+
 def company_name(chain_code: str, index: int) -> str:
     """A fictional company name on a chain (unique per chain code and index)."""
-    stems = CHAIN_COMPANY_STEMS.get(chain_code, ["科技"])
     prefix = COMPANY_PREFIXES[(index * 5 + len(chain_code)) % len(COMPANY_PREFIXES)]
-    stem = stems[index % len(stems)]
+    stem = company_stem(chain_code, index)
     suffix = COMPANY_SUFFIXES[index % len(COMPANY_SUFFIXES)]
     return f"青岛{prefix}{stem}{suffix}（示例）"
 
