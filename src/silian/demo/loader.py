@@ -1068,10 +1068,12 @@ def _talents(city: _City) -> None:
         if group is not None:
             groups.setdefault((item.organization_id, group), []).append(item)
     expert_user = city.users["expert"]
+    org_names = {o.id: o.name for o in city.orgs.values()}
     for (org_id, group), items in sorted(groups.items()):
         for k in range(0, min(len(items), 20), 5):
             chunk = items[k : k + 5]
-            ref = f"talent-{org_id}-{group}-{k}"
+            # Keyed by the institution's name, not its row id, so every database gets the same city.
+            ref = f"talent-{names.key(org_names[org_id])}-{group}-{k}"
             existing = _by_name(session, Talent, ref, "source_ref")
             if existing is not None:
                 city.talents.append(existing)
@@ -1417,7 +1419,7 @@ def _brokerage(city: _City) -> None:
             made += 1
             continue
         stage = stages[made % len(stages)]
-        rng = names.rng_for("deal", demand.id)
+        rng = names.rng_for("deal", demand.source_ref)
         match = Match(
             source_kind="demand",
             source_id=demand.id,

@@ -65,6 +65,11 @@ def rng_for(*parts: object) -> random.Random:
     return random.Random(int(digest[:16], 16))
 
 
+def key(text: str) -> str:
+    """A short stable key for a name (10 hex digits), for natural keys that must fit a column."""
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
 def person_name(*seed: object) -> str:
     """A plausible Chinese personal name, fixed for the seed."""
     rng = rng_for("person", *seed)
