@@ -1069,50 +1069,56 @@ def _talents(city: _City) -> None:
             groups.setdefault((item.organization_id, group), []).append(item)
     expert_user = city.users["expert"]
     org_names = {o.id: o.name for o in city.orgs.values()}
-    for (org_id, group), items in sorted(groups.items()):
-        for k in range(0, min(len(items), 20), 5):
-            chunk = items[k : k + 5]
-            # Keyed by the institution's name, not its row id, so every database gets the same city.
-            ref = f"talent-{names.key(org_names[org_id])}-{group}-{k}"
-            existing = _by_name(session, Talent, ref, "source_ref")
-            if existing is not None:
-                city.talents.append(existing)
+    existing = {
+        t.source_ref: t
+        for t in session.scalars(select(Talent).where(Talent.source_ref.is_not(None)))
+    }
+    expert_free = _by_name(session, Talent, expert_user.id, "user_id") is None
+    # Nothing read below depends on the talents being added: no flush before each rule lookup.
+    with session.no_autoflush:
+        for (org_id, group), items in sorted(groups.items()):
+            for k in range(0, min(len(items), 20), 5):
+                chunk = items[k : k + 5]
+                # Keyed by the institution's name, not its row id: every database, same city.
+                ref = f"talent-{names.key(org_names[org_id])}-{group}-{k}"
+                if ref in existing:
+                    city.talents.append(existing[ref])
+                    continue
+                rng = names.rng_for(ref)
+                keywords = list(dict.fromkeys(kw for a in chunk for kw in a.keywords))[:10]
+                counts: dict[str, int] = {}
+                for a in chunk:
+                    counts[a.discipline] = counts.get(a.discipline, 0) + 1
+                disciplines = sorted(counts, key=lambda d: -counts[d])[:3]
+                chain_ids = [a.chain_id for a in chunk if a.chain_id is not None]
+                # The most frequent chain; the earliest achievement's breaks a tie.
+                chain_id = max(chain_ids, key=chain_ids.count) if chain_ids else None
+                title = rng.choice(TITLES)
+                talent = Talent(
+                    name=names.person_name(ref),
+                    organization_id=org_id,
+                    title=title,
+                    expertise="、".join(keywords[:6]) or "、".join(disciplines),
+                    disciplines=disciplines,
+                    keywords=keywords,
+                    grade=_talent_grade(city, title, chain_id, ref),
+                    bio=f"长期从事{'、'.join(disciplines)}方向研究，代表成果：《{chunk[0].title}》。",
+                    consent_public=rng.random() > 0.08,
+                    is_sample=True,
+                    source_ref=ref,
+                )
+                if expert_free and expert_user.organization_id == org_id:
+                    talent.user_id = expert_user.id
+                    expert_free = False
+                session.add(talent)
+                city.talents.append(talent)
+                city.report.count("talents")
+        # Practitioners who do not publish: enterprise engineers listed with their consent.
+        for code, companies in city.chain_companies.items():
+            chain = city.chains[code]
+            ref = f"talent-practitioner-{code}"
+            if ref in existing:
                 continue
-            rng = names.rng_for(ref)
-            keywords = list(dict.fromkeys(kw for a in chunk for kw in a.keywords))[:10]
-            counts: dict[str, int] = {}
-            for a in chunk:
-                counts[a.discipline] = counts.get(a.discipline, 0) + 1
-            disciplines = sorted(counts, key=lambda d: -counts[d])[:3]
-            chain_ids = [a.chain_id for a in chunk if a.chain_id is not None]
-            chain_id = max(set(chain_ids), key=chain_ids.count) if chain_ids else None
-            title = rng.choice(TITLES)
-            talent = Talent(
-                name=names.person_name(ref),
-                organization_id=org_id,
-                title=title,
-                expertise="、".join(keywords[:6]) or "、".join(disciplines),
-                disciplines=disciplines,
-                keywords=keywords,
-                grade=_talent_grade(city, title, chain_id, ref),
-                bio=f"长期从事{'、'.join(disciplines)}方向研究，代表成果：《{chunk[0].title}》。",
-                consent_public=rng.random() > 0.08,
-                is_sample=True,
-                source_ref=ref,
-            )
-            if (
-                expert_user.organization_id == org_id
-                and _by_name(session, Talent, expert_user.id, "user_id") is None
-            ):
-                talent.user_id = expert_user.id
-            session.add(talent)
-            city.talents.append(talent)
-            city.report.count("talents")
-    # Practitioners who do not publish: enterprise engineers listed with their consent.
-    for code, companies in city.chain_companies.items():
-        chain = city.chains[code]
-        ref = f"talent-practitioner-{code}"
-        if _by_name(session, Talent, ref, "source_ref") is None:
             session.add(
                 Talent(
                     name=names.person_name(ref),
