@@ -33,14 +33,17 @@ The city is coherent by these rules (each has a table or function below, and
    Never drawn at random.
 5. **Demands.** A demand's chain follows rule 3 on its own text, with the discipline of the
    paper it was written from (demands whose paper is of a non-market discipline are not loaded).
-   Enterprise demands are posted by a sample company of that chain (chain leaders post about
-   40 %); a demand without a chain is posted by a company of its field group
-   (``FIELD_GROUP_COMPANIES``), on no chain. Hospitals and farms are chosen by what the text is
-   about (``HOSPITAL_TERMS``, ``FARM_TERMS``), and their demand keeps its chain only when the
-   publisher is on that chain. Government lists are posted by the science office.
+   Enterprise demands are posted by a sample company of that chain: the one whose business word
+   the text names, else the chain leader (about 40 %) or another of its companies; a demand
+   without a chain is posted by a company of its field group (``FIELD_GROUP_COMPANIES``, on no
+   chain). Hospitals and farms are chosen by what the text is about (``HOSPITAL_TERMS``,
+   ``FARM_TERMS``: a 口腔科 demand never comes from the maternity hospital), and their demand
+   keeps its chain only when the publisher is on that chain. School demands come from a
+   vocational college; government lists from the science office.
 6. **Companies** are named after their chain (``names.CHAIN_COMPANY_STEMS``) and linked only to it.
 7. **Talents.** Each published expert groups up to five achievements of one institution and one
-   field group (``FIELD_GROUPS``, every market discipline in exactly one group), so a profile
+   field group (``FIELD_GROUPS``, every market discipline in exactly one group; at most four
+   experts per institution and group), so a profile
    never mixes, say, 历史学 with 光学工程. A title sets an annual salary band (``TITLE_SALARY``)
    and the grade is what the 按薪定才 rules loaded here give for a salary drawn in that band on
    the expert's chain: a 讲师 is at most D类, a 副教授 at most C类, a 教授 at least C类.
