@@ -1,20 +1,67 @@
 """`silian demo load`: a believable, deterministic demo city built on real public records.
 
 Real: the Qingdao institutions of the MoE university list, the CSL research records (titles,
-abstracts, keywords, disciplines), the demand texts, GB/T 4754 codes and region codes. Fictional
-and flagged ``is_sample``: companies, people, prices, platforms, events and every figure attached.
-Loading twice adds nothing: each record has a natural key (name or ``source_ref``) and rows that
-exist are left as they are, so edits made in the running demo survive a reload.
+abstracts, keywords, disciplines), FewCLUE CSLDCP abstracts, the demand texts, GB/T 4754 codes and
+region codes. Fictional and flagged ``is_sample``: companies, people, prices, platforms, events and
+every figure attached.
+
+The city is coherent by these rules (each has a table or function below, and
+``tests/demo/test_coherence.py`` checks the loaded city against them):
+
+1. **Which papers are achievements.** Papers of disciplines that no technology market lists
+   (``NON_MARKET_DISCIPLINES``: every CSL discipline of 管理学, 经济学, 法学 (政治学, 民族学, 法学,
+   社会学), 教育学 (教育学, 体育学, 心理学), 文学 (中国语言文学, 新闻传播学), 艺术学, 历史学, 哲学
+   and 军事学, plus 天文学) are not loaded. Of the FewCLUE abstracts only those that fit a chain
+   are loaded, at most ``CSLDCP_PER_CHAIN`` per chain in file order.
+2. **Who owns a paper.** Each institution has a discipline profile (``institution_disciplines``):
+   the named Qingdao universities from ``INSTITUTION_FIELDS`` (their real strengths), other
+   institutions from the type word in their MoE name (``INSTITUTION_PATTERNS``: 农业 → agronomy
+   and veterinary, 医科 → medicine, 海洋 → oceanography and marine engineering, 科技/理工/工学院
+   → applied engineering; 电影/艺术/传媒, 师范, 财经, 外贸, 酒店 and vocational (专科) colleges
+   own none), the fictional R&D institutes from the disciplines of their chains, hospitals from
+   ``HOSPITAL_FIELDS``. A paper goes to one institution whose profile holds its discipline,
+   drawn with the institution's weight (public universities 4, institutes and hospitals 2,
+   private colleges 1) by a generator seeded with the paper's id; a discipline nobody holds is
+   not loaded.
+3. **Which chain.** ``chain_fit``: among the chains whose ``disciplines`` list the paper's
+   discipline, each scores 2 per chain term (its name or one of its ``keywords``) found in the
+   title or keywords and 1 per term found only in the abstract; the best score of at least 2
+   wins (catalogue order breaks ties). With no such evidence the paper goes to a chain only when
+   its discipline is listed by that chain alone; otherwise to none.
+4. **Application field** (``application_field``): up to three of the paper's own keywords, those
+   naming a chain term first; a paper without keywords shows the chain terms its text contains.
+   Never drawn at random.
+5. **Demands.** A demand's chain follows rule 3 on its own text, with the discipline of the
+   paper it was written from (demands whose paper is of a non-market discipline are not loaded).
+   Enterprise demands are posted by a sample company of that chain: the one whose business word
+   the text names, else the chain leader (about 40 %) or another of its companies; a demand
+   without a chain is posted by a company of its field group (``FIELD_GROUP_COMPANIES``, on no
+   chain). Hospitals and farms are chosen by what the text is about (``HOSPITAL_TERMS``,
+   ``FARM_TERMS``: a 口腔科 demand never comes from the maternity hospital), and their demand
+   keeps its chain only when the publisher is on that chain. School demands come from a
+   vocational college; government lists from the science office.
+6. **Companies** are named after their chain (``names.CHAIN_COMPANY_STEMS``) and linked only to it.
+7. **Talents.** Each published expert groups up to five achievements of one institution and one
+   field group (``FIELD_GROUPS``, every market discipline in exactly one group; at most four
+   experts per institution and group), so a profile
+   never mixes, say, 历史学 with 光学工程. A title sets an annual salary band (``TITLE_SALARY``)
+   and the grade is what the 按薪定才 rules loaded here give for a salary drawn in that band on
+   the expert's chain: a 讲师 is at most D类, a 副教授 at most C类, a 教授 at least C类.
+
+Deterministic: every draw uses a generator seeded from the record's natural key, so the same data
+gives the same city. Loading twice adds nothing: each record has a natural key (name or
+``source_ref``) and rows that exist are left as they are, so edits made in the running demo
+survive a reload.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -45,6 +92,7 @@ from silian.events.models import Event, EventEntry, EventRegistration, ExpertSco
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
 from silian.reference import data as reference
+from silian.talent import service as talent_service
 from silian.talent.models import SalaryGradeRule, Talent, TalentNeed, TalentProject
 
 DEMO_PASSWORD = "silian-demo"
@@ -53,50 +101,6 @@ TODAY = date(2026, 11, 24)
 Progress = Callable[[str, float | None], None]
 T = TypeVar("T")
 
-# Which real Qingdao institution most plausibly owns a record of each discipline.
-DISCIPLINE_OWNERS: dict[str, str] = {
-    "海洋科学": "中国海洋大学",
-    "水产": "中国海洋大学",
-    "大气科学": "中国海洋大学",
-    "船舶与海洋工程": "中国海洋大学",
-    "药学": "中国海洋大学",
-    "石油与天然气工程": "中国石油大学（华东）",
-    "地质学/地质资源与地质工程": "中国石油大学（华东）",
-    "地球物理学": "中国石油大学（华东）",
-    "矿业工程": "山东科技大学",
-    "测绘科学与技术": "山东科技大学",
-    "控制科学与工程": "山东科技大学",
-    "化学/化学工程与技术": "青岛科技大学",
-    "材料科学与工程": "青岛科技大学",
-    "机械工程": "青岛科技大学",
-    "土木工程": "青岛理工大学",
-    "建筑学": "青岛理工大学",
-    "环境科学与工程": "青岛理工大学",
-    "作物学": "青岛农业大学",
-    "园艺学": "青岛农业大学",
-    "植物保护": "青岛农业大学",
-    "农业资源利用": "青岛农业大学",
-    "畜牧学/兽医学": "青岛农业大学",
-    "农业工程": "青岛农业大学",
-    "林学/林业工程": "青岛农业大学",
-    "食品科学与工程": "青岛农业大学",
-    "基础医学/临床医学": "青岛大学",
-    "中医学/中药学": "青岛大学",
-    "口腔医学": "青岛大学",
-    "公共卫生与预防医学": "青岛大学",
-    "纺织科学与工程": "青岛大学",
-}
-SOFT_CATEGORIES = {
-    "哲学",
-    "历史学",
-    "文学",
-    "法学",
-    "教育学",
-    "经济学",
-    "管理学",
-    "艺术学",
-    "军事学",
-}
 
 DEMO_USERS = [
     # username, role, organisation key, display name
@@ -122,16 +126,359 @@ PLATFORM_ORGS = {
     "platform:pilot_base": ("青岛示例中试基地运营有限公司", "运营多个共享中试平台与概念验证中心。"),
     "platform:training": ("青岛示例公共实训基地管理中心", "运营公共实训基地，开展订单式技能培训。"),
 }
+# --- coherence rules (see the module docstring) -----------------------------------------------
+
+NON_MARKET_DISCIPLINES: frozenset[str] = frozenset(
+    {
+        # 管理学 and 经济学: management and economic theory
+        "公共管理",
+        "农林经济管理",
+        "图书馆、情报与档案管理",
+        "工商管理",
+        "应用经济学",
+        "理论经济学",
+        # 法学 category
+        "政治学",
+        "民族学",
+        "法学",
+        "社会学",
+        # 教育学 category
+        "教育学",
+        "体育学",
+        "心理学",
+        # 文学, 艺术学, 历史学, 哲学, 军事学
+        "中国语言文学",
+        "新闻传播学",
+        "艺术学",
+        "历史学",
+        "哲学",
+        "军事学",
+        # basic science that no technology market lists and no local institution covers
+        "天文学",
+    }
+)
+
+# Field groups: every market discipline in exactly one; an expert's profile stays in one group.
+FIELD_GROUPS: dict[str, tuple[str, ...]] = {
+    "marine": ("海洋科学", "水产", "船舶与海洋工程", "大气科学"),
+    "agriculture": (
+        "作物学",
+        "园艺学",
+        "植物保护",
+        "农业资源利用",
+        "畜牧学/兽医学",
+        "林学/林业工程",
+        "农业工程",
+    ),
+    "medicine": (
+        "基础医学/临床医学",
+        "中医学/中药学",
+        "口腔医学",
+        "公共卫生与预防医学",
+        "药学",
+    ),
+    "bio_food": ("生物学/生物科学与工程", "食品科学与工程"),
+    "chemistry_materials": (
+        "化学/化学工程与技术",
+        "材料科学与工程",
+        "冶金工程",
+        "纺织科学与工程",
+    ),
+    "mechanical": (
+        "机械工程",
+        "力学",
+        "动力工程及工程热物理",
+        "航空宇航科学与技术",
+        "兵器科学与技术",
+    ),
+    "electronics_information": (
+        "电子科学与技术",
+        "信息与通信工程",
+        "计算机科学与技术",
+        "控制科学与工程",
+        "光学工程",
+        "电气工程",
+        "数学",
+        "物理学",
+    ),
+    "civil_environment": (
+        "土木工程",
+        "交通运输工程",
+        "建筑学",
+        "环境科学与工程",
+        "水利工程",
+        "测绘科学与技术",
+        "地理学",
+    ),
+    "earth_energy": (
+        "地质学/地质资源与地质工程",
+        "地球物理学",
+        "石油与天然气工程",
+        "矿业工程",
+        "核科学与技术",
+    ),
+}
+GROUP_OF: dict[str, str] = {d: g for g, ds in FIELD_GROUPS.items() for d in ds}
+
+# The named Qingdao universities' strengths (public knowledge of their schools), strongest first.
+INSTITUTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "中国海洋大学": (
+        "海洋科学",
+        "水产",
+        "大气科学",
+        "船舶与海洋工程",
+        "药学",
+        "食品科学与工程",
+        "生物学/生物科学与工程",
+        "环境科学与工程",
+        "地质学/地质资源与地质工程",
+        "地球物理学",
+        "信息与通信工程",
+    ),
+    "中国石油大学（华东）": (
+        "石油与天然气工程",
+        "地质学/地质资源与地质工程",
+        "地球物理学",
+        "化学/化学工程与技术",
+        "机械工程",
+        "材料科学与工程",
+        "控制科学与工程",
+        "动力工程及工程热物理",
+        "计算机科学与技术",
+        "力学",
+    ),
+    "山东科技大学": (
+        "矿业工程",
+        "测绘科学与技术",
+        "地质学/地质资源与地质工程",
+        "控制科学与工程",
+        "电气工程",
+        "机械工程",
+        "计算机科学与技术",
+        "信息与通信工程",
+        "电子科学与技术",
+        "光学工程",
+        "土木工程",
+        "交通运输工程",
+        "地理学",
+        "数学",
+        "力学",
+    ),
+    "青岛科技大学": (
+        "化学/化学工程与技术",
+        "材料科学与工程",
+        "机械工程",
+        "控制科学与工程",
+        "环境科学与工程",
+        "动力工程及工程热物理",
+        "计算机科学与技术",
+        "信息与通信工程",
+    ),
+    "青岛理工大学": (
+        "土木工程",
+        "建筑学",
+        "环境科学与工程",
+        "水利工程",
+        "机械工程",
+        "力学",
+        "交通运输工程",
+        "动力工程及工程热物理",
+        "测绘科学与技术",
+    ),
+    "青岛农业大学": (
+        "作物学",
+        "园艺学",
+        "植物保护",
+        "农业资源利用",
+        "畜牧学/兽医学",
+        "农业工程",
+        "林学/林业工程",
+        "食品科学与工程",
+        "生物学/生物科学与工程",
+        "水产",
+    ),
+    "青岛大学": (
+        "基础医学/临床医学",
+        "中医学/中药学",
+        "口腔医学",
+        "公共卫生与预防医学",
+        "药学",
+        "纺织科学与工程",
+        "材料科学与工程",
+        "电气工程",
+        "电子科学与技术",
+        "计算机科学与技术",
+        "信息与通信工程",
+        "物理学",
+        "光学工程",
+        "数学",
+    ),
+}
+# Other institutions by the type word in their name; the first pattern found decides.
+APPLIED_ENGINEERING = (
+    "机械工程",
+    "计算机科学与技术",
+    "电气工程",
+    "控制科学与工程",
+    "土木工程",
+)
+INSTITUTION_PATTERNS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("电影", "艺术", "传媒", "媒体", "美术", "音乐", "戏剧", "体育"), ()),
+    (("师范", "外国语", "财经", "政法", "外贸", "酒店", "管理"), ()),
+    (("农业", "农林"), FIELD_GROUPS["agriculture"] + ("食品科学与工程",)),
+    (("医科", "医学院", "中医药", "医药"), FIELD_GROUPS["medicine"]),
+    (("海洋", "海事"), FIELD_GROUPS["marine"]),
+    (("石油", "石化"), FIELD_GROUPS["earth_energy"] + ("化学/化学工程与技术",)),
+    (("科技", "理工", "工学院", "工业", "工程"), APPLIED_ENGINEERING),
+)
+INSTITUTION_WEIGHT = {"public": 4, "institute": 2, "private": 1}
+
 INSTITUTES = [
+    # name, chain, partner universities; a fictional institute's profile is its chain's disciplines
     ("青岛示例海洋装备创新研究院", "marine_equipment", ["中国海洋大学", "青岛科技大学"]),
     ("青岛示例智能制造技术研究院", "smart_manufacturing", ["山东科技大学", "青岛理工大学"]),
     ("青岛示例生物医药协同创新中心", "medicine_devices", ["青岛大学", "中国海洋大学"]),
     ("青岛示例新材料产业技术研究院", "new_materials", ["青岛科技大学"]),
     ("青岛示例现代农业产业研究院", "modern_agriculture", ["青岛农业大学"]),
     ("青岛示例能源装备研究院", "marine_resources", ["中国石油大学（华东）"]),
+    ("青岛示例空天技术研究院", "aerospace", ["山东科技大学", "中国海洋大学"]),
+    ("青岛示例新能源技术研究院", "new_energy", ["中国石油大学（华东）", "青岛大学"]),
 ]
-HOSPITALS = ["青岛示例中医医院", "青岛示例第一人民医院", "青岛示例妇幼保健院"]
-FARMS = ["青岛示例绿野农业专业合作社", "青岛示例蓝海水产养殖有限公司", "青岛示例丰源种业有限公司"]
+HOSPITAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "青岛示例中医医院": ("中医学/中药学",),
+    "青岛示例第一人民医院": ("基础医学/临床医学", "口腔医学", "公共卫生与预防医学"),
+    # A maternity hospital's speciality is not a CSL discipline of its own: it owns no papers.
+    "青岛示例妇幼保健院": (),
+}
+HOSPITALS = list(HOSPITAL_FIELDS)
+# Which hospital posts a hospital demand: the first whose terms the text contains.
+HOSPITAL_TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("青岛示例中医医院", ("中医", "中药", "中成药", "针灸", "针刺", "汤剂", "辨证", "推拿")),
+    ("青岛示例妇幼保健院", ("妇科", "产科", "早孕", "孕", "新生儿", "儿科", "小儿", "婴")),
+    ("青岛示例第一人民医院", ()),
+)
+FARMS: dict[str, tuple[str, ...]] = {
+    # farm → its chains
+    "青岛示例蓝海水产养殖有限公司": ("modern_fishery",),
+    "青岛示例康牧生态养殖场": ("modern_agriculture",),
+    "青岛示例丰源种业有限公司": ("modern_agriculture",),
+    "青岛示例绿野农业专业合作社": ("modern_agriculture", "food_beverage"),
+}
+FARM_DESCRIPTIONS = {
+    "青岛示例蓝海水产养殖有限公司": "水产养殖企业，关注苗种繁育、病害防控与养殖水质调控技术。",
+    "青岛示例康牧生态养殖场": "畜禽养殖场，关注健康养殖、饲料营养与粪污资源化技术。",
+    "青岛示例丰源种业有限公司": "种业企业，关注良种选育、种子检测与品种区域试验。",
+    "青岛示例绿野农业专业合作社": "农业专业合作社，关注果蔬种植、绿色植保与农产品贮藏加工技术。",
+}
+FARM_TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "青岛示例蓝海水产养殖有限公司",
+        ("鱼", "虾", "海参", "参苗", "蟹", "贝", "渔", "水产", "育苗场", "池塘"),
+    ),
+    ("青岛示例康牧生态养殖场", ("猪", "羊", "牛", "鸡", "鸭", "禽", "牧", "畜")),
+    ("青岛示例丰源种业有限公司", ("品种", "种子", "育种", "良种", "出苗")),
+    ("青岛示例绿野农业专业合作社", ()),
+)
+# Chainless enterprise demands are posted by a company of the demand's field group.
+FIELD_GROUP_COMPANIES: dict[str, tuple[str, str]] = {
+    "marine": ("青岛示例海诚海洋技术有限公司", "海洋工程技术服务与海洋环境监测。"),
+    "agriculture": ("青岛示例田丰农业发展有限公司", "农业生产经营与农业技术服务。"),
+    "medicine": ("青岛示例康宁医药有限公司", "药品生产、医疗健康产品研发与销售。"),
+    "bio_food": ("青岛示例禾润生物科技有限公司", "生物制品与食品配料研发生产。"),
+    "chemistry_materials": ("青岛示例华泰化工材料有限公司", "化工产品与工业材料生产。"),
+    "mechanical": ("青岛示例恒力机械装备有限公司", "机械装备、动力系统与飞行器部件研发制造。"),
+    "electronics_information": (
+        "青岛示例联创电子信息有限公司",
+        "电子产品、软件与信息系统研发。",
+    ),
+    "civil_environment": (
+        "青岛示例城建交通工程有限公司",
+        "工程建设、交通基础设施、市政与环境工程服务。",
+    ),
+    "earth_energy": ("青岛示例地矿能源技术有限公司", "油气、矿产与能源勘探开发技术服务。"),
+}
+CSLDCP_PER_CHAIN = 25
+# Words of company stems too generic to say what a demand's text is about.
+GENERIC_STEM_WORDS = frozenset({"科技", "技术", "装备", "工程", "服务", "信息", "智能", "设计"})
+
+# Annual salary band (元) per title; the grade comes from the 按薪定才 rules for that salary.
+TITLE_SALARY: dict[str, tuple[int, int]] = {
+    "教授": (500_000, 1_300_000),
+    "研究员": (500_000, 1_300_000),
+    "正高级工程师": (500_000, 1_100_000),
+    "副教授": (280_000, 470_000),
+    "副研究员": (280_000, 470_000),
+    "高级工程师": (280_000, 470_000),
+    "讲师": (150_000, 240_000),
+}
+TITLES = list(TITLE_SALARY)
+SALARY_THRESHOLDS = {"A": 1_000_000, "B": 600_000, "C": 400_000, "D": 250_000, "E": 150_000}
+SALARY_SCALES: dict[str | None, float] = {
+    None: 1.0,
+    "integrated_circuits": 1.2,
+    "artificial_intelligence": 1.2,
+    "modern_fishery": 0.8,
+}
+
+
+class ChainLike(Protocol):
+    """What the chain rule reads of a chain (an ``IndustryChain`` or a ``ChainConfig``)."""
+
+    name: str
+    keywords: list[str]
+    disciplines: list[str]
+
+
+C = TypeVar("C", bound=ChainLike)
+
+
+def chain_terms(chain: ChainLike) -> list[str]:
+    """The words that show a text is about a chain: its name and configured keywords."""
+    return list(dict.fromkeys([chain.name, *chain.keywords]))
+
+
+def chain_fit(
+    chains: Sequence[C], discipline: str, head: str, body: str = ""
+) -> tuple[C | None, list[str]]:
+    """Rule 3: the chain a record of ``discipline`` fits, and the chain terms that show it.
+
+    ``head`` is the title and keywords (a term there scores 2), ``body`` the rest (1).
+    """
+    listing = [c for c in chains if discipline in c.disciplines]
+    best: tuple[int, C | None, list[str]] = (0, None, [])
+    for chain in listing:
+        found = [t for t in chain_terms(chain) if t in head or t in body]
+        score = sum(2 if t in head else 1 for t in found)
+        if score > best[0]:
+            best = (score, chain, found)
+    if best[0] >= 2:
+        return best[1], best[2]
+    if len(listing) == 1:
+        return listing[0], []
+    return None, []
+
+
+def application_field(keywords: Sequence[str], terms: Sequence[str]) -> str:
+    """Rule 4: up to three of the paper's own keywords (chain terms first), else the terms."""
+    if keywords:
+        first = [k for k in keywords if any(t in k for t in terms)]
+        ordered = list(dict.fromkeys([*first, *keywords]))
+        return "、".join(ordered[:3])
+    return "、".join(terms[:3])
+
+
+def institution_disciplines(name: str, level: str = "本科") -> tuple[str, ...]:
+    """Rule 2: the disciplines an institution of the MoE list (or a sample hospital) owns."""
+    if name in INSTITUTION_FIELDS:
+        return INSTITUTION_FIELDS[name]
+    if name in HOSPITAL_FIELDS:
+        return HOSPITAL_FIELDS[name]
+    if level != "本科":
+        return ()  # vocational colleges train; they do not list research achievements here
+    for words, disciplines in INSTITUTION_PATTERNS:
+        if any(w in name for w in words):
+            return disciplines
+    return ()
 
 
 @dataclass
@@ -166,8 +513,9 @@ class _City:
         self.chains: dict[str, IndustryChain] = {}
         self.orgs: dict[str, Organization] = {}
         self.chain_companies: dict[str, list[Organization]] = {}
-        self.discipline_chain: dict[str, list[IndustryChain]] = {}
         self.universities: list[Organization] = []
+        # Institutions that may own papers: (organisation, weight, disciplines it owns).
+        self.owners: list[tuple[Organization, int, frozenset[str]]] = []
         self.users: dict[str, User] = {}
         self.talents: list[Talent] = []
 
@@ -184,6 +532,16 @@ class _City:
             self.report.count("organizations")
         self.orgs[key] = org
         return org
+
+    def owners_of(self, discipline: str) -> list[tuple[Organization, int]]:
+        """Institutions whose profile holds a discipline, with their weights (rule 2)."""
+        return [(org, weight) for org, weight, held in self.owners if discipline in held]
+
+    def fit(
+        self, discipline: str, head: str, body: str = ""
+    ) -> tuple[IndustryChain | None, list[str]]:
+        """Rule 3 over the active chains in catalogue order."""
+        return chain_fit(list(self.chains.values()), discipline, head, body)
 
 
 def _by_name(session: Session, model: type[T], name: object, column: str = "name") -> T | None:
@@ -206,10 +564,20 @@ def _reference(city: _City) -> None:
     report = chains_service.sync_chains(city.session, None, reference.load_chains())
     city.report.count("industry_chains", len(report.created))
     city.report.count("disciplines", education_service.sync_disciplines(city.session))
-    for chain in city.session.scalars(select(IndustryChain).where(IndustryChain.is_active)):
+    stmt = (
+        select(IndustryChain)
+        .where(IndustryChain.is_active)
+        .order_by(IndustryChain.sort_order, IndustryChain.id)
+    )
+    for chain in city.session.scalars(stmt):
         city.chains[chain.code] = chain
-        for discipline in chain.disciplines:
-            city.discipline_chain.setdefault(discipline, []).append(chain)
+
+
+def _profile_chains(city: _City, disciplines: Sequence[str]) -> list[IndustryChain]:
+    """Up to six chains that list the most of an institution's disciplines."""
+    held = set(disciplines)
+    ranked = [(len(held & set(c.disciplines)), -i, c) for i, c in enumerate(city.chains.values())]
+    return [c for n, _, c in sorted(ranked, key=lambda r: (-r[0], -r[1])) if n > 0][:6]
 
 
 def _organizations(city: _City) -> None:
@@ -224,6 +592,8 @@ def _organizations(city: _City) -> None:
         )
     qingdao = [u for u in reference.universities() if u.city == "青岛市"]
     for uni in qingdao:
+        held = institution_disciplines(uni.name, uni.level)
+        strengths = f"优势学科：{'、'.join(held[:6])}。" if held else ""
         org = city.upsert_org(
             uni.name,
             name=uni.name,
@@ -231,9 +601,15 @@ def _organizations(city: _City) -> None:
             credit_code=uni.code,
             region_code=QINGDAO,
             description=f"{uni.level}院校，主管部门：{uni.authority}。{uni.note}".rstrip("。")
-            + "。",
+            + "。"
+            + strengths,
         )
+        if not org.chains:
+            org.chains = _profile_chains(city, held)
         city.universities.append(org)
+        if held:
+            weight = INSTITUTION_WEIGHT["private" if "民办" in uni.note else "public"]
+            city.owners.append((org, weight, frozenset(held)))
     city.session.flush()
     for key, (name, description) in PLATFORM_ORGS.items():
         city.upsert_org(
@@ -246,19 +622,21 @@ def _organizations(city: _City) -> None:
         )
     districts = sorted(reference.districts_of(QINGDAO))
     for index, (name, chain_code, partners) in enumerate(INSTITUTES):
+        chain = city.chains[chain_code]
         org = city.upsert_org(
             name,
             name=name,
             kind="institute",
             region_code=districts[index % len(districts)],
-            description=f"新型研发机构，与{'、'.join(partners)}共建，面向{city.chains[chain_code].name}产业链开展共性技术研发与成果转化。",
+            description=f"新型研发机构，与{'、'.join(partners)}共建，面向{chain.name}产业链开展共性技术研发与成果转化。",
             is_sample=True,
         )
         if not org.co_built_with:
             org.co_built_with = [city.orgs[p] for p in partners]
-            org.chains = [city.chains[chain_code]]
-    for index, name in enumerate(HOSPITALS):
-        city.upsert_org(
+            org.chains = [chain]
+        city.owners.append((org, INSTITUTION_WEIGHT["institute"], frozenset(chain.disciplines)))
+    for index, (name, held) in enumerate(HOSPITAL_FIELDS.items()):
+        org = city.upsert_org(
             name,
             name=name,
             kind="institute",
@@ -266,18 +644,33 @@ def _organizations(city: _City) -> None:
             description="医疗机构，开展临床研究与新技术应用。",
             is_sample=True,
         )
-        city.orgs[name].chains = city.orgs[name].chains or [city.chains["medicine_devices"]]
-    for index, name in enumerate(FARMS):
-        city.upsert_org(
+        org.chains = org.chains or [city.chains["medicine_devices"]]
+        if held:
+            city.owners.append((org, INSTITUTION_WEIGHT["institute"], frozenset(held)))
+    for index, (name, chain_codes) in enumerate(FARMS.items()):
+        org = city.upsert_org(
             name,
             name=name,
             kind="enterprise",
             region_code=districts[(index + 5) % len(districts)],
-            description="农业经营主体，关注良种、绿色种养与农产品加工技术。",
+            description=FARM_DESCRIPTIONS[name],
             is_sample=True,
         )
-        chain = "modern_fishery" if "水产" in name else "modern_agriculture"
-        city.orgs[name].chains = city.orgs[name].chains or [city.chains[chain]]
+        org.chains = org.chains or [city.chains[c] for c in chain_codes]
+    for index, (group, (name, business)) in enumerate(FIELD_GROUP_COMPANIES.items()):
+        district = districts[(index + 3) % len(districts)]
+        number = names.rng_for(name).randint(1, 300)
+        city.upsert_org(
+            f"group:{group}",
+            name=name,
+            kind="enterprise",
+            region_code=district,
+            address=f"{reference.region_name(district)}示例路{number}号",
+            contact_name=names.person_name(name, "contact"),
+            contact_phone=names.phone(name),
+            description=f"主营{business}",
+            is_sample=True,
+        )
     used: set[str] = set()
     for chain_index, (code, chain_row) in enumerate(city.chains.items()):
         keywords = chain_row.keywords
@@ -309,11 +702,6 @@ def _organizations(city: _City) -> None:
             companies.append(org)
         city.chain_companies[code] = companies
         city.orgs[f"leader:{code}"] = companies[0]
-    for uni_org in city.universities:
-        if not uni_org.chains:
-            disciplines = [d for d, owner in DISCIPLINE_OWNERS.items() if owner == uni_org.name]
-            linked = {c.code: c for d in disciplines for c in city.discipline_chain.get(d, [])}
-            uni_org.chains = list(linked.values())[:6]
     city.session.flush()
 
 
@@ -341,37 +729,21 @@ def _users(city: _City) -> None:
 # --- innovation chain ------------------------------------------------------------------------
 
 
-def _chain_for(city: _City, discipline: str, text: str) -> IndustryChain | None:
-    candidates = city.discipline_chain.get(discipline, [])
-    if not candidates:
+def _owner_for(city: _City, discipline: str, seed: str) -> Organization | None:
+    """Rule 2: a weighted, seeded draw among the institutions that hold the discipline."""
+    owners = city.owners_of(discipline)
+    if not owners:
         return None
-    # Prefer the chain whose keywords the text mentions most; ties keep catalogue order.
-    scored = [
-        (sum(k in text for k in [c.name, *c.keywords]), -i, c) for i, c in enumerate(candidates)
-    ]
-    return max(scored, key=lambda s: (s[0], s[1]))[2]
-
-
-def _owner_for(city: _City, discipline: str, seed: str) -> Organization:
-    owner = DISCIPLINE_OWNERS.get(discipline)
     rng = names.rng_for("owner", seed)
-    if owner and owner in city.orgs and rng.random() < 0.75:
-        return city.orgs[owner]
-    pool = [o for o in city.universities if o.description.startswith("本科")] + [
-        city.orgs[name] for name, _, _ in INSTITUTES
-    ]
-    return pool[rng.randrange(len(pool))]
+    return rng.choices([o for o, _ in owners], weights=[w for _, w in owners])[0]
 
 
-def _achievement_terms(rng: Any, discipline: str, category: str) -> dict[str, Any]:
-    soft = category in SOFT_CATEGORIES
-    trl = rng.choice([2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8]) if not soft else rng.choice([2, 3, 4])
+def _achievement_terms(rng: Any, discipline: str) -> dict[str, Any]:
+    trl = rng.choice([2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8])
     stage = (
         "lab" if trl <= 3 else "small_pilot" if trl <= 5 else "pilot" if trl <= 7 else "industrial"
     )
-    if soft:
-        ip_type = "other"
-    elif discipline == "计算机科学与技术" and rng.random() < 0.6:
+    if discipline == "计算机科学与技术" and rng.random() < 0.6:
         ip_type = "software_copyright"
     elif discipline in ("作物学", "园艺学") and rng.random() < 0.4:
         ip_type = "new_variety"
@@ -379,14 +751,10 @@ def _achievement_terms(rng: Any, discipline: str, category: str) -> dict[str, An
         ip_type = rng.choices(
             ["invention_patent", "utility_patent", "know_how"], weights=[6, 2, 2]
         )[0]
-    modes = (
-        ["co_development"]
-        if soft
-        else sorted(
-            rng.sample(["transfer", "license", "equity", "co_development"], rng.randint(1, 3))
-        )
+    modes = sorted(
+        rng.sample(["transfer", "license", "equity", "co_development"], rng.randint(1, 3))
     )
-    price = None if rng.random() < 0.4 or soft else _money(rng.random(), 50_000, 5_000_000)
+    price = None if rng.random() < 0.4 else _money(rng.random(), 50_000, 5_000_000)
     return {
         "trl": trl,
         "stage": stage,
@@ -426,14 +794,8 @@ def csldcp_title(content: str) -> str:
     return first if len(first) <= 36 else first[:35].rstrip("，,、 ") + "…"
 
 
-def _achievements(city: _City, progress: Progress) -> None:
-    session = city.session
-    existing = set(
-        session.scalars(select(Achievement.source_ref).where(Achievement.source_ref.is_not(None)))
-    )
-    records = reference.csl_records()
-    extra = [r for r in reference.csldcp_abstracts() if city.discipline_chain.get(r["label"])]
-    extra = extra[:320]
+def _paper_rows(city: _City) -> list[dict[str, Any]]:
+    """Rule 1: the CSL records and FewCLUE abstracts loaded as achievements, in load order."""
     rows: list[dict[str, Any]] = [
         {
             "ref": r["id"],
@@ -444,31 +806,52 @@ def _achievements(city: _City, progress: Progress) -> None:
             "category": r["category"],
             "channel": "university_repository",
         }
-        for r in records
+        for r in reference.csl_records()
+        if r["discipline"] not in NON_MARKET_DISCIPLINES
     ]
     categories = {d.name: d.category for d in reference.csl_disciplines()}
-    rows += [
-        {
-            "ref": f"csldcp-{r['id']}",
-            "title": csldcp_title(r["content"]),
-            "summary": r["content"],
-            "keywords": [],
-            "discipline": r["label"],
-            "category": categories.get(r["label"], ""),
-            "channel": "roadshow",
-        }
-        for r in extra
-    ]
+    per_chain: dict[str, int] = {}
+    for r in reference.csldcp_abstracts():
+        if r["label"] in NON_MARKET_DISCIPLINES:
+            continue
+        title = csldcp_title(r["content"])
+        chain, _ = city.fit(r["label"], title, r["content"])
+        if chain is None or per_chain.get(chain.code, 0) >= CSLDCP_PER_CHAIN:
+            continue
+        per_chain[chain.code] = per_chain.get(chain.code, 0) + 1
+        rows.append(
+            {
+                "ref": f"csldcp-{r['id']}",
+                "title": title,
+                "summary": r["content"],
+                "keywords": [],
+                "discipline": r["label"],
+                "category": categories.get(r["label"], ""),
+                "channel": "roadshow",
+            }
+        )
+    return rows
+
+
+def _achievements(city: _City, progress: Progress) -> None:
+    session = city.session
+    existing = set(
+        session.scalars(select(Achievement.source_ref).where(Achievement.source_ref.is_not(None)))
+    )
+    rows = _paper_rows(city)
     creator = city.users["university"]
     for n, row in enumerate(rows):
         if n % 100 == 0:
             progress(f"科技成果 {n}/{len(rows)}", 0.2 + 0.4 * n / len(rows))
         if row["ref"] in existing:
             continue
-        rng = names.rng_for("achievement", row["ref"])
         owner = _owner_for(city, row["discipline"], row["ref"])
-        chain = _chain_for(city, row["discipline"], row["title"] + row["summary"])
-        terms = _achievement_terms(rng, row["discipline"], row["category"])
+        if owner is None:
+            continue  # no institution of the city works in this discipline
+        rng = names.rng_for("achievement", row["ref"])
+        chain, terms = city.fit(
+            row["discipline"], row["title"] + " " + " ".join(row["keywords"]), row["summary"]
+        )
         status = _status(rng)
         lead = names.person_name(row["ref"], "lead")
         inventors = [{"name": lead, "share": 60}]
@@ -486,14 +869,14 @@ def _achievements(city: _City, progress: Progress) -> None:
             discipline=row["discipline"],
             chain_id=chain.id if chain else None,
             gbt_code=chain.gbt_codes[0] if chain else "",
-            application_field=chain.name if chain else "",
+            application_field=application_field(row["keywords"], terms),
             status=status,
             review_remarks="请补充与现有技术的对比数据和应用案例。" if status == "returned" else "",
             published_at=_at(rng.randint(1, 540)) if status == "published" else None,
             source_channel=row["channel"],
             source_ref=row["ref"],
             is_sample=True,
-            **terms,
+            **_achievement_terms(rng, row["discipline"]),
         )
         session.add(item)
         city.report.count("achievements")
@@ -530,26 +913,42 @@ def demand_title(text: str) -> str:
     return clauses[0][:40] if clauses else text[:40]
 
 
+def _first_with(text: str, table: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    """The first entry whose terms the text contains; the last entry is the default."""
+    for name, terms in table:
+        if any(t in text for t in terms):
+            return name
+    return table[-1][0]
+
+
+def _business_words(stem: str) -> set[str]:
+    """Two-character words of a company's business stem, without the generic ones."""
+    return {stem[i : i + 2] for i in range(len(stem) - 1)} - GENERIC_STEM_WORDS
+
+
 def _publisher(
-    city: _City, org_type: str, chain: IndustryChain | None, seed: str
+    city: _City, org_type: str, text: str, chain: IndustryChain | None, group: str, seed: str
 ) -> tuple[Organization, str]:
+    """Rule 5: who posts a demand, and its list type."""
     rng = names.rng_for("publisher", seed)
     if org_type == "government":
         return city.org("office:science"), "government"
     if org_type == "hospital":
-        return city.orgs[HOSPITALS[rng.randrange(len(HOSPITALS))]], "enterprise"
+        return city.orgs[_first_with(text, HOSPITAL_TERMS)], "enterprise"
     if org_type == "farm":
-        return city.orgs[FARMS[rng.randrange(len(FARMS))]], "enterprise"
+        return city.orgs[_first_with(text, FARM_TERMS)], "enterprise"
     if org_type == "school":
         vocational = [u for u in city.universities if u.description.startswith("专科")]
         return vocational[rng.randrange(len(vocational))], "enterprise"
-    code = (
-        chain.code
-        if chain
-        else list(city.chain_companies)[rng.randrange(len(city.chain_companies))]
-    )
-    companies = city.chain_companies[code]
-    # Chain leaders post the largest share of a chain's demand lists.
+    if chain is None:
+        if f"group:{group}" not in city.orgs:
+            return city.org("office:science"), "government"
+        return city.orgs[f"group:{group}"], "enterprise"
+    companies = city.chain_companies[chain.code]
+    for index, company in enumerate(companies):
+        if any(w in text for w in _business_words(names.company_stem(chain.code, index))):
+            return company, "enterprise"  # the company whose business the text names
+    # Otherwise chain leaders post the largest share of a chain's demand lists.
     pick = 0 if rng.random() < 0.4 else rng.randrange(len(companies))
     return companies[pick], "enterprise"
 
@@ -561,12 +960,16 @@ def _demands(city: _City, progress: Progress) -> None:
     texts = reference.demand_texts()
     for n, row in enumerate(texts):
         ref = f"demand-{n:03d}-{row['paper_id']}"
-        if ref in existing:
+        discipline = papers.get(row["paper_id"], {}).get("discipline", "")
+        if ref in existing or discipline in NON_MARKET_DISCIPLINES:
             continue
         rng = names.rng_for("demand", ref)
-        paper = papers.get(row["paper_id"], {})
-        chain = _chain_for(city, paper.get("discipline", ""), row["text"] + paper.get("title", ""))
-        org, list_type = _publisher(city, row["org_type"], chain, ref)
+        chain, _ = city.fit(discipline, row["text"])
+        org, list_type = _publisher(
+            city, row["org_type"], row["text"], chain, GROUP_OF.get(discipline, ""), ref
+        )
+        if org.kind in ("enterprise", "institute") and chain not in org.chains:
+            chain = None  # a hospital or farm keeps only a chain it is on
         confidentiality = rng.choices(
             ["public", "summary_only", "confidential"], weights=[80, 12, 8]
         )[0]
@@ -623,57 +1026,102 @@ def _demands(city: _City, progress: Progress) -> None:
 
 # --- talent chain ----------------------------------------------------------------------------
 
-TITLES = ["教授", "研究员", "副教授", "副研究员", "高级工程师", "正高级工程师", "讲师"]
+
+def _salary_grade_rules(city: _City) -> None:
+    """按薪定才 thresholds: city-wide, and scaled for a few chains."""
+    session = city.session
+    for scale_code, scale in SALARY_SCALES.items():
+        chain_id = city.chains[scale_code].id if scale_code else None
+        for grade, amount in SALARY_THRESHOLDS.items():
+            rule = session.scalar(
+                select(SalaryGradeRule).where(
+                    SalaryGradeRule.chain_id.is_(None)
+                    if chain_id is None
+                    else SalaryGradeRule.chain_id == chain_id,
+                    SalaryGradeRule.grade == grade,
+                )
+            )
+            if rule is None:
+                session.add(
+                    SalaryGradeRule(
+                        chain_id=chain_id,
+                        grade=grade,
+                        min_annual_salary=Decimal(int(amount * scale)),
+                    )
+                )
+                city.report.count("salary_grade_rules")
+    session.flush()
+
+
+def _talent_grade(city: _City, title: str, chain_id: int | None, seed: str) -> str | None:
+    """Rule 7: the grade the 按薪定才 rules give a salary drawn in the title's band."""
+    low, high = TITLE_SALARY[title]
+    salary = names.rng_for("salary", seed).randint(low // 10_000, high // 10_000) * 10_000
+    grade, _ = talent_service.grade_for_salary(city.session, chain_id, Decimal(salary))
+    return grade
 
 
 def _talents(city: _City) -> None:
     session = city.session
-    by_org: dict[int, list[Achievement]] = {}
+    groups: dict[tuple[int, str], list[Achievement]] = {}
     for item in session.scalars(
         select(Achievement).where(Achievement.status == "published").order_by(Achievement.id)
     ):
-        by_org.setdefault(item.organization_id, []).append(item)
+        group = GROUP_OF.get(item.discipline)
+        if group is not None:
+            groups.setdefault((item.organization_id, group), []).append(item)
     expert_user = city.users["expert"]
-    n = 0
-    for org_id, items in sorted(by_org.items()):
-        for k in range(0, min(len(items), 60), 5):
-            group = items[k : k + 5]
-            ref = f"talent-{org_id}-{k}"
-            n += 1
-            existing = _by_name(session, Talent, ref, "source_ref")
-            if existing is not None:
-                city.talents.append(existing)
+    org_names = {o.id: o.name for o in city.orgs.values()}
+    existing = {
+        t.source_ref: t
+        for t in session.scalars(select(Talent).where(Talent.source_ref.is_not(None)))
+    }
+    expert_free = _by_name(session, Talent, expert_user.id, "user_id") is None
+    # Nothing read below depends on the talents being added: no flush before each rule lookup.
+    with session.no_autoflush:
+        for (org_id, group), items in sorted(groups.items()):
+            for k in range(0, min(len(items), 20), 5):
+                chunk = items[k : k + 5]
+                # Keyed by the institution's name, not its row id: every database, same city.
+                ref = f"talent-{names.key(org_names[org_id])}-{group}-{k}"
+                if ref in existing:
+                    city.talents.append(existing[ref])
+                    continue
+                rng = names.rng_for(ref)
+                keywords = list(dict.fromkeys(kw for a in chunk for kw in a.keywords))[:10]
+                counts: dict[str, int] = {}
+                for a in chunk:
+                    counts[a.discipline] = counts.get(a.discipline, 0) + 1
+                disciplines = sorted(counts, key=lambda d: -counts[d])[:3]
+                chain_ids = [a.chain_id for a in chunk if a.chain_id is not None]
+                # The most frequent chain; the earliest achievement's breaks a tie.
+                chain_id = max(chain_ids, key=chain_ids.count) if chain_ids else None
+                title = rng.choice(TITLES)
+                talent = Talent(
+                    name=names.person_name(ref),
+                    organization_id=org_id,
+                    title=title,
+                    expertise="、".join(keywords[:6]) or "、".join(disciplines),
+                    disciplines=disciplines,
+                    keywords=keywords,
+                    grade=_talent_grade(city, title, chain_id, ref),
+                    bio=f"长期从事{'、'.join(disciplines)}方向研究，代表成果：《{chunk[0].title}》。",
+                    consent_public=rng.random() > 0.08,
+                    is_sample=True,
+                    source_ref=ref,
+                )
+                if expert_free and expert_user.organization_id == org_id:
+                    talent.user_id = expert_user.id
+                    expert_free = False
+                session.add(talent)
+                city.talents.append(talent)
+                city.report.count("talents")
+        # Practitioners who do not publish: enterprise engineers listed with their consent.
+        for code, companies in city.chain_companies.items():
+            chain = city.chains[code]
+            ref = f"talent-practitioner-{code}"
+            if ref in existing:
                 continue
-            rng = names.rng_for(ref)
-            keywords = list(dict.fromkeys(kw for a in group for kw in a.keywords))[:10]
-            disciplines = list(dict.fromkeys(a.discipline for a in group))[:3]
-            grade = rng.choice(["A", "B", "C", "C", "D", "D", "E", None])
-            talent = Talent(
-                name=names.person_name(ref),
-                organization_id=org_id,
-                title=rng.choice(TITLES),
-                expertise="、".join(keywords[:6]) or "、".join(disciplines),
-                disciplines=disciplines,
-                keywords=keywords,
-                grade=grade,
-                bio=f"长期从事{'、'.join(disciplines)}方向研究，代表成果：《{group[0].title}》。",
-                consent_public=rng.random() > 0.08,
-                is_sample=True,
-                source_ref=ref,
-            )
-            if (
-                expert_user.organization_id == org_id
-                and _by_name(session, Talent, expert_user.id, "user_id") is None
-            ):
-                talent.user_id = expert_user.id
-            session.add(talent)
-            city.talents.append(talent)
-            city.report.count("talents")
-    # Practitioners who do not publish: enterprise engineers listed with their consent.
-    for code, companies in city.chain_companies.items():
-        chain = city.chains[code]
-        ref = f"talent-practitioner-{code}"
-        if _by_name(session, Talent, ref, "source_ref") is None:
             session.add(
                 Talent(
                     name=names.person_name(ref),
@@ -682,7 +1130,7 @@ def _talents(city: _City) -> None:
                     expertise=f"{'、'.join(chain.keywords[:3])}工程化与量产经验",
                     disciplines=chain.disciplines[:1],
                     keywords=chain.keywords[:5],
-                    grade="D",
+                    grade=_talent_grade(city, "高级工程师", chain.id, ref),
                     bio=f"企业一线技术骨干，十余年{chain.name}领域工程实践经验，未公开发表论文，经本人同意展示。",
                     consent_public=True,
                     is_sample=True,
@@ -745,33 +1193,6 @@ def _talent_needs_and_projects(city: _City) -> None:
                 )
             )
             city.report.count("talent_projects")
-    thresholds = {"A": 1_000_000, "B": 600_000, "C": 400_000, "D": 250_000, "E": 150_000}
-    scales = {
-        None: 1.0,
-        "integrated_circuits": 1.2,
-        "artificial_intelligence": 1.2,
-        "modern_fishery": 0.8,
-    }
-    for scale_code, scale in scales.items():
-        chain_id = city.chains[scale_code].id if scale_code else None
-        for grade, amount in thresholds.items():
-            rule = session.scalar(
-                select(SalaryGradeRule).where(
-                    SalaryGradeRule.chain_id.is_(None)
-                    if chain_id is None
-                    else SalaryGradeRule.chain_id == chain_id,
-                    SalaryGradeRule.grade == grade,
-                )
-            )
-            if rule is None:
-                session.add(
-                    SalaryGradeRule(
-                        chain_id=chain_id,
-                        grade=grade,
-                        min_annual_salary=Decimal(int(amount * scale)),
-                    )
-                )
-                city.report.count("salary_grade_rules")
     session.flush()
 
 
@@ -1007,7 +1428,7 @@ def _brokerage(city: _City) -> None:
             made += 1
             continue
         stage = stages[made % len(stages)]
-        rng = names.rng_for("deal", demand.id)
+        rng = names.rng_for("deal", demand.source_ref)
         match = Match(
             source_kind="demand",
             source_id=demand.id,
@@ -1272,6 +1693,12 @@ def _events(city: _City) -> None:
         )
     )
     experts = [t for t in city.talents if t.id is not None][:6]
+    on_chain: dict[int, list[Achievement]] = {}
+    for item in published:
+        if item.chain_id is not None:
+            on_chain.setdefault(item.chain_id, []).append(item)
+    # Events feature chains with enough listed achievements to fill a programme of five.
+    featured = [c for c in city.chains.values() if len(on_chain.get(c.id, [])) >= 5]
     specs: list[tuple[str, str, int, str]] = []
     for month in range(6, 12):
         specs.append(
@@ -1291,7 +1718,7 @@ def _events(city: _City) -> None:
     for index, (kind, title, days_ago, status) in enumerate(specs):
         if _by_name(session, Event, title, "title") is not None:
             continue
-        chain = list(city.chains.values())[index % len(city.chains)]
+        chain = featured[index % len(featured)]
         event = Event(
             kind=kind,
             title=title,
@@ -1305,8 +1732,7 @@ def _events(city: _City) -> None:
         )
         session.add(event)
         session.flush()
-        pool = [a for a in published if a.chain_id == chain.id] or published
-        for rank, achievement in enumerate(pool[:5], 1):
+        for rank, achievement in enumerate(on_chain[chain.id][:5], 1):
             entry = EventEntry(
                 event_id=event.id,
                 achievement_id=achievement.id,
@@ -1515,6 +1941,7 @@ def load_demo(database_url: str | None = None, progress: Progress | None = None)
             ("演示账号", lambda: _users(city)),
             ("科技成果", lambda: _achievements(city, step)),
             ("技术需求", lambda: _demands(city, step)),
+            ("按薪定才标准", lambda: _salary_grade_rules(city)),
             ("专家人才", lambda: _talents(city)),
             ("人才需求与产才融合项目", lambda: _talent_needs_and_projects(city)),
             ("中试平台", lambda: _platforms(city)),

@@ -65,6 +65,11 @@ def rng_for(*parts: object) -> random.Random:
     return random.Random(int(digest[:16], 16))
 
 
+def key(text: str) -> str:
+    """A short stable key for a name (10 hex digits), for natural keys that must fit a column."""
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
 def person_name(*seed: object) -> str:
     """A plausible Chinese personal name, fixed for the seed."""
     rng = rng_for("person", *seed)
@@ -72,11 +77,16 @@ def person_name(*seed: object) -> str:
     return rng.choice(SURNAMES) + given
 
 
+def company_stem(chain_code: str, index: int) -> str:
+    """The business word in the name of a chain's index-th sample company (e.g. 种业)."""
+    stems = CHAIN_COMPANY_STEMS.get(chain_code, ["科技"])
+    return stems[index % len(stems)]
+
+
 def company_name(chain_code: str, index: int) -> str:
     """A fictional company name on a chain (unique per chain code and index)."""
-    stems = CHAIN_COMPANY_STEMS.get(chain_code, ["科技"])
     prefix = COMPANY_PREFIXES[(index * 5 + len(chain_code)) % len(COMPANY_PREFIXES)]
-    stem = stems[index % len(stems)]
+    stem = company_stem(chain_code, index)
     suffix = COMPANY_SUFFIXES[index % len(COMPANY_SUFFIXES)]
     return f"青岛{prefix}{stem}{suffix}（示例）"
 
