@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy import Select, String, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
@@ -44,6 +44,11 @@ def visible_talents(user: User | None) -> Select[Talent]:
     if user is None:
         return stmt.where(Talent.consent_public.is_(True))
     return stmt.where(or_(Talent.consent_public.is_(True), Talent.user_id == user.id))
+
+
+def visible_query(user: User | None) -> Select[Talent]:
+    """The feature's public query: talents user may see (what other features count and list)."""
+    return visible_talents(user)
 
 
 def chain_talent_ids(
@@ -204,11 +209,21 @@ class NeedFilters:
     organization_id: int | None = None
 
 
+def visible_needs(user: User | None) -> Select[TalentNeed]:
+    """Talent needs user may see: every need is a public posting."""
+    return select(TalentNeed)
+
+
+def open_needs(user: User | None = None) -> Select[TalentNeed]:
+    """Needs still recruiting (在招人才需求) among those user may see."""
+    return visible_needs(user).where(TalentNeed.status == "open")
+
+
 def list_needs(
     session: Session, user: User | None, filters: NeedFilters, page: int, per_page: int
 ) -> Page[TalentNeed]:
     """Filtered, paginated talent needs (all are public postings): open ones first, newest first."""
-    stmt = select(TalentNeed)
+    stmt = visible_needs(user)
     if filters.q:
         like = f"%{filters.q.strip().lower()}%"
         stmt = stmt.where(
@@ -365,6 +380,16 @@ class ProjectFilters:
 def _office_only(user: User | None) -> None:
     if user is None or user.role != "office":
         raise PermissionDenied("产才融合项目仅对政府部门开放")
+
+
+def visible_projects(user: User | None) -> Select[TalentProject]:
+    """Talent projects user may see: all for offices, their own unit's for its members."""
+    stmt = select(TalentProject)
+    if user is not None and user.role == "office":
+        return stmt
+    if user is not None and user.organization_id is not None:
+        return stmt.where(TalentProject.organization_id == user.organization_id)
+    return stmt.where(false())
 
 
 def list_projects(

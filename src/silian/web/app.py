@@ -29,11 +29,11 @@ FEATURES = (
     "accounts",
     "achievements",
     "demands",
-    "chains",
     "organizations",
     "talent",
     "education",
     "matching",
+    "insights",
 )
 
 SECURITY_HEADERS = {
