@@ -412,14 +412,24 @@ def list_projects(
     return paginate(session, stmt, page, per_page)
 
 
+# A project counts as 认定 once the office has approved it; 申报中 ones are still applications.
+RECOGNISED_PROJECT_STATUSES = ("approved", "running", "closed")
+
+
+def recognised_projects(user: User | None) -> Select[TalentProject]:
+    """Talent projects user may see that the office has recognised (认定项目)."""
+    return visible_projects(user).where(TalentProject.status.in_(RECOGNISED_PROJECT_STATUSES))
+
+
 def project_totals(session: Session, user: User | None) -> dict[str, Any]:
-    """Headline figures of all talent projects, for offices."""
+    """Headline figures of the recognised talent projects (申报中 excluded), for offices."""
     _office_only(user)
+    projects = recognised_projects(user).subquery()
     row = session.execute(
         select(
-            func.count(TalentProject.id),
-            func.coalesce(func.sum(TalentProject.subsidy_amount), 0),
-            func.coalesce(func.sum(TalentProject.talents_gathered), 0),
+            func.count(projects.c.id),
+            func.coalesce(func.sum(projects.c.subsidy_amount), 0),
+            func.coalesce(func.sum(projects.c.talents_gathered), 0),
         )
     ).one()
     return {"projects": int(row[0]), "subsidy": row[1], "talents": int(row[2])}
