@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from silian.accounts.models import User
 from silian.core import audit
+from silian.core.actors import Actor
 from silian.core.db import utcnow
 from silian.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 
@@ -36,7 +36,7 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def owns(user: User | None, record: Any) -> bool:
+def owns(user: Actor | None, record: Any) -> bool:
     """True when user belongs to the record's organisation or created it."""
     if user is None:
         return False
@@ -45,7 +45,7 @@ def owns(user: User | None, record: Any) -> bool:
     return user.id is not None and user.id == getattr(record, "created_by_id", None)
 
 
-def allowed_actions(user: User | None, record: Any) -> list[str]:
+def allowed_actions(user: Actor | None, record: Any) -> list[str]:
     """Workflow actions user may take on record now (for showing buttons)."""
     out = []
     for name, tr in TRANSITIONS.items():
@@ -60,7 +60,7 @@ def allowed_actions(user: User | None, record: Any) -> list[str]:
 
 
 def apply(
-    session: Session, actor: User, record: Any, action: str, remarks: str = "", noun: str = ""
+    session: Session, actor: Actor, record: Any, action: str, remarks: str = "", noun: str = ""
 ) -> None:
     """Move record through the workflow, checking rights, and write the audit row."""
     tr = TRANSITIONS.get(action)

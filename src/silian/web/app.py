@@ -16,10 +16,12 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException
 
 from silian import __version__
-from silian.accounts.security import new_csrf_token
+from silian.accounts.service import get_user
 from silian.config import Settings, get_settings
+from silian.core.actors import USER_LOADER
 from silian.core.db import session_factory
 from silian.core.errors import SilianError, ValidationFailed
+from silian.core.tokens import new_csrf_token
 from silian.core.validation import message_for
 from silian.core.web import CSRF_COOKIE, LoginRequired, render
 from silian.web import pages
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.session_factory = session_factory(settings.database_url)
+    setattr(app.state, USER_LOADER, get_user)
     app.mount("/static", StaticFiles(directory=str(files("silian") / "web" / "static")), "static")
 
     for feature in FEATURES:
