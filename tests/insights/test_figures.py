@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -371,3 +372,33 @@ def test_periods() -> None:
     with pytest.raises(ValidationFailed) as bad:
         figures.period("quarter", 2026, 5)
     assert bad.value.errors == {"quarter": "季度应为 1–4"}
+
+
+def test_figures_api(
+    client: TestClient, db: Session, factory: Factory, factory_of: sessionmaker[Session]
+) -> None:
+    city = _build(db, factory)
+    jobs.refresh(factory_of, D1, D2)
+    body = client.get(
+        "/api/v1/figures", params={"period": "custom", "start": str(D1), "end": str(D2)}
+    ).json()
+    assert body["refreshed"] is True and body["chain_id"] is None
+    by_key = {f["key"]: f for f in body["figures"]}
+    assert [f["key"] for f in body["figures"]] == [f.key for f in figures.FIGURES]
+    assert Decimal(by_key["contract_value"]["total"]) == Decimal("620001")
+    assert {k: Decimal(v) for k, v in by_key["deals_created"]["breakdown"].items()} == {
+        "broker": 1,
+        "direct": 1,
+    }
+    assert by_key["enterprises_connected"]["kind"] == "stock" and by_key["platforms"]["source"]
+    chain = client.get(
+        "/api/v1/figures",
+        params={"period": "month", "year": 2026, "number": 3, "chain": city.chain_a.id},
+    ).json()
+    assert Decimal({f["key"]: f for f in chain["figures"]}["contract_value"]["total"]) == 500000
+    empty = client.get("/api/v1/figures", params={"period": "quarter", "year": 2025}).json()
+    assert empty["refreshed"] is False
+    assert client.get("/api/v1/figures", params={"chain": 99999}).status_code == 404
+    bad = client.get("/api/v1/figures", params={"period": "quarter", "number": 5})
+    assert bad.status_code == 422 and "quarter" in bad.json()["errors"]
+    assert "/api/v1/figures" in client.get("/api/v1/openapi.json").json()["paths"]

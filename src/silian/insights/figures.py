@@ -21,8 +21,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from silian.accounts.models import User
 from silian.achievements.models import Achievement
 from silian.brokerage.models import Broker, Contract, Deal
+from silian.chains import service as chains
 from silian.coordination.models import InnovationConsortium, InvestmentProject
 from silian.core.errors import ValidationFailed
 from silian.demands.models import Demand
@@ -356,3 +358,74 @@ def read(
         ):
             out[item.figure][item.breakdown] = Decimal(item.value)
     return {k: dict(v) for k, v in out.items()}
+
+
+@dataclass
+class FigureValue:
+    """One figure for a period and scope: its definition, total and breakdown."""
+
+    figure: Figure
+    total: Decimal
+    breakdown: dict[str, Decimal]
+    refreshed: bool
+
+
+def report(session: Session, span: Period, chain_id: int | None = None) -> list[FigureValue]:
+    """Every figure for a period and a chain (None: the city), in `FIGURES` order."""
+    values = read(session, span, chain_id)
+    refreshed = (
+        session.scalar(
+            select(func.count(FigureDay.id)).where(
+                FigureDay.chain_id == CITY, FigureDay.day >= span.start, FigureDay.day <= span.end
+            )
+        )
+        or 0
+    ) > 0
+    out = []
+    for figure in FIGURES:
+        got = values.get(figure.key, {})
+        out.append(
+            FigureValue(
+                figure=figure,
+                total=got.get("", ZERO),
+                breakdown={k: v for k, v in sorted(got.items()) if k},
+                refreshed=refreshed,
+            )
+        )
+    return out
+
+
+def period_figures(
+    session: Session,
+    user: User | None,
+    kind: str,
+    year: int | None,
+    number: int = 1,
+    start: date | None = None,
+    end: date | None = None,
+    chain_id: int | None = None,
+) -> dict[str, Any]:
+    """The figures API: a period and a chain the user may see, every figure with its source."""
+    span = period(kind, year or city_today().year, number, start, end)
+    if chain_id is not None:
+        chains.get_chain(session, user, chain_id)
+    rows = report(session, span, chain_id)
+    return {
+        "start": span.start,
+        "end": span.end,
+        "label": span.label,
+        "chain_id": chain_id,
+        "refreshed": bool(rows and rows[0].refreshed),
+        "figures": [
+            {
+                "key": r.figure.key,
+                "label": r.figure.label,
+                "unit": r.figure.unit,
+                "kind": r.figure.kind,
+                "source": r.figure.source,
+                "total": r.total,
+                "breakdown": r.breakdown,
+            }
+            for r in rows
+        ],
+    }

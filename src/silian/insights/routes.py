@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,8 +13,8 @@ from silian.accounts.models import User
 from silian.chains import service as chains
 from silian.coordination.choices import PROJECT_STATUS
 from silian.core.web import api_user, csrf_protect, current_user, get_db, render
-from silian.insights import service
-from silian.insights.schemas import ChainMapOut, ChainPage, OrganizationProfileOut
+from silian.insights import figures, service
+from silian.insights.schemas import ChainMapOut, ChainPage, FiguresOut, OrganizationProfileOut
 from silian.organizations import service as organizations
 from silian.platforms import choices as platform_choices
 from silian.platforms.choices import PLATFORM_KINDS
@@ -23,6 +24,7 @@ from silian.talent.choices import TALENT_GRADES, TALENT_PROJECT_STATUS, TALENT_R
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 chain_api = APIRouter(prefix="/api/v1/chains", tags=["chains"])
 org_api = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
+figures_api = APIRouter(prefix="/api/v1/figures", tags=["figures"])
 
 
 @router.get("/chains")
@@ -155,7 +157,23 @@ def api_organization(
     }
 
 
+@figures_api.get("", response_model=FiguresOut)
+def api_figures(
+    period: str = Query("year", description="month、quarter、year 或 custom"),
+    year: int | None = Query(None, ge=2000, le=2100, description="年份；默认今年"),
+    number: int = Query(1, ge=1, le=12, description="月份（1–12）或季度（1–4）"),
+    start: date | None = Query(None, description="custom 时段的开始日期"),
+    end: date | None = Query(None, description="custom 时段的结束日期"),
+    chain: int | None = Query(None, description="产业链编号；不填为全市"),
+    db: Session = Depends(get_db),
+    user: User | None = Depends(api_user),
+) -> dict[str, Any]:
+    """The city's figures for a period, for one chain or the whole city (from the daily summary)."""
+    return figures.period_figures(db, user, period, year, number, start, end, chain)
+
+
 # One `api` router per feature module, as web/app.py expects.
 api = APIRouter()
 api.include_router(chain_api)
 api.include_router(org_api)
+api.include_router(figures_api)

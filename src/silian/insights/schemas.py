@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from pydantic import BaseModel
 
 from silian.organizations.schemas import OrganizationOut
@@ -78,3 +81,26 @@ class OrganizationProfileOut(OrganizationOut):
     talents: list[ListingRef]
     platforms: list[ListingRef]
     talent_needs: list[ListingRef]
+
+
+class FigureOut(BaseModel):
+    """One city figure for the period: total, breakdown by channel/stage/kind, and its source."""
+
+    key: str
+    label: str
+    unit: str
+    kind: str
+    source: str
+    total: Decimal
+    breakdown: dict[str, Decimal]
+
+
+class FiguresOut(BaseModel):
+    """The city's figures for a period and a chain (null: the whole city)."""
+
+    start: date
+    end: date
+    label: str
+    chain_id: int | None
+    refreshed: bool
+    figures: list[FigureOut]
