@@ -404,7 +404,7 @@ PERMISSIONS: dict[str, list[Case]] = {
             {},
         ),
     ],
-    # The chain maps and the unit directory.
+    # The chain maps, the unit directory and the city figures.
     "directory": [
         _get("/chains", EVERYONE),
         _get("/chains/{chain_id}", EVERYONE, "/chains/{chain}"),
@@ -420,6 +420,8 @@ PERMISSIONS: dict[str, list[Case]] = {
         _get(
             "/api/v1/organizations/{org_id}", OFFICE_ONLY_VISIBLE, "/api/v1/organizations/{org_off}"
         ),
+        # City figures are aggregate counts, public like the home page's headline figures.
+        _get("/api/v1/figures", EVERYONE),
     ],
     "talent": [
         _get("/talents", EVERYONE),

@@ -1,1 +1,1 @@
-"""Insights: cross-feature views of the city (counts, the chain overview and map, unit profiles)."""
+"""Insights: cross-feature views (counts, chain overview and map, unit profiles, city figures)."""
