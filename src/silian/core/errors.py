@@ -41,3 +41,17 @@ class ValidationFailed(SilianError):
     ) -> None:
         super().__init__(message)
         self.errors = errors
+
+
+class Conflict(SilianError):
+    """The record changed since the user loaded it (or a unique rule would be broken)."""
+
+    status_code = 409
+
+
+class StaleEdit(Conflict):
+    """An edit based on an old version; carries the version now stored."""
+
+    def __init__(self, current_version: int, message: str = "") -> None:
+        super().__init__(message or "此记录已被他人修改，请查看最新内容后再保存")
+        self.current_version = current_version

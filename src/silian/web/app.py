@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
 from silian import __version__
@@ -122,6 +123,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return render(
             request, "error.html", {"message": exc.message, "errors": errors}, exc.status_code
         )
+
+    @app.exception_handler(StaleDataError)
+    async def stale_write(request: Request, _exc: StaleDataError) -> Response:
+        # Two writers read the same version; the second UPDATE matched no row.
+        message = "此记录刚被他人修改，您的保存未生效，请刷新后重试"
+        if _is_api(request):
+            return JSONResponse({"detail": message, "errors": {}}, status_code=409)
+        return render(request, "error.html", {"message": message}, 409)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

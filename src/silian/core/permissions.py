@@ -1,0 +1,131 @@
+"""Who may do what: one declared table of role × action plus the ownership rule.
+
+Services, pages, the API and the permission-matrix test all read ``PERMISSIONS``; no feature
+compares ``user.role`` with a literal. An action is ``"<record>.<verb>"``. A rule names the roles
+that may do it on *any* record (``anyone``) and the roles that may do it on records their own
+unit owns (``owner``). Actions that create a record (no record yet) are allowed to both sets.
+Status rules ("only drafts can be edited") stay in each feature's service: this table says
+*who*, the workflow says *when*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from silian.accounts.choices import ROLES
+from silian.core.errors import PermissionDenied
+
+ALL_ROLES: frozenset[str] = frozenset(value for value, _label in ROLES)
+OFFICE: frozenset[str] = frozenset({"office"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Roles allowed an action on any record, and roles allowed it on records they own."""
+
+    anyone: frozenset[str] = frozenset()
+    owner: frozenset[str] = frozenset()
+    message: str = "您的角色无权执行此操作"
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """Every role that may do this action on some record."""
+        return self.anyone | self.owner
+
+
+def _rule(anyone: Iterable[str] = (), owner: Iterable[str] = (), message: str = "") -> Rule:
+    return Rule(frozenset(anyone), frozenset(owner), message or "您的角色无权执行此操作")
+
+
+PUBLISHERS = ("university", "expert", "office", "platform")
+POSTERS = ("enterprise", "office")
+NEED_POSTERS = ("enterprise", "university", "office")
+
+PERMISSIONS: dict[str, Rule] = {
+    # Listings under review (achievements, demands): create, edit, review, read drafts.
+    "achievement.create": _rule(
+        owner=PUBLISHERS, message="只有高校、专家、平台和政府部门可以发布成果"
+    ),
+    "achievement.edit": _rule(OFFICE, PUBLISHERS, "您不能修改此成果"),
+    "achievement.view_unpublished": _rule(OFFICE, ALL_ROLES),
+    "achievement.review": _rule(OFFICE, message="只有政府部门可以审核"),
+    "achievement.import": _rule(OFFICE, PUBLISHERS, "您的角色不能导入成果"),
+    "demand.create": _rule(owner=POSTERS, message="只有企业和政府部门可以发布需求"),
+    "demand.create_government_list": _rule(OFFICE, message="政府榜由政府部门发布"),
+    "demand.edit": _rule(OFFICE, POSTERS, "您不能修改此需求"),
+    "demand.view_unpublished": _rule(OFFICE, ALL_ROLES),
+    # Certified brokers work under confidentiality agreements with the platform.
+    "demand.view_confidential": _rule(OFFICE | {"broker"}, ALL_ROLES),
+    "demand.review": _rule(OFFICE, message="只有政府部门可以审核"),
+    "demand.import": _rule(OFFICE, POSTERS, "您的角色不能导入需求"),
+    # Talent chain.
+    "talent.view_hidden": _rule(OFFICE, ALL_ROLES),
+    "talent.edit": _rule(OFFICE, ALL_ROLES, "您不能修改此人才档案"),
+    "talent_need.create": _rule(
+        owner=NEED_POSTERS, message="只有企业、高校和政府部门可以发布人才需求"
+    ),
+    "talent_need.edit": _rule(OFFICE, NEED_POSTERS, "您不能修改此人才需求"),
+    "salary_rule.edit": _rule(OFFICE, message="只有政府部门可以维护按薪定才规则"),
+    # Education chain.
+    "named_class.edit": _rule(OFFICE, ("university",), "只有高校和政府部门可以维护冠名班"),
+    # Reference data and units.
+    "chain.view_inactive": _rule(OFFICE),
+    "chain.edit": _rule(OFFICE, message="只有政府部门可以维护产业链"),
+    "organization.view_inactive": _rule(OFFICE, ALL_ROLES),
+    "organization.view_drafts": _rule(OFFICE, ALL_ROLES),
+    # Matching.
+    "match.feedback": _rule(owner=ALL_ROLES, message="请登录后反馈"),
+    # Acting for others, reporting.
+    "record.enter_for_any_unit": _rule(OFFICE),
+    "audit.view": _rule(OFFICE, ALL_ROLES),
+}
+
+
+def owns(user: Any | None, record: Any) -> bool:
+    """True when user belongs to the record's organisation or created it."""
+    if user is None or record is None:
+        return False
+    org_id = getattr(record, "organization_id", None)
+    if user.organization_id is not None and org_id is not None and user.organization_id == org_id:
+        return True
+    created_by = getattr(record, "created_by_id", None)
+    user_id = getattr(record, "user_id", None)
+    return user.id is not None and user.id in (created_by, user_id)
+
+
+def rule(action: str) -> Rule:
+    """The declared rule for action; an undeclared action is a programming error."""
+    try:
+        return PERMISSIONS[action]
+    except KeyError:
+        raise KeyError(f"permission {action!r} is not declared in core.permissions") from None
+
+
+def roles_for(action: str) -> frozenset[str]:
+    """Every role that may do action on some record (for menus and role checks on forms)."""
+    return rule(action).roles
+
+
+def can(user: Any | None, action: str, record: Any | None = None) -> bool:
+    """Whether user may do action (on record, or in general when record is None)."""
+    if user is None or not getattr(user, "is_active", True):
+        return False
+    r = rule(action)
+    if user.role in r.anyone:
+        return True
+    if user.role not in r.owner:
+        return False
+    return record is None or owns(user, record)
+
+
+def sees_everything(user: Any | None, action: str) -> bool:
+    """Whether user may do action on every record (no ownership filter needed in a query)."""
+    return user is not None and user.role in rule(action).anyone
+
+
+def require(user: Any | None, action: str, record: Any | None = None) -> None:
+    """Raise PermissionDenied with the rule's Chinese message unless can(user, action, record)."""
+    if not can(user, action, record):
+        raise PermissionDenied(rule(action).message)
