@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from silian.accounts.choices import ROLES
 from silian.core.errors import PermissionDenied
+from silian.core.roles import ROLES
 
 ALL_ROLES: frozenset[str] = frozenset(value for value, _label in ROLES)
 OFFICE: frozenset[str] = frozenset({"office"})
