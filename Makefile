@@ -29,6 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 test: $(STAMP) system-deps lint
 	$(BIN)/pytest -n 2 --dist loadfile
@@ -37,4 +38,4 @@ check-migrations: $(STAMP)
 	bash scripts/check-migrations.sh
 
 clean:
-	rm -rf $(VENV) var artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var artifacts .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -189,7 +189,7 @@ def _register_optional(module: str) -> None:
     mod.register(app)
 
 
-for _module in ("silian.io.cli", "silian.matching.cli"):
+for _module in ("silian.io.cli", "silian.matching.cli", "silian.insights.cli"):
     _register_optional(_module)
 
 

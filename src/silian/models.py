@@ -34,6 +34,7 @@ from silian.education.models import (
     TrainingBase,
 )
 from silian.events.models import Event, EventEntry, EventRegistration, ExpertScore
+from silian.insights.models import FigureDay
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
 from silian.talent.models import SalaryGradeRule, Talent, TalentNeed, TalentProject
@@ -57,6 +58,7 @@ __all__ = [
     "EventEntry",
     "EventRegistration",
     "ExpertScore",
+    "FigureDay",
     "FollowUpTask",
     "IndustryChain",
     "IndustryCollege",

@@ -476,7 +476,7 @@ PERMISSIONS: dict[str, list[Case]] = {
             {},
         ),
     ],
-    # The chain maps and the unit directory.
+    # The chain maps, the unit directory and the city figures.
     "directory": [
         _get("/chains", EVERYONE),
         _get("/chains/{chain_id}", EVERYONE, "/chains/{chain}"),
@@ -500,6 +500,8 @@ PERMISSIONS: dict[str, list[Case]] = {
             seen("organization.view_inactive", "org_off"),
             "/api/v1/organizations/{org_off}",
         ),
+        # City figures are aggregate counts, public like the home page's headline figures.
+        _get("/api/v1/figures", EVERYONE),
     ],
     "talent": [
         _get("/talents", EVERYONE),

@@ -1,12 +1,5 @@
-"""Roles a user can hold."""
+"""Roles a user can hold (defined in `silian.core.roles`, below every feature)."""
 
-from silian.core.choices import Choices
+from silian.core.roles import ROLES
 
-ROLES = Choices(
-    ("office", "政府部门"),
-    ("university", "高校院所"),
-    ("enterprise", "企业"),
-    ("broker", "技术经纪人"),
-    ("expert", "专家人才"),
-    ("platform", "平台载体"),
-)
+__all__ = ["ROLES"]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from silian.accounts import service
 from silian.accounts.models import User
 from silian.accounts.schemas import Token, UserOut
-from silian.accounts.security import make_token, new_csrf_token
+from silian.core.tokens import make_token, new_csrf_token
 from silian.core.web import (
     API_SALT,
     SESSION_COOKIE,

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import or_, true
 
-from silian.accounts.choices import ROLES
 from silian.core.errors import PermissionDenied
+from silian.core.roles import ROLES
 
 ALL_ROLES: frozenset[str] = frozenset(value for value, _label in ROLES)
 OFFICE: frozenset[str] = frozenset({"office"})

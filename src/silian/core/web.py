@@ -17,14 +17,13 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from silian.accounts.models import User
-from silian.accounts.security import make_token, read_token, tokens_match
-from silian.accounts.service import get_user
 from silian.config import Settings
 from silian.core import permissions
+from silian.core.actors import USER_LOADER, Actor, UserLoader
 from silian.core.concurrency import NO_IF_MATCH, NO_IF_MATCH_TAG, version_from_etag
 from silian.core.errors import PreconditionFailed
 from silian.core.fields import INT64_MAX, INT_RANGE_MESSAGE, text_problem
+from silian.core.tokens import make_token, read_token, tokens_match
 
 SESSION_COOKIE = "silian_session"
 CSRF_COOKIE = "silian_csrf"
@@ -122,7 +121,13 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
-def session_user(request: Request, db: Session) -> User | None:
+def load_user(request: Request, db: Session, user_id: int) -> Actor | None:
+    """The active user with user_id, through the loader the application registered."""
+    loader: UserLoader = getattr(request.app.state, USER_LOADER)
+    return loader(db, user_id)
+
+
+def session_user(request: Request, db: Session) -> Actor | None:
     """The user of a valid session cookie, if any."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
@@ -131,13 +136,13 @@ def session_user(request: Request, db: Session) -> User | None:
     data = read_token(settings.secret_key, SESSION_SALT, token, settings.session_max_age)
     if not data:
         return None
-    user = get_user(db, int(data.get("uid", 0)))
+    user = load_user(request, db, int(data.get("uid", 0)))
     if user is None or user.session_version != data.get("v"):
         return None
     return user
 
 
-def current_user(request: Request, db: Session = Depends(get_db)) -> User | None:
+def current_user(request: Request, db: Session = Depends(get_db)) -> Actor | None:
     """Signed-in user for pages, or None for visitors."""
     user = session_user(request, db)
     request.state.user = user
@@ -148,7 +153,7 @@ class LoginRequired(Exception):
     """Raised by page dependencies; the app redirects to the login page."""
 
 
-def require_user(user: User | None = Depends(current_user)) -> User:
+def require_user(user: Actor | None = Depends(current_user)) -> Actor:
     """Page dependency: a signed-in user or a redirect to the login page."""
     if user is None:
         raise LoginRequired()
@@ -158,7 +163,7 @@ def require_user(user: User | None = Depends(current_user)) -> User:
 def require_permission(action: str) -> Any:
     """Page dependency factory: a signed-in user whom the permission table allows action."""
 
-    def dependency(user: User = Depends(require_user)) -> User:
+    def dependency(user: Actor = Depends(require_user)) -> Actor:
         permissions.require(user, action)
         return user
 
@@ -176,7 +181,7 @@ def session_csrf(request: Request) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def session_token(settings: Settings, user: User, csrf_token: str) -> str:
+def session_token(settings: Settings, user: Actor, csrf_token: str) -> str:
     """A signed session cookie value for user, binding csrf_token to this session."""
     payload = {"uid": user.id, "v": user.session_version, "csrf": csrf_token}
     return make_token(settings.secret_key, SESSION_SALT, payload)
@@ -219,13 +224,13 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 def api_user(
     request: Request, token: str | None = Depends(_bearer), db: Session = Depends(get_db)
-) -> User | None:
+) -> Actor | None:
     """User of a valid bearer token, or None for anonymous API calls."""
     if not token:
         return None
     settings = settings_of(request)
     data = read_token(settings.secret_key, API_SALT, token, settings.session_max_age)
-    user = get_user(db, int(data.get("uid", 0))) if data else None
+    user = load_user(request, db, int(data.get("uid", 0))) if data else None
     if user is None or (data and user.session_version != data.get("v")):
         raise HTTPException(
             status_code=401,
@@ -235,7 +240,7 @@ def api_user(
     return user
 
 
-def api_require_user(user: User | None = Depends(api_user)) -> User:
+def api_require_user(user: Actor | None = Depends(api_user)) -> Actor:
     """API dependency: a valid bearer token is required."""
     if user is None:
         raise HTTPException(

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from silian.accounts.models import User
 from silian.core import audit, permissions
+from silian.core.actors import Actor
 from silian.core.db import utcnow
 from silian.core.errors import InvalidTransition, ValidationFailed
 
@@ -43,7 +43,7 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def allowed_actions(user: User | None, record: Any, kind: str) -> list[str]:
+def allowed_actions(user: Actor | None, record: Any, kind: str) -> list[str]:
     """Workflow actions user may take on a kind record now (for showing buttons)."""
     return [
         name
@@ -54,7 +54,7 @@ def allowed_actions(user: User | None, record: Any, kind: str) -> list[str]:
 
 def apply(
     session: Session,
-    actor: User,
+    actor: Actor,
     record: Any,
     action: str,
     remarks: str = "",

@@ -1,4 +1,4 @@
-"""Organisation pages and REST endpoints: the unit directory and unit profiles."""
+"""Organisation pages and REST endpoints: the unit directory (profiles are in `insights`)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ from silian.chains.models import IndustryChain
 from silian.core.web import api_user, csrf_protect, current_user, get_db, int_or_none, render
 from silian.organizations import service
 from silian.organizations.choices import ORG_KINDS
-from silian.organizations.schemas import OrganizationPage, OrganizationProfileOut
-from silian.platforms import choices as platform_choices
-from silian.talent import choices as talent_choices
+from silian.organizations.schemas import OrganizationPage
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 api = APIRouter(prefix="/api/v1/organizations", tags=["organizations"])
@@ -49,51 +47,6 @@ def list_page(
     )
 
 
-@router.get("/organizations/{org_id}")
-def detail_page(
-    org_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User | None = Depends(current_user),
-) -> Response:
-    """Unit profile with its published listings, talents, platforms and education links."""
-    org = service.get_organization(db, user, org_id)
-    return render(
-        request,
-        "organizations/detail.html",
-        {
-            "org": org,
-            "view": service.to_public_dict(user, org),
-            "profile": service.profile(db, user, org),
-            "is_member": service.is_member(user, org),
-            "tchoices": talent_choices,
-            "pchoices": platform_choices,
-        },
-    )
-
-
-def _profile_dict(db: Session, user: User | None, org_id: int) -> dict[str, Any]:
-    org = service.get_organization(db, user, org_id)
-    prof = service.profile(db, user, org)
-
-    def refs(
-        items: list[Any], title: str = "title", status: str = "status"
-    ) -> list[dict[str, Any]]:
-        return [
-            {"id": i.id, "title": getattr(i, title), "status": getattr(i, status, "") or ""}
-            for i in items
-        ]
-
-    return service.to_public_dict(user, org) | {
-        "counts": prof.counts,
-        "achievements": refs(prof.achievements),
-        "demands": refs(prof.demands),
-        "talents": refs(prof.talents, "name", "grade"),
-        "platforms": refs(prof.platforms, "name"),
-        "talent_needs": refs(prof.talent_needs, "position"),
-    }
-
-
 @api.get("", response_model=OrganizationPage)
 def api_list(
     request: Request,
@@ -110,11 +63,3 @@ def api_list(
         "page": result.page,
         "per_page": result.per_page,
     }
-
-
-@api.get("/{org_id}", response_model=OrganizationProfileOut)
-def api_get(
-    org_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
-) -> dict[str, Any]:
-    """One unit with counts and short lists of what the caller may see."""
-    return _profile_dict(db, user, org_id)

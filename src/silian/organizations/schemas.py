@@ -36,22 +36,3 @@ class OrganizationPage(BaseModel):
     total: int
     page: int
     per_page: int
-
-
-class ListingRef(BaseModel):
-    """A short reference to a record shown on a profile."""
-
-    id: int
-    title: str
-    status: str
-
-
-class OrganizationProfileOut(OrganizationOut):
-    """A unit with counts and short lists of the listings the caller may see."""
-
-    counts: dict[str, int]
-    achievements: list[ListingRef]
-    demands: list[ListingRef]
-    talents: list[ListingRef]
-    platforms: list[ListingRef]
-    talent_needs: list[ListingRef]

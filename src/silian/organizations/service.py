@@ -1,28 +1,21 @@
-"""Organisation services: directory listing and unit profiles that never leak drafts."""
+"""Organisation services: the unit directory and which units a user may see.
+
+A unit's profile, with counts across features, is an aggregate view in `silian.insights`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
-from silian.achievements import service as achievements
-from silian.achievements.models import Achievement
 from silian.core.errors import NotFound
 from silian.core.pagination import Page, paginate
 from silian.core.permissions import can, visible_where
-from silian.demands import service as demands
-from silian.demands.models import Demand
-from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
 from silian.organizations.models import Organization, organization_chains
-from silian.platforms.models import Platform
-from silian.talent import service as talent
-from silian.talent.models import Talent, TalentNeed, TalentProject
-
-PROFILE_LIMIT = 20
 
 
 @dataclass
@@ -89,97 +82,6 @@ def get_organization(session: Session, user: User | None, org_id: int) -> Organi
     if org is None or not can_view(user, org):
         raise NotFound("单位不存在或无权查看")
     return org
-
-
-@dataclass
-class OrgProfile:
-    """What a unit's profile page shows, already filtered for the viewer."""
-
-    organization: Organization
-    achievements: list[Achievement] = field(default_factory=list)
-    demands: list[Demand] = field(default_factory=list)
-    talents: list[Talent] = field(default_factory=list)
-    platforms: list[Platform] = field(default_factory=list)
-    talent_needs: list[TalentNeed] = field(default_factory=list)
-    talent_projects: list[TalentProject] = field(default_factory=list)
-    named_classes: list[NamedClass] = field(default_factory=list)
-    training_bases: list[TrainingBase] = field(default_factory=list)
-    colleges: list[IndustryCollege] = field(default_factory=list)
-    consortia: list[Consortium] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-
-
-def _count(session: Session, stmt: Any) -> int:
-    return int(
-        session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    )
-
-
-def profile(session: Session, user: User | None, org: Organization) -> OrgProfile:
-    """Unit profile: its listings the viewer may see (drafts only for members and offices)."""
-    out = OrgProfile(organization=org)
-    ach = achievements.visible_query(user).where(Achievement.organization_id == org.id)
-    dem = demands.visible_query(user).where(Demand.organization_id == org.id)
-    tal = talent.visible_query(user).where(Talent.organization_id == org.id)
-    plat = select(Platform).where(Platform.organization_id == org.id)
-    needs = select(TalentNeed).where(TalentNeed.organization_id == org.id)
-    out.counts = {
-        "achievements": _count(session, ach),
-        "demands": _count(session, dem),
-        "talents": _count(session, tal),
-        "platforms": _count(session, plat),
-        "talent_needs": _count(session, needs.where(TalentNeed.status == "open")),
-    }
-    newest_ach = Achievement.updated_at.desc(), Achievement.id.desc()
-    out.achievements = list(session.scalars(ach.order_by(*newest_ach).limit(PROFILE_LIMIT)))
-    out.demands = list(
-        session.scalars(dem.order_by(Demand.updated_at.desc(), Demand.id.desc()).limit(20))
-    )
-    out.talents = list(
-        session.scalars(
-            tal.order_by(Talent.grade.is_(None), Talent.grade, Talent.name).limit(PROFILE_LIMIT)
-        )
-    )
-    out.platforms = list(session.scalars(plat.order_by(Platform.name)))
-    out.talent_needs = list(
-        session.scalars(
-            needs.order_by(TalentNeed.status.desc(), TalentNeed.updated_at.desc()).limit(20)
-        )
-    )
-    if can(user, "talent_project.view", org):
-        out.talent_projects = list(
-            session.scalars(
-                select(TalentProject)
-                .where(TalentProject.organization_id == org.id)
-                .order_by(TalentProject.year.desc())
-            )
-        )
-    out.named_classes = list(
-        session.scalars(
-            select(NamedClass)
-            .where(or_(NamedClass.university_id == org.id, NamedClass.enterprise_id == org.id))
-            .order_by(NamedClass.graduation_year.desc(), NamedClass.name)
-        )
-    )
-    out.training_bases = list(
-        session.scalars(select(TrainingBase).where(TrainingBase.organization_id == org.id))
-    )
-    out.colleges = list(
-        session.scalars(select(IndustryCollege).where(IndustryCollege.university_id == org.id))
-    )
-    out.consortia = list(
-        session.scalars(
-            select(Consortium)
-            .where(
-                or_(
-                    Consortium.lead_organization_id == org.id,
-                    Consortium.members.any(Organization.id == org.id),
-                )
-            )
-            .order_by(Consortium.name)
-        )
-    )
-    return out
 
 
 def to_public_dict(user: User | None, org: Organization) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy import Select, String, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
@@ -215,11 +215,21 @@ class NeedFilters:
     organization_id: int | None = None
 
 
+def visible_needs(user: User | None) -> Select[TalentNeed]:
+    """Talent needs user may see: every need is a public posting."""
+    return select(TalentNeed)
+
+
+def open_needs(user: User | None = None) -> Select[TalentNeed]:
+    """Needs still recruiting (在招人才需求) among those user may see."""
+    return visible_needs(user).where(TalentNeed.status == "open")
+
+
 def list_needs(
     session: Session, user: User | None, filters: NeedFilters, page: int, per_page: int
 ) -> Page[TalentNeed]:
     """Filtered, paginated talent needs (all are public postings): open ones first, newest first."""
-    stmt = select(TalentNeed)
+    stmt = visible_needs(user)
     if filters.q:
         like = f"%{filters.q.strip().lower()}%"
         stmt = stmt.where(
@@ -386,6 +396,16 @@ def _office_only(user: User | None) -> None:
     require(user, "talent_project.list")
 
 
+def visible_projects(user: User | None) -> Select[TalentProject]:
+    """Talent projects user may see: all for offices, their own unit's for its members."""
+    stmt = select(TalentProject)
+    if user is not None and user.role == "office":
+        return stmt
+    if user is not None and user.organization_id is not None:
+        return stmt.where(TalentProject.organization_id == user.organization_id)
+    return stmt.where(false())
+
+
 def list_projects(
     session: Session, user: User | None, filters: ProjectFilters, page: int, per_page: int
 ) -> Page[TalentProject]:
@@ -406,14 +426,24 @@ def list_projects(
     return paginate(session, stmt, page, per_page)
 
 
+# A project counts as 认定 once the office has approved it; 申报中 ones are still applications.
+RECOGNISED_PROJECT_STATUSES = ("approved", "running", "closed")
+
+
+def recognised_projects(user: User | None) -> Select[TalentProject]:
+    """Talent projects user may see that the office has recognised (认定项目)."""
+    return visible_projects(user).where(TalentProject.status.in_(RECOGNISED_PROJECT_STATUSES))
+
+
 def project_totals(session: Session, user: User | None) -> dict[str, Any]:
-    """Headline figures of all talent projects, for offices."""
+    """Headline figures of the recognised talent projects (申报中 excluded), for offices."""
     _office_only(user)
+    projects = recognised_projects(user).subquery()
     row = session.execute(
         select(
-            func.count(TalentProject.id),
-            func.coalesce(func.sum(TalentProject.subsidy_amount), 0),
-            func.coalesce(func.sum(TalentProject.talents_gathered), 0),
+            func.count(projects.c.id),
+            func.coalesce(func.sum(projects.c.subsidy_amount), 0),
+            func.coalesce(func.sum(projects.c.talents_gathered), 0),
         )
     ).one()
     return {"projects": int(row[0]), "subsidy": row[1], "talents": int(row[2])}

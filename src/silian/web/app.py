@@ -19,10 +19,12 @@ from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
 from silian import __version__
-from silian.accounts.security import new_csrf_token
+from silian.accounts.service import get_user
 from silian.config import Settings, get_settings
+from silian.core.actors import USER_LOADER
 from silian.core.db import session_factory
 from silian.core.errors import SilianError, StaleEdit, ValidationFailed
+from silian.core.tokens import new_csrf_token
 from silian.core.validation import field_path, message_for
 from silian.core.web import (
     CSRF_COOKIE,
@@ -40,11 +42,11 @@ FEATURES = (
     "accounts",
     "achievements",
     "demands",
-    "chains",
     "organizations",
     "talent",
     "education",
     "matching",
+    "insights",
 )
 
 SECURITY_HEADERS = {
@@ -97,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.session_factory = session_factory(settings.database_url)
+    setattr(app.state, USER_LOADER, get_user)
     app.mount("/static", StaticFiles(directory=str(files("silian") / "web" / "static")), "static")
 
     for feature in FEATURES:

@@ -1,8 +1,13 @@
-"""API output of industry chains and their chain maps."""
+"""API output of the aggregate views: chains with counts, chain maps and unit profiles."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from pydantic import BaseModel
+
+from silian.organizations.schemas import OrganizationOut
 
 
 class ChainOut(BaseModel):
@@ -57,3 +62,45 @@ class ChainMapOut(ChainOut):
     talents: list[RecordRef]
     talent_needs: list[RecordRef]
     named_classes: list[RecordRef]
+
+
+class ListingRef(BaseModel):
+    """A short reference to a record shown on a profile."""
+
+    id: int
+    title: str
+    status: str
+
+
+class OrganizationProfileOut(OrganizationOut):
+    """A unit with counts and short lists of the listings the caller may see."""
+
+    counts: dict[str, int]
+    achievements: list[ListingRef]
+    demands: list[ListingRef]
+    talents: list[ListingRef]
+    platforms: list[ListingRef]
+    talent_needs: list[ListingRef]
+
+
+class FigureOut(BaseModel):
+    """One city figure for the period: total, breakdown by channel/stage/kind, and its source."""
+
+    key: str
+    label: str
+    unit: str
+    kind: str
+    source: str
+    total: Decimal
+    breakdown: dict[str, Decimal]
+
+
+class FiguresOut(BaseModel):
+    """The city's figures for a period and a chain (null: the whole city)."""
+
+    start: date
+    end: date
+    label: str
+    chain_id: int | None
+    refreshed: bool
+    figures: list[FigureOut]

@@ -1,0 +1,34 @@
+"""FigureDay: the city's figures precomputed per day, per chain and for the whole city."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Index, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from silian.core.db import Base
+
+CITY = 0  # chain_id of the whole-city rows (records on no chain count there only)
+
+
+class FigureDay(Base):
+    """One figure's value on one day for one chain (or the whole city, chain_id 0).
+
+    `breakdown` is the channel, stage or mode the value is split by ('' for the total).
+    Rows are derived: `silian figures refresh` rewrites a day's rows from the records.
+    """
+
+    __tablename__ = "figure_days"
+    __table_args__ = (
+        UniqueConstraint("day", "chain_id", "figure", "breakdown"),
+        Index("ix_figure_days_figure", "figure", "chain_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(nullable=False, index=True)
+    chain_id: Mapped[int] = mapped_column(nullable=False)
+    figure: Mapped[str] = mapped_column(String(40), nullable=False)
+    breakdown: Mapped[str] = mapped_column(String(30), nullable=False, default="")
+    value: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
