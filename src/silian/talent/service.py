@@ -398,12 +398,9 @@ def _office_only(user: User | None) -> None:
 
 def visible_projects(user: User | None) -> Select[TalentProject]:
     """Talent projects user may see: all for offices, their own unit's for its members."""
-    stmt = select(TalentProject)
-    if user is not None and user.role == "office":
-        return stmt
-    if user is not None and user.organization_id is not None:
-        return stmt.where(TalentProject.organization_id == user.organization_id)
-    return stmt.where(false())
+    return select(TalentProject).where(
+        visible_where(user, "talent_project.view", TalentProject, false())
+    )
 
 
 def list_projects(
