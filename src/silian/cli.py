@@ -5,12 +5,12 @@ from __future__ import annotations
 import importlib
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 
-from silian.config import get_settings
+from silian.config import Settings, get_settings
 
 app = typer.Typer(help="四链融合平台 Silian 命令行工具", no_args_is_help=True)
 db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
@@ -108,10 +108,29 @@ def serve(
     """Serve the web app and API."""
     import uvicorn
 
+    try:
+        settings = get_settings()
+    except ValueError as exc:
+        _fail(str(exc))
     if not reload:  # with --reload the app runs in a child process; warming here is wasted
         _warm_matching()
     console.print(f"四链融合平台运行于 http://{host}:{port}  （API 文档：/api/v1/docs）")
-    uvicorn.run("silian.web.main:app", host=host, port=port, reload=reload, proxy_headers=False)
+    if settings.trusted_proxies:
+        console.print(f"信任以下反向代理的 X-Forwarded-For：{', '.join(settings.trusted_proxies)}")
+    uvicorn.run(
+        "silian.web.main:app", host=host, port=port, reload=reload, **proxy_options(settings)
+    )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """Uvicorn's proxy-header options: believe X-Forwarded-* only from trusted proxies.
+
+    Without SILIAN_TRUSTED_PROXIES proxy headers are ignored entirely (uvicorn would otherwise
+    trust 127.0.0.1 or $FORWARDED_ALLOW_IPS), so the socket address is the client's address.
+    """
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
 
 
 def _warm_matching() -> None:
