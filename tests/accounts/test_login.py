@@ -302,3 +302,24 @@ def test_defect4_serve_passes_proxy_headers_only_from_trusted_proxies(
     else:
         assert options["forwarded_allow_ips"] == ""
         assert seen == ["10.9.9.9", "203.0.113.9"]
+
+
+def test_password_is_checked_without_holding_a_database_connection(
+    client: TestClient, factory: Factory, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """50 simultaneous sign-ins emptied the pool while argon2 hashed (500s after 30 s)."""
+    from silian.accounts import service
+    from silian.core.db import get_engine
+
+    user = factory.user("enterprise")
+    held: list[int] = []
+    real = service.verify_password
+
+    def spy(stored: str, password: str) -> bool:
+        held.append(get_engine(db_url).pool.checkedout())  # type: ignore[attr-defined]
+        return real(stored, password)
+
+    monkeypatch.setattr(service, "verify_password", spy)
+    assert _token(client, user.username, PASSWORD).status_code == 200
+    assert _token(client, user.username, "wrong").status_code == 401
+    assert held == [0, 0]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import os
 import secrets
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -159,11 +161,18 @@ def authenticate(
         minutes = max(1, math.ceil(wait / 60))
         raise LoginThrottled(f"该账号登录失败次数过多，请{minutes}分钟后再试", wait)
     throttled = _address_throttled(session, ip, settings)
-    user = session.scalar(select(User).where(User.username == username))
+    found = session.execute(
+        select(User.id, User.password_hash, User.is_active).where(User.username == username)
+    ).first()
+    # Hand the connection back before hashing: argon2 takes a while (and 64 MiB), and many
+    # simultaneous sign-ins must not hold every pooled connection while they hash.
+    session.rollback()
     # Verify against a dummy hash for unknown users so timing does not reveal which exist.
-    stored = user.password_hash if user is not None else _dummy_hash()
-    ok = verify_password(stored, password) and user is not None and user.is_active
+    with _HASHING:
+        matches = verify_password(found.password_hash if found else _dummy_hash(), password)
+    ok = bool(found and found.is_active and matches)
     session.add(LoginAttempt(username=username, ip=ip[:64], success=ok))
+    user = session.get(User, found.id) if ok and found else None
     if not ok or user is None:
         session.commit()  # the failure must count even though we raise
         if throttled:
@@ -176,6 +185,10 @@ def authenticate(
     user.last_login_at = utcnow()
     session.commit()
     return user
+
+
+# Password checks at once: beyond the cores they only queue, each holding argon2's memory.
+_HASHING = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,137 @@
+"""schemathesis over our own OpenAPI document: no 5xx and no response contradicting the schema.
+
+Bounded for CI: every operation of ``/api/v1/openapi.json`` gets ``EXAMPLES`` schema-valid and
+``EXAMPLES`` schema-invalid requests, generated deterministically (Hypothesis ``derandomize``, so
+the same code fuzzes the same way every run), as an office user and as an ordinary enterprise
+user, on SQLite and PostgreSQL, against a database that holds a published demand so list and
+detail responses carry a real record. ``scripts/fuzz.sh`` runs the same
+checks with far more examples (``SILIAN_FUZZ_EXAMPLES``).
+
+Checks run on every response (schemathesis' own):
+``not_a_server_error`` (no 5xx), ``status_code_conformance`` (the status is documented),
+``content_type_conformance``, ``response_headers_conformance``, ``response_schema_conformance``
+(the body matches the documented schema for its status), and, for the invalid requests,
+``negative_data_rejection`` (a request the schema forbids is refused with a 4xx, not accepted).
+
+Deliberately not run here:
+``positive_data_acceptance`` — schema-valid requests are legitimately refused by rules the
+schema cannot express (unknown ids → 404, a role that may not act → 403, workflow states → 409,
+cross-field rules → 422); ``ignored_auth`` / ``use_after_free`` /
+``ensure_resource_availability`` — stateful, covered by the permission-matrix tests and too slow
+for a bounded run; ``max_response_time`` — timings belong to ``bench/load.py``, not assertions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+
+from tests.support import Factory, api_headers
+
+schemathesis = pytest.importorskip("schemathesis")
+
+pytestmark = pytest.mark.fuzz
+
+EXAMPLES = int(os.environ.get("SILIAN_FUZZ_EXAMPLES", "10"))
+CHECK_NAMES = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+)
+NEGATIVE_CHECK_NAMES = (*CHECK_NAMES, "negative_data_rejection")
+
+
+def _checks(names: tuple[str, ...]) -> list[Any]:
+    from schemathesis import checks
+
+    return [getattr(checks, name) for name in names]
+
+
+def _seed_records(client: TestClient, owner: dict[str, str], office: dict[str, str]) -> None:
+    """A published demand and achievement, so lists and details return real records."""
+    demand = client.post(
+        "/api/v1/demands",
+        json={"title": "模糊测试需求", "problem": "用于模糊测试的一条已发布技术需求描述。"},
+        headers=owner,
+    )
+    assert demand.status_code in (200, 201), demand.text
+    demand_id = demand.json()["id"]
+    assert client.post(f"/api/v1/demands/{demand_id}/submit", headers=owner).status_code == 200
+    assert client.post(f"/api/v1/demands/{demand_id}/approve", headers=office).status_code == 200
+
+
+def _describe(failure: Any) -> str:
+    title = getattr(failure, "title", type(failure).__name__)
+    message = str(getattr(failure, "message", failure)).strip().splitlines()
+    return f"{title}: {message[0] if message else ''}"[:300]
+
+
+def _fuzz(app: Any, headers: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Failures per operation: {'GET /api/v1/x': {'<check title>: <first line>': count}}."""
+    from schemathesis.generation import GenerationMode
+
+    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+    found: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        label = f"{operation.method.upper()} {operation.path}"
+        for mode, names in (
+            (GenerationMode.POSITIVE, CHECK_NAMES),
+            (GenerationMode.NEGATIVE, NEGATIVE_CHECK_NAMES),
+        ):
+            checks = _checks(names)
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @hypothesis_settings(
+                max_examples=EXAMPLES,
+                derandomize=True,
+                database=None,
+                deadline=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            def run(
+                case: Any, checks: list[Any] = checks, mode: Any = mode, label: str = label
+            ) -> None:
+                try:
+                    case.call_and_validate(headers=headers, checks=checks)
+                except BaseExceptionGroup as group:
+                    for failure in group.exceptions:
+                        found[label][f"[{mode.value}] {_describe(failure)}"] += 1
+                except AssertionError as failure:
+                    found[label][f"[{mode.value}] {_describe(failure)}"] += 1
+
+            run()
+    return {op: dict(problems) for op, problems in found.items()}
+
+
+def _report(found: dict[str, dict[str, int]]) -> str:
+    lines = [f"{len(found)} operations with failures:"]
+    for op in sorted(found):
+        lines.append(f"  {op}")
+        for problem, count in sorted(found[op].items()):
+            lines.append(f"    {count:>3} × {problem}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("role", ["office", "enterprise"])
+def test_openapi_fuzz_finds_no_server_error_and_no_schema_contradiction(
+    app: Any, factory: Factory, role: str
+) -> None:
+    office = factory.user("office")
+    enterprise = factory.user("enterprise")
+    with TestClient(app) as client:
+        office_headers = api_headers(client, office)
+        enterprise_headers = api_headers(client, enterprise)
+        _seed_records(client, enterprise_headers, office_headers)
+    headers = office_headers if role == "office" else enterprise_headers
+    found = _fuzz(app, headers)
+    assert not found, _report(found)
