@@ -337,6 +337,7 @@ async def run_level(
     users: list[str],
     password: str,
     seed: int,
+    on_start: Callable[[], None] | None = None,
 ) -> Level:
     """Run clients concurrently until duration seconds pass or budget requests are done."""
     ids = await _ids(base)
@@ -352,6 +353,8 @@ async def run_level(
             await person.sign_in(password)
 
     await asyncio.gather(*(sign_in(p) for p in people))
+    if on_start is not None:  # e.g. start the profiler once sign-ins are over
+        on_start()
     level = Level(clients)
     issued = 0
     deadline = time.perf_counter() + duration
@@ -399,7 +402,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         users = args.users.split(",")
         levels = []
         for clients in args.clients:
-            spy = _start_profile(args, server.pid, clients)
+            spies: list[subprocess.Popen[bytes]] = []
+
+            def profile(clients: int = clients, spies: list[Any] = spies) -> None:
+                spy = _start_profile(args, server.pid, clients)
+                if spy is not None:
+                    spies.append(spy)
+
             level = asyncio.run(
                 run_level(
                     server.url,
@@ -409,9 +418,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     users,
                     args.password,
                     args.seed,
+                    profile,
                 )
             )
-            if spy is not None:
+            for spy in spies:
                 spy.wait()
             summary = level.summary()
             print_level(summary)

@@ -14,7 +14,8 @@ STAGES="${FUZZ_STAGES:-1 2}"
 
 if [[ " $STAGES " == *" 1 "* ]]; then
   echo "== stage 1: pytest harness, $EXAMPLES examples per operation and mode"
-  SILIAN_FUZZ_EXAMPLES="$EXAMPLES" "$BIN/pytest" tests/core/test_fuzz_api.py -m fuzz -p no:xdist -q \
+  report="${FUZZ_REPORT:-artifacts/fuzz-report.jsonl}"; mkdir -p "$(dirname "$report")"; : >"$report"
+  SILIAN_FUZZ_REPORT="$report" SILIAN_FUZZ_EXAMPLES="$EXAMPLES" "$BIN/pytest" tests/core/test_fuzz_api.py -m fuzz -p no:xdist -q \
     || status=$?
 fi
 

@@ -23,6 +23,7 @@ for a bounded run; ``max_response_time`` — timings belong to ``bench/load.py``
 
 from __future__ import annotations
 
+import json
 import os
 from collections import defaultdict
 from typing import Any
@@ -31,6 +32,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import Unsatisfiable
 
 from tests.support import Factory, api_headers
 
@@ -47,6 +49,7 @@ CHECK_NAMES = (
     "response_schema_conformance",
 )
 NEGATIVE_CHECK_NAMES = (*CHECK_NAMES, "negative_data_rejection")
+SENT = [0]  # requests sent by this process, for the failure report
 
 
 def _checks(names: tuple[str, ...]) -> list[Any]:
@@ -74,11 +77,71 @@ def _describe(failure: Any) -> str:
     return f"{title}: {message[0] if message else ''}"[:300]
 
 
+class _AsServed:
+    """The app as uvicorn serves it: an unhandled exception is a 500 response, not a raise.
+
+    Starlette's ServerErrorMiddleware has already answered 500 when it re-raises for the server
+    to log; the exception is kept here so the report can say what broke.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.errors: list[str] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except Exception as exc:
+            self.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}")
+
+
+def _fuzz_operation(
+    operation: Any,
+    mode: Any,
+    checks: list[Any],
+    headers: dict[str, str],
+    found: dict[str, int],
+    served: _AsServed,
+) -> None:
+    """EXAMPLES deterministic cases of one operation in one mode; failures counted in found."""
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @hypothesis_settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        # Failures are collected, not raised: one run reports every operation's problems.
+        SENT[0] += 1
+        try:
+            case.call_and_validate(headers=headers, checks=checks)
+        except BaseExceptionGroup as group:
+            for failure in group.exceptions:
+                found[f"[{mode.value}] {_describe(failure)}"] += 1
+        except AssertionError as failure:
+            found[f"[{mode.value}] {_describe(failure)}"] += 1
+        for error in served.errors:
+            found[f"[{mode.value}] unhandled exception (500): {error}"] += 1
+        served.errors.clear()
+
+    try:
+        run()
+    except Unsatisfiable:
+        # Nothing to negate (no parameters, or only ones every value of which is valid).
+        if mode.value != "negative":
+            raise
+
+
 def _fuzz(app: Any, headers: dict[str, str]) -> dict[str, dict[str, int]]:
     """Failures per operation: {'GET /api/v1/x': {'<check title>: <first line>': count}}."""
     from schemathesis.generation import GenerationMode
 
-    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
+    served = _AsServed(app)
+    schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", served)
     found: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for result in schema.get_all_operations():
         operation = result.ok()
@@ -87,34 +150,12 @@ def _fuzz(app: Any, headers: dict[str, str]) -> dict[str, dict[str, int]]:
             (GenerationMode.POSITIVE, CHECK_NAMES),
             (GenerationMode.NEGATIVE, NEGATIVE_CHECK_NAMES),
         ):
-            checks = _checks(names)
-
-            @given(case=operation.as_strategy(generation_mode=mode))
-            @hypothesis_settings(
-                max_examples=EXAMPLES,
-                derandomize=True,
-                database=None,
-                deadline=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
-            def run(
-                case: Any, checks: list[Any] = checks, mode: Any = mode, label: str = label
-            ) -> None:
-                try:
-                    case.call_and_validate(headers=headers, checks=checks)
-                except BaseExceptionGroup as group:
-                    for failure in group.exceptions:
-                        found[label][f"[{mode.value}] {_describe(failure)}"] += 1
-                except AssertionError as failure:
-                    found[label][f"[{mode.value}] {_describe(failure)}"] += 1
-
-            run()
-    return {op: dict(problems) for op, problems in found.items()}
+            _fuzz_operation(operation, mode, _checks(names), headers, found[label], served)
+    return {op: dict(problems) for op, problems in found.items() if problems}
 
 
 def _report(found: dict[str, dict[str, int]]) -> str:
-    lines = [f"{len(found)} operations with failures:"]
+    lines = [f"{SENT[0]} requests so far; {len(found)} operations with failures:"]
     for op in sorted(found):
         lines.append(f"  {op}")
         for problem, count in sorted(found[op].items()):
@@ -124,7 +165,7 @@ def _report(found: dict[str, dict[str, int]]) -> str:
 
 @pytest.mark.parametrize("role", ["office", "enterprise"])
 def test_openapi_fuzz_finds_no_server_error_and_no_schema_contradiction(
-    app: Any, factory: Factory, role: str
+    app: Any, factory: Factory, role: str, db_url: str
 ) -> None:
     office = factory.user("office")
     enterprise = factory.user("enterprise")
@@ -133,5 +174,11 @@ def test_openapi_fuzz_finds_no_server_error_and_no_schema_contradiction(
         enterprise_headers = api_headers(client, enterprise)
         _seed_records(client, enterprise_headers, office_headers)
     headers = office_headers if role == "office" else enterprise_headers
+    before = SENT[0]
     found = _fuzz(app, headers)
+    report = os.environ.get("SILIAN_FUZZ_REPORT")
+    if report:  # scripts/fuzz.sh collects every run's failures as JSON lines
+        with open(report, "a", encoding="utf-8") as fh:
+            line = {"run": f"{db_url.split(':')[0]}-{role}", "requests": SENT[0] - before}
+            fh.write(json.dumps({**line, "failures": found}, ensure_ascii=False) + "\n")
     assert not found, _report(found)
