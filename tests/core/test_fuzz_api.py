@@ -124,6 +124,8 @@ def _fuzz_operation(
                 found[f"[{mode.value}] {_describe(failure)}"] += 1
         except AssertionError as failure:
             found[f"[{mode.value}] {_describe(failure)}"] += 1
+        except Exception as exc:  # the request could not even be sent or read: report it too
+            found[f"[{mode.value}] {type(exc).__name__}: {str(exc).splitlines()[0][:160]}"] += 1
         for error in served.errors:
             found[f"[{mode.value}] unhandled exception (500): {error}"] += 1
         served.errors.clear()
