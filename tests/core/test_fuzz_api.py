@@ -59,7 +59,7 @@ def _checks(names: tuple[str, ...]) -> list[Any]:
 
 
 def _seed_records(client: TestClient, owner: dict[str, str], office: dict[str, str]) -> None:
-    """A published demand and achievement, so lists and details return real records."""
+    """A published demand, so lists and details return a real record; the index built."""
     demand = client.post(
         "/api/v1/demands",
         json={"title": "模糊测试需求", "problem": "用于模糊测试的一条已发布技术需求描述。"},
@@ -69,12 +69,16 @@ def _seed_records(client: TestClient, owner: dict[str, str], office: dict[str, s
     demand_id = demand.json()["id"]
     assert client.post(f"/api/v1/demands/{demand_id}/submit", headers=owner).status_code == 200
     assert client.post(f"/api/v1/demands/{demand_id}/approve", headers=office).status_code == 200
+    # Build the matching index now: the first question builds it (tens of seconds when cold),
+    # longer than a fuzzed request may take.
+    warm = client.post("/api/v1/match", json={"text": "技术需求", "kind": "demand"}, headers=owner)
+    assert warm.status_code == 200, warm.text
 
 
 def _describe(failure: Any) -> str:
     title = getattr(failure, "title", type(failure).__name__)
-    message = str(getattr(failure, "message", failure)).strip().splitlines()
-    return f"{title}: {message[0] if message else ''}"[:300]
+    lines = [x.strip() for x in str(getattr(failure, "message", failure)).splitlines() if x.strip()]
+    return f"{title}: {' | '.join(lines[:3])}"[:300]
 
 
 class _AsServed:
