@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import importlib
+import os
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 
-from silian.config import get_settings
+from silian.config import Settings, get_settings
 
 app = typer.Typer(help="四链融合平台 Silian 命令行工具", no_args_is_help=True)
 db_app = typer.Typer(help="数据库迁移", no_args_is_help=True)
@@ -118,10 +119,29 @@ def serve(
     """Serve the web app and API."""
     import uvicorn
 
+    try:
+        settings = get_settings()
+    except ValueError as exc:
+        _fail(str(exc))
     if not reload:  # with --reload the app runs in a child process; warming here is wasted
         _warm_matching()
     console.print(f"四链融合平台运行于 http://{host}:{port}  （API 文档：/api/v1/docs）")
-    uvicorn.run("silian.web.main:app", host=host, port=port, reload=reload, proxy_headers=False)
+    if settings.trusted_proxies:
+        console.print(f"信任以下反向代理的 X-Forwarded-For：{', '.join(settings.trusted_proxies)}")
+    uvicorn.run(
+        "silian.web.main:app", host=host, port=port, reload=reload, **proxy_options(settings)
+    )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """Uvicorn's proxy-header options: believe X-Forwarded-* only from trusted proxies.
+
+    Without SILIAN_TRUSTED_PROXIES proxy headers are ignored entirely (uvicorn would otherwise
+    trust 127.0.0.1 or $FORWARDED_ALLOW_IPS), so the socket address is the client's address.
+    """
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
 
 
 def _warm_matching() -> None:
@@ -176,6 +196,48 @@ def user_create(
         _fail("；".join(f"{k}: {v}" for k, v in exc.errors.items()))
     except SilianError as exc:
         _fail(exc.message)
+
+
+@app.command("backup")
+def backup_command(
+    file: Path = typer.Argument(..., help="备份文件（zip），含全部数据表与密钥"),
+) -> None:
+    """Write a consistent snapshot of the database and the secret key to FILE."""
+    from silian.core.backup import BackupError, backup
+
+    settings = get_settings()
+    started = time.perf_counter()
+    try:
+        report = backup(settings, file)
+    except BackupError as exc:
+        _fail(str(exc))
+    console.print(
+        f"已备份 {len(report.rows)} 张表、{report.total} 行（数据库版本 {report.revision}）"
+        f"到 {file}，用时 {time.perf_counter() - started:.1f} 秒；文件含密钥，请妥善保管"
+    )
+
+
+@app.command("restore")
+def restore_command(
+    file: Path = typer.Argument(..., help="silian backup 写出的备份文件"),
+    force: bool = typer.Option(False, "--force", help="目标数据库不为空时，删除其全部数据后恢复"),
+) -> None:
+    """Restore FILE into the configured database (refuses a non-empty one without --force)."""
+    from silian.core.backup import BackupError, restore
+
+    settings = get_settings()
+    started = time.perf_counter()
+    try:
+        report = restore(settings, file, force=force)
+    except BackupError as exc:
+        _fail(str(exc))
+    console.print(
+        f"已恢复 {len(report.rows)} 张表、{report.total} 行到 {_redact(settings.database_url)}，"
+        f"用时 {time.perf_counter() - started:.1f} 秒；密钥已写入 {settings.home / 'secret_key'}"
+    )
+    if os.environ.get("SILIAN_SECRET_KEY"):
+        console.print("[yellow]提示：[/yellow]已设置 SILIAN_SECRET_KEY，它优先于恢复的密钥文件")
+    console.print("匹配索引已标记为过期：下次启动时重建，或立即运行 silian index rebuild")
 
 
 def _register_optional(module: str) -> None:

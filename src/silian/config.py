@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -19,6 +20,11 @@ class Settings:
     session_max_age: int = 12 * 3600
     login_max_failures: int = 5
     login_lock_seconds: int = 15 * 60
+    # Failures from one client address (all usernames) before that address is slowed down.
+    login_max_address_failures: int = 30
+    login_address_delay: float = 1.0
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks).
+    trusted_proxies: tuple[str, ...] = ()
     secure_cookies: bool = False
 
     @property
@@ -55,6 +61,33 @@ def _normalise_url(url: str) -> str:
     return url
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise ValueError(f"{name} 必须是整数：{value!r}") from None
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ValueError(f"{name} 必须是数字：{value!r}") from None
+
+
+def parse_trusted_proxies(value: str) -> tuple[str, ...]:
+    """Comma- or space-separated addresses / CIDR networks, checked and normalised."""
+    networks: list[str] = []
+    for item in value.replace(",", " ").split():
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ValueError(f"SILIAN_TRUSTED_PROXIES 中的地址无效：{item!r}") from None
+    return tuple(networks)
+
+
 def load_settings() -> Settings:
     """Build settings from the environment (not cached)."""
     home = Path(os.environ.get("SILIAN_HOME", "var")).expanduser().resolve()
@@ -64,6 +97,11 @@ def load_settings() -> Settings:
         database_url=_normalise_url(url),
         secret_key=_secret_key(home),
         secure_cookies=os.environ.get("SILIAN_SECURE_COOKIES", "") == "1",
+        login_max_failures=_int("SILIAN_LOGIN_MAX_FAILURES", 5),
+        login_lock_seconds=_int("SILIAN_LOGIN_LOCK_SECONDS", 15 * 60),
+        login_max_address_failures=_int("SILIAN_LOGIN_MAX_ADDRESS_FAILURES", 30),
+        login_address_delay=_float("SILIAN_LOGIN_ADDRESS_DELAY", 1.0),
+        trusted_proxies=parse_trusted_proxies(os.environ.get("SILIAN_TRUSTED_PROXIES", "")),
     )
 
 

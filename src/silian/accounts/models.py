@@ -52,7 +52,11 @@ class LoginAttempt(Base):
     """One login attempt, kept to throttle password guessing per username and address."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_lookup", "username", "created_at"),)
+    __table_args__ = (
+        Index("ix_login_attempts_lookup", "username", "created_at"),
+        # The per-address throttle counts an address's recent failures on every sign-in.
+        Index("ix_login_attempts_address", "ip", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), nullable=False)

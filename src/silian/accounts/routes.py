@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.orm import Session
 
@@ -39,7 +41,33 @@ def _safe_next(target: str | None) -> str:
 
 
 def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    peer = request.client.host if request.client else ""
+    trusted = settings_of(request).trusted_proxies
+    return service.client_address(peer, request.headers.get("x-forwarded-for"), trusted)
+
+
+async def _authenticate(request: Request, db: Session, username: str, password: str) -> User:
+    # Argon2 and the database run off the event loop; a throttled address's failures are
+    # answered late without holding a worker thread while they wait.
+    try:
+        return await run_in_threadpool(
+            service.authenticate,
+            db,
+            username,
+            password,
+            _client_ip(request),
+            settings_of(request),
+        )
+    except service.LoginFailed as exc:
+        if exc.delay > 0:
+            await asyncio.sleep(exc.delay)
+        raise
+
+
+def _retry_headers(exc: service.LoginFailed) -> dict[str, str]:
+    if isinstance(exc, service.LoginThrottled):
+        return {"Retry-After": str(exc.retry_after)}
+    return {}
 
 
 @router.get("/login")
@@ -58,10 +86,12 @@ async def login(request: Request, db: Session = Depends(get_db)) -> Response:
     nxt = _safe_next(form.get("next"))
     username = form.get("username", "")
     try:
-        user = service.authenticate(db, username, form.get("password", ""), _client_ip(request))
-    except (service.LoginFailed, service.LoginThrottled) as exc:
+        user = await _authenticate(request, db, username, form.get("password", ""))
+    except service.LoginFailed as exc:
         ctx = {"next": nxt, "error": exc.message, "username": username}
-        return render(request, "accounts/login.html", ctx, exc.status_code)
+        page = render(request, "accounts/login.html", ctx, exc.status_code)
+        page.headers.update(_retry_headers(exc))
+        return page
     settings = settings_of(request)
     # Sign-in rotates the CSRF token and binds it to the new session.
     csrf_token = new_csrf_token()
@@ -94,13 +124,20 @@ def logout(
 
 
 @api.post("/auth/token", response_model=Token)
-def token(
+async def token(
     request: Request,
     form: OAuth2PasswordRequestForm = Depends(),
     db: Session = Depends(get_db),
-) -> Token:
+) -> Token | JSONResponse:
     """OAuth2 password flow: exchange username and password for a bearer token."""
-    user = service.authenticate(db, form.username, form.password, _client_ip(request))
+    try:
+        user = await _authenticate(request, db, form.username, form.password)
+    except service.LoginFailed as exc:
+        return JSONResponse(
+            {"detail": exc.message, "errors": {}},
+            status_code=exc.status_code,
+            headers=_retry_headers(exc),
+        )
     settings = settings_of(request)
     value = make_token(settings.secret_key, API_SALT, {"uid": user.id, "v": user.session_version})
     return Token(access_token=value, expires_in=settings.session_max_age)
