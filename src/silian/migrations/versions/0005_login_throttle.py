@@ -1,7 +1,7 @@
 """login attempts indexed by address, for the per-address throttle
 
-Revision ID: 0003_login_throttle
-Revises: 0002
+Revision ID: 0005_login_throttle
+Revises: 0004_insights_figures
 Create Date: 2026-12-02 15:50:00
 """
 
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0003_login_throttle"
-down_revision: str | None = "0002"
+revision: str = "0005_login_throttle"
+down_revision: str | None = "0004_insights_figures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
