@@ -46,13 +46,20 @@ def test_every_cli_command_is_documented() -> None:
         assert f"silian {name}" in text, f"`silian {name}` is not in the README"
 
 
+def _bench_script(module: str) -> Path:
+    """The file `python -m bench.<module>` runs (a module, or a package's __main__)."""
+    path = ROOT / "bench" / Path(*module.split("."))
+    return path / "__main__.py" if path.is_dir() else path.with_suffix(".py")
+
+
 def test_benchmark_commands_in_docs_exist() -> None:
     """Every `python -m bench.X` the docs give as a command is a script in bench/."""
     for name in ("benchmarks.md", "matching.md"):
         text = (ROOT / "docs" / name).read_text(encoding="utf-8")
-        for module in set(re.findall(r"python -m bench\.([a-z_]+)", text)):
-            assert (ROOT / "bench" / f"{module}.py").is_file(), f"docs/{name}: bench.{module}"
+        for module in set(re.findall(r"python -m bench\.([a-z_]+(?:\.[a-z_]+)*)", text)):
+            assert _bench_script(module).is_file(), f"docs/{name}: bench.{module}"
     scripts = {p.stem for p in (ROOT / "bench").glob("*.py")} - {"__init__", "baselines"}
+    scripts |= {p.parent.name for p in (ROOT / "bench").glob("*/__main__.py")}
     text = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
     for script in scripts:
         assert f"python -m bench.{script}" in text, f"bench/{script}.py is not in benchmarks.md"

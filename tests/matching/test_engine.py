@@ -151,6 +151,40 @@ def test_structured_fit_reranks_and_explains(corpus: list[dict[str, Any]]) -> No
     assert second.shares["industry"] > 0 and first.shares["structure"] > 0
 
 
+def test_an_achievement_asking_less_than_a_demands_budget_fits_it() -> None:
+    """Regression: matching an achievement to demands compared its price the wrong way round."""
+    demand = {
+        "id": "demand:1",
+        "kind": "demand",
+        "title": "锂离子电池正极材料工艺改进",
+        "keywords": ["锂离子电池", "正极材料"],
+        "text": "需要提高高镍正极材料循环寿命。",
+        "trl": 6,
+        "price": 2_350_000,
+    }
+    achievement = {
+        "id": "achievement:9",
+        "kind": "achievement",
+        "title": "高镍正极材料制备方法",
+        "keywords": ["锂离子电池", "正极材料"],
+        "text": "共沉淀制备高镍三元正极材料，循环寿命提高。",
+        "trl": 7,
+        "price": 2_000_000,
+    }
+    engine = Engine.build([demand], LEXICAL)
+    hit = engine.query(achievement, kind="demand")[0]
+    assert hit.reasons["budget"] == {"price": 2_000_000, "budget": 2_350_000, "fit": 1.0}
+    lines = " ".join(hit.reasons["lines"])
+    assert "报价 200 万元，在预算 235 万元以内" in lines
+    assert hit.reasons["trl"]["offered"] == 7 and hit.reasons["trl"]["wanted"] == 6
+    assert "成熟度 TRL 7，满足所需 TRL 6" in lines
+    # The demand's own view of the same pair reads the same way.
+    engine = Engine.build([achievement], LEXICAL)
+    back = engine.query(demand, kind="achievement")[0]
+    assert back.reasons["budget"] == hit.reasons["budget"]
+    assert back.reasons["trl"] == hit.reasons["trl"]
+
+
 def test_query_with_a_record_excludes_itself(corpus: list[dict[str, Any]]) -> None:
     engine = Engine.build(corpus, LEXICAL)
     hits = engine.query(corpus[0], limit=5)

@@ -283,3 +283,66 @@ def _cli(db_url: str, tmp_path: Path) -> Iterator[Any]:
 
     yield invoke
     get_settings.cache_clear()
+
+
+def _hit(doc_id: str, score: float) -> Any:
+    from silian.matching.engine import Hit
+
+    return Hit(doc_id, doc_id.split(":")[0], doc_id, score, {}, {}, {})
+
+
+def test_weak_hits_are_not_suggested_once_the_index_is_large(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from silian.matching import service as service_module
+    from silian.matching import sources
+
+    svc = service_module.MatchingService(
+        Settings(home=tmp_path, database_url="sqlite://", secret_key="x")
+    )
+    size = {"n": 10}
+    monkeypatch.setattr(svc, "engine", lambda: type("E", (), {"__len__": lambda s: size["n"]})())
+    monkeypatch.setattr(sources, "chain_names", lambda _session: {})
+    monkeypatch.setattr(
+        sources,
+        "load_record",
+        lambda _s, kind, rid, _c: sources.Record(kind=kind, id=rid, title=f"{kind}{rid}"),
+    )
+    hits = [_hit("platform:1", 12.0), _hit("platform:2", 4.9), _hit("platform:3", 1.0)]
+    # A young index: z-scores do not separate fit from noise, so every hit is shown.
+    assert [s.id for s in svc._suggestions(None, hits)] == [1, 2, 3]  # type: ignore[arg-type]
+    size["n"] = service_module.MIN_RECORDS_FOR_THRESHOLD
+    kept = svc._suggestions(None, hits)  # type: ignore[arg-type]
+    assert [(s.id, s.strength) for s in kept] == [(1, "较为相关")]
+
+
+def test_summary_is_one_line_and_details_drop_the_breakdown() -> None:
+    from silian.matching.service import Suggestion, strength_label
+
+    items = [
+        {"code": "terms", "text": ["污染"], "title": ["反渗透膜"], "keywords": []},
+        {"code": "semantic", "text": "语义相关：污染"},
+        {"code": "discipline", "text": "同属学科：化学工程"},
+        {"code": "industry", "text": "同属产业链/行业：海洋装备"},
+        {"code": "trl", "text": "成熟度 TRL 4，低于所需 TRL 6", "fit": 0.5},
+        {"code": "budget", "text": "报价 50 万元，在预算 80 万元以内", "fit": 1.0},
+        {"code": "recency", "text": "近 200 天内更新", "days": 199},
+        {"code": "shares", "text": "得分构成：…"},
+    ]
+    lines = ["命中词语（标题：反渗透膜；正文：污染）", *(str(i["text"]) for i in items[1:])]
+    s = Suggestion("achievement", 1, "t", "", 21.0, 1, reasons={"items": items, "lines": lines})
+    assert s.strength == "高度相关" and strength_label(5.0) == "可能相关"
+    assert strength_label(4.9) == "弱相关"
+    assert s.summary == [
+        "命中：反渗透膜、污染",
+        "同属产业链/行业：海洋装备",
+        "同属学科：化学工程",
+        "成熟度 TRL 4，低于所需 TRL 6",
+    ]
+    assert "得分构成：…" not in s.details and "近 200 天内更新" not in s.details
+    # Words already named as whole keywords are not repeated in the summary.
+    phrase = {"code": "keyphrase", "text": "关键词完全命中：反渗透膜", "keywords": ["反渗透膜"]}
+    s2 = Suggestion("achievement", 1, "t", "", 21.0, 1, reasons={"items": [phrase, *items]})
+    assert s2.summary[:2] == ["关键词完全命中：反渗透膜", "命中：污染"]
+    assert "报价 50 万元，在预算 80 万元以内" in s.details
+    assert s.details[0] == "命中词语（标题：反渗透膜；正文：污染）"

@@ -58,6 +58,11 @@ def to_epoch(value: Any) -> float | None:
     return to_epoch(parsed)
 
 
+# Record kinds that offer something (their TRL is offered and their price asked), as opposed
+# to demands, whose TRL is wanted and whose price is a budget.
+SUPPLY_KINDS = frozenset({"achievement"})
+
+
 @dataclass
 class Document:
     """One record to index: ``id`` like "achievement:12", a ``kind`` and text plus structure.
@@ -121,6 +126,9 @@ class Profile:
 
     ``trl`` is the wanted minimum readiness, ``budget`` the money available (yuan), ``region``
     the asker's division code, ``chains`` its industry codes, ``disciplines`` known disciplines.
+    With ``offers=True`` the asker is a supply (an achievement looking for demands): ``trl`` is
+    the readiness it offers and ``budget`` its asking price, compared with each hit's wanted TRL
+    and budget the other way round.
     """
 
     disciplines: list[str] = field(default_factory=list)
@@ -128,6 +136,7 @@ class Profile:
     region: str = ""
     trl: int | None = None
     budget: float | None = None
+    offers: bool = False
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> Profile:
@@ -146,8 +155,15 @@ class Profile:
 
     @classmethod
     def of(cls, doc: Document) -> Profile:
-        """The profile of a record used as a query (e.g. a demand looking for achievements)."""
-        return cls(list(doc.disciplines), list(doc.chains), doc.region, doc.trl, doc.price)
+        """The profile of a record used as a query (a demand's wants, an achievement's offer)."""
+        return cls(
+            list(doc.disciplines),
+            list(doc.chains),
+            doc.region,
+            doc.trl,
+            doc.price,
+            offers=doc.kind in SUPPLY_KINDS,
+        )
 
 
 @dataclass

@@ -768,15 +768,18 @@ class Engine:
         """Mean of the known fits (TRL, budget, region, recency) per pooled slot; NaN if none."""
         parts: list[NDArray[np.float64]] = []
         if profile.trl:
-            trl = self.col_trl.data[pool].astype(np.float64)
-            fit = np.where(trl >= profile.trl, 1.0, np.maximum(0.0, 1 - (profile.trl - trl) / 4))
-            parts.append(np.where(trl > 0, fit, np.nan))
+            col = self.col_trl.data[pool].astype(np.float64)
+            # Offered readiness must reach the wanted one, whichever side asks.
+            offered, wanted = (profile.trl, col) if profile.offers else (col, profile.trl)
+            fit = np.where(offered >= wanted, 1.0, np.maximum(0.0, 1 - (wanted - offered) / 4))
+            parts.append(np.where(col > 0, fit, np.nan))
         if profile.budget:
-            price = self.col_price.data[pool].astype(np.float64)
-            fit = np.where(
-                price <= profile.budget, 1.0, np.maximum(0.0, 2 - price / profile.budget)
-            )
-            parts.append(np.where(np.isnan(price), np.nan, fit))
+            col = self.col_price.data[pool].astype(np.float64)
+            # An asking price within the budget fits; a demand's budget is the yardstick.
+            price, budget = (profile.budget, col) if profile.offers else (col, profile.budget)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                fit = np.where(price <= budget, 1.0, np.maximum(0.0, 2 - price / budget))
+            parts.append(np.where(np.isnan(col) | (col <= 0), np.nan, fit))
         mine = _region_code(profile.region)
         if mine:
             region = self.col_region.data[pool]
@@ -799,25 +802,26 @@ class Engine:
 
     def _structure_reasons(self, slot: int, profile: Profile, now: float) -> list[Reason]:
         reasons: list[Reason] = []
-        trl = int(self.col_trl.data[slot])
-        if profile.trl and trl:
-            ok = trl >= profile.trl
-            fit = 1.0 if ok else max(0.0, 1.0 - (profile.trl - trl) / 4.0)
-            text = f"成熟度 TRL {trl}，{'满足' if ok else '低于'}所需 TRL {profile.trl}"
-            reasons.append(Reason("trl", text, {"offered": trl, "wanted": profile.trl, "fit": fit}))
-        price = float(self.col_price.data[slot])
-        if profile.budget and not math.isnan(price):
-            ok = price <= profile.budget
-            fit = 1.0 if ok else max(0.0, 2.0 - price / profile.budget)
-            budget = f"{profile.budget / 1e4:g} 万元"
+        col_trl = int(self.col_trl.data[slot])
+        if profile.trl and col_trl:
+            offered, wanted = (profile.trl, col_trl) if profile.offers else (col_trl, profile.trl)
+            ok = offered >= wanted
+            fit = 1.0 if ok else max(0.0, 1.0 - (wanted - offered) / 4.0)
+            text = f"成熟度 TRL {offered}，{'满足' if ok else '低于'}所需 TRL {wanted}"
+            reasons.append(Reason("trl", text, {"offered": offered, "wanted": wanted, "fit": fit}))
+        col_price = float(self.col_price.data[slot])
+        if profile.budget and not math.isnan(col_price) and col_price > 0:
+            price, budget = (
+                (profile.budget, col_price) if profile.offers else (col_price, profile.budget)
+            )
+            ok = price <= budget
+            fit = 1.0 if ok else max(0.0, 2.0 - price / budget)
             text = (
-                f"报价 {price / 1e4:g} 万元，在预算 {budget}以内"
+                f"报价 {price / 1e4:g} 万元，在预算 {budget / 1e4:g} 万元以内"
                 if ok
-                else f"报价 {price / 1e4:g} 万元，超出预算 {budget}"
+                else f"报价 {price / 1e4:g} 万元，超出预算 {budget / 1e4:g} 万元"
             )
-            reasons.append(
-                Reason("budget", text, {"price": price, "budget": profile.budget, "fit": fit})
-            )
+            reasons.append(Reason("budget", text, {"price": price, "budget": budget, "fit": fit}))
         region = int(self.col_region.data[slot])
         mine = _region_code(profile.region)
         if mine and region:
@@ -1053,7 +1057,8 @@ class Engine:
         best: list[tuple[float, str]] = []
         for word in dict.fromkeys(words):
             i = space.lexicon.index.get(word)
-            if i is None:
+            # A single character (降, 厂) reads as a fragment, not as a related word.
+            if i is None or len(word) < 2:
                 continue
             best.append((float(space.vectors[i] @ vec), word))
         best.sort(reverse=True)

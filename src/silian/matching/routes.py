@@ -264,7 +264,11 @@ class SuggestionOut(BaseModel):
     title: str
     organization: str
     url: str
-    score: float
+    score: float = Field(
+        description="fused score; below 5 not returned once the index holds 500+ records"
+    )
+    strength: str = Field(description="高度相关 (≥ 20) / 较为相关 (≥ 10) / 可能相关 (≥ 5)")
+    summary: list[str] = Field(description="up to three short reasons, then any TRL/budget misfit")
     rank: int
     shares: dict[str, float]
     reasons: dict[str, Any]

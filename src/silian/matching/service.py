@@ -51,6 +51,38 @@ TABLE_MODELS: dict[str, Any] = {
     "organizations": Organization,
     "named_classes": NamedClass,
 }
+# Fused scores add up per-signal z-scores over the whole index (docs/matching.md). Below
+# MIN_SCORE a hit shares little beyond generic words with its source and is not suggested:
+# on the demo city most pilot-platform hits for a demand score under 3 and share only names
+# and boilerplate, while on the dev benchmarks the weakest top-10 hit scores above 16.
+MIN_SCORE = 5.0
+# z-scores spread enough to separate a fit from noise only over a corpus of some size; a young
+# platform with a few hundred records shows every hit that has evidence.
+MIN_RECORDS_FOR_THRESHOLD = 500
+STRENGTHS = ((20.0, "高度相关"), (10.0, "较为相关"), (MIN_SCORE, "可能相关"))
+# Reasons that say why a hit fits, in the order the one-line summary prefers them.
+SUMMARY_CODES = ("keyphrase", "terms", "chars", "industry", "discipline", "semantic")
+RECENT_DAYS = 30
+
+
+def strength_label(score: float) -> str:
+    """Chinese label of a fused score: 高度相关 / 较为相关 / 可能相关, else 弱相关."""
+    for floor, label in STRENGTHS:
+        if score >= floor:
+            return label
+    return "弱相关"
+
+
+def _short(item: dict[str, Any], named: set[str]) -> str:
+    """A reason shortened for the one-line summary ('' when it would only repeat ``named``)."""
+    if item["code"] == "terms":
+        # A terms item's data lists the words per field; its "text" is the body's words.
+        body = item.get("text")
+        words = [*item.get("title", []), *item.get("keywords", [])]
+        words += body if isinstance(body, list) else []
+        fresh = [w for w in dict.fromkeys(words) if w not in named]
+        return "命中：" + "、".join(fresh[:4]) if fresh else ""
+    return str(item["text"])
 
 
 @dataclass
@@ -77,6 +109,38 @@ class Suggestion:
             "named_class": f"/education/named-classes/{self.id}",
         }.get(self.kind, "")
 
+    @property
+    def strength(self) -> str:
+        """Chinese label of the score (高度相关 / 较为相关 / 可能相关)."""
+        return strength_label(self.score)
+
+    @property
+    def summary(self) -> list[str]:
+        """At most three short reasons why it fits, then any misfit (TRL, budget) to know."""
+        items = self.reasons.get("items", [])
+        fits = sorted(
+            (i for i in items if i.get("code") in SUMMARY_CODES),
+            key=lambda i: SUMMARY_CODES.index(i["code"]),
+        )
+        seen = {w for i in fits if i["code"] == "keyphrase" for w in i.get("keywords", [])}
+        out = [line for line in (_short(i, seen) for i in fits) if line][:3]
+        out += [i["text"] for i in items if i.get("code") in ("trl", "budget") and i["fit"] < 1]
+        return out
+
+    @property
+    def details(self) -> list[str]:
+        """Every reason sentence, without the score breakdown (shown as bars) and stale recency."""
+        out = []
+        # lines and items are built together, in the same order.
+        pairs = zip(self.reasons.get("lines", []), self.reasons.get("items", []), strict=False)
+        for line, item in pairs:
+            if item.get("code") == "shares":
+                continue
+            if item.get("code") == "recency" and item.get("days", 0) > RECENT_DAYS:
+                continue
+            out.append(str(line))
+        return out
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form for the API."""
         return {
@@ -86,6 +150,8 @@ class Suggestion:
             "organization": self.organization,
             "url": self.url,
             "score": round(self.score, 4),
+            "strength": self.strength,
+            "summary": self.summary,
             "rank": self.rank,
             "shares": {k: round(v, 4) for k, v in self.shares.items()},
             "reasons": self.reasons,
@@ -299,7 +365,10 @@ class MatchingService:
     def _suggestions(self, session: Session, hits: list[Hit]) -> list[Suggestion]:
         out = []
         chains = sources.chain_names(session)
+        floor = MIN_SCORE if len(self.engine()) >= MIN_RECORDS_FOR_THRESHOLD else float("-inf")
         for rank, hit in enumerate(hits, 1):
+            if hit.score < floor:
+                continue
             kind, _, raw_id = hit.doc_id.partition(":")
             record = sources.load_record(session, kind, int(raw_id), chains)
             if record is None:  # removed since it was indexed
