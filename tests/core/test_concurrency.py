@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 from types import SimpleNamespace
 from typing import Any
@@ -219,3 +221,44 @@ def test_defect_1_simultaneous_puts_never_mix(
                 f"{int(winner['budget'])}.00",
             ), round_number
             assert now.headers["etag"] == f'"{round_number + 2}"'
+
+
+def test_stale_salary_rules_form_shows_the_other_offices_change(
+    client: TestClient, factory: Factory
+) -> None:
+    """按薪定才 thresholds are edited as a set: a save from a form loaded before another office
+    changed the set is refused with both thresholds shown; the API answers 412 likewise."""
+    office = factory.user("office")
+    other = api_headers(client, factory.user("office"))
+    login(client, office)
+    form = client.get("/salary-grade-rules/edit").text
+    tag = re.search(r'name="version" value="([^"]+)"', form)
+    assert tag is not None
+    version = html.unescape(tag.group(1))
+    rows = client.get("/api/v1/salary-grade-rules", headers=other).json()
+    assert rows[0]["etag"] == version
+    put = client.put(
+        "/api/v1/salary-grade-rules",
+        headers=other | {"If-Match": version},
+        json={"chain_id": None, "grade_A": 2000000},
+    )
+    assert put.status_code == 200 and put.headers["etag"] != version
+    stale = client.post(
+        "/salary-grade-rules/edit",
+        data={
+            "chain_id": "",
+            "grade_A": "3000000",
+            "version": version,
+            "loaded_grade_A": "",
+            "csrf_token": csrf(client),
+        },
+    )
+    assert stale.status_code == 409
+    assert "其他用户修改了这条记录" in stale.text and "2000000" in stale.text
+    assert 'value="3000000"' in stale.text
+    again = client.put(
+        "/api/v1/salary-grade-rules",
+        headers=other | {"If-Match": version},
+        json={"chain_id": None, "grade_A": 1},
+    )
+    assert again.status_code == 412

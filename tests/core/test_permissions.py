@@ -12,6 +12,13 @@ principal, in the order of ``PRINCIPALS``:
     V  rejected input: 422
     A  authentication failed: 401 from the login form
 
+The letters are not restated here: a row names the action of the declared table
+``silian.core.permissions.PERMISSIONS`` that gates the request (``by``, ``seen``), and the
+expected letter of each principal is computed from that rule (visitors → L or N, roles the rule
+allows → O, others → F, or N where they may not even see the record). Only facts of the world
+(who belongs to which unit: ``OWNERS``) and role-independent rows (open to everyone, or to every
+signed-in user) are written out.
+
 "university" and "enterprise" are *other* units' users; the records belong to "uni_owner"'s
 university and "ent_owner"'s enterprise, so those two columns are the owners' rights.
 State-changing rows act on a fresh record per principal, and a refused request must leave that

@@ -591,6 +591,7 @@ def _rules_form(
     ctx = {
         "stale": stale,
         "form_version": service.rules_etag(db, chain_id),
+        "loaded": service.rules_for(db, chain_id),
         "chain": chain,
         "values": values,
         "errors": errors,
@@ -624,6 +625,7 @@ async def rules_save(
     changed the same chain's thresholds since the form was loaded)."""
     data = await form_dict(request)
     loaded = data.pop("version", None) or None
+    loaded_values = {k: data.pop(k) for k in list(data) if k.startswith("loaded_grade_")}
     chain_id = int_or_none(data.get("chain_id"))
     try:
         service.set_salary_rules(db, user, data, loaded)
@@ -631,7 +633,20 @@ async def rules_save(
         db.rollback()
         return _rules_form(request, db, chain_id, data, exc.errors, 422)
     except StaleEdit:
-        stale = stale_context(db, None, None) | {"current": service.rules_for(db, chain_id)}
+        # The form carried the thresholds it was loaded with: show which another office changed.
+        current = service.rules_for(db, chain_id)
+        changes = [
+            {
+                "label": choices.TALENT_GRADES.label(grade),
+                "old": loaded_values.get(f"loaded_grade_{grade}") or None,
+                "new": value,
+                "by": "",
+                "at": None,
+            }
+            for grade, value in current.items()
+            if _salary(loaded_values.get(f"loaded_grade_{grade}")) != value
+        ]
+        stale = stale_context(db, None, None) | {"changes": changes}
         return _rules_form(request, db, chain_id, data, {}, 409, stale)
     return RedirectResponse("/salary-grade-rules?saved=1", status_code=303)
 
