@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from silian.achievements.choices import IP_TYPES, ORIGINS, STAGES, TRADE_TYPES, TRANSFER_MODES
 from silian.core.fields import blank_to_none, split_list
+from silian.core.money import Money
 
 # Field labels, used in validation reports (web forms and imports).
 LABELS = {
@@ -59,7 +60,7 @@ class AchievementIn(BaseModel):
     ip_type: str = "invention_patent"
     patent_numbers: list[str] = Field(default_factory=list, max_length=50)
     transfer_modes: list[str] = Field(default_factory=list)
-    price: Decimal | None = Field(default=None, ge=0, le=Decimal("1e11"))
+    price: Money = Field(default=None, ge=0, le=Decimal("1e11"))
     trade_type: str = "listing"
     application_field: str = Field(default="", max_length=200)
     indicators: str = Field(default="", max_length=5000)
@@ -81,13 +82,10 @@ class AchievementIn(BaseModel):
     def _list(cls, value: Any) -> list[str]:
         return split_list(value)
 
-    @field_validator("organization_id", "chain_id", "price", mode="before")
+    @field_validator("organization_id", "chain_id", mode="before")
     @classmethod
     def _blank(cls, value: Any) -> Any:
-        value = blank_to_none(value)
-        if isinstance(value, str) and value.strip() == "面议":
-            return None
-        return value
+        return blank_to_none(value)
 
     @field_validator("trl", mode="before")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from silian.accounts.models import User
 from silian.accounts.security import read_token, tokens_match
 from silian.accounts.service import get_user
 from silian.config import Settings
+from silian.core.money import format_money_input
 
 SESSION_COOKIE = "silian_session"
 CSRF_COOKIE = "silian_csrf"
@@ -43,6 +45,13 @@ def _money(value: Any) -> str:
     return f"{amount:,.0f}元"
 
 
+def _form_value(value: Any) -> Any:
+    # Amounts are Decimals in 元; a form shows them as typed (100万), never 1000000.00.
+    if isinstance(value, Decimal):
+        return format_money_input(value)
+    return value
+
+
 def _querystring(request: Request, **changes: Any) -> str:
     params = dict(request.query_params)
     for key, value in changes.items():
@@ -62,6 +71,7 @@ def make_templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["money"] = _money
+    env.filters["form_value"] = _form_value
     env.filters["date"] = lambda d: d.strftime("%Y-%m-%d") if d else ""
     env.filters["datetime"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
     env.globals["querystring"] = _querystring

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from silian.core.fields import blank_to_none, split_list
+from silian.core.money import Money
 from silian.demands.choices import CONFIDENTIALITY, LIST_TYPES
 
 LABELS = {
@@ -62,7 +63,7 @@ class DemandIn(BaseModel):
     chain_id: int | None = None
     discipline: str = Field(default="", max_length=30)
     wanted_trl: int | None = Field(default=None, ge=1, le=9)
-    budget: Decimal | None = Field(default=None, ge=0, le=Decimal("1e11"))
+    budget: Money = Field(default=None, ge=0, le=Decimal("1e11"))
     deadline: date | None = None
     confidentiality: str = "public"
     ip_terms: str = Field(default="", max_length=2000)
@@ -84,14 +85,6 @@ class DemandIn(BaseModel):
     @classmethod
     def _blank(cls, value: Any) -> Any:
         return blank_to_none(value)
-
-    @field_validator("budget", mode="before")
-    @classmethod
-    def _budget(cls, value: Any) -> Any:
-        value = blank_to_none(value)
-        if isinstance(value, str) and value.strip() == "面议":
-            return None
-        return value
 
     @field_validator("list_type")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
 from silian.core.errors import NotFound, PermissionDenied, ValidationFailed
+from silian.core.money import MoneyError, parse_money
 from silian.core.web import (
     api_require_user,
     api_user,
@@ -496,8 +497,8 @@ def api_project(
 
 def _salary(value: str | None) -> Decimal | None:
     try:
-        amount = Decimal(str(value).replace(",", "").strip()) if value else None
-    except InvalidOperation:
+        amount = parse_money(value)
+    except MoneyError:
         return None
     return amount if amount is not None and amount.is_finite() and amount >= 0 else None
 
