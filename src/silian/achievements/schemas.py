@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,8 @@ LABELS = {
     "trl": "技术成熟度(TRL)",
     "stage": "所处阶段",
     "ip_type": "知识产权类型",
+    "ip_status": "知识产权状态",
+    "registered_on": "登记日期",
     "patent_numbers": "专利号",
     "transfer_modes": "转化方式",
     "price": "意向价格(元)",
@@ -58,6 +60,8 @@ class AchievementIn(BaseModel):
     trl: int = Field(default=3, ge=1, le=9)
     stage: str = "lab"
     ip_type: str = "invention_patent"
+    ip_status: str = Field(default="", max_length=20)
+    registered_on: date | None = None
     patent_numbers: list[str] = Field(default_factory=list, max_length=50)
     transfer_modes: list[str] = Field(default_factory=list)
     price: Money = Field(default=None, ge=0, le=Decimal("1e11"))
@@ -82,7 +86,7 @@ class AchievementIn(BaseModel):
     def _list(cls, value: Any) -> list[str]:
         return split_list(value)
 
-    @field_validator("organization_id", "chain_id", mode="before")
+    @field_validator("organization_id", "chain_id", "registered_on", mode="before")
     @classmethod
     def _blank(cls, value: Any) -> Any:
         return blank_to_none(value)
@@ -135,6 +139,8 @@ class AchievementOut(BaseModel):
     trl: int
     stage: str
     ip_type: str
+    ip_status: str
+    registered_on: date | None
     patent_numbers: list[str]
     transfer_modes: list[str]
     price: Decimal | None

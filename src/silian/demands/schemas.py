@@ -30,6 +30,7 @@ LABELS = {
     "wanted_trl": "期望成熟度(TRL)",
     "budget": "预算/榜额(元)",
     "deadline": "截止日期",
+    "registered_on": "填报日期",
     "confidentiality": "保密要求",
     "ip_terms": "知识产权约定",
     "eligibility": "揭榜条件",
@@ -65,6 +66,7 @@ class DemandIn(BaseModel):
     wanted_trl: int | None = Field(default=None, ge=1, le=9)
     budget: Money = Field(default=None, ge=0, le=Decimal("1e11"))
     deadline: date | None = None
+    registered_on: date | None = None
     confidentiality: str = "public"
     ip_terms: str = Field(default="", max_length=2000)
     eligibility: str = Field(default="", max_length=2000)
@@ -81,7 +83,9 @@ class DemandIn(BaseModel):
     def _list(cls, value: Any) -> list[str]:
         return split_list(value)
 
-    @field_validator("organization_id", "chain_id", "wanted_trl", "deadline", mode="before")
+    @field_validator(
+        "organization_id", "chain_id", "wanted_trl", "deadline", "registered_on", mode="before"
+    )
     @classmethod
     def _blank(cls, value: Any) -> Any:
         return blank_to_none(value)
