@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -199,10 +200,10 @@ def locate(sheets: list[Sheet], match: Scorer) -> Table:
         if all(_blank(c) for c in cells):
             continue
         filled = [i for i, c in enumerate(cells) if not _blank(c)]
-        if numbering and all(i in numbering for i in filled):
-            marks = {_cell_text(cells[i]) for i in filled}
-            if not marks & set(EXAMPLE_MARKS):
-                continue  # a template's numbered empty row
+        if numbering and all(
+            i in numbering and re.fullmatch(r"\d{1,5}(\.0)?", _cell_text(cells[i])) for i in filled
+        ):
+            continue  # a template's numbered empty row
         if any(_cell_text(cells[i]) in EXAMPLE_MARKS for i in numbering if i < len(cells)):
             skipped.append(f"第 {number} 行是填写示例，已跳过")
             continue
