@@ -35,6 +35,7 @@ FEATURES = (
     "talent",
     "education",
     "matching",
+    "io",
 )
 
 SECURITY_HEADERS = {
