@@ -584,7 +584,7 @@ def session_org_name(ctx: _Context, org_id: Any) -> str:
 
 
 def _preview(
-    ctx: _Context, number: int, data: dict[str, Any], errors: list[RowError]
+    ctx: _Context, number: int, cells: list[Any], data: dict[str, Any], errors: list[RowError]
 ) -> PreviewRow:
     shown: dict[str, str] = {}
     for name in ctx.positions:
@@ -595,8 +595,14 @@ def _preview(
         if name in data and name not in shown:
             shown[name] = _display(ctx, name, data[name])
     bad_headers = {e.column for e in errors}
-    bad = {u.field for u in ctx.uses if u.field and u.header in bad_headers}
-    return PreviewRow(number, shown, {b for b in bad if b})
+    bad: set[str] = set()
+    for use in ctx.uses:
+        if use.field and use.header in bad_headers:
+            bad.add(use.field)
+            # A value that could not be read is shown as written, never as a default.
+            raw = cells[use.index] if use.index < len(cells) else None
+            shown[use.field] = "" if _blank(raw) else _text(raw)
+    return PreviewRow(number, shown, bad)
 
 
 def _field_errors(ctx: _Context, number: int, errors: dict[str, str]) -> list[RowError]:
@@ -753,7 +759,7 @@ def import_records(
             else:
                 row_errors = _write_one(ctx, session, report, number, data, ref, publish)
             if len(report.preview) < PREVIEW_ROWS:
-                report.preview.append(_preview(ctx, number, data, row_errors))
+                report.preview.append(_preview(ctx, number, cells, data, row_errors))
             if progress is not None:
                 progress(done, report.total)
         order = {c.header: i for i, c in enumerate(columns_for(kind))}

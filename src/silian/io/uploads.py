@@ -139,9 +139,18 @@ def preview_upload(
     check_role(user, kind)
     path = upload_path(settings, user, token)
     try:
-        return import_records(
+        report = import_records(
             session, user, kind, path, dry_run=True, mapping=mapping, ignore=ignore
         )
+        unknown = [u.header for u in report.unknown_columns]
+        if unknown and all(e.column in unknown for e in report.errors):
+            # Show the rows while the user decides about the unknown columns; the import
+            # itself stays blocked until each one is mapped or ignored.
+            trial = import_records(
+                session, user, kind, path, dry_run=True, mapping=mapping, ignore=ignore + unknown
+            )
+            report.preview = trial.preview
+        return report
     finally:
         session.rollback()
 
