@@ -80,7 +80,9 @@ async def upload(kind: str, request: Request, user: User = Depends(require_user)
     except SilianError as exc:
         uploads.check_role(user, kind)
         ctx = _base(kind) | {"error": exc.message}
-        return render(request, "io/upload.html", ctx, exc.status_code)
+        return render(
+            request, "io/upload.html", ctx, 422 if exc.status_code == 400 else exc.status_code
+        )
     return RedirectResponse(f"/import/{kind}/{token}", status_code=303)
 
 
