@@ -198,3 +198,24 @@ def test_map_and_ignore_are_checked(db: Session, world: dict[str, Any], tmp_path
     )
     assert report.ok and not report.written
     assert report.preview[0].values["eligibility"] == "合作开发"
+
+
+def test_units_row_number_row_totals_and_departments(
+    db: Session, world: dict[str, Any], tmp_path: Path
+) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["成果名称", "单位名称", "成果简介", "价格", "所处阶段"])
+    sheet.append([None, None, None, "（万元）", None])  # units printed under the header
+    sheet.append([1, 2, 3, 4, 5])  # column numbers
+    sheet.append(["高效换热器", f"{messy.UNI}（能源学院）", messy.SUMMARY, 80, "中试完成"])
+    sheet.append(["合计", None, None, 80, None])
+    path = tmp_path / "带单位行.xlsx"
+    workbook.save(path)
+    report = import_records(db, world["office"], "achievements", path)
+    db.commit()
+    assert report.ok and report.total == 1, report.errors
+    item = db.scalars(select(Achievement)).one()
+    assert item.price == Decimal("800000") and (item.stage, item.trl) == ("pilot", 6)
+    assert item.organization_id == world["uni"].id

@@ -170,6 +170,8 @@ def parse_money(value: Any, unit: Decimal = YUAN) -> Decimal | None:
         return None
     if text in NEGOTIABLE_WORDS:
         return None
+    # Notes in brackets (含税、可议) do not change the amount written outside them.
+    text = re.sub(r"\([^()]*\)", "", text) or text
     for word in _ROUGHLY:
         text = text.replace(word, "")
     text = text.replace(",", "").replace("，", "")

@@ -49,6 +49,7 @@ class Table:
     encoding: str = ""
     sheet: str = ""
     skipped: list[str] = field(default_factory=list)
+    units: dict[int, str] = field(default_factory=dict)
 
 
 Scorer = Callable[[str], str | None]
@@ -76,6 +77,8 @@ NOTE_PREFIXES = (
     "日期:",
     "日期：",
 )
+TOTAL_WORDS = ("合计", "总计", "小计", "共计")
+_UNIT_CELL = re.compile(r"^[(（]?(单位[:：]?)?(亿元|万元|千元|元|人民币万元)[)）]?$")
 EXAMPLE_MARKS = ("示例", "例", "样例", "填写示例", "举例", "例如")
 
 
@@ -148,8 +151,24 @@ def _sub_header(
     return names if used_below else None
 
 
+def _is_helper_row(cells: list[Any], header: list[Any]) -> bool:
+    """True for a units row (万元 under a price) or a column-number row (1 2 3 …) under a header."""
+    filled = [(i, c) for i, c in enumerate(cells) if not _blank(c)]
+    if not filled or any(_cell_text(c) == _cell_text(header[i]) for i, c in filled if i < len(header)):
+        return False
+    if all(_UNIT_CELL.match(_cell_text(c).replace(" ", "")) for _, c in filled):
+        return True
+    numbers = [_cell_text(c) for _, c in filled]
+    if len(numbers) >= 3 and all(re.fullmatch(r"\d{1,2}(\.0)?", n) for n in numbers):
+        values = [int(float(n)) for n in numbers]
+        return values == list(range(values[0], values[0] + len(values))) and values[0] in (0, 1)
+    return False
+
+
 def _is_note(cells: list[Any], spans: dict[tuple[int, int], int], number: int) -> bool:
     filled = [(i, c) for i, c in enumerate(cells) if not _blank(c)]
+    if filled and _cell_text(filled[0][1]).replace(" ", "").startswith(TOTAL_WORDS):
+        return True  # a 合计 row adds up the rows above it
     if len(filled) != 1:
         return False
     index, value = filled[0]
@@ -190,6 +209,13 @@ def locate(sheets: list[Sheet], match: Scorer) -> Table:
             headers_raw = list(combined)
             following = following[1:]
     headers = [_cell_text(c) for c in headers_raw]
+    units: dict[int, str] = {}
+    while following and _is_helper_row(following[0][1], header_cells):
+        # A row of units (万元) or column numbers (1 2 3 …) printed under the header.
+        for index, cell in enumerate(following[0][1]):
+            if _UNIT_CELL.match(_cell_text(cell).replace(" ", "")):
+                units[index] = _cell_text(cell)
+        following = following[1:]
     width = len(headers)
     while width and not headers[width - 1]:
         width -= 1
@@ -230,6 +256,7 @@ def locate(sheets: list[Sheet], match: Scorer) -> Table:
         encoding=sheet.encoding,
         sheet=sheet.name,
         skipped=skipped,
+        units=units,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -329,7 +330,7 @@ def _plan_columns(
             else:
                 use.suggestions = _suggest(kind, name)
         if use.field and fields[use.field].kind == "money":
-            use.unit = unit_in(header) or YUAN
+            use.unit = unit_in(header) or unit_in(table.units.get(index, "")) or YUAN
         report.columns.append(use)
     for header in mapping:
         if header not in used_map:
@@ -447,6 +448,10 @@ def _resolve_org(ctx: _Context, session: Session, raw: Any) -> tuple[int | None,
     if ctx.orgs is None:
         ctx.orgs = {_org_key(o.name): o for o in session.scalars(select(Organization))}
     org = ctx.orgs.get(_org_key(name))
+    if org is None:
+        # 青岛大学（材料学院）: a department noted after the unit's registered name.
+        bare = re.sub(r"\([^()]*\)$", "", _org_key(name))
+        org = ctx.orgs.get(bare) if bare else None
     if org is None:
         return None, f"单位“{name}”不存在（须与平台上的单位名称一致）"
     return org.id, None

@@ -203,6 +203,14 @@ def _maturity_word(word: str) -> tuple[int, str] | None:
     return None
 
 
+def _contained_maturity(word: str) -> tuple[int, str] | None:
+    """The one maturity a longer phrase names (已完成中试验证 → 中试); None if none or several."""
+    found = [w for w in MATURITY_WORDS if len(w) >= 2 and w in word]
+    longest = [w for w in found if not any(w != o and w in o for o in found)]
+    levels = {MATURITY_WORDS[w] for w in longest}
+    return levels.pop() if len(levels) == 1 else None
+
+
 def parse_maturity(value: Any) -> tuple[int, str | None]:
     """(TRL, stage or None) from 6, 'TRL6', '6级', '六级', or a word like 中试阶段 / 小批量试产."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -218,6 +226,24 @@ def parse_maturity(value: Any) -> tuple[int, str | None]:
     named = _maturity_word(fold(raw))
     if named is not None:
         return named
+    bracket = _IP_STATUS.match(fold(raw))
+    if bracket:
+        # 6（中试）/ TRL6(中试阶段) / 中试(TRL6): a level and a word for the same thing.
+        outer, inner = bracket.group(1), bracket.group(2)
+        parts = []
+        for part in (outer, inner):
+            try:
+                parts.append(parse_maturity(part))
+            except CellError:
+                parts.append(None)
+        levels = [p for p in parts if p is not None]
+        if levels:
+            trl = next((p[0] for p in levels if p[1] is None), levels[0][0])
+            stage = next((p[1] for p in levels if p[1] is not None), None)
+            return trl, stage
+    contained = _contained_maturity(fold(raw))
+    if contained is not None:
+        return contained
     raise CellError(
         f"无法识别的成熟度“{raw}”：请填写 1–9 的 TRL 等级，或实验室阶段、小试、中试、"
         "小批量试产、产业化等阶段"
@@ -276,6 +302,8 @@ _CHOICE_WORDS: dict[str, dict[str, str]] = {
         "排他许可": "license",
         "普通许可": "license",
         "实施许可": "license",
+        "专利实施许可": "license",
+        "许可实施": "license",
         "作价投资": "equity",
         "作价入股": "equity",
         "技术入股": "equity",
@@ -359,15 +387,19 @@ def _transfer_word(word: str) -> bool:
     return word in _CHOICE_WORDS["transfer_modes"] or TRANSFER_MODES.value_for(word) is not None
 
 
+_ANY_MODE = ("均可", "不限", "皆可", "以上均可", "方式不限", "均可接受")
 _MODE_SPLIT = re.compile(r"[,，、;；/\\\s]+|(?<=[^\s])(?:和|及|或)(?=[^\s])")
 
 
 def choices_list(field: str, value: Any) -> list[str]:
     """Several choice words (转让、许可/作价入股) as stored values, in order, no repeats."""
     out: list[str] = []
-    for part in _MODE_SPLIT.split(fold(text(value))):
-        part = part.strip("()")
-        if not part or part in ("等", "均可", "其他方式"):
+    whole = re.sub(r"\([^()]*\)", "", fold(text(value)))
+    if field == "transfer_modes" and whole in _ANY_MODE:
+        return [v for v in TRANSFER_MODES.values if v != "service"]
+    for part in _MODE_SPLIT.split(whole):
+        part = part.removesuffix("等").removesuffix("方式").strip("()")
+        if not part or part in ("等", "其他"):
             continue
         found = choice(field, part)
         if found not in out:
@@ -392,6 +424,10 @@ def parse_ip(value: Any) -> tuple[str, str, list[str]]:
     for number in numbers:
         word = re.sub(re.escape(number), "", word, flags=re.I)
     word = word.strip(":：,，、 ")
+    if "," in word or "、" in word or ";" in word:
+        # Several kinds (发明专利、实用新型): the first one listed is the record's type.
+        word = re.split(r"[,、;]", word)[0]
+    word = re.sub(r"\d+(项|件|个|篇)$", "", word)
     # 已授权发明专利 / 发明专利已授权 / 授权发明专利: the status written around the type.
     for status_word in _STATUS_WORDS:
         if word.startswith(status_word) and len(word) > len(status_word):
@@ -406,14 +442,10 @@ def parse_ip(value: Any) -> tuple[str, str, list[str]]:
                 status = status or status_word
                 word = rest
                 break
-    if "," in word or "、" in word or ";" in word:
-        # Several kinds (发明专利、实用新型): the first one listed is the record's type.
-        word = re.split(r"[,、;]", word)[0]
-    word = re.sub(r"\d+(项|件|个)$", "", word)
     found_type = _ip_type_or_none(word)
+    if found_type is None and word in ("无", "暂无", "没有", "/"):
+        return "other", "无", numbers
     if found_type is None:
-        if word in ("无", "暂无", "没有", ""):
-            raise CellError(f"知识产权类型“{raw}”为空：请填写类型，没有知识产权请填“其他”")
         raise CellError(
             f"无法识别的知识产权类型“{raw}”，可选值："
             + "、".join(label for _, label in IP_TYPES)
