@@ -154,7 +154,8 @@ def _sub_header(
 def _is_helper_row(cells: list[Any], header: list[Any]) -> bool:
     """True for a units row (万元 under a price) or a column-number row (1 2 3 …) under a header."""
     filled = [(i, c) for i, c in enumerate(cells) if not _blank(c)]
-    if not filled or any(_cell_text(c) == _cell_text(header[i]) for i, c in filled if i < len(header)):
+    same = any(_cell_text(c) == _cell_text(header[i]) for i, c in filled if i < len(header))
+    if not filled or same:
         return False
     if all(_UNIT_CELL.match(_cell_text(c).replace(" ", "")) for _, c in filled):
         return True

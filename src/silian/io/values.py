@@ -230,7 +230,7 @@ def parse_maturity(value: Any) -> tuple[int, str | None]:
     if bracket:
         # 6（中试）/ TRL6(中试阶段) / 中试(TRL6): a level and a word for the same thing.
         outer, inner = bracket.group(1), bracket.group(2)
-        parts = []
+        parts: list[tuple[int, str | None] | None] = []
         for part in (outer, inner):
             try:
                 parts.append(parse_maturity(part))
