@@ -219,3 +219,22 @@ def test_units_row_number_row_totals_and_departments(
     item = db.scalars(select(Achievement)).one()
     assert item.price == Decimal("800000") and (item.stage, item.trl) == ("pilot", 6)
     assert item.organization_id == world["uni"].id
+
+
+def test_a_column_without_header_but_with_data_must_be_decided(
+    db: Session, world: dict[str, Any], tmp_path: Path
+) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["成果名称", "单位名称", "成果简介"])
+    sheet.append(["高效换热器", messy.UNI, messy.SUMMARY, "王老师 13800000000"])
+    path = tmp_path / "无表头列.xlsx"
+    workbook.save(path)
+    report = import_records(db, world["office"], "achievements", path)
+    assert [e.column for e in report.errors] == ["第4列"]
+    assert "没有表头但有数据" in report.errors[0].reason
+    report = import_records(db, world["office"], "achievements", path, mapping={"第4列": "联系人"})
+    db.commit()
+    assert report.ok, report.errors
+    assert db.scalars(select(Achievement)).one().contact_name == "王老师 13800000000"

@@ -300,7 +300,7 @@ def _plan_columns(
         name = header or f"第{index + 1}列"
         if not header and not _column_has_data(table, index):
             continue
-        use = ColumnUse(index=index, header=name if header else f"{name}（无表头）")
+        use = ColumnUse(index=index, header=name)
         ignored = next((i for i in ignore if _same_header(i, name)), None)
         target = next((t for h, t in mapping.items() if _same_header(h, name)), None)
         if ignored is not None or target == IGNORE:
@@ -369,6 +369,8 @@ def _plan_columns(
         if use.how != "unknown":
             continue
         hint = f"可能对应：{'、'.join(use.suggestions)}。" if use.suggestions else ""
+        if not table.headers[use.index]:
+            hint = "这一列没有表头但有数据。" + hint
         report.errors.append(
             RowError(
                 None,
