@@ -156,7 +156,7 @@ def _rows() -> tuple[list[tuple[int, list[Any]]], list[Good], dict[int, tuple[st
             35.5,
             datetime(2026, 6, 30),
             "赵工",
-            "0532-80000003",
+            "０５３２－８０００００03",  # full-width digits and dash
             "",
         ],
         Good(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -51,6 +52,7 @@ Progress = Callable[[int, int], None]
 WHOLE_ROW = "（整行）"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PREVIEW_ROWS = 10
+_ASCII_FIELDS = frozenset({"contact_phone", "patent_numbers"})
 IGNORE = "__ignore__"
 
 
@@ -499,6 +501,9 @@ def _read_cell(
         data[name] = values.choices_list(name, raw)
     elif kind == "region":
         data[name] = values.parse_region(raw)
+    elif name in _ASCII_FIELDS:
+        # Phone and patent numbers typed with full-width digits (０５３２－…) stored as ASCII.
+        data[name] = unicodedata.normalize("NFKC", _text(raw))
     else:
         data[name] = _text(raw)
 
@@ -523,7 +528,7 @@ def _row_data(
         if _blank(raw):
             continue
         if col.kind == "ref":
-            ref = _text(raw)
+            ref = unicodedata.normalize("NFKC", _text(raw))
             if col.max_length and len(ref) > col.max_length:
                 errors.append(RowError(number, use.header, f"不能超过{col.max_length}个字符"))
             continue
@@ -674,7 +679,7 @@ def _duplicate_refs(ctx: _Context, rows: Iterable[tuple[int, list[Any]]]) -> lis
         raw = cells[index] if index < len(cells) else None
         if _blank(raw):
             continue
-        ref = _text(raw)
+        ref = unicodedata.normalize("NFKC", _text(raw))
         if ref in first:
             errors.append(RowError(number, header, f"外部编号“{ref}”与第 {first[ref]} 行重复"))
         else:
