@@ -183,7 +183,6 @@ def test_exception_midway_rolls_everything_back(
             real.update,
             real.change_status,
             real.visible_query,
-            real.roles,
         ),
     )
     rows = [achievement_row(f"A-{i}", UNI) for i in range(5)]
@@ -366,7 +365,6 @@ def test_a_row_failing_after_it_was_written_is_undone_alone(
             real.update,
             picky,
             real.visible_query,
-            real.roles,
         ),
     )
     rows = [achievement_row(f"A-{i}", UNI) for i in range(1, 4)]

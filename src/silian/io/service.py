@@ -23,7 +23,7 @@ from silian.achievements import service as achievement_service
 from silian.achievements.models import Achievement
 from silian.achievements.schemas import AchievementIn
 from silian.chains.models import IndustryChain
-from silian.core import events
+from silian.core import events, permissions
 from silian.core.errors import NotFound, SilianError, ValidationFailed
 from silian.core.money import YUAN, format_money, unit_in
 from silian.core.validation import parse
@@ -52,6 +52,8 @@ Progress = Callable[[int, int], None]
 WHOLE_ROW = "（整行）"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PREVIEW_ROWS = 10
+#: The declared permission (core.permissions) that lets a user import each kind of record.
+IMPORT_ACTIONS = {"achievements": "achievement.import", "demands": "demand.import"}
 _ASCII_FIELDS = frozenset({"contact_phone", "patent_numbers"})
 IGNORE = "__ignore__"
 
@@ -190,7 +192,6 @@ class _Kind:
     update: Callable[[Session, User, int, dict[str, Any]], Any]
     change_status: Callable[..., Any]
     visible_query: Callable[[User | None], Any]
-    roles: frozenset[str]
 
 
 _KINDS = {
@@ -201,7 +202,6 @@ _KINDS = {
         achievement_service.update_achievement,
         achievement_service.change_status,
         achievement_service.visible_query,
-        frozenset(achievement_service.PUBLISHER_ROLES),
     ),
     "demands": _Kind(
         Demand,
@@ -210,7 +210,6 @@ _KINDS = {
         demand_service.update_demand,
         demand_service.change_status,
         demand_service.visible_query,
-        frozenset(demand_service.POSTER_ROLES),
     ),
 }
 
@@ -716,7 +715,7 @@ def import_records(
     report = ImportReport(kind=kind, path=path, dry_run=dry_run)
     if publish and actor.role != "office":
         raise SilianError("只有政府部门账号可以在导入时直接发布（--publish）")
-    if actor.role not in spec.roles:
+    if not permissions.can(actor, IMPORT_ACTIONS[kind]):
         raise SilianError(f"用户 {actor.username}（{actor.role_label}）不能导入{KIND_LABELS[kind]}")
     try:
         file_format(path)

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.config import Settings
-from silian.core.errors import NotFound, PermissionDenied, SilianError
+from silian.core import permissions
+from silian.core.errors import NotFound, SilianError
 from silian.io.columns import KIND_LABELS, KINDS
 from silian.io.service import (
+    IMPORT_ACTIONS,
     ImportReport,
-    _kind,
     import_records,
     template_rows,
     write_error_report,
@@ -52,16 +53,15 @@ def size_message(size: int | None = None) -> str:
 
 
 def check_role(user: User, kind: str) -> None:
-    """PermissionDenied unless user's role may import records of kind (as the CLI's rule)."""
+    """PermissionDenied unless user may import records of kind (core.permissions' *.import)."""
     if kind not in KINDS:
         raise NotFound("页面不存在")
-    if user.role not in _kind(kind).roles:
-        raise PermissionDenied(f"您的角色不能导入{KIND_LABELS[kind]}")
+    permissions.require(user, IMPORT_ACTIONS[kind])
 
 
 def can_import(user: User | None, kind: str) -> bool:
     """True when user may use the import pages of kind."""
-    return user is not None and kind in KINDS and user.role in _kind(kind).roles
+    return kind in KINDS and permissions.can(user, IMPORT_ACTIONS[kind])
 
 
 def _folder(settings: Settings) -> Path:
