@@ -133,3 +133,32 @@ def test_template_command(run: Any, tmp_path: Path) -> None:
     result = run("export", "demands", str(out), "--template")
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8-sig").startswith("外部编号,需求名称,单位名称")
+
+
+def test_cli_map_and_ignore_settle_unknown_columns(
+    run: Any, db: Session, factory: Factory, tmp_path: Path
+) -> None:
+    from tests.io import messy
+
+    factory.org("university", name=messy.UNI)
+    factory.org("university", name=messy.UNI2)
+    factory.user("office", username="office1")
+    path = messy.build_achievements(tmp_path / "成果登记表.xlsx")
+    before = counts(db)
+    stopped = run("import", "achievements", str(path))
+    assert stopped.exit_code == 1 and "Traceback" not in stopped.output
+    assert "未知列“备注”" in stopped.output and "表头：工作表“成果登记”第 4 行" in stopped.output
+    assert counts(db) == before
+    bad_map = run("import", "achievements", str(path), "--map", "备注")
+    assert bad_map.exit_code == 1 and "原列名=字段" in bad_map.output
+    checked = run("import", "achievements", str(path), "--map", "备注=应用领域", "--dry-run")
+    assert checked.exit_code == 1 and "4 行有错误" in checked.output, checked.output
+    assert (
+        "备注→应用领域" in checked.output
+        and "意向价格（万元）→意向价格(元)（万元）" in checked.output
+    )
+    done = run("import", "achievements", str(path), "--ignore", "备注", "--skip-invalid")
+    assert done.exit_code == 0, done.output
+    assert "已忽略的列：备注" in done.output and "新增 6 条" in done.output
+    titles = set(db.scalars(select(Achievement.title)))
+    assert titles == {g.title for g in messy.GOOD}

@@ -29,6 +29,7 @@ TRANSFER_MODES = Choices(
     ("license", "许可"),
     ("equity", "作价投资"),
     ("co_development", "合作开发"),
+    ("service", "技术服务"),
 )
 TRADE_TYPES = Choices(("listing", "挂牌"), ("tender", "招标"), ("auction", "拍卖"))
 ORIGINS = Choices(("original", "原始创新"), ("absorbed", "引进消化吸收"), ("secondary", "二次开发"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -64,6 +64,10 @@ class Achievement(Versioned, TimestampMixin, Base):
     trl: Mapped[int] = mapped_column(nullable=False, default=3)
     stage: Mapped[str] = mapped_column(String(20), nullable=False, default="lab")
     ip_type: Mapped[str] = mapped_column(String(30), nullable=False, default="invention_patent")
+    # The IP's legal status as written by the unit, e.g. 已授权 or 申请中 (发明专利（已授权）).
+    ip_status: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+    # When the unit registered the achievement (登记日期), as its own register says.
+    registered_on: Mapped[date | None] = mapped_column(nullable=True)
     patent_numbers: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     transfer_modes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     # None means 面议 (price negotiable).

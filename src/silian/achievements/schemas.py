@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from silian.achievements.choices import IP_TYPES, ORIGINS, STAGES, TRADE_TYPES, TRANSFER_MODES
 from silian.core.fields import Multiline, blank_to_none, split_list
+from silian.core.money import Money
 from silian.core.schemas import InputModel
 
 # Field labels, used in validation reports (web forms and imports).
@@ -23,6 +24,8 @@ LABELS = {
     "trl": "技术成熟度(TRL)",
     "stage": "所处阶段",
     "ip_type": "知识产权类型",
+    "ip_status": "知识产权状态",
+    "registered_on": "登记日期",
     "patent_numbers": "专利号",
     "transfer_modes": "转化方式",
     "price": "意向价格(元)",
@@ -58,9 +61,11 @@ class AchievementIn(InputModel):
     trl: int = Field(default=3, ge=1, le=9)
     stage: str = "lab"
     ip_type: str = "invention_patent"
+    ip_status: str = Field(default="", max_length=20)
+    registered_on: date | None = None
     patent_numbers: list[str] = Field(default_factory=list, max_length=50)
     transfer_modes: list[str] = Field(default_factory=list)
-    price: Decimal | None = Field(default=None, ge=0, le=Decimal("1e11"))
+    price: Money = Field(default=None, ge=0, le=Decimal("1e11"))
     trade_type: str = "listing"
     application_field: str = Field(default="", max_length=200)
     indicators: Multiline = Field(default="", max_length=5000)
@@ -82,13 +87,10 @@ class AchievementIn(InputModel):
     def _list(cls, value: Any) -> list[str]:
         return split_list(value)
 
-    @field_validator("organization_id", "chain_id", "price", mode="before")
+    @field_validator("organization_id", "chain_id", "registered_on", mode="before")
     @classmethod
     def _blank(cls, value: Any) -> Any:
-        value = blank_to_none(value)
-        if isinstance(value, str) and value.strip() == "面议":
-            return None
-        return value
+        return blank_to_none(value)
 
     @field_validator("trl", mode="before")
     @classmethod
@@ -138,6 +140,8 @@ class AchievementOut(BaseModel):
     trl: int
     stage: str
     ip_type: str
+    ip_status: str
+    registered_on: date | None
     patent_numbers: list[str]
     transfer_modes: list[str]
     price: Decimal | None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from silian.core.actors import USER_LOADER, Actor, UserLoader
 from silian.core.concurrency import NO_IF_MATCH, NO_IF_MATCH_TAG, version_from_etag
 from silian.core.errors import PreconditionFailed
 from silian.core.fields import INT64_MAX, INT_RANGE_MESSAGE, text_problem
+from silian.core.money import format_money_input
 from silian.core.tokens import make_token, read_token, tokens_match
 
 SESSION_COOKIE = "silian_session"
@@ -49,6 +51,13 @@ def _money(value: Any) -> str:
     return f"{amount:,.0f}元"
 
 
+def _form_value(value: Any) -> Any:
+    # Amounts are Decimals in 元; a form shows them as typed (100万), never 1000000.00.
+    if isinstance(value, Decimal):
+        return format_money_input(value)
+    return value
+
+
 def _querystring(request: Request, **changes: Any) -> str:
     params = dict(request.query_params)
     for key, value in changes.items():
@@ -68,6 +77,7 @@ def make_templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["money"] = _money
+    env.filters["form_value"] = _form_value
     env.filters["date"] = lambda d: d.strftime("%Y-%m-%d") if d else ""
     env.filters["datetime"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
     env.globals["querystring"] = _querystring

@@ -58,6 +58,8 @@ class Demand(Versioned, TimestampMixin, Base):
     # None or 0 means 面议.
     budget: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
     deadline: Mapped[date | None] = mapped_column(nullable=True)
+    # When the enterprise filled in the demand (填报日期), as its own sheet says.
+    registered_on: Mapped[date | None] = mapped_column(nullable=True)
     confidentiality: Mapped[str] = mapped_column(String(20), nullable=False, default="public")
     ip_terms: Mapped[str] = mapped_column(Text, nullable=False, default="")
     eligibility: Mapped[str] = mapped_column(Text, nullable=False, default="")

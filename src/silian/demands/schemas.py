@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from silian.core.fields import Multiline, blank_to_none, split_list
+from silian.core.money import Money
 from silian.core.schemas import InputModel
 from silian.demands.choices import CONFIDENTIALITY, LIST_TYPES
 
@@ -30,6 +31,7 @@ LABELS = {
     "wanted_trl": "期望成熟度(TRL)",
     "budget": "预算/榜额(元)",
     "deadline": "截止日期",
+    "registered_on": "填报日期",
     "confidentiality": "保密要求",
     "ip_terms": "知识产权约定",
     "eligibility": "揭榜条件",
@@ -63,8 +65,9 @@ class DemandIn(InputModel):
     chain_id: int | None = None
     discipline: str = Field(default="", max_length=30)
     wanted_trl: int | None = Field(default=None, ge=1, le=9)
-    budget: Decimal | None = Field(default=None, ge=0, le=Decimal("1e11"))
+    budget: Money = Field(default=None, ge=0, le=Decimal("1e11"))
     deadline: date | None = None
+    registered_on: date | None = None
     confidentiality: str = "public"
     ip_terms: Multiline = Field(default="", max_length=2000)
     eligibility: Multiline = Field(default="", max_length=2000)
@@ -81,18 +84,12 @@ class DemandIn(InputModel):
     def _list(cls, value: Any) -> list[str]:
         return split_list(value)
 
-    @field_validator("organization_id", "chain_id", "wanted_trl", "deadline", mode="before")
+    @field_validator(
+        "organization_id", "chain_id", "wanted_trl", "deadline", "registered_on", mode="before"
+    )
     @classmethod
     def _blank(cls, value: Any) -> Any:
         return blank_to_none(value)
-
-    @field_validator("budget", mode="before")
-    @classmethod
-    def _budget(cls, value: Any) -> Any:
-        value = blank_to_none(value)
-        if isinstance(value, str) and value.strip() == "面议":
-            return None
-        return value
 
     @field_validator("list_type")
     @classmethod

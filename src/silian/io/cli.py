@@ -35,6 +35,21 @@ def _print_report(report: object) -> None:
     from silian.io.service import ImportReport
 
     assert isinstance(report, ImportReport)
+    if report.header_row is not None:
+        where = f"工作表“{report.sheet}”" if report.sheet and report.path.suffix != ".csv" else ""
+        console.print(f"表头：{where}第 {report.header_row} 行")
+        mapped = [
+            f"{u.header}→{u.label}" + (f"（{u.unit_label}）" if u.unit_label != "元" else "")
+            for u in report.columns
+            if u.how in ("known", "mapped") and (u.header != u.label or u.unit_label != "元")
+        ]
+        if mapped:
+            console.print("列对应：" + "，".join(mapped))
+        ignored = [u.header for u in report.columns if u.how == "ignored"]
+        if ignored:
+            console.print("已忽略的列：" + "、".join(ignored))
+    for note in report.skipped:
+        console.print(f"[yellow]提示：[/yellow]{note}")
     for warning in report.warnings:
         console.print(f"[yellow]提示：[/yellow]{warning}")
     if report.errors:
@@ -68,6 +83,12 @@ def import_command(
     errors_to: Path | None = typer.Option(
         None, "--report", help="把错误清单另存为 .xlsx 或 .csv 文件（行、列、原因）"
     ),
+    maps: list[str] = typer.Option(
+        [], "--map", help="把文件中的列对应到字段：原列名=字段（如 --map 备注=应用领域），可重复"
+    ),
+    ignores: list[str] = typer.Option(
+        [], "--ignore", help="忽略文件中的这一列（如 --ignore 备注），可重复"
+    ),
 ) -> None:
     """Import achievements or demands from Excel/CSV; nothing is written if any row is invalid."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -78,6 +99,12 @@ def import_command(
     from silian.core.errors import SilianError
     from silian.io.service import import_records, resolve_actor
 
+    mapping: dict[str, str] = {}
+    for item in maps:
+        header, sep, target = item.partition("=")
+        if not sep or not header.strip() or not target.strip():
+            _fail(f"--map 的格式应为 原列名=字段，收到“{item}”")
+        mapping[header.strip()] = target.strip()
     session = session_factory()()
     try:
         actor = resolve_actor(session, as_user)
@@ -104,6 +131,8 @@ def import_command(
                 dry_run=dry_run,
                 publish=publish,
                 org=unit,
+                mapping=mapping,
+                ignore=[i.strip() for i in ignores],
                 progress=step,
             )
         if report.written:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ from silian.core.choices import Choices
 from silian.demands.choices import CONFIDENTIALITY, DEMAND_STATUS, LIST_TYPES
 from silian.demands.schemas import LABELS as DEMAND_LABELS
 from silian.demands.schemas import DemandIn
+from silian.io import synonyms
+from silian.io.reader import ROW_NUMBER
 
 KINDS = ("achievements", "demands")
 KIND_LABELS = {"achievements": "科技成果", "demands": "技术需求"}
@@ -44,8 +47,9 @@ LIST_SEPARATOR = "、"
 class Column:
     """One column: its Chinese header, the record field behind it and how to read it.
 
-    kind is one of text, int, decimal, date, choice, choices (several choice labels), list,
-    org (unit name), chain (industry chain name or code), ref (外部编号), status (export only).
+    kind is one of text, int, money, date, choice, choices (several choice labels), list,
+    org (unit name), chain (industry chain name or code), ref (外部编号), status (export only),
+    trl (a TRL or a maturity word), stage, ip (type with its status), region (district).
     """
 
     header: str
@@ -71,12 +75,31 @@ class Column:
             if self.default:
                 text += f"；留空为“{self.default}”"
             return text
-        if self.kind == "int":
-            return "1–9 的整数" + (f"；留空为 {self.default}" if self.default else "；可留空")
-        if self.kind == "decimal":
-            return "数字，单位元；留空或填“面议”表示面议"
+        if self.kind in ("int", "trl"):
+            text = "1–9 的整数（也接受 TRL6、6级、六级"
+            if self.kind == "trl":
+                text += "，以及实验室阶段、小试、中试、小批量试产、产业化等阶段词"
+            return text + "）" + (f"；留空为 {self.default}" if self.default else "；可留空")
+        if self.kind == "stage":
+            return (
+                "实验室阶段、小试、中试、产业化（也接受 中试阶段、小批量试产、已产业化 等）；"
+                f"留空时按成熟度推断，都没有为“{self.default}”"
+            )
+        if self.kind == "ip":
+            return (
+                "发明专利、实用新型专利、外观设计专利、软件著作权、技术秘密、植物新品种、其他；"
+                "状态可写在括号中，如 发明专利（已授权）"
+                + (f"；留空为“{self.default}”" if self.default else "")
+            )
+        if self.kind == "region":
+            return "区县名称（如 黄岛区、西海岸新区）或 6 位行政区划代码"
+        if self.kind == "money":
+            return (
+                "金额，单位元；也可写 50万、1.2亿、一百万；列名带单位（如 价格（万元））时"
+                "不带单位的数字按该单位；留空或填 面议、协商、议价 表示面议"
+            )
         if self.kind == "date":
-            return "日期，YYYY-MM-DD（也接受 2025/6/30、2025年6月30日 和 Excel 日期单元格）"
+            return "日期，YYYY-MM-DD（也接受 2026/7/3、2026.7.3、2026年7月3日 和 Excel 日期单元格）"
         if self.kind == "list":
             return f"多个用顿号、逗号、分号或空格分隔，最多 {self.max_items} 个"
         if self.kind == "org":
@@ -185,12 +208,13 @@ def _achievement_columns() -> list[Column]:
         c("keywords", "list", "关键词", "石墨烯、海水淡化、膜分离"),
         c("discipline", "text", "学科名称", "材料科学与工程"),
         c("chain_id", "chain", "所属产业链", "新材料"),
-        c("trl", "int", "技术成熟度 TRL", "6"),
-        c("stage", "choice", "所处阶段", "中试", choices=STAGES),
-        c("ip_type", "choice", "知识产权形式", "发明专利", choices=IP_TYPES),
+        c("trl", "trl", "技术成熟度 TRL", "6"),
+        c("stage", "stage", "所处阶段", "中试", choices=STAGES),
+        c("ip_type", "ip", "知识产权形式", "发明专利（已授权）", choices=IP_TYPES),
+        c("ip_status", "text", "知识产权的法律状态", "已授权"),
         c("patent_numbers", "list", "专利申请号或授权号", "ZL202110123456.7"),
         c("transfer_modes", "choices", "可接受的转化方式", "转让、许可", choices=TRANSFER_MODES),
-        c("price", "decimal", "意向价格（元）", "1200000"),
+        c("price", "money", "意向价格（元）", "1200000"),
         c("trade_type", "choice", "交易方式", "挂牌", choices=TRADE_TYPES),
         c("application_field", "text", "应用领域", "海水淡化、工业废水处理"),
         c("indicators", "text", "主要技术指标", "水通量 ≥ 45 L/(m²·h)"),
@@ -201,6 +225,7 @@ def _achievement_columns() -> list[Column]:
         c("contact_phone", "text", "联系电话", "0532-85950000"),
         c("origin", "choice", "成果来源", "原始创新", choices=ORIGINS),
         c("funding_programme", "text", "资助项目", "国家自然科学基金"),
+        c("registered_on", "date", "单位登记成果的日期", "2026-07-03"),
         _status(ACHIEVEMENT_STATUS),
     ]
 
@@ -222,7 +247,7 @@ def _demand_columns() -> list[Column]:
             "企业榜",
             choices=LIST_TYPES,
         ),
-        c("region_code", "text", "所在区市的行政区划代码", "370211"),
+        c("region_code", "region", "所在区市", "370211"),
         c(
             "public_summary",
             "text",
@@ -245,8 +270,9 @@ def _demand_columns() -> list[Column]:
         c("chain_id", "chain", "所属产业链", "海洋装备"),
         c("discipline", "text", "学科名称", "材料科学与工程"),
         c("wanted_trl", "int", "期望技术成熟度 TRL", "7"),
-        c("budget", "decimal", "预算或榜额（元）", "500000"),
+        c("budget", "money", "预算或榜额（元）", "500000"),
         c("deadline", "date", "揭榜截止日期", "2025-12-31"),
+        c("registered_on", "date", "企业填报需求的日期", "2025-06-30"),
         c("confidentiality", "choice", "保密要求", "公开", choices=CONFIDENTIALITY),
         c("ip_terms", "text", "知识产权约定", "成果归企业所有"),
         c("eligibility", "text", "揭榜条件", "具有涂层研发经验的高校或企业"),
@@ -267,16 +293,36 @@ def columns_for(kind: str) -> list[Column]:
     return COLUMNS[kind]
 
 
-def normalise_header(text: str) -> str:
-    """A header as typed by a person, reduced to its canonical spelling."""
-    text = str(text).strip().replace("（", "(").replace("）", ")")
-    text = re.sub(r"\s+", "", text)
-    return text.rstrip("*＊")
+@cache
+def _header_index(kind: str) -> dict[str, str]:
+    canonical = {c.field: c.header for c in columns_for(kind)}
+    return synonyms.index(kind, canonical)
 
 
-def by_header(kind: str) -> dict[str, Column]:
-    """Columns of kind keyed by normalised header."""
-    return {normalise_header(c.header): c for c in columns_for(kind)}
+def match_header(kind: str, header: str) -> str | None:
+    """The field a header names for kind (by synonym), ROW_NUMBER for 序号, or None."""
+    if synonyms.is_row_number(header):
+        return ROW_NUMBER
+    found = _header_index(kind)
+    for key in synonyms.header_keys(header):
+        if key in found:
+            return found[key]
+    return None
+
+
+def resolve_target(kind: str, target: str) -> Column | None:
+    """The column a user's --map target names: a field name, a header or any synonym of it."""
+    target = target.strip()
+    by_field = {c.field: c for c in columns_for(kind) if not c.export_only}
+    if target in by_field:
+        return by_field[target]
+    name = match_header(kind, target)
+    return by_field.get(name) if name else None
+
+
+def by_field(kind: str) -> dict[str, Column]:
+    """Columns of kind keyed by field name."""
+    return {c.field: c for c in columns_for(kind)}
 
 
 def _cell(text: str) -> str:
@@ -286,18 +332,16 @@ def _cell(text: str) -> str:
 def render_markdown(kind: str) -> str:
     """The Markdown table of kind's columns, as docs/import-format.md shows it."""
     lines = [
-        "| 列名 | 含义 | 必填 | 可接受的值 | 示例 |",
-        "|---|---|---|---|---|",
+        "| 列名 | 也认作 | 含义 | 必填 | 可接受的值 | 示例 |",
+        "|---|---|---|---|---|---|",
     ]
     for col in columns_for(kind):
         required = "是" if col.required else ("仅导出" if col.export_only else "否")
-        lines.append(
-            "| "
-            + " | ".join(
-                _cell(x) for x in (col.header, col.meaning, required, col.accepted(), col.example)
-            )
-            + " |"
+        aliases = "、".join(
+            n for n in synonyms.SYNONYMS[kind].get(col.field, ()) if n != col.header
         )
+        cells = (col.header, aliases, col.meaning, required, col.accepted(), col.example)
+        lines.append("| " + " | ".join(_cell(x) for x in cells) + " |")
     return "\n".join(lines)
 
 

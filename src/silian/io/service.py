@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,13 @@ from silian.achievements.schemas import AchievementIn
 from silian.chains.models import IndustryChain
 from silian.core import events
 from silian.core.errors import NotFound, SilianError, ValidationFailed
+from silian.core.money import YUAN, format_money, unit_in
 from silian.core.permissions import can, roles_for
 from silian.core.validation import parse
 from silian.demands import service as demand_service
 from silian.demands.models import Demand
 from silian.demands.schemas import DemandIn
+from silian.io import values
 from silian.io.columns import (
     KIND_LABELS,
     KINDS,
@@ -36,17 +39,24 @@ from silian.io.columns import (
     NEGOTIABLE,
     ORG_HEADER,
     Column,
-    by_header,
+    by_field,
     columns_for,
-    normalise_header,
+    match_header,
+    resolve_target,
 )
-from silian.io.reader import FileProblem, file_format, read_table
+from silian.io.reader import ROW_NUMBER, FileProblem, Table, file_format, read_table
+from silian.io.synonyms import fold, normalise_header
+from silian.io.values import CellError
 from silian.organizations.models import Organization
 
 Progress = Callable[[int, int], None]
 WHOLE_ROW = "（整行）"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+PREVIEW_ROWS = 10
+#: The declared permission (core.permissions) that lets a user import each kind of record.
+IMPORT_ACTIONS = {"achievements": "achievement.import", "demands": "demand.import"}
+_ASCII_FIELDS = frozenset({"contact_phone", "patent_numbers"})
+IGNORE = "__ignore__"
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,44 @@ class RowError:
     row: int | None
     column: str
     reason: str
+
+
+@dataclass
+class ColumnUse:
+    """How one column of the file is read: its header as written and the field it fills.
+
+    how is known (recognised by name or synonym), mapped (the user said which field),
+    ignored (the user said to ignore it), numbering (序号), export_only (状态) or unknown.
+    """
+
+    index: int
+    header: str
+    field: str | None = None
+    label: str = ""
+    how: str = "unknown"
+    unit: Decimal = YUAN
+    suggestions: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def letter(self) -> str:
+        """The spreadsheet column letter (A, B, … AA)."""
+        from openpyxl.utils import get_column_letter
+
+        return get_column_letter(self.index + 1)
+
+    @property
+    def unit_label(self) -> str:
+        """万元 / 亿元 / 元 for money columns whose header names a unit."""
+        return {Decimal(10_000): "万元", Decimal(100_000_000): "亿元"}.get(self.unit, "元")
+
+
+@dataclass
+class PreviewRow:
+    """One data row as it will be stored: field → display text, and the fields in error."""
+
+    row: int
+    values: dict[str, str]
+    bad: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -73,6 +121,26 @@ class ImportReport:
     written: bool = False
     dry_run: bool = False
     encoding: str = ""
+    sheet: str = ""
+    header_row: int | None = None
+    columns: list[ColumnUse] = field(default_factory=list)
+    preview: list[PreviewRow] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def unknown_columns(self) -> list[ColumnUse]:
+        """Columns nobody has said what to do with: they stop the import."""
+        return [c for c in self.columns if c.how == "unknown"]
+
+    @property
+    def preview_fields(self) -> list[tuple[str, str]]:
+        """(field, header) of the columns the preview shows, in the file's order."""
+        out: list[tuple[str, str]] = []
+        for use in self.columns:
+            pair = (use.field or "", use.label)
+            if use.field and use.how in ("known", "mapped") and pair not in out:
+                out.append(pair)
+        return out
 
     @property
     def invalid_rows(self) -> list[int]:
@@ -181,61 +249,144 @@ def resolve_actor(session: Session, username: str | None) -> User:
     return user
 
 
-# ---------------------------------------------------------------- cell conversion
+# ---------------------------------------------------------------- columns
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _number_text(value: float | int) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return values.blank(value)
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, int | float):
-        return _number_text(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value).strip()
-    # Undo the quote our CSV export puts before text that looks like a formula.
-    if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_START:
-        text = text[1:]
-    return text
+    return values.text(value)
 
 
-def _convert(col: Column, value: Any) -> Any:
-    """A cell value in the form the schema expects; schema validation reports what is wrong."""
-    if col.kind == "int":
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        return value if isinstance(value, int) else _text(value)
-    if col.kind == "decimal":
-        if isinstance(value, int | float):
-            return _number_text(value)
-        text = _text(value).replace(",", "").replace("，", "")
-        return text[:-1].strip() if text.endswith("元") else text
-    if col.kind == "date":
-        if isinstance(value, datetime):
-            return value.date().isoformat()
-        if isinstance(value, date):
-            return value.isoformat()
-        text = _text(value)
-        found = _DATE.match(text)
-        if found:
-            year, month, day = (int(x) for x in found.groups())
-            try:
-                return date(year, month, day).isoformat()
-            except ValueError:
-                return text
-        return text
-    return _text(value)
+def _column_has_data(table: Table, index: int) -> bool:
+    return any(index < len(cells) and not _blank(cells[index]) for _, cells in table.rows)
+
+
+def _suggest(kind: str, header: str) -> list[str]:
+    """Canonical headers a header probably means (shared words), best first, at most three."""
+    import difflib
+
+    from silian.io.synonyms import SYNONYMS, header_keys
+
+    key = header_keys(header)[-1]
+    scored: list[tuple[float, str]] = []
+    for col in columns_for(kind):
+        if col.export_only:
+            continue
+        names = [col.header, *SYNONYMS[kind].get(col.field, ())]
+        best = max(difflib.SequenceMatcher(None, key, header_keys(n)[-1]).ratio() for n in names)
+        if best >= 0.4:
+            scored.append((best, col.header))
+    scored.sort(key=lambda x: -x[0])
+    return [h for _, h in scored[:3]]
+
+
+def mappable_headers(kind: str) -> list[tuple[str, str]]:
+    """(field, header) of every column a file's column can be mapped to."""
+    return [(c.field, c.header) for c in columns_for(kind) if not c.export_only]
+
+
+def _same_header(a: str, b: str) -> bool:
+    return normalise_header(a) == normalise_header(b)
+
+
+def _plan_columns(
+    kind: str,
+    table: Table,
+    mapping: dict[str, str],
+    ignore: list[str],
+    report: ImportReport,
+) -> None:
+    """Decide what each column is (recognised, mapped, ignored, unknown) into report.columns."""
+    fields = by_field(kind)
+    used_map: set[str] = set()
+    used_ignore: set[str] = set()
+    for index, header in enumerate(table.headers):
+        name = header or f"第{index + 1}列"
+        if not header and not _column_has_data(table, index):
+            continue
+        use = ColumnUse(index=index, header=name)
+        ignored = next((i for i in ignore if _same_header(i, name)), None)
+        target = next((t for h, t in mapping.items() if _same_header(h, name)), None)
+        if ignored is not None or target == IGNORE:
+            if ignored is not None:
+                used_ignore.add(ignored)
+            else:
+                used_map.update(h for h in mapping if _same_header(h, name))
+            use.how = "ignored"
+        elif target is not None:
+            used_map.update(h for h in mapping if _same_header(h, name))
+            col = resolve_target(kind, target)
+            if col is None:
+                choices = "、".join(h for _, h in mappable_headers(kind))
+                report.errors.append(
+                    RowError(None, name, f"“{target}”不是可导入的字段；可选：{choices}")
+                )
+                continue
+            use.field, use.label, use.how = col.field, col.header, "mapped"
+        else:
+            found = match_header(kind, header) if header else None
+            if found == ROW_NUMBER:
+                use.how = "numbering"
+            elif found is not None and fields[found].export_only:
+                use.field, use.label, use.how = found, fields[found].header, "export_only"
+            elif found is not None:
+                use.field, use.label, use.how = found, fields[found].header, "known"
+            else:
+                use.suggestions = _suggest(kind, name)
+        if use.field and fields[use.field].kind == "money":
+            use.unit = unit_in(header) or unit_in(table.units.get(index, "")) or YUAN
+        report.columns.append(use)
+    for header in mapping:
+        if header not in used_map:
+            report.errors.append(RowError(None, header, f"--map 指定的列“{header}”在表头中不存在"))
+    for header in ignore:
+        if header not in used_ignore:
+            report.errors.append(
+                RowError(None, header, f"--ignore 指定的列“{header}”在表头中不存在")
+            )
+    by_target: dict[str, list[ColumnUse]] = {}
+    for use in report.columns:
+        if use.field and use.how in ("known", "mapped"):
+            by_target.setdefault(use.field, []).append(use)
+    for name, uses in by_target.items():
+        if len(uses) > 1 and _same_header(uses[0].header, uses[1].header):
+            report.errors.append(
+                RowError(
+                    None,
+                    uses[1].header,
+                    f"表头“{uses[1].header}”重复出现（第 {uses[0].letter} 列和第 "
+                    f"{uses[1].letter} 列）：请删除或忽略其中一列",
+                )
+            )
+        elif len(uses) > 1:
+            listed = "”和“".join(u.header for u in uses)
+            report.errors.append(
+                RowError(
+                    None,
+                    uses[1].header,
+                    f"“{listed}”都对应“{fields[name].header}”：请忽略其中一列"
+                    "（--ignore 列名）或把它映射到其他字段（--map 列名=字段）",
+                )
+            )
+    choices = "、".join(h for _, h in mappable_headers(kind))
+    for use in report.columns:
+        if use.how != "unknown":
+            continue
+        hint = f"可能对应：{'、'.join(use.suggestions)}。" if use.suggestions else ""
+        if not table.headers[use.index]:
+            hint = "这一列没有表头但有数据。" + hint
+        report.errors.append(
+            RowError(
+                None,
+                use.header,
+                f"未知列“{use.header}”（第 {use.letter} 列）：为避免丢失数据，导入已停止。"
+                f"请指定它对应的字段（--map {use.header}=字段）或确认忽略"
+                f"（--ignore {use.header}）。{hint}可对应的字段：{choices}",
+            )
+        )
 
 
 # ---------------------------------------------------------------- import
@@ -247,45 +398,29 @@ class _Context:
     spec: _Kind
     actor: User
     org: Organization | None
-    positions: dict[str, int]  # field -> cell index
+    uses: list[ColumnUse]
     columns: dict[str, Column]  # field -> column
     chains: dict[str, int]
-    orgs: dict[str, Organization | None] = field(default_factory=dict)
+    chain_names: dict[int, str]
+    orgs: dict[str, Organization] | None = None
+
+    @property
+    def positions(self) -> dict[str, int]:
+        """field → cell index of the columns that are read."""
+        return {u.field: u.index for u in self.uses if u.field and u.how in ("known", "mapped")}
 
 
-def _map_headers(ctx_kind: str, headers: list[str], report: ImportReport) -> dict[str, int]:
-    known = by_header(ctx_kind)
-    positions: dict[str, int] = {}
-    seen: dict[str, int] = {}
-    for index, header in enumerate(headers):
-        if not header:
-            continue
-        key = normalise_header(header)
-        col = known.get(key)
-        if col is None:
-            report.warnings.append(f"未知列“{header}”（第 {index + 1} 列）已忽略")
-            continue
-        if key in seen:
-            report.errors.append(
-                RowError(
-                    None,
-                    col.header,
-                    f"表头“{col.header}”重复出现（第 {seen[key] + 1} 列和第 {index + 1} 列）",
-                )
-            )
-            continue
-        seen[key] = index
-        if not col.export_only:
-            positions[col.field] = index
-    return positions
-
-
-def _chain_lookup(session: Session) -> dict[str, int]:
+def _chain_lookup(session: Session) -> tuple[dict[str, int], dict[int, str]]:
     out: dict[str, int] = {}
+    names: dict[int, str] = {}
     for chain in session.scalars(select(IndustryChain)):
-        out[chain.code] = chain.id
-        out[chain.name] = chain.id
-    return out
+        names[chain.id] = chain.name
+        for key in (chain.code, chain.name):
+            out[key] = chain.id
+            out[fold(key)] = chain.id
+            out.setdefault(fold(key).removesuffix("产业链"), chain.id)
+            out.setdefault(fold(key).removesuffix("产业链") + "产业", chain.id)
+    return out, names
 
 
 def _queue_mark(session: Session) -> int:
@@ -300,27 +435,82 @@ def _queue_trim(session: Session, mark: int) -> None:
         del queued[mark:]
 
 
+def _org_key(name: str) -> str:
+    return fold(name)
+
+
 def _resolve_org(ctx: _Context, session: Session, raw: Any) -> tuple[int | None, str | None]:
-    """(organization id, error) for a row's 单位名称 cell."""
+    """(organization id, error) for a row's 单位名称 cell (spaces and full-width forms ignored)."""
     name = "" if _blank(raw) else _text(raw)
     if not can(ctx.actor, "record.enter_for_any_unit"):
         own = ctx.actor.organization
-        if name and (own is None or name != own.name):
+        if name and (own is None or _org_key(name) != _org_key(own.name)):
             unit = own.name if own is not None else "无"
             return None, f"只能导入本单位（{unit}）的记录，不能导入“{name}”的"
         return ctx.actor.organization_id, None
     if ctx.org is not None:
-        if name and name != ctx.org.name:
+        if name and _org_key(name) != _org_key(ctx.org.name):
             return None, f"“{name}”与 --org 指定的单位“{ctx.org.name}”不一致"
         return ctx.org.id, None
     if not name:
         return None, "必填"
-    if name not in ctx.orgs:
-        ctx.orgs[name] = session.scalar(select(Organization).where(Organization.name == name))
-    org = ctx.orgs[name]
+    if ctx.orgs is None:
+        ctx.orgs = {_org_key(o.name): o for o in session.scalars(select(Organization))}
+    org = ctx.orgs.get(_org_key(name))
     if org is None:
-        return None, f"单位“{name}”不存在（须与平台上的单位名称完全一致）"
+        # 青岛大学（材料学院）: a department noted after the unit's registered name.
+        bare = re.sub(r"\([^()]*\)$", "", _org_key(name))
+        org = ctx.orgs.get(bare) if bare else None
+    if org is None:
+        return None, f"单位“{name}”不存在（须与平台上的单位名称一致）"
     return org.id, None
+
+
+def _read_cell(
+    ctx: _Context, use: ColumnUse, col: Column, raw: Any, data: dict[str, Any], implied: dict
+) -> None:
+    """Put one cell's value into data (and implied values into implied); CellError if unreadable."""
+    name = col.field
+    kind = col.kind
+    if kind == "chain":
+        key = _text(raw)
+        chain_id = ctx.chains.get(key) or ctx.chains.get(fold(key))
+        if chain_id is None:
+            raise CellError(f"产业链“{key}”不存在")
+        data[name] = chain_id
+    elif kind == "money":
+        data[name] = values.parse_amount(raw, use.unit)
+    elif kind == "date":
+        data[name] = values.parse_date(raw).isoformat()
+    elif kind == "trl":
+        trl, stage = values.parse_maturity(raw)
+        data[name] = trl
+        if stage:
+            implied["stage"] = stage
+    elif kind == "int":
+        data[name] = values.parse_maturity(raw)[0]
+    elif kind == "stage":
+        stage, trl = values.parse_stage(raw)
+        data[name] = stage
+        implied["trl"] = trl
+    elif kind == "ip":
+        ip_type, status, numbers = values.parse_ip(raw)
+        data[name] = ip_type
+        if status:
+            implied["ip_status"] = status
+        if numbers:
+            implied["patent_numbers"] = numbers
+    elif kind == "choice":
+        data[name] = values.choice(name, raw)
+    elif kind == "choices":
+        data[name] = values.choices_list(name, raw)
+    elif kind == "region":
+        data[name] = values.parse_region(raw)
+    elif name in _ASCII_FIELDS:
+        # Phone and patent numbers typed with full-width digits (０５３２－…) stored as ASCII.
+        data[name] = unicodedata.normalize("NFKC", _text(raw))
+    else:
+        data[name] = _text(raw)
 
 
 def _row_data(
@@ -328,45 +518,124 @@ def _row_data(
 ) -> tuple[dict[str, Any], str, list[RowError]]:
     """(schema input, 外部编号, errors found before the service is called) of one row."""
     data: dict[str, Any] = {}
+    implied: dict[str, Any] = {}
     errors: list[RowError] = []
     ref = ""
-    for name, index in ctx.positions.items():
-        col = ctx.columns[name]
-        raw = cells[index] if index < len(cells) else None
+    org_raw: Any = None
+    for use in ctx.uses:
+        if not use.field or use.how not in ("known", "mapped"):
+            continue
+        col = ctx.columns[use.field]
+        raw = cells[use.index] if use.index < len(cells) else None
         if col.kind == "org":
+            org_raw = raw
             continue
         if _blank(raw):
             continue
         if col.kind == "ref":
-            ref = _text(raw)
+            ref = unicodedata.normalize("NFKC", _text(raw))
             if col.max_length and len(ref) > col.max_length:
-                errors.append(RowError(number, col.header, f"不能超过{col.max_length}个字符"))
+                errors.append(RowError(number, use.header, f"不能超过{col.max_length}个字符"))
             continue
-        if col.kind == "chain":
-            key = _text(raw)
-            chain_id = ctx.chains.get(key)
-            if chain_id is None:
-                errors.append(RowError(number, col.header, f"产业链“{key}”不存在"))
-            else:
-                data[name] = chain_id
-            continue
-        data[name] = _convert(col, raw)
-    org_index = ctx.positions.get("organization_id")
-    org_raw = cells[org_index] if org_index is not None and org_index < len(cells) else None
+        try:
+            _read_cell(ctx, use, col, raw, data, implied)
+        except CellError as exc:
+            errors.append(RowError(number, use.header, str(exc)))
+    # A value read from another column (中试阶段 in 成熟度 gives the stage) fills a field the
+    # row leaves blank; what the row says itself always wins.
+    for name, value in implied.items():
+        if name == "patent_numbers":
+            data[name] = list(dict.fromkeys([*values_list(data.get(name)), *value]))
+        elif name not in data and name in ctx.spec.schema.model_fields:
+            data[name] = value
+    if "stage" in ctx.spec.schema.model_fields and "stage" not in data and "trl" in data:
+        data["stage"] = values.stage_for_trl(int(data["trl"]))
     org_id, org_error = _resolve_org(ctx, session, org_raw)
     if org_error:
-        errors.append(RowError(number, ORG_HEADER, org_error))
+        header = next((u.header for u in ctx.uses if u.field == "organization_id"), ORG_HEADER)
+        errors.append(RowError(number, header, org_error))
     else:
         data["organization_id"] = org_id
     return data, ref, errors
 
 
+def values_list(value: Any) -> list[str]:
+    """A list cell already read (list) or as typed (text), as a list of items."""
+    from silian.core.fields import split_list
+
+    return split_list(value)
+
+
+def _display(ctx: _Context, name: str, value: Any) -> str:
+    col = ctx.columns.get(name)
+    if value is None or value == "" or value == []:
+        return NEGOTIABLE if col is not None and col.kind == "money" else ""
+    if col is None:
+        return str(value)
+    if col.kind == "money":
+        return format_money(value)
+    if col.kind == "chain":
+        return ctx.chain_names.get(int(value), str(value))
+    if col.kind == "org":
+        found = session_org_name(ctx, value)
+        return found
+    if col.choices is not None and col.kind in ("choice", "stage", "ip"):
+        return col.choices.label(str(value))
+    if col.kind == "choices" and col.choices is not None:
+        return LIST_SEPARATOR.join(col.choices.label(v) for v in value)
+    if isinstance(value, list):
+        return LIST_SEPARATOR.join(str(v) for v in value)
+    return str(value)
+
+
+def session_org_name(ctx: _Context, org_id: Any) -> str:
+    """The name of a unit already looked up for this import."""
+    if ctx.org is not None and ctx.org.id == org_id:
+        return ctx.org.name
+    if ctx.actor.organization is not None and ctx.actor.organization_id == org_id:
+        return ctx.actor.organization.name
+    for org in (ctx.orgs or {}).values():
+        if org.id == org_id:
+            return org.name
+    return str(org_id)
+
+
+def _preview(
+    ctx: _Context, number: int, cells: list[Any], data: dict[str, Any], errors: list[RowError]
+) -> PreviewRow:
+    shown: dict[str, str] = {}
+    for name in ctx.positions:
+        if name == "source_ref":
+            continue
+        shown[name] = _display(ctx, name, data.get(name))
+    for name in ("stage", "trl", "ip_status", "patent_numbers"):
+        if name in data and name not in shown:
+            shown[name] = _display(ctx, name, data[name])
+    bad_headers = {e.column for e in errors}
+    bad: set[str] = set()
+    for use in ctx.uses:
+        if use.field and use.header in bad_headers:
+            bad.add(use.field)
+            # A value that could not be read is shown as written, never as a default.
+            raw = cells[use.index] if use.index < len(cells) else None
+            shown[use.field] = "" if _blank(raw) else _text(raw)
+    return PreviewRow(number, shown, bad)
+
+
 def _field_errors(ctx: _Context, number: int, errors: dict[str, str]) -> list[RowError]:
     out = []
     for name, message in errors.items():
-        col = ctx.columns.get(name)
-        out.append(RowError(number, col.header if col else WHOLE_ROW, message))
+        out.append(RowError(number, _header_of(ctx, name), message))
     return out
+
+
+def _header_of(ctx: _Context, name: str) -> str:
+    """The column a field came from, as the file names it (the canonical header otherwise)."""
+    for use in ctx.uses:
+        if use.field == name and use.how in ("known", "mapped"):
+            return use.header
+    col = ctx.columns.get(name)
+    return col.header if col else WHOLE_ROW
 
 
 def _merge_existing(ctx: _Context, item: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -408,14 +677,14 @@ def _duplicate_refs(ctx: _Context, rows: Iterable[tuple[int, list[Any]]]) -> lis
     index = ctx.positions.get("source_ref")
     if index is None:
         return []
-    header = ctx.columns["source_ref"].header
+    header = _header_of(ctx, "source_ref")
     first: dict[str, int] = {}
     errors = []
     for number, cells in rows:
         raw = cells[index] if index < len(cells) else None
         if _blank(raw):
             continue
-        ref = _text(raw)
+        ref = unicodedata.normalize("NFKC", _text(raw))
         if ref in first:
             errors.append(RowError(number, header, f"外部编号“{ref}”与第 {first[ref]} 行重复"))
         else:
@@ -433,13 +702,19 @@ def import_records(
     dry_run: bool = False,
     publish: bool = False,
     org: Organization | None = None,
+    mapping: dict[str, str] | None = None,
+    ignore: list[str] | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import a file's rows as records of kind acting as actor; the caller commits.
 
-    Every row goes through the feature's create/update service inside one savepoint. When any
-    row is invalid (and skip_invalid is off), on a dry run, or on an unexpected exception, the
-    savepoint is rolled back and nothing is written.
+    The header row is found by content and each column by name or synonym; mapping
+    (header → field) and ignore (headers) settle the columns it does not know, and any column
+    still unknown stops the import before a row is read. Every row goes through the feature's
+    create/update service inside one savepoint. When any row is invalid (and skip_invalid is
+    off), on a dry run, or on an unexpected exception, the savepoint is rolled back and nothing
+    is written. The report carries the detected header, what each column became, and a
+    preview of the first rows as they will be stored.
     """
     spec = _kind(kind)
     path = Path(path)
@@ -452,18 +727,22 @@ def import_records(
         raise SilianError(f"用户 {actor.username}（{actor.role_label}）不能导入{KIND_LABELS[kind]}")
     try:
         file_format(path)
-        table = read_table(path)
+        table = read_table(path, lambda header: match_header(kind, header))
     except FileProblem as exc:
         report.errors.append(RowError(None, "", exc.message))
         return report
     report.encoding = table.encoding
-    positions = _map_headers(kind, table.headers, report)
-    columns = {c.field: c for c in columns_for(kind)}
+    report.sheet = table.sheet
+    report.header_row = table.header_row
+    report.skipped = list(table.skipped)
+    _plan_columns(kind, table, dict(mapping or {}), list(ignore or []), report)
+    columns = by_field(kind)
+    read = {u.field for u in report.columns if u.field and u.how in ("known", "mapped")}
     missing = [
         c.header
         for c in columns_for(kind)
         if c.required
-        and c.field not in positions
+        and c.field not in read
         and not (
             c.kind == "org" and (org is not None or not can(actor, "record.enter_for_any_unit"))
         )
@@ -472,7 +751,8 @@ def import_records(
         report.errors.append(RowError(None, header, f"缺少必填列“{header}”"))
     if report.errors:
         return report
-    ctx = _Context(kind, spec, actor, org, positions, columns, _chain_lookup(session))
+    chains, chain_names = _chain_lookup(session)
+    ctx = _Context(kind, spec, actor, org, report.columns, columns, chains, chain_names)
     report.total = len(table.rows)
     duplicates = _duplicate_refs(ctx, table.rows)
     duplicate_rows = {e.row for e in duplicates}
@@ -483,6 +763,7 @@ def import_records(
     try:
         for done, (number, cells) in enumerate(table.rows, start=1):
             data, ref, errors = _row_data(ctx, session, number, cells)
+            row_errors: list[RowError] = []
             if errors or number in duplicate_rows:
                 # Still run the schema so the report lists every problem of the row at once.
                 try:
@@ -494,38 +775,16 @@ def import_records(
                         for e in _field_errors(ctx, number, exc.errors)
                         if e.column not in reported
                     ]
+                row_errors = errors + [e for e in duplicates if e.row == number]
                 report.errors.extend(errors)
             else:
-                model = spec.model
-                existing = (
-                    session.scalar(select(model).where(model.source_ref == ref)) if ref else None
-                )
-                mark = _queue_mark(session)
-                row = session.begin_nested()
-                try:
-                    outcome, published = _write_row(ctx, session, data, ref, existing, publish)
-                    row.commit()
-                except ValidationFailed as exc:
-                    row.rollback()
-                    _queue_trim(session, mark)
-                    report.errors.extend(_field_errors(ctx, number, exc.errors))
-                except SilianError as exc:
-                    row.rollback()
-                    _queue_trim(session, mark)
-                    column = columns["source_ref"].header if existing is not None else WHOLE_ROW
-                    report.errors.append(RowError(number, column, exc.message))
-                except SQLAlchemyError as exc:
-                    row.rollback()
-                    _queue_trim(session, mark)
-                    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-                    report.errors.append(RowError(number, WHOLE_ROW, f"数据库拒绝写入：{reason}"))
-                else:
-                    report.created += outcome == "created"
-                    report.updated += outcome == "updated"
-                    report.published += published
+                row_errors = _write_one(ctx, session, report, number, data, ref, publish)
+            if len(report.preview) < PREVIEW_ROWS:
+                report.preview.append(_preview(ctx, number, cells, data, row_errors))
             if progress is not None:
                 progress(done, report.total)
         order = {c.header: i for i, c in enumerate(columns_for(kind))}
+        order.update({u.header: u.index for u in report.columns})
         report.errors.sort(key=lambda e: (e.row or 0, order.get(e.column, len(order))))
         keep = not dry_run and (skip_invalid or not report.errors)
         if keep and (report.created or report.updated):
@@ -542,6 +801,46 @@ def import_records(
     return report
 
 
+def _write_one(
+    ctx: _Context,
+    session: Session,
+    report: ImportReport,
+    number: int,
+    data: dict[str, Any],
+    ref: str,
+    publish: bool,
+) -> list[RowError]:
+    """Write one valid-looking row in its own savepoint; the errors the services raised."""
+    model = ctx.spec.model
+    existing = session.scalar(select(model).where(model.source_ref == ref)) if ref else None
+    mark = _queue_mark(session)
+    row = session.begin_nested()
+    errors: list[RowError] = []
+    try:
+        outcome, published = _write_row(ctx, session, data, ref, existing, publish)
+        row.commit()
+    except ValidationFailed as exc:
+        row.rollback()
+        _queue_trim(session, mark)
+        errors = _field_errors(ctx, number, exc.errors)
+    except SilianError as exc:
+        row.rollback()
+        _queue_trim(session, mark)
+        column = _header_of(ctx, "source_ref") if existing is not None else WHOLE_ROW
+        errors = [RowError(number, column, exc.message)]
+    except SQLAlchemyError as exc:
+        row.rollback()
+        _queue_trim(session, mark)
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        errors = [RowError(number, WHOLE_ROW, f"数据库拒绝写入：{reason}")]
+    else:
+        report.created += outcome == "created"
+        report.updated += outcome == "updated"
+        report.published += published
+    report.errors.extend(errors)
+    return errors
+
+
 # ---------------------------------------------------------------- export
 
 
@@ -551,7 +850,7 @@ def _export_value(col: Column, item: Any, data: dict[str, Any]) -> Any:
     if col.kind == "chain":
         return item.chain.name if item.chain is not None else ""
     value = data.get(col.field)
-    if col.kind in ("choice", "status"):
+    if col.kind in ("choice", "status", "stage", "ip"):
         assert col.choices is not None
         return col.choices.label(value) if value else ""
     if col.kind == "choices":
@@ -559,7 +858,7 @@ def _export_value(col: Column, item: Any, data: dict[str, Any]) -> Any:
         return LIST_SEPARATOR.join(col.choices.label(v) for v in value or [])
     if col.kind == "list":
         return LIST_SEPARATOR.join(value or [])
-    if col.kind == "decimal":
+    if col.kind == "money":
         if value is None:
             return NEGOTIABLE
         number = Decimal(value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,6 +16,7 @@ from silian.chains.models import IndustryChain
 from silian.core.concurrency import etag, stale_context, version_from_form
 from silian.core.errors import NotFound, StaleEdit, ValidationFailed
 from silian.core.idempotency import idempotency_key, idempotent_create
+from silian.core.money import MoneyError, parse_money
 from silian.core.permissions import can, require
 from silian.core.web import (
     PUT_RESPONSES,
@@ -545,8 +546,8 @@ def api_project(
 
 def _salary(value: str | None) -> Decimal | None:
     try:
-        amount = Decimal(str(value).replace(",", "").strip()) if value else None
-    except InvalidOperation:
+        amount = parse_money(value)
+    except MoneyError:
         return None
     return amount if amount is not None and amount.is_finite() and amount >= 0 else None
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from silian.core.fields import Multiline, blank_to_none, split_list
+from silian.core.money import Money, format_money
 from silian.core.schemas import InputModel
 from silian.talent.choices import TALENT_GRADES
 
@@ -94,8 +95,8 @@ class TalentNeedIn(InputModel):
     organization_id: int | None = None
     position: str = Field(min_length=2, max_length=100)
     headcount: int = Field(default=1, ge=1, le=10000)
-    salary_min: Decimal | None = Field(default=None, ge=0, le=MONEY_CAP)
-    salary_max: Decimal | None = Field(default=None, ge=0, le=MONEY_CAP)
+    salary_min: Money = Field(default=None, ge=0, le=MONEY_CAP)
+    salary_max: Money = Field(default=None, ge=0, le=MONEY_CAP)
     major: str = Field(default="", max_length=100)
     requirements: Multiline = Field(default="", max_length=5000)
     chain_id: int | None = None
@@ -203,11 +204,11 @@ class SalaryRulesIn(InputModel):
     """
 
     chain_id: int | None = None
-    grade_A: Decimal | None = Field(default=None, gt=0, le=MONEY_CAP)
-    grade_B: Decimal | None = Field(default=None, gt=0, le=MONEY_CAP)
-    grade_C: Decimal | None = Field(default=None, gt=0, le=MONEY_CAP)
-    grade_D: Decimal | None = Field(default=None, gt=0, le=MONEY_CAP)
-    grade_E: Decimal | None = Field(default=None, gt=0, le=MONEY_CAP)
+    grade_A: Money = Field(default=None, gt=0, le=MONEY_CAP)
+    grade_B: Money = Field(default=None, gt=0, le=MONEY_CAP)
+    grade_C: Money = Field(default=None, gt=0, le=MONEY_CAP)
+    grade_D: Money = Field(default=None, gt=0, le=MONEY_CAP)
+    grade_E: Money = Field(default=None, gt=0, le=MONEY_CAP)
 
     @field_validator("chain_id", *GRADE_FIELDS, mode="before")
     @classmethod
@@ -223,7 +224,7 @@ class SalaryRulesIn(InputModel):
             higher = info.data.get(name)
             if higher is not None and value >= higher:
                 label = TALENT_GRADES.label(name[-1])[:2]
-                raise ValueError(f"应低于{label}标准（{higher:,.0f}元）")
+                raise ValueError(f"应低于{label}标准（{format_money(higher)}）")
         return value
 
     def thresholds(self) -> dict[str, Decimal | None]:

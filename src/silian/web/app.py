@@ -47,6 +47,7 @@ FEATURES = (
     "education",
     "matching",
     "insights",
+    "io",
 )
 
 SECURITY_HEADERS = {
