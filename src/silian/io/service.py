@@ -24,6 +24,7 @@ from silian.achievements.schemas import AchievementIn
 from silian.chains.models import IndustryChain
 from silian.core import events
 from silian.core.errors import NotFound, SilianError, ValidationFailed
+from silian.core.fields import clean_for_export
 from silian.core.validation import parse
 from silian.demands import service as demand_service
 from silian.demands.models import Demand
@@ -603,8 +604,10 @@ def template_rows(kind: str) -> list[list[Any]]:
 
 def _csv_safe(value: Any) -> Any:
     # Text that a spreadsheet would run as a formula gets a leading quote; import removes it.
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        value = clean_for_export(value)
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value
 
 
@@ -636,6 +639,9 @@ def write_rows(path: Path, rows: list[list[Any]], sheet_title: str) -> None:
     for row in rows[1:]:
         cells = []
         for value in row:
+            if isinstance(value, str):
+                # Rows stored before input hygiene may hold control characters Excel refuses.
+                value = clean_for_export(value)
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with
