@@ -24,7 +24,7 @@ from silian.achievements.schemas import AchievementIn
 from silian.chains.models import IndustryChain
 from silian.core import events
 from silian.core.errors import NotFound, SilianError, ValidationFailed
-from silian.core.fields import clean_for_export
+from silian.core.fields import clean_for_export, text_problem
 from silian.core.validation import parse
 from silian.demands import service as demand_service
 from silian.demands.models import Demand
@@ -331,6 +331,12 @@ def _row_data(
     for name, index in ctx.positions.items():
         col = ctx.columns[name]
         raw = cells[index] if index < len(cells) else None
+        # Input hygiene before any lookup (unit names and 外部编号 are looked up in the database,
+        # which refuses a NUL); the schemas then apply the one-line rules per field.
+        problem = text_problem(raw) if isinstance(raw, str) else None
+        if problem:
+            errors.append(RowError(number, col.header, problem))
+            continue
         if col.kind == "org":
             continue
         if _blank(raw):
@@ -351,6 +357,8 @@ def _row_data(
         data[name] = _convert(col, raw)
     org_index = ctx.positions.get("organization_id")
     org_raw = cells[org_index] if org_index is not None and org_index < len(cells) else None
+    if isinstance(org_raw, str) and text_problem(org_raw):
+        return data, ref, errors  # reported above
     org_id, org_error = _resolve_org(ctx, session, org_raw)
     if org_error:
         errors.append(RowError(number, ORG_HEADER, org_error))
