@@ -93,8 +93,6 @@ def _allowed_methods(app: FastAPI, request: Request) -> str:
     for pattern, route_methods in app.state.route_methods:
         if pattern.match(request.url.path):
             methods |= route_methods
-    if "GET" in methods:
-        methods.add("HEAD")
     return ", ".join(sorted(methods))
 
 
