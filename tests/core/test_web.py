@@ -55,6 +55,8 @@ def test_api_docs_served_from_the_package_without_inline_script(client: TestClie
         assert src.startswith("/static/swagger/"), src
         assert client.get(src).status_code == 200, src
     assert "script-src 'self'" in page.headers["content-security-policy"]
+    redirect = client.get("/docs/oauth2-redirect")
+    assert redirect.status_code == 200 and "/static/swagger/oauth2-redirect.js" in redirect.text
 
 
 def test_hsts_header_with_secure_cookies(settings: Settings) -> None:

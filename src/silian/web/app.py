@@ -58,6 +58,13 @@ SECURITY_HEADERS = {
 
 
 HSTS = "max-age=31536000; includeSubDomains"
+SWAGGER_REDIRECT_PAGE = """<!doctype html>
+<html lang="zh-CN">
+<body>
+<script src="/static/swagger/oauth2-redirect.js"></script>
+</body>
+</html>
+"""
 SWAGGER_PAGE = """<!doctype html>
 <html lang="zh-CN">
 <head>
@@ -66,7 +73,8 @@ SWAGGER_PAGE = """<!doctype html>
 <link rel="stylesheet" href="/static/swagger/swagger-ui.css">
 </head>
 <body>
-<div id="swagger-ui" data-openapi-url="{openapi}"></div>
+<div id="swagger-ui" data-openapi-url="{openapi}" data-oauth2-redirect-url="/docs/oauth2-redirect">
+</div>
 <script src="/static/swagger/swagger-ui-bundle.js"></script>
 <script src="/static/swagger/init.js"></script>
 </body>
@@ -129,6 +137,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def api_docs() -> HTMLResponse:
         """Swagger UI from the package's own static files (web/static/swagger)."""
         return HTMLResponse(SWAGGER_PAGE.format(openapi=app.openapi_url, title=app.title))
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def api_docs_oauth2_redirect() -> HTMLResponse:
+        """Swagger UI's OAuth2 redirect page, its script from the package too."""
+        return HTMLResponse(SWAGGER_REDIRECT_PAGE)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

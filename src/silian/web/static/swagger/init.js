@@ -4,6 +4,7 @@ window.addEventListener("DOMContentLoaded", function () {
   var root = document.getElementById("swagger-ui");
   window.ui = SwaggerUIBundle({
     url: root.getAttribute("data-openapi-url"),
+    oauth2RedirectUrl: window.location.origin + root.getAttribute("data-oauth2-redirect-url"),
     dom_id: "#swagger-ui",
     deepLinking: true,
     presets: [SwaggerUIBundle.presets.apis],
