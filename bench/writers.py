@@ -26,7 +26,7 @@ import uvicorn
 from sqlalchemy import func, select
 
 from silian.accounts.service import create_user
-from silian.config import Settings
+from silian.config import Settings, _normalise_url
 from silian.core.db import session_factory
 from silian.core.migrate import upgrade
 from silian.demands.models import Demand
@@ -182,7 +182,7 @@ def main() -> None:
     parser.add_argument("--no-warm", action="store_true", help="do not load the matching index")
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="silian-writers-"))
-    url = args.database_url or f"sqlite:///{home / 'silian.db'}"
+    url = _normalise_url(args.database_url) or f"sqlite:///{home / 'silian.db'}"
     settings = Settings(home=home, database_url=url, secret_key="bench")
     print(f"database: {url.split('@')[-1]}")
     results = run(settings, args.writers, args.rounds, warm=not args.no_warm)

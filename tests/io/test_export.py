@@ -219,3 +219,22 @@ def test_template_re_imports(db: Session, world: dict[str, Any], tmp_path: Path)
     report = import_records(db, world["office"], "demands", path, dry_run=True)
     # The unit is an example (its chain 海洋装备 names 海洋装备产业链); the rest is valid.
     assert {e.column for e in report.errors} == {"单位名称"}
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "csv"])
+def test_export_survives_a_control_character_illegal_character_error(
+    db: Session, world: dict[str, Any], tmp_path: Path, suffix: str
+) -> None:
+    """Defect 6: a title stored with a control character (before input hygiene) broke the Excel
+    export for everyone (IllegalCharacterError); it is exported with U+FFFD in its place."""
+    item = db.scalars(select(Achievement).where(Achievement.title == "无编号的成果")).one()
+    item.title = "坏\x01标\x07题\x1b"  # PostgreSQL refuses NUL itself; these it stores
+    db.commit()
+    path = tmp_path / f"out.{suffix}"
+    assert export_records(db, world["office"], "achievements", path) == 2
+    if suffix == "xlsx":
+        cells = [c for row in read_xlsx(path) for c in row]
+    else:
+        text = path.read_text(encoding="utf-8-sig")
+        cells = [c for row in csv.reader(text.splitlines()) for c in row]
+    assert "坏\ufffd标\ufffd题\ufffd" in cells

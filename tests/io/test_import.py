@@ -401,3 +401,31 @@ def test_roles_that_cannot_publish_are_refused_up_front(
         import_records(db, boss, "achievements", path)
     with pytest.raises(SilianError, match="--publish"):
         import_records(db, boss, "demands", path, publish=True)
+
+
+def test_control_characters_in_import_cells_are_row_errors(
+    db: Session, world: dict[str, Any], tmp_path: Path
+) -> None:
+    """Defects 3 and 6 on the import path: a control character in a unit name or 外部编号 (both
+    looked up in the database) or in a title is a row error naming the column, never a 500.
+    (A CSV file holding a NUL is refused whole as binary.)"""
+    before = counts(db)
+    rows = [
+        achievement_row("A-1\x01", UNI),
+        achievement_row("A-2", UNI + "\x1f"),
+        achievement_row("A-3", UNI, 成果名称="标题\x07响铃"),
+        achievement_row("A-4", UNI, 成果名称="标题\n换行"),
+    ]
+    path = write_csv(tmp_path / "bad.csv", ACHIEVEMENT_HEADERS, rows, "utf-8")
+    report = import_records(db, world["office"], "achievements", path)
+    db.commit()
+    assert not report.written
+    reasons = {(e.row, e.column): e.reason for e in report.errors}
+    assert reasons == {
+        (2, "外部编号"): "不能包含控制字符（U+0001）",
+        (2, "成果名称"): "不能包含控制字符（U+0001）",  # the helper's title ends with the ref
+        (3, "单位名称"): "不能包含控制字符（U+001F）",
+        (4, "成果名称"): "不能包含控制字符（U+0007）",
+        (5, "成果名称"): "不能包含换行符或制表符",
+    }
+    assert counts(db) == before

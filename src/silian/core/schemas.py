@@ -8,6 +8,28 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from silian.core.fields import MULTILINE, Multiline, check_input
 
+# The hygiene rules as JSON Schema patterns, so the OpenAPI document states what is refused.
+TEXT_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+LINE_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
+
+
+def _with_pattern(schema: dict[str, Any], pattern: str) -> None:
+    if schema.get("type") == "string" and "pattern" not in schema and "format" not in schema:
+        schema["pattern"] = pattern
+    for key in ("anyOf", "oneOf"):
+        for option in schema.get(key, []):
+            _with_pattern(option, pattern)
+    if isinstance(schema.get("items"), dict):
+        _with_pattern(schema["items"], pattern)
+
+
+def _document_text_rules(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """Add the text rules to every string property of an input model's JSON schema."""
+    for name, prop in schema.get("properties", {}).items():
+        field = model.model_fields.get(name)
+        multiline = field is not None and any(m is MULTILINE for m in field.metadata)
+        _with_pattern(prop, TEXT_PATTERN if multiline else LINE_PATTERN)
+
 
 class InputModel(BaseModel):
     """Base of every input schema (pages, API, import): one place for input hygiene.
@@ -17,7 +39,7 @@ class InputModel(BaseModel):
     integer outside 64 bits; numbers may not be NaN or infinite.
     """
 
-    model_config = ConfigDict(allow_inf_nan=False)
+    model_config = ConfigDict(allow_inf_nan=False, json_schema_extra=_document_text_rules)
 
     @field_validator("*", mode="before")
     @classmethod

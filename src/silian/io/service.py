@@ -25,6 +25,7 @@ from silian.achievements.schemas import AchievementIn
 from silian.chains.models import IndustryChain
 from silian.core import events
 from silian.core.errors import NotFound, SilianError, ValidationFailed
+from silian.core.fields import clean_for_export, text_problem
 from silian.core.money import YUAN, format_money, unit_in
 from silian.core.permissions import can, roles_for
 from silian.core.validation import parse
@@ -527,6 +528,12 @@ def _row_data(
             continue
         col = ctx.columns[use.field]
         raw = cells[use.index] if use.index < len(cells) else None
+        # Input hygiene before any lookup (unit names and 外部编号 are looked up in the database,
+        # which refuses a NUL); the schemas then apply the one-line rules per field.
+        problem = text_problem(raw) if isinstance(raw, str) else None
+        if problem:
+            errors.append(RowError(number, use.header, problem))
+            continue
         if col.kind == "org":
             org_raw = raw
             continue
@@ -550,6 +557,8 @@ def _row_data(
             data[name] = value
     if "stage" in ctx.spec.schema.model_fields and "stage" not in data and "trl" in data:
         data["stage"] = values.stage_for_trl(int(data["trl"]))
+    if isinstance(org_raw, str) and text_problem(org_raw):
+        return data, ref, errors  # reported above
     org_id, org_error = _resolve_org(ctx, session, org_raw)
     if org_error:
         header = next((u.header for u in ctx.uses if u.field == "organization_id"), ORG_HEADER)
@@ -909,8 +918,10 @@ def template_rows(kind: str) -> list[list[Any]]:
 
 def _csv_safe(value: Any) -> Any:
     # Text that a spreadsheet would run as a formula gets a leading quote; import removes it.
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        value = clean_for_export(value)
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value
 
 
@@ -942,6 +953,9 @@ def write_rows(path: Path, rows: list[list[Any]], sheet_title: str) -> None:
     for row in rows[1:]:
         cells = []
         for value in row:
+            if isinstance(value, str):
+                # Rows stored before input hygiene may hold control characters Excel refuses.
+                value = clean_for_export(value)
             cell = WriteOnlyCell(sheet, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever the text starts with

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -62,6 +62,28 @@ SECURITY_HEADERS = {
 
 
 HSTS = "max-age=31536000; includeSubDomains"
+SWAGGER_REDIRECT_PAGE = """<!doctype html>
+<html lang="zh-CN">
+<body>
+<script src="/static/swagger/oauth2-redirect.js"></script>
+</body>
+</html>
+"""
+SWAGGER_PAGE = """<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<title>{title} · API 文档</title>
+<link rel="stylesheet" href="/static/swagger/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui" data-openapi-url="{openapi}" data-oauth2-redirect-url="/docs/oauth2-redirect">
+</div>
+<script src="/static/swagger/swagger-ui-bundle.js"></script>
+<script src="/static/swagger/init.js"></script>
+</body>
+</html>
+"""
 # Starlette's English defaults for errors raised without a detail, in Chinese for the API.
 API_MESSAGES = {
     401: "需要登录令牌",
@@ -83,8 +105,6 @@ def _allowed_methods(app: FastAPI, request: Request) -> str:
     for pattern, route_methods in app.state.route_methods:
         if pattern.match(request.url.path):
             methods |= route_methods
-    if "GET" in methods:
-        methods.add("HEAD")
     return ", ".join(sorted(methods))
 
 
@@ -95,7 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Silian 四链融合平台 API",
         version=__version__,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served below from vendored assets, without an inline script
         redoc_url=None,
     )
     app.state.settings = settings
@@ -117,6 +137,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for r in iter_route_contexts(app.routes)
         if r.path and r.methods
     ]
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        """Swagger UI from the package's own static files (web/static/swagger)."""
+        return HTMLResponse(SWAGGER_PAGE.format(openapi=app.openapi_url, title=app.title))
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def api_docs_oauth2_redirect() -> HTMLResponse:
+        """Swagger UI's OAuth2 redirect page, its script from the package too."""
+        return HTMLResponse(SWAGGER_REDIRECT_PAGE)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:
