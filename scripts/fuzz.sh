@@ -29,7 +29,11 @@ if [[ " $STAGES " == *" 2 "* ]]; then
   home="$(mktemp -d)"
   port="$("$BIN/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
   export SILIAN_HOME="$home" SILIAN_DATABASE_URL="sqlite:///$home/fuzz.db"
+  # Reuse the converted word vectors and classifier between runs; build the index before
+  # fuzzing, or the first matching request times out while it is built.
+  export SILIAN_MATCHING_CACHE="${SILIAN_MATCHING_CACHE:-$PWD/var/cache/matching}"
   "$BIN/silian" demo load >/dev/null
+  "$BIN/silian" index rebuild >/dev/null
   "$BIN/python" -m uvicorn silian.web.main:app --host 127.0.0.1 --port "$port" --no-access-log \
     >"$home/server.log" 2>&1 &
   server=$!
