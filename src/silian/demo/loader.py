@@ -22,7 +22,15 @@ from sqlalchemy.orm import Session
 from silian.accounts import service as accounts
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
-from silian.brokerage.models import Broker, BrokerTraining, Contract, Deal, Match
+from silian.brokerage.choices import DEAL_CHANNELS
+from silian.brokerage.models import (
+    Broker,
+    BrokerTraining,
+    Contract,
+    ContractMilestone,
+    Deal,
+    Match,
+)
 from silian.chains import service as chains_service
 from silian.chains.models import IndustryChain
 from silian.coordination.models import (
@@ -980,15 +988,16 @@ def _brokerage(city: _City) -> None:
         for a in session.scalars(select(Achievement).where(Achievement.status == "published"))
     }
     stages = [
-        "introduced",
+        "contacted",
         "negotiating",
-        "contracting",
+        "negotiating",
         "signed",
-        "paying",
-        "completed",
-        "introduced",
-        "negotiating",
+        "signed",
+        "implemented",
+        "contacted",
+        "recommended",
     ]
+    channels = DEAL_CHANNELS.values
     made = 0
     for demand in demands:
         paper_ref = (demand.source_ref or "").split("-", 2)[-1]
@@ -1033,6 +1042,7 @@ def _brokerage(city: _City) -> None:
             seller_id=achievement.organization_id,
             buyer_id=demand.organization_id,
             stage=stage,
+            channel=channels[made % len(channels)],
             trade_mode=rng.choice(["transfer", "license", "co_development", "service"]),
             expected_amount=amount,
             broker_fee=(amount * Decimal("0.05")).quantize(Decimal("1")),
@@ -1041,32 +1051,43 @@ def _brokerage(city: _City) -> None:
         )
         session.add(deal)
         session.flush()
-        if stage in ("signed", "paying", "completed"):
+        deal.last_activity_on = TODAY - timedelta(days=rng.randint(1, 30))
+        if stage in ("signed", "implemented"):
             signed = TODAY - timedelta(days=rng.randint(10, 200))
+            deal.signed_on = signed
             session.add(
                 Contract(
                     deal_id=deal.id,
                     title=f"技术{_mode_word(deal.trade_mode)}合同：{achievement.title[:40]}",
                     amount=amount,
                     signed_on=signed,
-                    registration_no=f"{signed.year}3702{rng.randrange(10**6):06d}"
-                    if stage != "signed"
-                    else None,
+                    registration_no=f"{signed.year}370200{rng.randrange(10**6):06d}",
                     seller_id=achievement.organization_id,
                     buyer_id=demand.organization_id,
+                    trade_mode=deal.trade_mode,
+                    broker_fee=deal.broker_fee or Decimal(0),
                     milestones=[
-                        {
-                            "name": "首付款",
-                            "due": (signed + timedelta(days=30)).isoformat(),
-                            "amount": str(amount * Decimal("0.3")),
-                        },
-                        {
-                            "name": "中试验收",
-                            "due": (signed + timedelta(days=180)).isoformat(),
-                            "amount": str(amount * Decimal("0.7")),
-                        },
+                        ContractMilestone(
+                            seq=1,
+                            name="首付款",
+                            due_on=signed + timedelta(days=30),
+                            amount=(amount * Decimal("0.3")).quantize(Decimal("0.01")),
+                            done_on=signed + timedelta(days=25),
+                            evidence="银行回单（示例）",
+                        ),
+                        ContractMilestone(
+                            seq=2,
+                            name="中试验收",
+                            due_on=signed + timedelta(days=180),
+                            amount=(amount * Decimal("0.7")).quantize(Decimal("0.01")),
+                            done_on=signed + timedelta(days=170)
+                            if stage == "implemented"
+                            else None,
+                            evidence="中试验收报告（示例）" if stage == "implemented" else "",
+                        ),
                     ],
-                    status={"signed": "signed", "paying": "registered", "completed": "done"}[stage],
+                    status="done" if stage == "implemented" else "performing",
+                    accepted_on=signed + timedelta(days=175) if stage == "implemented" else None,
                     is_sample=True,
                 )
             )
@@ -1083,6 +1104,7 @@ def _brokerage(city: _City) -> None:
                     amount=amount,
                     score=86.5,
                     status="awarded",
+                    live_key=f"org:{achievement.organization_id}",
                 )
             )
     session.flush()

@@ -35,6 +35,8 @@ FEATURES = (
     "talent",
     "education",
     "matching",
+    "challenges",
+    "notifications",
 )
 
 SECURITY_HEADERS = {
