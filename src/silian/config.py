@@ -20,6 +20,8 @@ class Settings:
     login_max_failures: int = 5
     login_lock_seconds: int = 15 * 60
     secure_cookies: bool = False
+    # Queue the engine's suggestions for brokers as soon as a demand is published.
+    auto_match: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -64,6 +66,7 @@ def load_settings() -> Settings:
         database_url=_normalise_url(url),
         secret_key=_secret_key(home),
         secure_cookies=os.environ.get("SILIAN_SECURE_COOKIES", "") == "1",
+        auto_match=os.environ.get("SILIAN_AUTO_MATCH", "1") == "1",
     )
 
 
