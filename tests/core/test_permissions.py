@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from silian.accounts import security
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
+from silian.brokerage.models import Broker, Contract, ContractMilestone, Deal, Match
 from silian.chains.models import IndustryChain
 from silian.challenges.models import BidScore, Challenge, Reviewer
 from silian.config import Settings
@@ -114,6 +115,34 @@ CHALLENGE_FORM: dict[str, Any] = {
     "prize": "500000",
     "ip_terms": "solver_keeps",
 }
+DEAL_BODY: dict[str, Any] = {
+    "match_id": "{new_match}",
+    "next_action": "联系双方",
+    "next_due": (date.today() + timedelta(days=3)).isoformat(),
+}
+STEP_BODY: dict[str, Any] = {
+    "stage": "contacted",
+    "note": "已电话联系企业",
+    "next_action": "安排技术交流",
+    "next_due": (date.today() + timedelta(days=7)).isoformat(),
+}
+CONTRACT_JSON: dict[str, Any] = {
+    "title": "推进器降噪技术许可合同",
+    "amount": "300000",
+    "signed_on": date.today().isoformat(),
+    "trade_mode": "license",
+    "milestones": [{"name": "资料交付", "due_on": date.today().isoformat(), "amount": "300000"}],
+}
+CONTRACT_FORM: dict[str, Any] = {
+    "title": "推进器降噪技术许可合同",
+    "amount": "300000",
+    "signed_on": date.today().isoformat(),
+    "trade_mode": "license",
+    "milestone_name_0": "资料交付",
+    "milestone_due_0": date.today().isoformat(),
+    "milestone_amount_0": "300000",
+}
+PAYMENT_BODY: dict[str, Any] = {"amount": "1000", "received_on": date.today().isoformat()}
 BID_BODY: dict[str, Any] = {
     "team_name": "{p}团队",
     "proposal": "采用改性膜材料与在线清洗结合的技术路线解决问题。",
@@ -890,6 +919,120 @@ PERMISSIONS: dict[str, list[Case]] = {
             {"scores": {"技术方案": 80}},
         ),
     ],
+    # Brokerage: the broker principal has a Broker profile; deal_open and deal_signed are its
+    # deals between uni_owner's university (seller) and ent_owner's enterprise (buyer).
+    "brokerage": [
+        _get("/brokerage", "L O F F O F F F F"),
+        Case("POST", "/deals", "L O F F O F F F F", body=DEAL_BODY),
+        Case(
+            "POST",
+            "/matches/{match_id}/reassign",
+            "L O F F F F F F F",
+            "/matches/{new_match}/reassign",
+            {"broker_id": "{broker_profile}"},
+        ),
+        _get("/deals/{deal_id}", "L O N N O N N O O", "/deals/{deal_open}"),
+        Case(
+            "POST",
+            "/deals/{deal_id}/advance",
+            "L O F F O F F F F",
+            "/deals/{new_deal}/advance",
+            STEP_BODY,
+        ),
+        _get("/contracts", SIGNED_IN),
+        _get("/contracts/new", "L O F O O F F F O", "/contracts/new?deal={deal_signed}"),
+        Case(
+            "POST",
+            "/contracts/new",
+            "L O F F O F F F O",
+            body=CONTRACT_FORM | {"deal_id": "{new_deal_signed}"},
+        ),
+        _get("/contracts/{contract_id}", "L O N N O N N O O", "/contracts/{contract_open}"),
+        Case(
+            "POST",
+            "/contracts/{contract_id}/milestones/{milestone_id}/complete",
+            "L O N N O N N O O",
+            "/contracts/{new_contract}/milestones/{last_milestone}/complete",
+            {"evidence": "交付清单"},
+        ),
+        Case(
+            "POST",
+            "/contracts/{contract_id}/payments",
+            "L O N N O N N O O",
+            "/contracts/{new_contract}/payments",
+            PAYMENT_BODY,
+        ),
+        Case(
+            "POST",
+            "/contracts/{contract_id}/accept",
+            "L O N N F N N F O",
+            "/contracts/{new_contract_done}/accept",
+            {},
+        ),
+        Case(
+            "POST",
+            "/matches/generate",
+            "L O F F F F F F F",
+            body={"source_kind": "demand", "source_id": "{dem_pub}"},
+        ),
+        _get("/api/v1/brokerage/queue", "L O F F O F F F F"),
+        _get("/api/v1/brokerage/figures", "L O F F O F F F F"),
+        Case(
+            "POST",
+            "/api/v1/brokerage/matches/{match_id}/reassign",
+            "L O F F F F F F F",
+            "/api/v1/brokerage/matches/{new_match}/reassign",
+            {"broker_id": "{broker_profile}"},
+        ),
+        Case("POST", "/api/v1/deals", "L O F F O F F F F", body=DEAL_BODY),
+        _get("/api/v1/deals/{deal_id}", "L O N N O N N O O", "/api/v1/deals/{deal_open}"),
+        Case(
+            "POST",
+            "/api/v1/deals/{deal_id}/steps",
+            "L O F F O F F F F",
+            "/api/v1/deals/{new_deal}/steps",
+            STEP_BODY,
+        ),
+        _get("/api/v1/contracts", SIGNED_IN),
+        Case(
+            "POST",
+            "/api/v1/contracts",
+            "L O F F O F F F O",
+            body=CONTRACT_JSON | {"deal_id": "{new_deal_signed}"},
+        ),
+        _get(
+            "/api/v1/contracts/{contract_id}",
+            "L O N N O N N O O",
+            "/api/v1/contracts/{contract_open}",
+        ),
+        Case(
+            "POST",
+            "/api/v1/contracts/{contract_id}/milestones/{milestone_id}/complete",
+            "L O N N O N N O O",
+            "/api/v1/contracts/{new_contract}/milestones/{last_milestone}/complete",
+            {"evidence": "交付清单"},
+        ),
+        Case(
+            "POST",
+            "/api/v1/contracts/{contract_id}/payments",
+            "L O N N O N N O O",
+            "/api/v1/contracts/{new_contract}/payments",
+            PAYMENT_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/contracts/{contract_id}/accept",
+            "L O N N F N N F O",
+            "/api/v1/contracts/{new_contract_done}/accept",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/matches/generate",
+            "L O F F F F F F F",
+            body={"source_kind": "demand", "source_id": "{dem_pub}"},
+        ),
+    ],
     # The bell: everyone reads only their own items (note_owner belongs to ent_owner).
     "notifications": [
         _get("/notifications/badge", EVERYONE),
@@ -939,6 +1082,7 @@ class World:
     fresh: list[tuple[type[Base], int]] = field(default_factory=list)
     count: int = 0
     last_bid: int = 0
+    last_milestone: int = 0
 
     def new(self, key: str) -> int:
         """Create a fresh record for one request: new_ach_<status>, new_dem_<status>, …"""
@@ -991,6 +1135,12 @@ class World:
                 proposal="以深海焊接成果为基础的解决方案。",
                 live_key=f"org:{ids['uni']}",
             )
+        elif key == "new_match":
+            record = self._match(n)
+        elif key in ("new_deal", "new_deal_signed"):
+            record = self._deal(n, "signed" if key == "new_deal_signed" else "contacted")
+        elif key in ("new_contract", "new_contract_done"):
+            record = self._contract(n, done=key == "new_contract_done")
         elif key == "new_note":
             record = Notification(
                 user_id=self.users["ent_owner"].id, kind="bid_review", title=f"提醒{n}"
@@ -1046,6 +1196,67 @@ class World:
         self.fresh.append((Bid, bid.id))
         return bid
 
+    def _match(self, n: int) -> Match:
+        """A fresh match between ent_owner's demand and uni_owner's achievement, in the broker's
+        queue."""
+        dem = demand(f"撮合需求{n}", self.ids["ent"], "published", self.users["ent_owner"])
+        ach = achievement(f"撮合成果{n}", self.ids["uni"], "published", self.users["uni_owner"])
+        self.db.add_all([dem, ach])
+        self.db.flush()
+        item = Match(
+            source_kind="demand",
+            source_id=dem.id,
+            target_kind="achievement",
+            target_id=ach.id,
+            score=0.7,
+            reasons={},
+            broker_id=self.ids["broker_profile"],
+        )
+        self.db.add(item)
+        self.db.commit()
+        return item
+
+    def _deal(self, n: int, stage: str) -> Deal:
+        """A fresh deal of the broker between uni_owner's university and ent_owner's enterprise."""
+        item = Deal(
+            title=f"对接{n}",
+            broker_id=self.ids["broker_profile"],
+            seller_id=self.ids["uni"],
+            buyer_id=self.ids["ent"],
+            stage=stage,
+            last_activity_on=date.today(),
+        )
+        self.db.add(item)
+        self.db.commit()
+        return item
+
+    def _contract(self, n: int, *, done: bool) -> Contract:
+        """A fresh contract of a signed deal with one milestone (done when asked)."""
+        deal = self._deal(n, "signed")
+        item = Contract(
+            title=f"合同{n}",
+            deal_id=deal.id,
+            amount=Decimal("300000"),
+            signed_on=date.today(),
+            seller_id=self.ids["uni"],
+            buyer_id=self.ids["ent"],
+            status="performing",
+            milestones=[
+                ContractMilestone(
+                    seq=1,
+                    name="资料交付",
+                    due_on=date.today(),
+                    amount=Decimal("300000"),
+                    done_on=date.today() if done else None,
+                    evidence="交付清单" if done else "",
+                )
+            ],
+        )
+        self.db.add(item)
+        self.db.commit()
+        self.last_milestone = item.milestones[0].id
+        return item
+
     def value(self, key: str, principal: str) -> Any:
         """What a {key} placeholder stands for when principal makes the request."""
         if key == "p":
@@ -1061,6 +1272,8 @@ class World:
             return self.new(key)
         if key == "last_bid":
             return self.last_bid
+        if key == "last_milestone":
+            return self.last_milestone
         return self.ids[key]
 
     def fill(self, text: str, principal: str) -> Any:
@@ -1215,7 +1428,49 @@ def build_world(db: Session, factory: Factory) -> World:
     ids |= {"uni": uni.id, "uni2": uni2.id, "ent": ent.id, "ent2": ent2.id, "inst": inst.id}
     ids["org_off"] = org_off.id
     ids |= _challenges(db, users, ids)
+    ids |= _brokerage(db, users, ids)
     return World(db=db, users=users, ids=ids)
+
+
+def _brokerage(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict[str, int]:
+    """The broker's profile, an open and a signed deal, and the signed deal's contract."""
+    profile = Broker(name="周经纪", user_id=users["broker"].id, max_active_deals=500)
+    db.add(profile)
+    db.flush()
+    deals = [
+        Deal(
+            title=f"滨海大学 × 蓝港海工 对接{stage}",
+            broker_id=profile.id,
+            seller_id=ids["uni"],
+            buyer_id=ids["ent"],
+            stage=stage,
+            last_activity_on=date.today(),
+        )
+        for stage in ("contacted", "signed")
+    ]
+    db.add_all(deals)
+    db.flush()
+    contract = Contract(
+        title="深海焊接工艺许可合同",
+        deal_id=deals[1].id,
+        amount=Decimal("800000"),
+        signed_on=date.today(),
+        seller_id=ids["uni"],
+        buyer_id=ids["ent"],
+        milestones=[
+            ContractMilestone(
+                seq=1, name="工艺包交付", due_on=date.today(), amount=Decimal("800000")
+            )
+        ],
+    )
+    db.add(contract)
+    db.commit()
+    return {
+        "broker_profile": profile.id,
+        "deal_open": deals[0].id,
+        "deal_signed": deals[1].id,
+        "contract_open": contract.id,
+    }
 
 
 def _challenges(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict[str, int]:
