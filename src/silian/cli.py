@@ -67,7 +67,12 @@ def demo_load() -> None:
             )
 
         report = load_demo(settings.database_url, progress=step)
+        progress.update(task, description="为经纪人生成撮合建议（首次需训练匹配模型）")
+        from silian.matching.jobs import queue_published_demands
+
+        queued = queue_published_demands(settings)
     console.print(report.summary() if hasattr(report, "summary") else str(report))
+    console.print(f"经纪人工作台：新增撮合建议 {queued} 条")
     console.print(f"用时 {time.perf_counter() - started:.1f} 秒")
 
 

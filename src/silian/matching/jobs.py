@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from silian.brokerage.models import Match
@@ -21,6 +22,7 @@ from silian.brokerage.service import (
 from silian.config import Settings
 from silian.core import events
 from silian.core.db import session_factory
+from silian.demands.models import Demand
 from silian.matching.service import get_service
 
 log = logging.getLogger(__name__)
@@ -100,3 +102,22 @@ def enable_auto_matching(settings: Settings) -> events.Listener:
 
     events.subscribe(on_changes)
     return on_changes
+
+
+def queue_published_demands(settings: Settings, limit: int = 12) -> int:
+    """Queue suggestions for the newest published demands that have none yet; returns matches
+    made (used after loading the demo city, so brokers' queues come from the engine)."""
+    made = 0
+    with session_factory(settings.database_url)() as session:
+        queued = select(Match.source_id).where(Match.source_kind == "demand")
+        ids = list(
+            session.scalars(
+                select(Demand.id)
+                .where(Demand.status == "published", Demand.id.not_in(queued))
+                .order_by(Demand.published_at.desc(), Demand.id.desc())
+                .limit(limit)
+            )
+        )
+        for demand_id in ids:
+            made += len(suggest_into_queue(settings, session, "demand", demand_id))
+    return made
