@@ -149,7 +149,9 @@ def test_challenge_from_posting_to_accepted_contract(
     for label, value in (("技术方案先进性", "90"), ("团队能力", "80"), ("报价与进度", "85")):
         sheet.get_by_label(f"乙大学膜团队 {label}").fill(value)
     sheet.get_by_role("button", name="提交评分").click()
-    expect(page.locator("section.card[id^=bid-]").filter(has_text="乙大学膜团队")).to_contain_text("已评分")
+    expect(page.locator("section.card[id^=bid-]").filter(has_text="乙大学膜团队")).to_contain_text(
+        "已评分"
+    )
     sign_out(page)
 
     sign_in(page, rev_b, f"/challenges/{challenge.id}/review")
