@@ -61,7 +61,7 @@ class Challenge(TimestampMixin, Versioned, Base):
     terms_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
     close_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     awarded_bid_id: Mapped[int | None] = mapped_column(
-        ForeignKey("bids.id", ondelete="SET NULL", use_alter=True), nullable=True
+        ForeignKey("bids.id", ondelete="SET NULL"), nullable=True
     )
     published_at: Mapped[datetime | None] = mapped_column(nullable=True)
     evaluation_started_at: Mapped[datetime | None] = mapped_column(nullable=True)

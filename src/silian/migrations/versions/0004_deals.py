@@ -130,7 +130,6 @@ def upgrade() -> None:
             ["bids.id"],
             name=op.f("fk_challenges_awarded_bid_id_bids"),
             ondelete="SET NULL",
-            use_alter=True,
         ),
         sa.ForeignKeyConstraint(
             ["created_by_id"],
