@@ -105,6 +105,26 @@ def reference_load(
 
 
 @app.command()
+def remind() -> None:
+    """Put today's reminders in users' bells: challenges closing, deals and milestones due.
+
+    Run it daily (cron or a systemd timer); an unread reminder is never added twice.
+    """
+    import silian.models  # noqa: F401  (every mapper, for the relationships used)
+    from silian.brokerage import service as brokerage
+    from silian.challenges import service as challenges
+    from silian.core.db import session_factory
+
+    with session_factory(get_settings().database_url)() as session:
+        closing = challenges.remind_closing(session)
+        deals = brokerage.remind_due_deals(session)
+        milestones = brokerage.remind_due_milestones(session)
+    console.print(
+        f"提醒：揭榜即将截止 {closing} 条，对接待跟进 {deals} 条，合同节点到期 {milestones} 条"
+    )
+
+
+@app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="监听地址"),
     port: int = typer.Option(8000, help="端口"),

@@ -936,3 +936,27 @@ def remind_due_milestones(session: Session, within_days: int = 7) -> int:
             sent += 1
     session.commit()
     return sent
+
+
+def remind_due_deals(session: Session) -> int:
+    """Tell each broker about their active deals whose next action is due or overdue; commits."""
+    rows = session.scalars(
+        select(Deal).where(
+            Deal.stage.in_(ACTIVE_DEAL_STAGES), Deal.next_due.is_not(None), Deal.next_due <= today()
+        )
+    )
+    sent = 0
+    for deal in rows:
+        if deal.broker is None or deal.broker.user_id is None:
+            continue
+        notifications.notify(
+            session,
+            deal.broker.user_id,
+            "deal_waiting",
+            f"对接待跟进：{deal.title}（{deal.next_action}）",
+            f"/deals/{deal.id}",
+            dedupe_key=f"deal:{deal.id}:{deal.next_due}",
+        )
+        sent += 1
+    session.commit()
+    return sent

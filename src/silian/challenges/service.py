@@ -9,7 +9,7 @@ in_progress → accepted``, or ``closed`` (without award, with a reason).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from statistics import mean, median
 from typing import Any
 
@@ -891,3 +891,35 @@ def evaluation(session: Session, item: Challenge) -> list[BidEvaluation]:
         out.append(BidEvaluation(bid, totals, avg, spread, outliers, wide))
     out.sort(key=lambda e: (e.mean is None, -(e.mean or 0), e.bid.id))
     return out
+
+
+def remind_closing(session: Session, within_days: int = 3) -> int:
+    """Tell bidders and those who accepted the terms that bidding closes soon; commits."""
+    horizon = today() + timedelta(days=within_days)
+    items = session.scalars(
+        select(Challenge).where(
+            Challenge.status == "bidding",
+            Challenge.bidding_deadline >= today(),
+            Challenge.bidding_deadline <= horizon,
+        )
+    )
+    sent = 0
+    for item in items:
+        bidders = select(Bid.created_by_id).where(
+            Bid.demand_id == item.demand_id, Bid.created_by_id.is_not(None)
+        )
+        readers = select(ChallengeAcceptance.user_id).where(
+            ChallengeAcceptance.challenge_id == item.id
+        )
+        for user_id in set(session.scalars(bidders)) | set(session.scalars(readers)):
+            notifications.notify(
+                session,
+                user_id,
+                "challenge_closing",
+                f"揭榜即将截止（{item.bidding_deadline}）：{item.title}",
+                f"/challenges/{item.id}",
+                dedupe_key=f"closing:{item.id}",
+            )
+            sent += 1
+    session.commit()
+    return sent
