@@ -175,6 +175,7 @@ def _deal_context(
     return {
         "deal": deal,
         "steps": service.deal_steps(db, deal),
+        "history": service.match_history(db, deal),
         "choices": choices,
         "next_stages": service.NEXT_STAGES[deal.stage],
         "can_advance": permissions.can(user, "deal.advance", service.deal_owner(deal)),

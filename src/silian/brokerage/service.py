@@ -960,3 +960,17 @@ def remind_due_deals(session: Session) -> int:
         sent += 1
     session.commit()
     return sent
+
+
+def match_history(session: Session, deal: Deal) -> list[MatchFeedback]:
+    """Feedback users gave on the deal's suggestion (useful / not useful / contacted), oldest
+    first — the history before the deal was opened."""
+    if deal.match_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(MatchFeedback)
+            .where(MatchFeedback.match_id == deal.match_id)
+            .order_by(MatchFeedback.created_at, MatchFeedback.id)
+        )
+    )

@@ -216,6 +216,7 @@ def hall(
             "choices": choices,
             "list_types": LIST_TYPES,
             "days_left": service.days_left,
+            "can_create": permissions.can(user, "challenge.create"),
         },
     )
 
@@ -249,6 +250,8 @@ def new_page(
         "criterion_weight_2": 30,
     }
     ctx = _settings_context(values, {}) | {"demand_id": demand_id, "item": None}
+    if demand_id is None:
+        ctx["demands"] = service.eligible_demands(db, user)
     return render(request, "challenges/form.html", ctx)
 
 
@@ -260,10 +263,14 @@ async def create_page(
     form = await form_dict(request)
     demand_id = int_or_none(form.get("demand_id")) or 0
     try:
+        if not demand_id:
+            raise ValidationFailed({"demand_id": "请选择要揭榜挂帅的需求"})
         item = service.create_challenge(db, user, demand_id, settings_from_form(form))
     except ValidationFailed as exc:
         db.rollback()
         ctx = _settings_context(form, exc.errors) | {"demand_id": demand_id, "item": None}
+        if not demand_id:
+            ctx["demands"] = service.eligible_demands(db, user)
         return render(request, "challenges/form.html", ctx, 422)
     return RedirectResponse(f"/challenges/{item.id}?saved=1", status_code=303)
 

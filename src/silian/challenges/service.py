@@ -923,3 +923,16 @@ def remind_closing(session: Session, within_days: int = 3) -> int:
             sent += 1
     session.commit()
     return sent
+
+
+def eligible_demands(session: Session, user: User) -> list[Demand]:
+    """Published demands the user may run as a challenge and that have none yet."""
+    taken = select(Challenge.demand_id)
+    stmt = select(Demand).where(Demand.status == "published", Demand.id.not_in(taken))
+    if not permissions.sees_everything(user, "challenge.create"):
+        if user.organization_id is None:
+            return []
+        stmt = stmt.where(
+            Demand.organization_id == user.organization_id, Demand.list_type == "enterprise"
+        )
+    return list(session.scalars(stmt.order_by(Demand.id.desc()).limit(200)))
