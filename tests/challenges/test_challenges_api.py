@@ -168,11 +168,14 @@ def test_confidential_details_need_recorded_acceptance(
     cid = challenge["id"]
     bidder = factory.user("enterprise")
     h = api_headers(client, bidder)
-    assert client.get(f"/api/v1/challenges/{cid}", headers=h).json()["terms_accepted"] is False
+    before = client.get(f"/api/v1/challenges/{cid}", headers=h).json()
+    assert before["terms_accepted"] is False and before["details"] is None
     refused = client.post(f"/api/v1/challenges/{cid}/bids", headers=h, json=BID)
     assert refused.status_code == 403 and "条款" in refused.json()["detail"]
     accepted = client.post(f"/api/v1/challenges/{cid}/accept-terms", headers=h)
     assert accepted.json()["terms_accepted"] is True
+    assert "清洗周期" in accepted.json()["details"]["problem"]
+    assert client.get(f"/api/v1/challenges/{cid}").json()["details"] is None
     assert db.scalars(select(ChallengeAcceptance)).one().user_id == bidder.id
     assert client.post(f"/api/v1/challenges/{cid}/bids", headers=h, json=BID).status_code == 201
 

@@ -222,6 +222,8 @@ class ChallengeOut(BaseModel):
     confidential: bool
     terms_text: str
     terms_accepted: bool
+    # The demand's full text (problem, indicators, contact …); null until the caller may read it.
+    details: dict[str, str] | None
     close_reason: str
     awarded_bid_id: int | None
     published_at: datetime | None

@@ -41,6 +41,7 @@ from silian.core.errors import (
 )
 from silian.core.pagination import Page, paginate
 from silian.core.validation import parse
+from silian.demands import service as demands
 from silian.demands.models import Bid, Demand
 from silian.notifications import service as notifications
 from silian.talent.models import Talent
@@ -168,6 +169,14 @@ def to_dict(session: Session, user: User | None, item: Challenge) -> dict[str, A
         "days_left": days_left(item),
         "terms_accepted": terms_accepted(session, user, item),
     }
+    # Full details go only to those who may read them: after accepting a confidential
+    # challenge's terms (recorded), or by the demand's own confidentiality rule otherwise.
+    readable = (
+        data["terms_accepted"] if item.confidential else demands.details_visible(user, demand)
+    )
+    data["details"] = (
+        {key: getattr(demand, key) for key in demands.CONFIDENTIAL_FIELDS} if readable else None
+    )
     return data
 
 
