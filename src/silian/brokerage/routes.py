@@ -130,6 +130,7 @@ def queue_page(
         "brokerage/queue.html",
         {
             "work": work,
+            "titles": service.pair_titles(db, work.matches),
             "figures": numbers,
             "choices": choices,
             "broker": broker,

@@ -974,3 +974,22 @@ def match_history(session: Session, deal: Deal) -> list[MatchFeedback]:
             .order_by(MatchFeedback.created_at, MatchFeedback.id)
         )
     )
+
+
+def pair_titles(session: Session, matches: list[Match]) -> dict[tuple[str, int], str]:
+    """Titles of the demands and achievements the matches name, for the queue page."""
+    wanted: dict[str, set[int]] = {"demand": set(), "achievement": set()}
+    for m in matches:
+        for kind, record_id in ((m.source_kind, m.source_id), (m.target_kind, m.target_id)):
+            if kind in wanted:
+                wanted[kind].add(record_id)
+    out: dict[tuple[str, int], str] = {}
+    for record_id, title in session.execute(
+        select(Demand.id, Demand.title).where(Demand.id.in_(wanted["demand"]))
+    ):
+        out[("demand", record_id)] = title
+    for record_id, title in session.execute(
+        select(Achievement.id, Achievement.title).where(Achievement.id.in_(wanted["achievement"]))
+    ):
+        out[("achievement", record_id)] = title
+    return out
