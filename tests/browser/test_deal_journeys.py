@@ -237,7 +237,9 @@ def test_broker_takes_a_suggestion_to_signature(page: Page, live_app: LiveApp, s
 
     sign_in(page, broker_user, "/brokerage")
     expect(page.get_by_role("heading", name="待处理撮合建议")).to_be_visible()
-    expect(page.locator("section.card").filter(has_text="待处理撮合建议")).to_contain_text(demand.title)
+    expect(page.locator("section.card").filter(has_text="待处理撮合建议")).to_contain_text(
+        demand.title
+    )
     shot("broker-queue")
     page.get_by_label("渠道").select_option(label="海洋科技大市场")
     page.get_by_role("button", name="发起对接").click()
