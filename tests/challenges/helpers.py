@@ -63,7 +63,9 @@ class Clock:
         self.today = DEADLINE + timedelta(days=1)
 
 
-def published_demand(db: Session, org: Organization, list_type: str = "enterprise") -> Demand:
+def published_demand(
+    db: Session, org: Organization, list_type: str = "enterprise", confidentiality: str = "public"
+) -> Demand:
     """A published demand of org."""
     demand = Demand(
         title="反渗透膜污染控制技术攻关",
@@ -72,6 +74,7 @@ def published_demand(db: Session, org: Organization, list_type: str = "enterpris
         problem="海水淡化装置反渗透膜清洗周期太短，需要延长清洗周期的技术方案。",
         public_summary="海水淡化反渗透膜污染控制方向的技术需求。",
         status="published",
+        confidentiality=confidentiality,
     )
     db.add(demand)
     db.commit()

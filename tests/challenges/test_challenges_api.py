@@ -30,7 +30,8 @@ def _open_challenge(
     poster = factory.user("enterprise")
     office = factory.user("office")
     assert poster.organization is not None
-    demand = published_demand(db, poster.organization)
+    secret = "confidential" if settings.get("confidential") else "public"
+    demand = published_demand(db, poster.organization, confidentiality=secret)
     h_poster, h_office = api_headers(client, poster), api_headers(client, office)
     created = client.post(
         "/api/v1/challenges", headers=h_poster, json=SETTINGS | settings | {"demand_id": demand.id}
@@ -208,6 +209,13 @@ def test_settings_are_validated_field_by_field(
         "/api/v1/challenges", headers=h, json=SETTINGS | {"demand_id": demand.id, "prize": "面议"}
     )
     assert ok.status_code == 201 and float(ok.json()["prize"]) == 0
+    # A confidential challenge on a public demand would leak through the demand's page.
+    leaky = client.put(
+        f"/api/v1/challenges/{ok.json()['id']}",
+        headers=h,
+        json=SETTINGS | {"confidential": True, "terms_text": "参与方须对需求细节严格保密。"},
+    )
+    assert leaky.status_code == 422 and "confidential" in leaky.json()["errors"]
     twice = client.post("/api/v1/challenges", headers=h, json=SETTINGS | {"demand_id": demand.id})
     assert twice.status_code == 409
 

@@ -201,6 +201,14 @@ def _refuse(item: Challenge, doing: str, allowed: tuple[str, ...]) -> None:
         raise InvalidTransition(f"榜单当前为“{item.status_label}”，不能{doing}")
 
 
+def _check_confidentiality(clean: ChallengeIn, demand: Demand) -> None:
+    # A public demand page would show what the terms are meant to protect.
+    if clean.confidential and demand.confidentiality == "public":
+        raise ValidationFailed(
+            {"confidential": "保密榜单的需求须设为“仅公开摘要”或“保密”，请先修改需求的保密要求"}
+        )
+
+
 def _settings(clean: ChallengeIn) -> dict[str, Any]:
     values = clean.model_dump(mode="json")
     values["prize"] = clean.prize
@@ -223,6 +231,7 @@ def create_challenge(
     clean = parse(ChallengeIn, data)
     if clean.bidding_deadline < today():
         raise ValidationFailed({"bidding_deadline": "揭榜截止日期不能早于今天"})
+    _check_confidentiality(clean, demand)
     item = Challenge(demand_id=demand.id, created_by_id=user.id, status="draft", **_settings(clean))
     session.add(item)
     try:
@@ -255,6 +264,7 @@ def update_challenge(
     clean = parse(ChallengeIn, data)
     if clean.bidding_deadline < today():
         raise ValidationFailed({"bidding_deadline": "揭榜截止日期不能早于今天"})
+    _check_confidentiality(clean, item.demand)
     before = audit.snapshot(item)
     for key, value in _settings(clean).items():
         setattr(item, key, value)
