@@ -78,7 +78,12 @@ def demo_load() -> None:
             )
 
         report = load_demo(settings.database_url, progress=step)
+        progress.update(task, description="为经纪人生成撮合建议（首次需训练匹配模型）")
+        from silian.matching.jobs import queue_published_demands
+
+        queued = queue_published_demands(settings)
     console.print(report.summary() if hasattr(report, "summary") else str(report))
+    console.print(f"经纪人工作台：新增撮合建议 {queued} 条")
     console.print(f"用时 {time.perf_counter() - started:.1f} 秒")
 
 
@@ -107,6 +112,26 @@ def reference_load(
     console.print(
         f"产业链：新增 {len(report.created)}，更新 {len(report.updated)}，"
         f"停用 {len(report.deactivated)}，未变 {report.unchanged}；学科目录新增 {added} 条"
+    )
+
+
+@app.command()
+def remind() -> None:
+    """Put today's reminders in users' bells: challenges closing, deals and milestones due.
+
+    Run it daily (cron or a systemd timer); an unread reminder is never added twice.
+    """
+    import silian.models  # noqa: F401  (every mapper, for the relationships used)
+    from silian.brokerage import service as brokerage
+    from silian.challenges import service as challenges
+    from silian.core.db import session_factory
+
+    with session_factory(get_settings().database_url)() as session:
+        closing = challenges.remind_closing(session)
+        deals = brokerage.remind_due_deals(session)
+        milestones = brokerage.remind_due_milestones(session)
+    console.print(
+        f"提醒：揭榜即将截止 {closing} 条，对接待跟进 {deals} 条，合同节点到期 {milestones} 条"
     )
 
 

@@ -26,6 +26,8 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks).
     trusted_proxies: tuple[str, ...] = ()
     secure_cookies: bool = False
+    # Queue the engine's suggestions for brokers as soon as a demand is published.
+    auto_match: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -102,6 +104,7 @@ def load_settings() -> Settings:
         login_max_address_failures=_int("SILIAN_LOGIN_MAX_ADDRESS_FAILURES", 30),
         login_address_delay=_float("SILIAN_LOGIN_ADDRESS_DELAY", 1.0),
         trusted_proxies=parse_trusted_proxies(os.environ.get("SILIAN_TRUSTED_PROXIES", "")),
+        auto_match=os.environ.get("SILIAN_AUTO_MATCH", "1") == "1",
     )
 
 

@@ -6,11 +6,15 @@ from silian.brokerage.models import (
     Broker,
     BrokerTraining,
     Contract,
+    ContractMilestone,
+    ContractPayment,
     Deal,
+    DealStep,
     Match,
     MatchFeedback,
 )
 from silian.chains.models import IndustryChain
+from silian.challenges.models import BidScore, Challenge, ChallengeAcceptance, Reviewer
 from silian.coordination.models import (
     CommonTechProject,
     Decision,
@@ -35,6 +39,7 @@ from silian.education.models import (
 )
 from silian.events.models import Event, EventEntry, EventRegistration, ExpertScore
 from silian.insights.models import FigureDay
+from silian.notifications.models import Notification
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
 from silian.talent.models import SalaryGradeRule, Talent, TalentNeed, TalentProject
@@ -45,12 +50,18 @@ __all__ = [
     "AuditLog",
     "Base",
     "Bid",
+    "BidScore",
     "Broker",
+    "Challenge",
+    "ChallengeAcceptance",
     "BrokerTraining",
     "CommonTechProject",
     "Consortium",
     "Contract",
+    "ContractMilestone",
+    "ContractPayment",
     "Deal",
+    "DealStep",
     "Decision",
     "Demand",
     "Discipline",
@@ -70,10 +81,12 @@ __all__ = [
     "Match",
     "MatchFeedback",
     "NamedClass",
+    "Notification",
     "Organization",
     "Platform",
     "PlatformService",
     "Policy",
+    "Reviewer",
     "SalaryGradeRule",
     "ServiceBooking",
     "SubsidyApplication",

@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,13 +46,16 @@ from sqlalchemy.orm import Session
 from silian.accounts import security
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
+from silian.brokerage.models import Broker, Contract, ContractMilestone, Deal, Match
 from silian.chains.models import IndustryChain
+from silian.challenges.models import BidScore, Challenge, Reviewer
 from silian.config import Settings
 from silian.coordination.models import InvestmentProject
 from silian.core import permissions
 from silian.core.db import Base, utcnow
-from silian.demands.models import Demand
+from silian.demands.models import Bid, Demand
 from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
+from silian.notifications.models import Notification
 from silian.organizations.models import Organization
 from silian.talent.models import Talent, TalentNeed, TalentProject
 from silian.web.app import create_app
@@ -108,6 +111,50 @@ CLASS_BODY: dict[str, Any] = {
 PROFILE_BODY: dict[str, Any] = {"name": "李研究员", "title": "研究员", "consent_public": False}
 RULES_BODY: dict[str, Any] = {"chain_id": None, "grade_A": 3000000, "grade_B": 1500000}
 RETURN_BODY: dict[str, Any] = {"remarks": "请补充中试数据"}
+CHALLENGE_JSON: dict[str, Any] = {
+    "bidding_deadline": (date.today() + timedelta(days=30)).isoformat(),
+    "criteria": [{"name": "技术方案", "weight": 100}],
+    "prize": "500000",
+}
+CHALLENGE_FORM: dict[str, Any] = {
+    "bidding_deadline": CHALLENGE_JSON["bidding_deadline"],
+    "criterion_name_0": "技术方案",
+    "criterion_weight_0": 100,
+    "prize": "500000",
+    "ip_terms": "solver_keeps",
+}
+DEAL_BODY: dict[str, Any] = {
+    "match_id": "{new_match}",
+    "next_action": "联系双方",
+    "next_due": (date.today() + timedelta(days=3)).isoformat(),
+}
+STEP_BODY: dict[str, Any] = {
+    "stage": "contacted",
+    "note": "已电话联系企业",
+    "next_action": "安排技术交流",
+    "next_due": (date.today() + timedelta(days=7)).isoformat(),
+}
+CONTRACT_JSON: dict[str, Any] = {
+    "title": "推进器降噪技术许可合同",
+    "amount": "300000",
+    "signed_on": date.today().isoformat(),
+    "trade_mode": "license",
+    "milestones": [{"name": "资料交付", "due_on": date.today().isoformat(), "amount": "300000"}],
+}
+CONTRACT_FORM: dict[str, Any] = {
+    "title": "推进器降噪技术许可合同",
+    "amount": "300000",
+    "signed_on": date.today().isoformat(),
+    "trade_mode": "license",
+    "milestone_name_0": "资料交付",
+    "milestone_due_0": date.today().isoformat(),
+    "milestone_amount_0": "300000",
+}
+PAYMENT_BODY: dict[str, Any] = {"amount": "1000", "received_on": date.today().isoformat()}
+BID_BODY: dict[str, Any] = {
+    "team_name": "{p}团队",
+    "proposal": "采用改性膜材料与在线清洗结合的技术路线解决问题。",
+}
 CREDENTIALS: dict[str, Any] = {"username": "{username}", "password": "{password}"}
 FEEDBACK_BODY: dict[str, Any] = {
     "source_kind": "demand",
@@ -148,6 +195,7 @@ def _get(route: str, row: str, url: str = "") -> Case:
 #  columns:  anon office university enterprise broker expert platform uni_owner ent_owner
 EVERYONE = "O O O O O O O O O"
 SIGNED_IN = "L O O O O O O O O"
+ENT_OWNED_HIDDEN = "N O N N N N N N O"  # an enterprise's unpublished record (揭榜挂帅 rows)
 
 # Which principals belong to (own) each unit's records in the world below: a fact of the world,
 # not a role rule. Who may do what is read from silian.core.permissions.PERMISSIONS.
@@ -728,6 +776,418 @@ PERMISSIONS: dict[str, list[Case]] = {
             {},
         ),
     ],
+    # 揭榜挂帅: chal_open is bidding (ent_owner's, expert is its reviewer, uni_owner has bid_open
+    # on it), chal_draft awaits publication, chal_secret is confidential; new_chal_* are fresh.
+    "challenges": [
+        _get("/challenges", EVERYONE),
+        _get("/challenges/new", "L O F O F F F F O"),
+        Case(
+            "POST",
+            "/challenges/new",
+            "L O F F F F F F O",
+            body=CHALLENGE_FORM | {"demand_id": "{new_dem_published}"},
+        ),
+        _get("/challenges/{challenge_id}", EVERYONE, "/challenges/{chal_open}"),
+        _get("/challenges/{challenge_id}", ENT_OWNED_HIDDEN, "/challenges/{chal_draft}"),
+        _get(
+            "/challenges/{challenge_id}/edit", "L O N N N N N N O", "/challenges/{chal_draft}/edit"
+        ),
+        Case(
+            "POST",
+            "/challenges/{challenge_id}/edit",
+            "L O N N N N N N O",
+            "/challenges/{new_chal_draft}/edit",
+            CHALLENGE_FORM,
+        ),
+        Case(
+            "POST",
+            "/challenges/{challenge_id}/publish",
+            "L O N N N N N N F",
+            "/challenges/{new_chal_draft}/publish",
+            {},
+        ),
+        Case(
+            "POST",
+            "/challenges/{challenge_id}/accept-terms",
+            SIGNED_IN,
+            "/challenges/{chal_secret}/accept-terms",
+            {},
+        ),
+        Case(
+            "POST",
+            "/challenges/{challenge_id}/start-evaluation",
+            "L C F F F F F F C",
+            "/challenges/{chal_open}/start-evaluation",
+            {},
+        ),
+        Case(
+            "POST",
+            "/challenges/{challenge_id}/start-evaluation",
+            "L O F F F F F F O",
+            "/challenges/{new_chal_due}/start-evaluation",
+            {},
+        ),
+        Case(
+            "POST",
+            "/challenges/{challenge_id}/close",
+            "L O F F F F F F O",
+            "/challenges/{new_chal_bidding}/close",
+            {"reason": "需求已由企业自行解决"},
+        ),
+        Case(
+            "POST",
+            "/challenges/{challenge_id}/reviewers",
+            "L O F F F F F F O",
+            "/challenges/{new_chal_bidding}/reviewers",
+            {"talent_id": "{talent_hidden}"},
+        ),
+        _get("/challenges/{challenge_id}/bid", "L F O O F O O O F", "/challenges/{chal_open}/bid"),
+        Case(
+            "POST",
+            "/challenges/{challenge_id}/bid",
+            "L F O O F O O O F",
+            "/challenges/{new_chal_bidding}/bid",
+            BID_BODY,
+        ),
+        Case(
+            "POST", "/bids/{bid_id}/withdraw", "L N N N N N N O N", "/bids/{new_bid}/withdraw", {}
+        ),
+        Case(
+            "POST",
+            "/bids/{bid_id}/shortlist",
+            "L C F F F F F F C",
+            "/bids/{bid_open}/shortlist",
+            {},
+        ),
+        Case(
+            "POST",
+            "/bids/{bid_id}/shortlist",
+            "L O F F F F F F O",
+            "/bids/{new_bid_eval}/shortlist",
+            {},
+        ),
+        _get(
+            "/challenges/{challenge_id}/review",
+            "L F F F F O F F F",
+            "/challenges/{chal_open}/review",
+        ),
+        Case(
+            "POST",
+            "/challenges/{challenge_id}/conflicts",
+            "L F F F F O F F F",
+            "/challenges/{chal_open}/conflicts",
+            {"note": "无利益冲突"},
+        ),
+        Case(
+            "POST",
+            "/bids/{bid_id}/score",
+            "L F F F F C F F F",
+            "/bids/{bid_open}/score",
+            {"score__技术方案": "80"},
+        ),
+        Case(
+            "POST",
+            "/bids/{bid_id}/score",
+            "L F F F F O F F F",
+            "/bids/{new_bid_eval}/score",
+            {"score__技术方案": "80"},
+        ),
+        _get(
+            "/challenges/{challenge_id}/award", "L O F F F F F F O", "/challenges/{chal_open}/award"
+        ),
+        Case(
+            "POST",
+            "/challenges/{challenge_id}/award",
+            "L C F F F F F F C",
+            "/challenges/{chal_open}/award",
+            {"bid_id": "{bid_open}"},
+        ),
+        Case(
+            "POST",
+            "/challenges/{challenge_id}/award",
+            "L O F F F F F F O",
+            "/challenges/{new_chal_eval}/award",
+            {"bid_id": "{last_bid}"},
+        ),
+        _get("/api/v1/challenges", EVERYONE),
+        Case(
+            "POST",
+            "/api/v1/challenges",
+            "L O F F F F F F O",
+            body=CHALLENGE_JSON | {"demand_id": "{new_dem_published}"},
+        ),
+        _get("/api/v1/challenges/{challenge_id}", EVERYONE, "/api/v1/challenges/{chal_open}"),
+        _get(
+            "/api/v1/challenges/{challenge_id}", ENT_OWNED_HIDDEN, "/api/v1/challenges/{chal_draft}"
+        ),
+        Case(
+            "PUT",
+            "/api/v1/challenges/{challenge_id}",
+            "L O N N N N N N O",
+            "/api/v1/challenges/{new_chal_draft}",
+            CHALLENGE_JSON,
+        ),
+        Case(
+            "POST",
+            "/api/v1/challenges/{challenge_id}/publish",
+            "L O N N N N N N F",
+            "/api/v1/challenges/{new_chal_draft}/publish",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/challenges/{challenge_id}/accept-terms",
+            SIGNED_IN,
+            "/api/v1/challenges/{chal_secret}/accept-terms",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/challenges/{challenge_id}/start-evaluation",
+            "L C F F F F F F C",
+            "/api/v1/challenges/{chal_open}/start-evaluation",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/challenges/{challenge_id}/start-evaluation",
+            "L O F F F F F F O",
+            "/api/v1/challenges/{new_chal_due}/start-evaluation",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/challenges/{challenge_id}/close",
+            "L O F F F F F F O",
+            "/api/v1/challenges/{new_chal_bidding}/close",
+            {"reason": "需求已由企业自行解决"},
+        ),
+        Case(
+            "POST",
+            "/api/v1/challenges/{challenge_id}/award",
+            "L C F F F F F F C",
+            "/api/v1/challenges/{chal_open}/award",
+            {"bid_id": "{bid_open}"},
+        ),
+        Case(
+            "POST",
+            "/api/v1/challenges/{challenge_id}/award",
+            "L O F F F F F F O",
+            "/api/v1/challenges/{new_chal_eval}/award",
+            {"bid_id": "{last_bid}"},
+        ),
+        _get(
+            "/api/v1/challenges/{challenge_id}/bids",
+            SIGNED_IN,
+            "/api/v1/challenges/{chal_open}/bids",
+        ),
+        Case(
+            "POST",
+            "/api/v1/challenges/{challenge_id}/bids",
+            "L F O O F O O O F",
+            "/api/v1/challenges/{new_chal_bidding}/bids",
+            BID_BODY,
+        ),
+        _get(
+            "/api/v1/challenges/{challenge_id}/reviewers",
+            "L O F F F O F F O",
+            "/api/v1/challenges/{chal_open}/reviewers",
+        ),
+        Case(
+            "POST",
+            "/api/v1/challenges/{challenge_id}/reviewers",
+            "L O F F F F F F O",
+            "/api/v1/challenges/{new_chal_bidding}/reviewers",
+            {"talent_id": "{talent_hidden}"},
+        ),
+        Case(
+            "POST",
+            "/api/v1/challenges/{challenge_id}/conflicts",
+            "L F F F F O F F F",
+            "/api/v1/challenges/{chal_open}/conflicts",
+            {"bid_ids": []},
+        ),
+        _get(
+            "/api/v1/challenges/{challenge_id}/evaluation",
+            "L O F F F F F F O",
+            "/api/v1/challenges/{chal_open}/evaluation",
+        ),
+        _get("/api/v1/bids/{bid_id}", "L N N N N N N O N", "/api/v1/bids/{bid_open}"),
+        Case(
+            "PUT", "/api/v1/bids/{bid_id}", "L N N N N N N O N", "/api/v1/bids/{new_bid}", BID_BODY
+        ),
+        Case(
+            "POST",
+            "/api/v1/bids/{bid_id}/withdraw",
+            "L N N N N N N O N",
+            "/api/v1/bids/{new_bid}/withdraw",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/bids/{bid_id}/shortlist",
+            "L C F F F F F F C",
+            "/api/v1/bids/{bid_open}/shortlist",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/bids/{bid_id}/shortlist",
+            "L O F F F F F F O",
+            "/api/v1/bids/{new_bid_eval}/shortlist",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/bids/{bid_id}/scores",
+            "L F F F F C F F F",
+            "/api/v1/bids/{bid_open}/scores",
+            {"scores": {"技术方案": 80}},
+        ),
+        Case(
+            "POST",
+            "/api/v1/bids/{bid_id}/scores",
+            "L F F F F O F F F",
+            "/api/v1/bids/{new_bid_eval}/scores",
+            {"scores": {"技术方案": 80}},
+        ),
+    ],
+    # Brokerage: the broker principal has a Broker profile; deal_open and deal_signed are its
+    # deals between uni_owner's university (seller) and ent_owner's enterprise (buyer).
+    "brokerage": [
+        _get("/brokerage", "L O F F O F F F F"),
+        Case("POST", "/deals", "L O F F O F F F F", body=DEAL_BODY),
+        Case(
+            "POST",
+            "/matches/{match_id}/reassign",
+            "L O F F F F F F F",
+            "/matches/{new_match}/reassign",
+            {"broker_id": "{broker_profile}"},
+        ),
+        _get("/deals/{deal_id}", "L O N N O N N O O", "/deals/{deal_open}"),
+        Case(
+            "POST",
+            "/deals/{deal_id}/advance",
+            "L O F F O F F F F",
+            "/deals/{new_deal}/advance",
+            STEP_BODY,
+        ),
+        _get("/contracts", SIGNED_IN),
+        _get("/contracts/new", "L O F O O F F F O", "/contracts/new?deal={deal_signed}"),
+        Case(
+            "POST",
+            "/contracts/new",
+            "L O F F O F F F O",
+            body=CONTRACT_FORM | {"deal_id": "{new_deal_signed}"},
+        ),
+        _get("/contracts/{contract_id}", "L O N N O N N O O", "/contracts/{contract_open}"),
+        Case(
+            "POST",
+            "/contracts/{contract_id}/milestones/{milestone_id}/complete",
+            "L O N N O N N O O",
+            "/contracts/{new_contract}/milestones/{last_milestone}/complete",
+            {"evidence": "交付清单"},
+        ),
+        Case(
+            "POST",
+            "/contracts/{contract_id}/payments",
+            "L O N N O N N O O",
+            "/contracts/{new_contract}/payments",
+            PAYMENT_BODY,
+        ),
+        Case(
+            "POST",
+            "/contracts/{contract_id}/accept",
+            "L O N N F N N F O",
+            "/contracts/{new_contract_done}/accept",
+            {},
+        ),
+        Case(
+            "POST",
+            "/matches/generate",
+            "L O F F F F F F F",
+            body={"source_kind": "demand", "source_id": "{dem_pub}"},
+        ),
+        _get("/api/v1/brokerage/queue", "L O F F O F F F F"),
+        _get("/api/v1/brokerage/figures", "L O F F O F F F F"),
+        Case(
+            "POST",
+            "/api/v1/brokerage/matches/{match_id}/reassign",
+            "L O F F F F F F F",
+            "/api/v1/brokerage/matches/{new_match}/reassign",
+            {"broker_id": "{broker_profile}"},
+        ),
+        Case("POST", "/api/v1/deals", "L O F F O F F F F", body=DEAL_BODY),
+        _get("/api/v1/deals/{deal_id}", "L O N N O N N O O", "/api/v1/deals/{deal_open}"),
+        Case(
+            "POST",
+            "/api/v1/deals/{deal_id}/steps",
+            "L O F F O F F F F",
+            "/api/v1/deals/{new_deal}/steps",
+            STEP_BODY,
+        ),
+        _get("/api/v1/contracts", SIGNED_IN),
+        Case(
+            "POST",
+            "/api/v1/contracts",
+            "L O F F O F F F O",
+            body=CONTRACT_JSON | {"deal_id": "{new_deal_signed}"},
+        ),
+        _get(
+            "/api/v1/contracts/{contract_id}",
+            "L O N N O N N O O",
+            "/api/v1/contracts/{contract_open}",
+        ),
+        Case(
+            "POST",
+            "/api/v1/contracts/{contract_id}/milestones/{milestone_id}/complete",
+            "L O N N O N N O O",
+            "/api/v1/contracts/{new_contract}/milestones/{last_milestone}/complete",
+            {"evidence": "交付清单"},
+        ),
+        Case(
+            "POST",
+            "/api/v1/contracts/{contract_id}/payments",
+            "L O N N O N N O O",
+            "/api/v1/contracts/{new_contract}/payments",
+            PAYMENT_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/contracts/{contract_id}/accept",
+            "L O N N F N N F O",
+            "/api/v1/contracts/{new_contract_done}/accept",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/matches/generate",
+            "L O F F F F F F F",
+            body={"source_kind": "demand", "source_id": "{dem_pub}"},
+        ),
+    ],
+    # The bell: everyone reads only their own items (note_owner belongs to ent_owner).
+    "notifications": [
+        _get("/notifications/badge", EVERYONE),
+        _get("/notifications", SIGNED_IN),
+        Case("POST", "/notifications/read-all", SIGNED_IN, body={}),
+        Case(
+            "POST",
+            "/notifications/{notification_id}/read",
+            "L N N N N N N N O",
+            "/notifications/{new_note}/read",
+            {},
+        ),
+        _get("/api/v1/notifications", SIGNED_IN),
+        Case(
+            "POST",
+            "/api/v1/notifications/{notification_id}/read",
+            "L N N N N N N N O",
+            "/api/v1/notifications/{new_note}/read",
+            {},
+        ),
+        Case("POST", "/api/v1/notifications/read-all", SIGNED_IN, body={}),
+    ],
 }
 
 # Routes that are not permission-checked requests: static files.
@@ -754,6 +1214,8 @@ class World:
     ids: dict[str, int]
     fresh: list[tuple[type[Base], int]] = field(default_factory=list)
     count: int = 0
+    last_bid: int = 0
+    last_milestone: int = 0
 
     def new(self, key: str) -> int:
         """Create a fresh record for one request: new_ach_<status>, new_dem_<status>, …"""
@@ -774,12 +1236,159 @@ class World:
                 major_name="轮机工程",
                 graduation_year=2027,
             )
+        elif key == "new_chal_draft":
+            record = self._challenge(n, "draft")
+        elif key == "new_chal_bidding":
+            record = self._challenge(n, "bidding")
+        elif key in ("new_chal_due", "new_chal_eval"):
+            # Past its deadline with one live bid; _eval: in evaluation, bid scored by the expert.
+            evaluating = key == "new_chal_eval"
+            record = self._challenge(
+                n,
+                "evaluating" if evaluating else "bidding",
+                bidding_deadline=date.today() - timedelta(days=1),
+                scoring_criteria=[{"name": "技术方案", "weight": 100}] if evaluating else None,
+            )
+            self._bid(record, n, scored=evaluating)
+        elif key == "new_bid_eval":
+            item = self._challenge(
+                n,
+                "evaluating",
+                bidding_deadline=date.today() - timedelta(days=1),
+                scoring_criteria=[{"name": "技术方案", "weight": 100}],
+            )
+            record = self._bid(item, n, scored=False)
+        elif key == "new_bid":
+            item = self._challenge(n, "bidding")
+            record = Bid(
+                demand_id=item.demand_id,
+                organization_id=ids["uni"],
+                created_by_id=self.users["uni_owner"].id,
+                team_name=f"待处理方案{n}",
+                proposal="以深海焊接成果为基础的解决方案。",
+                live_key=f"org:{ids['uni']}",
+            )
+        elif key == "new_match":
+            record = self._match(n)
+        elif key in ("new_deal", "new_deal_signed"):
+            record = self._deal(n, "signed" if key == "new_deal_signed" else "contacted")
+        elif key in ("new_contract", "new_contract_done"):
+            record = self._contract(n, done=key == "new_contract_done")
+        elif key == "new_note":
+            record = Notification(
+                user_id=self.users["ent_owner"].id, kind="bid_review", title=f"提醒{n}"
+            )
         else:
             raise KeyError(key)
         self.db.add(record)
         self.db.commit()
         self.fresh.append((type(record), record.id))
         return record.id
+
+    def _challenge(self, n: int, status: str, **kw: Any) -> Challenge:
+        """A fresh challenge of ent_owner's enterprise on a fresh published demand."""
+        dem = demand(f"揭榜需求{n}", self.ids["ent"], "published", self.users["ent_owner"])
+        self.db.add(dem)
+        self.db.flush()
+        item = challenge(dem.id, status, self.users["ent_owner"], **kw)
+        self.db.add(item)
+        self.db.commit()
+        self.fresh.append((Challenge, item.id))
+        return item
+
+    def _bid(self, item: Challenge, n: int, *, scored: bool) -> Bid:
+        """uni_owner's bid on item; the expert reviews item (declared, and scored it if asked)."""
+        bid = Bid(
+            demand_id=item.demand_id,
+            organization_id=self.ids["uni"],
+            created_by_id=self.users["uni_owner"].id,
+            team_name=f"评审中方案{n}",
+            proposal="以深海焊接成果为基础的解决方案。",
+            live_key=f"org:{self.ids['uni']}",
+        )
+        reviewer = Reviewer(
+            challenge_id=item.id,
+            talent_id=self.ids["talent_hidden"],
+            user_id=self.users["expert"].id,
+            declared_at=utcnow(),
+        )
+        self.db.add_all([bid, reviewer])
+        self.db.flush()
+        if scored:
+            self.db.add(
+                BidScore(
+                    bid_id=bid.id,
+                    reviewer_id=reviewer.id,
+                    scores={"技术方案": 80.0},
+                    weights={"技术方案": 100.0},
+                    total=80.0,
+                )
+            )
+        self.db.commit()
+        self.last_bid = bid.id
+        self.fresh.append((Bid, bid.id))
+        return bid
+
+    def _match(self, n: int) -> Match:
+        """A fresh match between ent_owner's demand and uni_owner's achievement, in the broker's
+        queue."""
+        dem = demand(f"撮合需求{n}", self.ids["ent"], "published", self.users["ent_owner"])
+        ach = achievement(f"撮合成果{n}", self.ids["uni"], "published", self.users["uni_owner"])
+        self.db.add_all([dem, ach])
+        self.db.flush()
+        item = Match(
+            source_kind="demand",
+            source_id=dem.id,
+            target_kind="achievement",
+            target_id=ach.id,
+            score=0.7,
+            reasons={},
+            broker_id=self.ids["broker_profile"],
+        )
+        self.db.add(item)
+        self.db.commit()
+        return item
+
+    def _deal(self, n: int, stage: str) -> Deal:
+        """A fresh deal of the broker between uni_owner's university and ent_owner's enterprise."""
+        item = Deal(
+            title=f"对接{n}",
+            broker_id=self.ids["broker_profile"],
+            seller_id=self.ids["uni"],
+            buyer_id=self.ids["ent"],
+            stage=stage,
+            last_activity_on=date.today(),
+        )
+        self.db.add(item)
+        self.db.commit()
+        return item
+
+    def _contract(self, n: int, *, done: bool) -> Contract:
+        """A fresh contract of a signed deal with one milestone (done when asked)."""
+        deal = self._deal(n, "signed")
+        item = Contract(
+            title=f"合同{n}",
+            deal_id=deal.id,
+            amount=Decimal("300000"),
+            signed_on=date.today(),
+            seller_id=self.ids["uni"],
+            buyer_id=self.ids["ent"],
+            status="performing",
+            milestones=[
+                ContractMilestone(
+                    seq=1,
+                    name="资料交付",
+                    due_on=date.today(),
+                    amount=Decimal("300000"),
+                    done_on=date.today() if done else None,
+                    evidence="交付清单" if done else "",
+                )
+            ],
+        )
+        self.db.add(item)
+        self.db.commit()
+        self.last_milestone = item.milestones[0].id
+        return item
 
     def value(self, key: str, principal: str) -> Any:
         """What a {key} placeholder stands for when principal makes the request."""
@@ -794,6 +1403,10 @@ class World:
             return PASSWORD if principal in self.users else "wrong-password"
         if key.startswith("new_"):
             return self.new(key)
+        if key == "last_bid":
+            return self.last_bid
+        if key == "last_milestone":
+            return self.last_milestone
         return self.ids[key]
 
     def fill(self, text: str, principal: str) -> Any:
@@ -845,6 +1458,19 @@ def demand(title: str, org_id: int, status: str, by: User | None = None, **kw: A
         "published_at": utcnow() - timedelta(days=1) if status == "published" else None,
     }
     return Demand(**(values | kw))
+
+
+def challenge(demand_id: int, status: str, by: User, **kw: Any) -> Challenge:
+    """A challenge on a demand, open for bids for another month."""
+    values: dict[str, Any] = {
+        "demand_id": demand_id,
+        "status": status,
+        "created_by_id": by.id,
+        "bidding_deadline": date.today() + timedelta(days=30),
+        "criteria": [{"name": "技术方案", "weight": 100}],
+        "published_at": utcnow() if status != "draft" else None,
+    }
+    return Challenge(**(values | kw))
 
 
 def build_world(db: Session, factory: Factory) -> World:
@@ -934,7 +1560,85 @@ def build_world(db: Session, factory: Factory) -> World:
     ids["investment"] = investment.id
     ids |= {"uni": uni.id, "uni2": uni2.id, "ent": ent.id, "ent2": ent2.id, "inst": inst.id}
     ids["org_off"] = org_off.id
+    ids |= _challenges(db, users, ids)
+    ids |= _brokerage(db, users, ids)
     return World(db=db, users=users, ids=ids)
+
+
+def _brokerage(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict[str, int]:
+    """The broker's profile, an open and a signed deal, and the signed deal's contract."""
+    profile = Broker(name="周经纪", user_id=users["broker"].id, max_active_deals=500)
+    db.add(profile)
+    db.flush()
+    deals = [
+        Deal(
+            title=f"滨海大学 × 蓝港海工 对接{stage}",
+            broker_id=profile.id,
+            seller_id=ids["uni"],
+            buyer_id=ids["ent"],
+            stage=stage,
+            last_activity_on=date.today(),
+        )
+        for stage in ("contacted", "signed")
+    ]
+    db.add_all(deals)
+    db.flush()
+    contract = Contract(
+        title="深海焊接工艺许可合同",
+        deal_id=deals[1].id,
+        amount=Decimal("800000"),
+        signed_on=date.today(),
+        seller_id=ids["uni"],
+        buyer_id=ids["ent"],
+        milestones=[
+            ContractMilestone(
+                seq=1, name="工艺包交付", due_on=date.today(), amount=Decimal("800000")
+            )
+        ],
+    )
+    db.add(contract)
+    db.commit()
+    return {
+        "broker_profile": profile.id,
+        "deal_open": deals[0].id,
+        "deal_signed": deals[1].id,
+        "contract_open": contract.id,
+    }
+
+
+def _challenges(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict[str, int]:
+    """chal_open (bidding, with the expert as reviewer and uni_owner's bid_open), chal_draft,
+    chal_secret (confidential, bidding)."""
+    owner = users["ent_owner"]
+    demands = [demand(f"揭榜挂帅需求{i}", ids["ent"], "published", owner) for i in range(3)]
+    db.add_all(demands)
+    db.flush()
+    open_ = challenge(demands[0].id, "bidding", owner)
+    draft = challenge(demands[1].id, "draft", owner)
+    secret = challenge(
+        demands[2].id, "bidding", owner, confidential=True, terms_text="须遵守保密约定，不得外传。"
+    )
+    db.add_all([open_, draft, secret])
+    db.flush()
+    bid = Bid(
+        demand_id=demands[0].id,
+        organization_id=ids["uni"],
+        created_by_id=users["uni_owner"].id,
+        team_name="滨海焊接团队",
+        proposal="以深海焊接成果为基础的解决方案。",
+        live_key=f"org:{ids['uni']}",
+    )
+    reviewer = Reviewer(
+        challenge_id=open_.id, talent_id=ids["talent_hidden"], user_id=users["expert"].id
+    )
+    db.add_all([bid, reviewer])
+    db.commit()
+    return {
+        "chal_open": open_.id,
+        "chal_draft": draft.id,
+        "chal_secret": secret.id,
+        "bid_open": bid.id,
+    }
 
 
 # --- running the matrix ----------------------------------------------------------------------

@@ -10,13 +10,30 @@ MATCH_STATUS = Choices(
     ("converted", "已转为对接"),
 )
 DEAL_STAGES = Choices(
-    ("introduced", "已引荐"),
+    ("recommended", "已推荐"),
+    ("contacted", "已联系"),
     ("negotiating", "洽谈中"),
-    ("contracting", "合同拟定"),
     ("signed", "已签约"),
-    ("paying", "履约付款"),
-    ("completed", "已完成"),
-    ("closed", "已终止"),
+    ("implemented", "已实施"),
+    ("failed", "未成交"),
+)
+# Stages a deal is still being worked in (counted against a broker's capacity).
+ACTIVE_DEAL_STAGES = ("recommended", "contacted", "negotiating")
+DEAL_CHANNELS = Choices(
+    ("university_centre", "高校—市技术转移中心"),
+    ("achievements_platform", "好成果发布平台"),
+    ("marine_market", "海洋科技大市场"),
+    ("broker", "经纪人主动撮合"),
+    ("challenge", "揭榜挂帅"),
+)
+FAIL_REASONS = Choices(
+    ("price", "价格未谈拢"),
+    ("maturity", "技术成熟度不足"),
+    ("ip", "知识产权问题"),
+    ("fit", "需求与成果不匹配"),
+    ("funding", "资金不到位"),
+    ("unresponsive", "对方无回应"),
+    ("other", "其他"),
 )
 TRADE_MODES = Choices(
     ("transfer", "转让"),
@@ -26,7 +43,7 @@ TRADE_MODES = Choices(
     ("service", "技术服务"),
 )
 CONTRACT_STATUS = Choices(
-    ("signed", "已签订"), ("registered", "已认定登记"), ("performing", "履行中"), ("done", "已履行")
+    ("signed", "已签订"), ("registered", "已认定登记"), ("performing", "履行中"), ("done", "已验收")
 )
 
 FEEDBACK_VERDICTS = Choices(

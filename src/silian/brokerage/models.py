@@ -21,11 +21,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from silian.brokerage.choices import (
     CONTRACT_STATUS,
+    DEAL_CHANNELS,
     DEAL_STAGES,
     FEEDBACK_VERDICTS,
     MATCH_STATUS,
     TRADE_MODES,
 )
+from silian.core.concurrency import Versioned
 from silian.core.db import Base, TimestampMixin, utcnow
 
 if TYPE_CHECKING:
@@ -107,6 +109,11 @@ class Match(TimestampMixin, Base):
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
     feedback_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    # When (and by which rule) the match was put in a broker's queue.
+    assigned_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    assignment_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    broker: Mapped[Broker | None] = relationship(lazy="joined")
 
 
 class MatchFeedback(Base):
@@ -133,14 +140,16 @@ class MatchFeedback(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
 
 
-class Deal(TimestampMixin, Base):
-    """A brokered case (对接) staged from introduction to contract and payment."""
+class Deal(TimestampMixin, Versioned, Base):
+    """A brokered case (对接) staged from recommendation to signature and implementation."""
 
     __tablename__ = "deals"
     __table_args__ = (
         DEAL_STAGES.check("stage"),
         TRADE_MODES.check("trade_mode"),
+        DEAL_CHANNELS.check("channel"),
         CheckConstraint("expected_amount IS NULL OR expected_amount >= 0", name="amount_nonneg"),
+        CheckConstraint("broker_fee IS NULL OR broker_fee >= 0", name="fee_nonneg"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -163,41 +172,155 @@ class Deal(TimestampMixin, Base):
     buyer_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
     )
-    stage: Mapped[str] = mapped_column(String(20), nullable=False, default="introduced")
+    stage: Mapped[str] = mapped_column(String(20), nullable=False, default="recommended")
+    channel: Mapped[str] = mapped_column(String(30), nullable=False, default="broker")
     trade_mode: Mapped[str] = mapped_column(String(20), nullable=False, default="transfer")
     expected_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
     broker_fee: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
     notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    next_action: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    next_due: Mapped[date | None] = mapped_column(nullable=True)
+    # The last recorded step; a deal without one for a while is flagged stale.
+    last_activity_on: Mapped[date | None] = mapped_column(nullable=True)
+    signed_on: Mapped[date | None] = mapped_column(nullable=True)
+    fail_reason: Mapped[str] = mapped_column(String(20), nullable=False, default="")
     is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     broker: Mapped[Broker | None] = relationship(lazy="joined")
     seller: Mapped[Organization | None] = relationship(foreign_keys=[seller_id], lazy="joined")
     buyer: Mapped[Organization | None] = relationship(foreign_keys=[buyer_id], lazy="joined")
 
+    @property
+    def stage_label(self) -> str:
+        """Chinese stage name."""
+        return DEAL_STAGES.label(self.stage)
 
-class Contract(TimestampMixin, Base):
-    """A technology contract (技术合同) with amount, registration number and milestones."""
+    @property
+    def channel_label(self) -> str:
+        """Chinese channel name."""
+        return DEAL_CHANNELS.label(self.channel)
+
+
+class DealStep(Base):
+    """One step in a deal's timeline: the stage reached, a note, the date, the next action."""
+
+    __tablename__ = "deal_steps"
+    __table_args__ = (DEAL_STAGES.check("stage"), Index("ix_deal_steps_deal", "deal_id", "id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), nullable=False)
+    stage: Mapped[str] = mapped_column(String(20), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    happened_on: Mapped[date] = mapped_column(nullable=False)
+    next_action: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    next_due: Mapped[date | None] = mapped_column(nullable=True)
+    fail_reason: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, nullable=False)
+
+    @property
+    def stage_label(self) -> str:
+        """Chinese stage name."""
+        return DEAL_STAGES.label(self.stage)
+
+
+class Contract(TimestampMixin, Versioned, Base):
+    """A technology contract (技术合同): parties, amount, registration number, milestones."""
 
     __tablename__ = "contracts"
     __table_args__ = (
         CONTRACT_STATUS.check("status"),
+        TRADE_MODES.check("trade_mode"),
         CheckConstraint("amount >= 0", name="amount_nonnegative"),
+        CheckConstraint("broker_fee >= 0", name="fee_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deal_id: Mapped[int | None] = mapped_column(
         ForeignKey("deals.id", ondelete="SET NULL"), unique=True, nullable=True
     )
+    # The 揭榜挂帅 challenge this contract was awarded from, if any.
+    challenge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("challenges.id", ondelete="SET NULL"), unique=True, nullable=True
+    )
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)
     signed_on: Mapped[date] = mapped_column(nullable=False)
     registration_no: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
+    trade_mode: Mapped[str] = mapped_column(String(20), nullable=False, default="transfer")
+    broker_fee: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False, default=Decimal(0))
     seller_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
     )
     buyer_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
     )
-    milestones: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="signed")
+    accepted_on: Mapped[date | None] = mapped_column(nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    seller: Mapped[Organization | None] = relationship(foreign_keys=[seller_id], lazy="joined")
+    buyer: Mapped[Organization | None] = relationship(foreign_keys=[buyer_id], lazy="joined")
+    milestones: Mapped[list[ContractMilestone]] = relationship(
+        order_by="ContractMilestone.seq", lazy="selectin", cascade="all, delete-orphan"
+    )
+    payments: Mapped[list[ContractPayment]] = relationship(
+        order_by="ContractPayment.received_on", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    @property
+    def status_label(self) -> str:
+        """Chinese status name."""
+        return CONTRACT_STATUS.label(self.status)
+
+    @property
+    def trade_mode_label(self) -> str:
+        """Chinese trade mode name."""
+        return TRADE_MODES.label(self.trade_mode)
+
+
+class ContractMilestone(Base):
+    """A contract milestone: due date, amount, and when it was done with what evidence."""
+
+    __tablename__ = "contract_milestones"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "seq"),
+        CheckConstraint("amount >= 0", name="amount_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(
+        ForeignKey("contracts.id", ondelete="CASCADE"), nullable=False
+    )
+    seq: Mapped[int] = mapped_column(nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    due_on: Mapped[date] = mapped_column(nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False, default=Decimal(0))
+    done_on: Mapped[date | None] = mapped_column(nullable=True)
+    evidence: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    done_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class ContractPayment(Base):
+    """A payment received under a contract."""
+
+    __tablename__ = "contract_payments"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(
+        ForeignKey("contracts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)
+    received_on: Mapped[date] = mapped_column(nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )

@@ -44,6 +44,7 @@ def _rule(anyone: Iterable[str] = (), owner: Iterable[str] = (), message: str = 
 PUBLISHERS = ("university", "expert", "office", "platform")
 POSTERS = ("enterprise", "office")
 NEED_POSTERS = ("enterprise", "university", "office")
+SOLVERS = ("expert", "university", "enterprise", "platform")
 
 PERMISSIONS: dict[str, Rule] = {
     # Listings under review (achievements, demands): create, edit, review, read drafts.
@@ -99,6 +100,31 @@ PERMISSIONS: dict[str, Rule] = {
     "review.view": _rule(OFFICE, message="您的角色无权访问此页面"),
     "brokerage.view": _rule(OFFICE | {"broker"}, message="您的角色无权访问此页面"),
     "coordination.view": _rule(OFFICE, message="您的角色无权访问此页面"),
+    # 揭榜挂帅 challenges: the poster (enterprise, or office for 政府榜) sets a challenge up on its
+    # own published demand; the office publishes it. The poster runs a 企业榜's evaluation
+    # (the service keeps 政府榜 evaluation to the office).
+    "challenge.create": _rule(OFFICE, ("enterprise",), "只有发榜单位和政府部门可以设置揭榜挂帅"),
+    "challenge.edit": _rule(OFFICE, ("enterprise",), "您不能修改此揭榜挂帅设置"),
+    "challenge.publish": _rule(OFFICE, message="揭榜挂帅由政府部门发布"),
+    "challenge.manage": _rule(OFFICE, ("enterprise",), "只有发榜单位和政府部门可以组织评审"),
+    "challenge.view_bids": _rule(OFFICE, ("enterprise",), "只有发榜单位和政府部门可以查看揭榜方案"),
+    "bid.submit": _rule(owner=SOLVERS, message="只有专家、高校、企业和平台可以揭榜"),
+    "bid.edit": _rule(owner=SOLVERS, message="只能修改本单位的揭榜方案"),
+    # Reviewers are assigned per challenge; the service checks the assignment.
+    "bid.review": _rule(owner=ALL_ROLES, message="您不是此榜单的评审专家"),
+    # Brokerage: the office oversees and reassigns; brokers work deals in their own queue.
+    "match.assign": _rule(OFFICE, message="只有政府部门可以分派经纪人"),
+    "deal.open": _rule(OFFICE, ("broker",), "只有技术经纪人和政府部门可以发起对接"),
+    "deal.advance": _rule(OFFICE, ("broker",), "只有负责此对接的经纪人可以更新进展"),
+    "deal.view": _rule(OFFICE, ("broker", "enterprise", "university", "expert", "platform")),
+    "contract.create": _rule(
+        OFFICE, ("enterprise", "broker"), "只有签约方、经纪人和政府部门可以登记合同"
+    ),
+    "contract.edit": _rule(OFFICE, ALL_ROLES, "只有合同当事方和政府部门可以更新合同"),
+    "contract.view": _rule(OFFICE, ALL_ROLES, "您无权查看此合同"),
+    "contract.accept": _rule(OFFICE, ("enterprise",), "只有委托方（买方）和政府部门可以验收"),
+    "brokerage.figures": _rule(OFFICE | {"broker"}, message="只有政府部门和经纪人可以查看撮合统计"),
+    "notification.read": _rule(owner=ALL_ROLES, message="只能查看自己的提醒"),
     # Acting for others, reporting.
     "record.enter_for_any_unit": _rule(OFFICE),
     "audit.view": _rule(OFFICE, ALL_ROLES),

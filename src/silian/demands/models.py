@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Numeric, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from silian.core.concurrency import Versioned
@@ -80,12 +89,15 @@ class Demand(Versioned, TimestampMixin, Base):
         return DEMAND_STATUS.label(self.status)
 
 
-class Bid(TimestampMixin, Base):
+class Bid(TimestampMixin, Versioned, Base):
     """A team's proposal (揭榜方案) on a published demand; scored, shortlisted, awarded."""
 
     __tablename__ = "bids"
     __table_args__ = (
         BID_STATUS.check("status"),
+        # One live bid per organisation (or per person without one) on each demand.
+        UniqueConstraint("demand_id", "live_key"),
+        CheckConstraint("trl IS NULL OR trl BETWEEN 1 AND 9", name="bid_trl_range"),
         CheckConstraint("score IS NULL OR (score >= 0 AND score <= 100)", name="score_range"),
         CheckConstraint("amount IS NULL OR amount >= 0", name="amount_nonnegative"),
     )
@@ -109,3 +121,21 @@ class Bid(TimestampMixin, Base):
     score: Mapped[float | None] = mapped_column(nullable=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="submitted")
     feedback: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Why a bid was not chosen (FEEDBACK_REASONS of challenges); the note is `feedback`.
+    feedback_reason: Mapped[str] = mapped_column(String(20), nullable=False, default="")
+    # [{"name", "role", "talent_id"}]; talent_id links a member to a Talent profile.
+    team_members: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    trl: Mapped[int | None] = mapped_column(nullable=True)
+    trl_evidence: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    schedule: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    attachments: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    # "org:<id>" or "user:<id>" while the bid is live, NULL once withdrawn.
+    live_key: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    organization: Mapped[Organization | None] = relationship(lazy="joined")
+
+    @property
+    def status_label(self) -> str:
+        """Chinese status name."""
+        return BID_STATUS.label(self.status)

@@ -69,9 +69,18 @@ from sqlalchemy.orm import Session
 from silian.accounts import service as accounts
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
-from silian.brokerage.models import Broker, BrokerTraining, Contract, Deal, Match
+from silian.brokerage.choices import DEAL_CHANNELS
+from silian.brokerage.models import (
+    Broker,
+    BrokerTraining,
+    Contract,
+    ContractMilestone,
+    Deal,
+    Match,
+)
 from silian.chains import service as chains_service
 from silian.chains.models import IndustryChain
+from silian.challenges.models import BidScore, Challenge, Reviewer
 from silian.coordination.models import (
     CommonTechProject,
     Decision,
@@ -1346,7 +1355,8 @@ def _brokerage(city: _City) -> None:
                 certificate_no=cert,
                 certified_on=date(2023 + index % 3, 6, 15),
                 specialties=specialties,
-                max_active_deals=rng.choice([5, 8, 10, 12]),
+                # The demo broker account carries the sample deals and still has room for a queue.
+                max_active_deals=20 if index == 0 else rng.choice([5, 8, 10, 12]),
                 rating=round(3.5 + rng.random() * 1.5, 1),
                 is_sample=True,
             )
@@ -1401,15 +1411,16 @@ def _brokerage(city: _City) -> None:
         for a in session.scalars(select(Achievement).where(Achievement.status == "published"))
     }
     stages = [
-        "introduced",
+        "contacted",
         "negotiating",
-        "contracting",
+        "negotiating",
         "signed",
-        "paying",
-        "completed",
-        "introduced",
-        "negotiating",
+        "signed",
+        "implemented",
+        "contacted",
+        "recommended",
     ]
+    channels = DEAL_CHANNELS.values
     made = 0
     for demand in demands:
         paper_ref = (demand.source_ref or "").split("-", 2)[-1]
@@ -1454,6 +1465,7 @@ def _brokerage(city: _City) -> None:
             seller_id=achievement.organization_id,
             buyer_id=demand.organization_id,
             stage=stage,
+            channel=channels[made % len(channels)],
             trade_mode=rng.choice(["transfer", "license", "co_development", "service"]),
             expected_amount=amount,
             broker_fee=(amount * Decimal("0.05")).quantize(Decimal("1")),
@@ -1462,32 +1474,44 @@ def _brokerage(city: _City) -> None:
         )
         session.add(deal)
         session.flush()
-        if stage in ("signed", "paying", "completed"):
+        deal.last_activity_on = TODAY - timedelta(days=rng.randint(1, 30))
+        match.created_at = _at(rng.randint(220, 300))
+        if stage in ("signed", "implemented"):
             signed = TODAY - timedelta(days=rng.randint(10, 200))
+            deal.signed_on = signed
             session.add(
                 Contract(
                     deal_id=deal.id,
                     title=f"技术{_mode_word(deal.trade_mode)}合同：{achievement.title[:40]}",
                     amount=amount,
                     signed_on=signed,
-                    registration_no=f"{signed.year}3702{rng.randrange(10**6):06d}"
-                    if stage != "signed"
-                    else None,
+                    registration_no=f"{signed.year}370200{rng.randrange(10**6):06d}",
                     seller_id=achievement.organization_id,
                     buyer_id=demand.organization_id,
+                    trade_mode=deal.trade_mode,
+                    broker_fee=deal.broker_fee or Decimal(0),
                     milestones=[
-                        {
-                            "name": "首付款",
-                            "due": (signed + timedelta(days=30)).isoformat(),
-                            "amount": str(amount * Decimal("0.3")),
-                        },
-                        {
-                            "name": "中试验收",
-                            "due": (signed + timedelta(days=180)).isoformat(),
-                            "amount": str(amount * Decimal("0.7")),
-                        },
+                        ContractMilestone(
+                            seq=1,
+                            name="首付款",
+                            due_on=signed + timedelta(days=30),
+                            amount=(amount * Decimal("0.3")).quantize(Decimal("0.01")),
+                            done_on=signed + timedelta(days=25),
+                            evidence="银行回单（示例）",
+                        ),
+                        ContractMilestone(
+                            seq=2,
+                            name="中试验收",
+                            due_on=signed + timedelta(days=180),
+                            amount=(amount * Decimal("0.7")).quantize(Decimal("0.01")),
+                            done_on=signed + timedelta(days=170)
+                            if stage == "implemented"
+                            else None,
+                            evidence="中试验收报告（示例）" if stage == "implemented" else "",
+                        ),
                     ],
-                    status={"signed": "signed", "paying": "registered", "completed": "done"}[stage],
+                    status="done" if stage == "implemented" else "performing",
+                    accepted_on=signed + timedelta(days=175) if stage == "implemented" else None,
                     is_sample=True,
                 )
             )
@@ -1504,8 +1528,174 @@ def _brokerage(city: _City) -> None:
                     amount=amount,
                     score=86.5,
                     status="awarded",
+                    live_key=f"org:{achievement.organization_id}",
                 )
             )
+    session.flush()
+
+
+# --- 揭榜挂帅 challenges ------------------------------------------------------------------------
+
+CHALLENGE_CRITERIA = [
+    {"name": "技术方案先进性", "weight": 40},
+    {"name": "团队能力", "weight": 30},
+    {"name": "报价与进度", "weight": 30},
+]
+
+
+def _challenge_for(
+    city: _City, demand: Demand, status: str, deadline: date, prize: Decimal
+) -> Challenge:
+    item = Challenge(
+        demand_id=demand.id,
+        created_by_id=demand.created_by_id,
+        status=status,
+        bidding_deadline=deadline,
+        phases=[
+            {
+                "name": "方案征集",
+                "starts_on": (deadline - timedelta(days=40)).isoformat(),
+                "ends_on": deadline.isoformat(),
+                "criteria": "提交技术方案与成熟度证明",
+            },
+            {
+                "name": "攻关与中试验证",
+                "starts_on": (deadline + timedelta(days=30)).isoformat(),
+                "ends_on": (deadline + timedelta(days=210)).isoformat(),
+                "criteria": "达到需求中的必须指标并通过中试",
+            },
+        ],
+        criteria=CHALLENGE_CRITERIA,
+        scoring_criteria=CHALLENGE_CRITERIA if status != "bidding" else None,
+        prize=prize,
+        ip_terms="shared_licence",
+        published_at=_at(50),
+        is_sample=True,
+    )
+    city.session.add(item)
+    city.session.flush()
+    city.report.count("challenges")
+    return item
+
+
+def _demo_bid(city: _City, demand: Demand, org: Organization, amount: Decimal, trl: int) -> Bid:
+    bid = Bid(
+        demand_id=demand.id,
+        organization_id=org.id,
+        team_name=f"{org.name}攻关团队",
+        proposal=f"面向“{demand.title}”，{org.name}提出分阶段攻关方案：先完成小试验证，再联合企业开展中试。",
+        amount=amount,
+        trl=trl,
+        trl_evidence="小试样品检测报告（示例）",
+        schedule="第1—3个月小试验证；第4—9个月中试；第10—12个月验收",
+        team_members=[
+            {"name": names.person_name("bid", org.id), "role": "负责人", "talent_id": None}
+        ],
+        attachments=["技术方案.pdf", "检测报告.pdf"],
+        status="submitted",
+        live_key=f"org:{org.id}",
+        submitted_at=_at(20),
+    )
+    city.session.add(bid)
+    city.session.flush()
+    return bid
+
+
+def _challenges(city: _City) -> None:
+    """Two enterprise challenges in bidding and one awarded with a contract in progress."""
+    session = city.session
+    poster = city.users["enterprise"]
+    demands = list(
+        session.scalars(
+            select(Demand)
+            .where(
+                Demand.organization_id == poster.organization_id,
+                Demand.status == "published",
+                Demand.list_type == "enterprise",
+            )
+            .order_by(Demand.id)
+            .limit(3)
+        )
+    )
+    if len(demands) < 3 or session.scalar(
+        select(Challenge.id).where(Challenge.demand_id.in_([d.id for d in demands]))
+    ):
+        return
+    # Reviewers never score their own unit's bid: bidders come from other universities.
+    universities = [u for u in city.universities if u.id != city.users["expert"].organization_id]
+    for k, demand in enumerate(demands[:2]):
+        _challenge_for(
+            city, demand, "bidding", TODAY + timedelta(days=20 + 15 * k), Decimal(800_000 * (k + 1))
+        )
+        _demo_bid(city, demand, universities[k], Decimal(600_000 + 100_000 * k), 5)
+    demand = demands[2]
+    item = _challenge_for(
+        city, demand, "in_progress", TODAY - timedelta(days=60), Decimal(1_500_000)
+    )
+    winner = _demo_bid(city, demand, universities[2], Decimal(1_200_000), 6)
+    loser = _demo_bid(city, demand, universities[3], Decimal(1_600_000), 4)
+    expert = session.scalar(select(Talent).where(Talent.user_id == city.users["expert"].id))
+    if expert is not None:
+        reviewer = Reviewer(
+            challenge_id=item.id,
+            talent_id=expert.id,
+            user_id=expert.user_id or city.users["expert"].id,
+            declared_at=_at(55),
+        )
+        session.add(reviewer)
+        session.flush()
+        weights = {str(c["name"]): float(str(c["weight"])) for c in CHALLENGE_CRITERIA}
+        for bid, marks in ((winner, (90, 85, 80)), (loser, (75, 70, 60))):
+            scores = dict(zip(weights, map(float, marks), strict=True))
+            total = round(sum(scores[n] * w for n, w in weights.items()) / 100, 2)
+            session.add(
+                BidScore(
+                    bid_id=bid.id,
+                    reviewer_id=reviewer.id,
+                    scores=scores,
+                    weights=weights,
+                    total=total,
+                )
+            )
+    winner.status = "awarded"
+    loser.status = "rejected"
+    loser.feedback_reason = "cost"
+    loser.feedback = "报价高于榜额上限，且中试验证计划不够具体（示例反馈）。"
+    item.awarded_bid_id = winner.id
+    item.awarded_at = _at(45)
+    demand.status = "awarded"
+    signed = TODAY - timedelta(days=40)
+    session.add(
+        Contract(
+            challenge_id=item.id,
+            title=f"揭榜挂帅合同：{demand.title[:40]}",
+            amount=Decimal(1_200_000),
+            signed_on=signed,
+            registration_no=f"{signed.year}370200{900000 + item.id:06d}",
+            trade_mode="co_development",
+            seller_id=winner.organization_id,
+            buyer_id=demand.organization_id,
+            status="performing",
+            milestones=[
+                ContractMilestone(
+                    seq=1,
+                    name="小试验证",
+                    due_on=signed + timedelta(days=30),
+                    amount=Decimal(400_000),
+                    done_on=signed + timedelta(days=28),
+                    evidence="小试验证报告（示例）",
+                ),
+                ContractMilestone(
+                    seq=2,
+                    name="中试验收",
+                    due_on=signed + timedelta(days=180),
+                    amount=Decimal(800_000),
+                ),
+            ],
+            is_sample=True,
+        )
+    )
+    city.report.count("contracts")
     session.flush()
 
 
@@ -1916,6 +2106,7 @@ def _totals(session: Session, report: DemoReport) -> None:
         "brokers": Broker,
         "deals": Deal,
         "contracts": Contract,
+        "challenges": Challenge,
         "named_classes": NamedClass,
         "investment_projects": InvestmentProject,
         "events": Event,
@@ -1946,6 +2137,7 @@ def load_demo(database_url: str | None = None, progress: Progress | None = None)
             ("人才需求与产才融合项目", lambda: _talent_needs_and_projects(city)),
             ("中试平台", lambda: _platforms(city)),
             ("技术经纪与对接", lambda: _brokerage(city)),
+            ("揭榜挂帅", lambda: _challenges(city)),
             ("产教融合", lambda: _education(city)),
             ("路演活动", lambda: _events(city)),
             ("统筹会商", lambda: _coordination(city)),

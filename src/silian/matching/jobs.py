@@ -1,16 +1,33 @@
-"""Matching jobs for the CLI and background use: rebuild the index, export feedback as qrels."""
+"""Matching jobs for the CLI and background use: rebuild the index, export feedback as qrels,
+and turn the engine's suggestions into matches in the brokers' queues (the workbench glue)."""
 
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from silian.brokerage.service import latest_feedback
+from silian.brokerage.models import Match
+from silian.brokerage.service import (
+    AssignmentRule,
+    SuggestedPair,
+    create_matches,
+    latest_feedback,
+    rule_from_env,
+)
 from silian.config import Settings
+from silian.core import events
+from silian.core.db import session_factory
+from silian.demands.models import Demand
 from silian.matching.service import get_service
+
+log = logging.getLogger(__name__)
+# What the workbench asks the engine for, per source kind.
+QUEUE_TARGETS = {"demand": "achievement", "achievement": "demand"}
 
 # Graded relevance of a verdict, in the BEIR qrels sense (0 = judged not relevant).
 VERDICT_GRADES = {"contacted": 2, "useful": 1, "not_useful": 0}
@@ -38,3 +55,69 @@ def export_feedback(session: Session, path: Path) -> int:
         for (query, doc), grade in sorted(grades.items()):
             writer.writerow([query, doc, grade])
     return len(grades)
+
+
+def suggest_into_queue(
+    settings: Settings,
+    session: Session,
+    source_kind: str,
+    source_id: int,
+    rule: AssignmentRule | None = None,
+) -> list[Match]:
+    """Save the engine's top suggestions for one demand (or achievement) as matches with their
+    reasons, each assigned to a broker by the rule; commits. Confidential text never leaks:
+    the query uses what the public may see."""
+    rule = rule or rule_from_env()
+    target = QUEUE_TARGETS.get(source_kind)
+    if target is None:
+        raise ValueError(f"不支持为 {source_kind} 生成撮合建议")
+    found = get_service(settings).suggest(
+        session, source_kind, source_id, target, limit=rule.top, full=False
+    )
+    pairs = [
+        SuggestedPair(
+            source_kind,
+            source_id,
+            s.kind,
+            s.id,
+            round(float(s.score), 4),
+            {"matched": s.reasons, "shares": s.shares},
+        )
+        for s in found
+    ]
+    return create_matches(session, pairs, rule)
+
+
+def enable_auto_matching(settings: Settings) -> events.Listener:
+    """Subscribe: each demand the office publishes gets its suggestions queued at once."""
+
+    def on_changes(changes: list[events.Change]) -> None:
+        for change in changes:
+            if change.entity_type == "demands" and change.action == "approve":
+                with session_factory(settings.database_url)() as session:
+                    try:
+                        suggest_into_queue(settings, session, "demand", change.entity_id)
+                    except Exception:  # the publication stands even if queueing fails
+                        log.exception("queueing suggestions for demand %s failed", change.entity_id)
+
+    events.subscribe(on_changes)
+    return on_changes
+
+
+def queue_published_demands(settings: Settings, limit: int = 12) -> int:
+    """Queue suggestions for the newest published demands that have none yet; returns matches
+    made (used after loading the demo city, so brokers' queues come from the engine)."""
+    made = 0
+    with session_factory(settings.database_url)() as session:
+        queued = select(Match.source_id).where(Match.source_kind == "demand")
+        ids = list(
+            session.scalars(
+                select(Demand.id)
+                .where(Demand.status == "published", Demand.id.not_in(queued))
+                .order_by(Demand.published_at.desc(), Demand.id.desc())
+                .limit(limit)
+            )
+        )
+        for demand_id in ids:
+            made += len(suggest_into_queue(settings, session, "demand", demand_id))
+    return made

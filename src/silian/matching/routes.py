@@ -1,19 +1,23 @@
-"""Matching pages and REST endpoints: suggestion panels, free-text matching, feedback."""
+"""Matching pages and REST endpoints: suggestion panels, free-text matching, feedback, and
+queueing suggestions for brokers."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.achievements import service as achievements
+from silian.brokerage import routes as brokerage_routes
 from silian.brokerage import service as brokerage
 from silian.brokerage.choices import FEEDBACK_VERDICTS
+from silian.brokerage.schemas import MatchOut
 from silian.coordination.models import InvestmentProject
+from silian.core import permissions
 from silian.core.errors import NotFound, ValidationFailed
 from silian.core.fields import Multiline
 from silian.core.idempotency import idempotency_key, idempotent_create
@@ -32,7 +36,7 @@ from silian.core.web import (
     settings_of,
 )
 from silian.demands import service as demands
-from silian.matching import sources
+from silian.matching import jobs, sources
 from silian.matching.engine import SIGNAL_LABELS
 from silian.matching.service import Suggestion, get_service
 from silian.talent import service as talent
@@ -411,3 +415,44 @@ def api_feedback(
             "created_at": item.created_at.isoformat(),
         },
     )
+
+
+class GenerateIn(InputModel):
+    """Queue the engine's suggestions for one demand or achievement."""
+
+    source_kind: Literal["demand", "achievement"]
+    source_id: int
+
+
+def _generate(request: Request, db: Session, user: User, kind: str, source_id: int) -> int:
+    """Office: queue suggestions for brokers (on demand, e.g. for an achievement)."""
+    permissions.require(user, "match.assign")
+    _check_source(db, user, kind, source_id)
+    return len(jobs.suggest_into_queue(settings_of(request), db, kind, source_id))
+
+
+@router.post("/matches/generate")
+async def generate_page(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """Queue suggestions for brokers from a demand's or achievement's page."""
+    form = await form_dict(request)
+    kind = form.get("source_kind", "")
+    if kind not in jobs.QUEUE_TARGETS:
+        raise ValidationFailed({"source_kind": "只能为技术需求或科技成果生成撮合建议"})
+    _generate(request, db, user, kind, int_or_none(form.get("source_id")) or 0)
+    return RedirectResponse("/brokerage", status_code=303)
+
+
+@api.post("/matches/generate", response_model=list[MatchOut], status_code=201)
+def api_generate(
+    body: GenerateIn,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> list[dict[str, Any]]:
+    """Queue the engine's top suggestions as matches assigned to brokers (office)."""
+    permissions.require(user, "match.assign")
+    _check_source(db, user, body.source_kind, body.source_id)
+    made = jobs.suggest_into_queue(settings_of(request), db, body.source_kind, body.source_id)
+    return [brokerage_routes.match_out(db, m) for m in made]

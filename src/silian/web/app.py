@@ -48,6 +48,9 @@ FEATURES = (
     "matching",
     "insights",
     "io",
+    "challenges",
+    "brokerage",
+    "notifications",
 )
 
 SECURITY_HEADERS = {
@@ -129,6 +132,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if hasattr(module, "api"):
             app.include_router(module.api)
     app.include_router(pages.router)
+    if settings.auto_match:
+        from silian.matching.jobs import enable_auto_matching
+
+        enable_auto_matching(settings)
     # Included routers are wrapped in FastAPI ≥ 0.16x; walk them to find every page path.
     paths = {getattr(r, "path", "") for r in iter_route_contexts(app.routes)}
     app.state.page_paths = paths

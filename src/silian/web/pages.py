@@ -9,6 +9,9 @@ from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
+from silian.brokerage import figures as brokerage_figures
+from silian.brokerage import service as brokerage
+from silian.core import permissions
 from silian.core.audit import AuditLog
 from silian.core.web import (
     csrf_protect,
@@ -92,8 +95,23 @@ def workspace(
             .limit(20)
         )
     )
+    # Offices and brokers see the brokerage figures (a broker: their own results).
+    figures = None
+    if permissions.can(user, "brokerage.figures"):
+        mine = (
+            None
+            if permissions.sees_everything(user, "deal.advance")
+            else brokerage.broker_of(db, user)
+        )
+        if mine is not None or permissions.sees_everything(user, "deal.advance"):
+            figures = brokerage_figures.figures(db, mine.id if mine else None)
     return render(
         request,
         "workspace.html",
-        {"achievements": achievements, "demands": demands, "activity": activity},
+        {
+            "achievements": achievements,
+            "demands": demands,
+            "activity": activity,
+            "figures": figures,
+        },
     )

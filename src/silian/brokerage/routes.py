@@ -1,0 +1,565 @@
+"""Brokerage pages and REST endpoints: the brokers' queue, deals, contracts and figures."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from silian.accounts.models import User
+from silian.brokerage import choices, figures, service
+from silian.brokerage.models import Broker, Contract, Deal, Match
+from silian.brokerage.schemas import (
+    ContractCreateIn,
+    ContractOut,
+    DealOpenIn,
+    DealOut,
+    MatchOut,
+    MilestoneDoneIn,
+    PaymentIn,
+    ReassignIn,
+    StepIn,
+)
+from silian.challenges.models import Challenge
+from silian.core import permissions
+from silian.core.concurrency import version_from_etag, version_from_form
+from silian.core.errors import ValidationFailed
+from silian.core.web import (
+    api_require_user,
+    csrf_protect,
+    form_dict,
+    get_db,
+    int_or_none,
+    render,
+    require_user,
+)
+from silian.demands.models import Bid
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+deals_api = APIRouter(prefix="/api/v1/deals", tags=["deals"])
+contracts_api = APIRouter(prefix="/api/v1/contracts", tags=["contracts"])
+brokerage_api = APIRouter(prefix="/api/v1/brokerage", tags=["deals"])
+MILESTONE_ROWS = 4
+
+
+# --- shaping -------------------------------------------------------------------------------
+
+
+def deal_out(db: Session, deal: Deal) -> dict[str, Any]:
+    """A deal with its timeline for the API."""
+    data = {c.key: getattr(deal, c.key) for c in Deal.__mapper__.column_attrs}
+    data["broker_name"] = deal.broker.name if deal.broker else None
+    data["stale"] = service.is_stale(deal)
+    data["steps"] = [
+        {c.key: getattr(s, c.key) for c in s.__mapper__.column_attrs}
+        for s in service.deal_steps(db, deal)
+    ]
+    return data
+
+
+def contract_out(contract: Contract) -> dict[str, Any]:
+    """A contract with milestones (overdue flagged) and payments for the API."""
+    data = {c.key: getattr(contract, c.key) for c in Contract.__mapper__.column_attrs}
+    data["seller_name"] = contract.seller.name if contract.seller else None
+    data["buyer_name"] = contract.buyer.name if contract.buyer else None
+    data["paid"] = service.paid(contract)
+    data["milestones"] = [
+        {c.key: getattr(m, c.key) for c in m.__mapper__.column_attrs}
+        | {"overdue": service.overdue(m)}
+        for m in contract.milestones
+    ]
+    data["payments"] = [
+        {c.key: getattr(p, c.key) for c in p.__mapper__.column_attrs} for p in contract.payments
+    ]
+    return data
+
+
+def match_out(db: Session, match: Match) -> dict[str, Any]:
+    """A match in the queue for the API."""
+    data = {c.key: getattr(match, c.key) for c in Match.__mapper__.column_attrs}
+    data["deal_id"] = db.scalar(select(Deal.id).where(Deal.match_id == match.id))
+    return data
+
+
+def contract_from_form(form: dict[str, Any]) -> dict[str, Any]:
+    """Contract fields from the page form's numbered milestone rows."""
+    milestones = []
+    for i in range(MILESTONE_ROWS):
+        name = form.get(f"milestone_name_{i}", "").strip()
+        if name:
+            milestones.append(
+                {
+                    "name": name,
+                    "due_on": form.get(f"milestone_due_{i}") or None,
+                    "amount": form.get(f"milestone_amount_{i}") or "0",
+                }
+            )
+    return {
+        "title": form.get("title", ""),
+        "amount": form.get("amount") or None,
+        "signed_on": form.get("signed_on") or None,
+        "registration_no": form.get("registration_no", ""),
+        "trade_mode": form.get("trade_mode", "transfer"),
+        "broker_fee": form.get("broker_fee", ""),
+        "milestones": milestones,
+    }
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+@router.get("/brokerage")
+def queue_page(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """The broker's queue (the office sees every broker's): what needs action today, figures."""
+    permissions.require(user, "brokerage.figures")
+    work = service.queue(db, user)
+    broker = service.broker_of(db, user)
+    sees_all = permissions.sees_everything(user, "deal.advance")
+    numbers = figures.figures(db, None if sees_all else (broker.id if broker else None))
+    brokers = list(db.scalars(select(Broker).order_by(Broker.name))) if sees_all else []
+    return render(
+        request,
+        "brokerage/queue.html",
+        {
+            "work": work,
+            "titles": service.pair_titles(db, work.matches),
+            "figures": numbers,
+            "choices": choices,
+            "broker": broker,
+            "brokers": brokers,
+            "loads": service.broker_loads(db),
+            "sees_all": sees_all,
+            "default_due": date.today() + timedelta(days=3),
+        },
+    )
+
+
+@router.post("/deals")
+async def open_deal(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """Open a deal from a match in the queue."""
+    form = await form_dict(request)
+    deal = service.open_deal(db, user, form)
+    return RedirectResponse(f"/deals/{deal.id}", status_code=303)
+
+
+@router.post("/matches/{match_id}/reassign")
+async def reassign(
+    match_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """The office moves a match to another broker."""
+    form = await form_dict(request)
+    service.reassign_match(
+        db,
+        user,
+        match_id,
+        {"broker_id": form.get("broker_id") or None, "note": form.get("note", "")},
+    )
+    return RedirectResponse("/brokerage", status_code=303)
+
+
+def _deal_context(
+    db: Session, user: User, deal: Deal, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "deal": deal,
+        "steps": service.deal_steps(db, deal),
+        "history": service.match_history(db, deal),
+        "choices": choices,
+        "next_stages": service.NEXT_STAGES[deal.stage],
+        "can_advance": permissions.can(user, "deal.advance", service.deal_owner(deal)),
+        "stale": service.is_stale(deal),
+        "contract": db.scalar(select(Contract).where(Contract.deal_id == deal.id)),
+        "values": values,
+        "errors": errors,
+    }
+
+
+@router.get("/deals/{deal_id}")
+def deal_page(
+    deal_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """A deal with its timeline and the form for the next step."""
+    deal = service.get_deal(db, user, deal_id)
+    return render(request, "brokerage/deal.html", _deal_context(db, user, deal, {}, {}))
+
+
+@router.post("/deals/{deal_id}/advance")
+async def advance(
+    deal_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Record a step of the deal."""
+    form = await form_dict(request)
+    try:
+        service.advance_deal(db, user, deal_id, form, version_from_form(form.get("version")))
+    except ValidationFailed as exc:
+        db.rollback()
+        deal = service.get_deal(db, user, deal_id)
+        return render(
+            request, "brokerage/deal.html", _deal_context(db, user, deal, form, exc.errors), 422
+        )
+    return RedirectResponse(f"/deals/{deal_id}?saved=1", status_code=303)
+
+
+@router.get("/contracts")
+def contracts_page(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """Contracts the user may see (?challenge=ID for one challenge's)."""
+    challenge_id = int_or_none(request.query_params.get("challenge"))
+    items = service.list_contracts(db, user, challenge_id)
+    return render(request, "brokerage/contracts.html", {"items": items, "overdue": service.overdue})
+
+
+def _contract_form_context(
+    db: Session, source: dict[str, Any], values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "source": source,
+        "values": values,
+        "errors": errors,
+        "choices": choices,
+        "rows": range(MILESTONE_ROWS),
+    }
+
+
+def _source(db: Session, request_values: dict[str, Any]) -> dict[str, Any]:
+    challenge_id = int_or_none(
+        str(request_values.get("challenge") or request_values.get("challenge_id") or "")
+    )
+    deal_id = int_or_none(str(request_values.get("deal") or request_values.get("deal_id") or ""))
+    if challenge_id:
+        item = db.get(Challenge, challenge_id)
+        bid = db.get(Bid, item.awarded_bid_id) if item and item.awarded_bid_id else None
+        return {
+            "challenge_id": challenge_id,
+            "title": f"揭榜挂帅合同：{item.title}" if item else "",
+            "amount": bid.amount if bid and bid.amount is not None else "",
+        }
+    deal = db.get(Deal, deal_id) if deal_id else None
+    return {
+        "deal_id": deal_id,
+        "title": f"技术合同：{deal.title}" if deal else "",
+        "amount": deal.expected_amount if deal and deal.expected_amount is not None else "",
+        "trade_mode": deal.trade_mode if deal else "transfer",
+    }
+
+
+@router.get("/contracts/new")
+def new_contract_page(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """Contract form for an awarded challenge (?challenge=ID) or a signed deal (?deal=ID)."""
+    permissions.require(user, "contract.create")
+    source = _source(db, dict(request.query_params))
+    values = {k: v for k, v in source.items() if k in ("title", "amount", "trade_mode")}
+    values["signed_on"] = date.today().isoformat()
+    return render(
+        request, "brokerage/contract_form.html", _contract_form_context(db, source, values, {})
+    )
+
+
+@router.post("/contracts/new")
+async def create_contract(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """Register the contract, or show the form again with messages."""
+    form = await form_dict(request)
+    source = _source(db, form)
+    data = contract_from_form(form)
+    try:
+        if source.get("challenge_id"):
+            contract = service.create_contract_from_award(db, user, source["challenge_id"], data)
+        else:
+            contract = service.create_contract_from_deal(db, user, source.get("deal_id") or 0, data)
+    except ValidationFailed as exc:
+        db.rollback()
+        return render(
+            request,
+            "brokerage/contract_form.html",
+            _contract_form_context(db, source, form, exc.errors),
+            422,
+        )
+    return RedirectResponse(f"/contracts/{contract.id}?saved=1", status_code=303)
+
+
+@router.get("/contracts/{contract_id}")
+def contract_page(
+    contract_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """A contract with milestones (overdue flagged), payments and acceptance."""
+    contract = service.get_contract(db, user, contract_id)
+    return render(
+        request,
+        "brokerage/contract.html",
+        {
+            "contract": contract,
+            "overdue": service.overdue,
+            "paid": service.paid(contract),
+            "can_edit": permissions.can(user, "contract.edit") and contract.status != "done",
+            "can_accept": permissions.can(
+                user, "contract.accept", service.BrokerOwned(None, contract.buyer_id)
+            ),
+            "today": date.today().isoformat(),
+        },
+    )
+
+
+@router.post("/contracts/{contract_id}/milestones/{milestone_id}/complete")
+async def complete_milestone(
+    contract_id: int,
+    milestone_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Mark a milestone done with its evidence."""
+    form = await form_dict(request)
+    data = {"evidence": form.get("evidence", ""), "done_on": form.get("done_on") or None}
+    service.complete_milestone(
+        db, user, contract_id, milestone_id, data, version_from_form(form.get("version"))
+    )
+    return RedirectResponse(f"/contracts/{contract_id}", status_code=303)
+
+
+@router.post("/contracts/{contract_id}/payments")
+async def payment(
+    contract_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Record a payment received."""
+    form = await form_dict(request)
+    data = {
+        "amount": form.get("amount") or None,
+        "received_on": form.get("received_on") or None,
+        "note": form.get("note", ""),
+    }
+    service.record_payment(db, user, contract_id, data, version_from_form(form.get("version")))
+    return RedirectResponse(f"/contracts/{contract_id}", status_code=303)
+
+
+@router.post("/contracts/{contract_id}/accept")
+async def accept(
+    contract_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """验收 the contract."""
+    form = await form_dict(request)
+    service.accept_contract(db, user, contract_id, version_from_form(form.get("version")))
+    return RedirectResponse(f"/contracts/{contract_id}?saved=1", status_code=303)
+
+
+# --- REST ----------------------------------------------------------------------------------
+
+
+class QueueOut(BaseModel):
+    """A broker's queue: open matches and deals due, stale or active."""
+
+    matches: list[MatchOut]
+    due: list[int]
+    stale: list[int]
+    active: list[DealOut]
+
+
+class BrokerResultOut(BaseModel):
+    """One broker's results."""
+
+    broker_id: int
+    name: str
+    active_deals: int
+    deals: int
+    signed_deals: int
+    conversion: float | None
+    contract_value: float
+    median_days_to_signature: float | None
+
+
+class FiguresOut(BaseModel):
+    """Brokerage figures (see brokerage.figures)."""
+
+    lists_published: int
+    lists_in_bidding: int
+    lists_awarded: int
+    lists_signed: int
+    lists_signed_value: float
+    deals_by_stage: dict[str, int]
+    deals_by_channel: dict[str, int]
+    signed_by_channel: dict[str, int]
+    contract_count: int
+    contract_value: float
+    brokers: list[BrokerResultOut]
+
+
+@brokerage_api.get("/queue", response_model=QueueOut)
+def api_queue(
+    db: Session = Depends(get_db), user: User = Depends(api_require_user)
+) -> dict[str, Any]:
+    """The caller's queue (the office: every broker's)."""
+    permissions.require(user, "brokerage.figures")
+    work = service.queue(db, user)
+    return {
+        "matches": [match_out(db, m) for m in work.matches],
+        "due": [d.id for d in work.due],
+        "stale": [d.id for d in work.stale],
+        "active": [deal_out(db, d) for d in work.active],
+    }
+
+
+@brokerage_api.get("/figures", response_model=FiguresOut)
+def api_figures(
+    db: Session = Depends(get_db), user: User = Depends(api_require_user)
+) -> dict[str, Any]:
+    """Demand lists, deals by stage and channel, contract value, broker results."""
+    permissions.require(user, "brokerage.figures")
+    return asdict(figures.figures(db))
+
+
+@brokerage_api.post("/matches/{match_id}/reassign", response_model=MatchOut)
+def api_reassign(
+    match_id: int,
+    body: ReassignIn,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """The office moves a match to another broker."""
+    return match_out(db, service.reassign_match(db, user, match_id, body.model_dump()))
+
+
+@deals_api.post("", response_model=DealOut, status_code=201)
+def api_open_deal(
+    body: DealOpenIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
+) -> dict[str, Any]:
+    """Open a deal from a match in one's queue."""
+    return deal_out(db, service.open_deal(db, user, body.model_dump(mode="json")))
+
+
+@deals_api.get("/{deal_id}", response_model=DealOut)
+def api_deal(
+    deal_id: int, db: Session = Depends(get_db), user: User = Depends(api_require_user)
+) -> dict[str, Any]:
+    """One deal with its timeline."""
+    return deal_out(db, service.get_deal(db, user, deal_id))
+
+
+@deals_api.post("/{deal_id}/steps", response_model=DealOut)
+def api_advance(
+    deal_id: int,
+    body: StepIn,
+    if_match: str | None = Header(default=None),
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Record a step (If-Match: the version you read; a stale one gets 409)."""
+    deal = service.advance_deal(
+        db, user, deal_id, body.model_dump(mode="json"), version_from_etag(if_match)
+    )
+    return deal_out(db, deal)
+
+
+@contracts_api.get("", response_model=list[ContractOut])
+def api_contracts(
+    challenge: int | None = None,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> list[dict[str, Any]]:
+    """Contracts the caller may see."""
+    return [contract_out(c) for c in service.list_contracts(db, user, challenge)]
+
+
+@contracts_api.post("", response_model=ContractOut, status_code=201)
+def api_create_contract(
+    body: ContractCreateIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
+) -> dict[str, Any]:
+    """Register the contract of an awarded challenge or a signed deal."""
+    data = body.model_dump(mode="json", exclude={"challenge_id", "deal_id"})
+    if body.challenge_id is not None:
+        contract = service.create_contract_from_award(db, user, body.challenge_id, data)
+    else:
+        contract = service.create_contract_from_deal(db, user, body.deal_id or 0, data)
+    return contract_out(contract)
+
+
+@contracts_api.get("/{contract_id}", response_model=ContractOut)
+def api_contract(
+    contract_id: int, db: Session = Depends(get_db), user: User = Depends(api_require_user)
+) -> dict[str, Any]:
+    """One contract."""
+    return contract_out(service.get_contract(db, user, contract_id))
+
+
+@contracts_api.post("/{contract_id}/milestones/{milestone_id}/complete", response_model=ContractOut)
+def api_complete_milestone(
+    contract_id: int,
+    milestone_id: int,
+    body: MilestoneDoneIn,
+    if_match: str | None = Header(default=None),
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Mark a milestone done with evidence."""
+    contract = service.complete_milestone(
+        db,
+        user,
+        contract_id,
+        milestone_id,
+        body.model_dump(mode="json"),
+        version_from_etag(if_match),
+    )
+    return contract_out(contract)
+
+
+@contracts_api.post("/{contract_id}/payments", response_model=ContractOut)
+def api_payment(
+    contract_id: int,
+    body: PaymentIn,
+    if_match: str | None = Header(default=None),
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Record a payment received."""
+    contract = service.record_payment(
+        db, user, contract_id, body.model_dump(mode="json"), version_from_etag(if_match)
+    )
+    return contract_out(contract)
+
+
+@contracts_api.post("/{contract_id}/accept", response_model=ContractOut)
+def api_accept(
+    contract_id: int,
+    if_match: str | None = Header(default=None),
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """验收 once every milestone is done."""
+    return contract_out(service.accept_contract(db, user, contract_id, version_from_etag(if_match)))
+
+
+# One REST router for the app.
+api = APIRouter()
+for _sub in (brokerage_api, deals_api, contracts_api):
+    api.include_router(_sub)

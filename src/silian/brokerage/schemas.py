@@ -1,0 +1,285 @@
+"""Validated input and API output of contracts, deals, matches and brokerage figures."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from silian.brokerage.choices import DEAL_CHANNELS, DEAL_STAGES, FAIL_REASONS, TRADE_MODES
+from silian.core.fields import blank_to_none
+
+# 技术合同登记号: year (4) + registering region's division code (6) + serial (6), e.g.
+# 2026370200000123 for a contract registered in Qingdao in 2026.
+REGISTRATION_NO = re.compile(r"^(?P<year>\d{4})(?P<region>\d{6})(?P<serial>\d{6})$")
+PROVINCES = {
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+    "65", "71", "81", "82",
+}  # fmt: skip
+
+
+def registration_error(value: str, signed_on: date | None) -> str:
+    """Why value is not a valid 技术合同登记号 for a contract signed on signed_on ('' if valid)."""
+    found = REGISTRATION_NO.match(value)
+    if not found:
+        return "技术合同登记号应为16位数字：年份4位 + 登记机构行政区划代码6位 + 流水号6位"
+    year = int(found["year"])
+    if found["region"][:2] not in PROVINCES:
+        return "登记号中的行政区划代码无效"
+    if signed_on is not None and not signed_on.year <= year <= signed_on.year + 1:
+        return "登记号年份应为签订当年或次年"
+    if int(found["serial"]) == 0:
+        return "登记号流水号不能为0"
+    return ""
+
+
+def _choice(value: Any, choices: Any) -> str:
+    found = choices.value_for(str(value)) if value is not None else None
+    if found is None:
+        raise ValueError("可选值：" + "、".join(label for _, label in choices))
+    return str(found)
+
+
+class MilestoneIn(BaseModel):
+    """A contract milestone: name, due date, amount."""
+
+    name: str = Field(min_length=1, max_length=200)
+    due_on: date
+    amount: Decimal = Field(default=Decimal(0), ge=0, le=Decimal("1e11"))
+
+
+class ContractIn(BaseModel):
+    """A technology contract's terms; parties default from the award or the deal."""
+
+    title: str = Field(min_length=2, max_length=200)
+    amount: Decimal = Field(ge=0, le=Decimal("1e11"))
+    signed_on: date
+    registration_no: str | None = Field(default=None, max_length=40)
+    trade_mode: str = "transfer"
+    broker_fee: Decimal = Field(default=Decimal(0), ge=0, le=Decimal("1e11"))
+    milestones: list[MilestoneIn] = Field(min_length=1, max_length=20)
+
+    @field_validator("registration_no", mode="before")
+    @classmethod
+    def _blank(cls, value: Any) -> Any:
+        value = blank_to_none(value)
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("broker_fee", mode="before")
+    @classmethod
+    def _fee(cls, value: Any) -> Any:
+        value = blank_to_none(value)
+        return Decimal(0) if value is None else value
+
+    @field_validator("trade_mode")
+    @classmethod
+    def _mode(cls, value: str) -> str:
+        return _choice(value, TRADE_MODES)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ContractIn:
+        if self.registration_no:
+            error = registration_error(self.registration_no, self.signed_on)
+            if error:
+                raise ValueError(error)
+        if sum((m.amount for m in self.milestones), Decimal(0)) > self.amount:
+            raise ValueError("各节点金额之和不能超过合同金额")
+        if self.broker_fee > self.amount:
+            raise ValueError("经纪服务费不能超过合同金额")
+        return self
+
+
+class ContractCreateIn(ContractIn):
+    """Create a contract from an awarded challenge or a signed deal (exactly one)."""
+
+    challenge_id: int | None = None
+    deal_id: int | None = None
+
+    @model_validator(mode="after")
+    def _source(self) -> ContractCreateIn:
+        if (self.challenge_id is None) == (self.deal_id is None):
+            raise ValueError("请指定合同来源：揭榜挂帅榜单或对接项目（二选一）")
+        return self
+
+
+class MilestoneDoneIn(BaseModel):
+    """Marking a milestone done needs the evidence."""
+
+    evidence: str = Field(min_length=2, max_length=2000)
+    done_on: date | None = None
+
+
+class PaymentIn(BaseModel):
+    """A payment received."""
+
+    amount: Decimal = Field(gt=0, le=Decimal("1e11"))
+    received_on: date
+    note: str = Field(default="", max_length=500)
+
+
+class MilestoneOut(BaseModel):
+    """A milestone as stored, with its overdue flag."""
+
+    id: int
+    seq: int
+    name: str
+    due_on: date
+    amount: Decimal
+    done_on: date | None
+    evidence: str
+    overdue: bool
+
+
+class PaymentOut(BaseModel):
+    """A payment as stored."""
+
+    id: int
+    amount: Decimal
+    received_on: date
+    note: str
+
+
+class ContractOut(BaseModel):
+    """A contract with its milestones and payments."""
+
+    id: int
+    title: str
+    deal_id: int | None
+    challenge_id: int | None
+    amount: Decimal
+    signed_on: date
+    registration_no: str | None
+    trade_mode: str
+    broker_fee: Decimal
+    seller_id: int | None
+    seller_name: str | None
+    buyer_id: int | None
+    buyer_name: str | None
+    status: str
+    accepted_on: date | None
+    paid: Decimal
+    milestones: list[MilestoneOut]
+    payments: list[PaymentOut]
+    version: int
+
+
+class StepIn(BaseModel):
+    """One step of a deal: the stage reached, a note, the date, the next action and its due date."""
+
+    stage: str
+    note: str = Field(min_length=2, max_length=2000)
+    happened_on: date | None = None
+    next_action: str = Field(default="", max_length=200)
+    next_due: date | None = None
+    fail_reason: str = ""
+    expected_amount: Decimal | None = Field(default=None, ge=0, le=Decimal("1e11"))
+
+    @field_validator("happened_on", "next_due", "expected_amount", mode="before")
+    @classmethod
+    def _blank(cls, value: Any) -> Any:
+        return blank_to_none(value)
+
+    @field_validator("stage")
+    @classmethod
+    def _stage(cls, value: str) -> str:
+        return _choice(value, DEAL_STAGES)
+
+    @model_validator(mode="after")
+    def _failure(self) -> StepIn:
+        if self.stage == "failed":
+            if self.fail_reason not in FAIL_REASONS:
+                raise ValueError("未成交时请选择原因类别")
+        elif self.fail_reason:
+            self.fail_reason = ""
+        if self.stage not in ("signed", "implemented", "failed") and not self.next_action.strip():
+            raise ValueError("请填写下一步行动")
+        if self.next_action.strip() and self.next_due is None:
+            raise ValueError("请填写下一步行动的截止日期")
+        return self
+
+
+class DealOpenIn(BaseModel):
+    """Open a deal from a match in one's queue."""
+
+    match_id: int
+    channel: str = "broker"
+    trade_mode: str = "transfer"
+    note: str = Field(default="", max_length=2000)
+    next_action: str = Field(min_length=2, max_length=200)
+    next_due: date
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        return _choice(value, DEAL_CHANNELS)
+
+    @field_validator("trade_mode")
+    @classmethod
+    def _mode(cls, value: str) -> str:
+        return _choice(value, TRADE_MODES)
+
+
+class ReassignIn(BaseModel):
+    """The office moves a match to another broker."""
+
+    broker_id: int
+    note: str = Field(default="", max_length=500)
+
+
+class DealStepOut(BaseModel):
+    """One step of a deal's timeline."""
+
+    id: int
+    stage: str
+    note: str
+    happened_on: date
+    next_action: str
+    next_due: date | None
+    fail_reason: str
+    created_at: datetime
+
+
+class DealOut(BaseModel):
+    """A deal with its timeline."""
+
+    id: int
+    title: str
+    demand_id: int | None
+    achievement_id: int | None
+    match_id: int | None
+    broker_id: int | None
+    broker_name: str | None
+    seller_id: int | None
+    buyer_id: int | None
+    stage: str
+    channel: str
+    trade_mode: str
+    expected_amount: Decimal | None
+    next_action: str
+    next_due: date | None
+    last_activity_on: date | None
+    signed_on: date | None
+    fail_reason: str
+    stale: bool
+    version: int
+    steps: list[DealStepOut]
+
+
+class MatchOut(BaseModel):
+    """A suggested pair in a broker's queue."""
+
+    id: int
+    source_kind: str
+    source_id: int
+    target_kind: str
+    target_id: int
+    score: float
+    reasons: dict[str, Any]
+    status: str
+    broker_id: int | None
+    assignment_note: str
+    deal_id: int | None

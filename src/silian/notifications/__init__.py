@@ -1,0 +1,1 @@
+"""In-app notifications: what needs a user's action, read per item or all at once."""
