@@ -7,7 +7,7 @@ import os
 import shutil
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,13 +17,15 @@ from sqlalchemy import MetaData, create_engine, func, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from silian.accounts.models import LoginAttempt
+from silian.accounts.models import LoginAttempt, User
 from silian.brokerage.models import Match, MatchFeedback
 from silian.config import Settings
 from silian.core.backup import BackupError, backup, non_empty_tables, restore
 from silian.core.db import get_engine, session_factory
+from silian.core.idempotency import IdempotencyKey
 from silian.demo.loader import load_demo
 from silian.education.models import Major
+from silian.insights.models import FigureDay
 from tests.conftest import PG_ADMIN_URL, _backends, _pg_available
 
 
@@ -36,6 +38,19 @@ def _fill(db_url: str) -> None:
         match = session.scalars(select(Match).order_by(Match.id)).first()
         assert match is not None
         session.add(MatchFeedback(match_id=match.id, verdict="useful", score=0.5, rank=1))
+        user = session.scalars(select(User).order_by(User.id)).first()
+        assert user is not None
+        session.add(
+            IdempotencyKey(
+                user_id=user.id,
+                key="retry-1",
+                request_hash="0" * 64,
+                status_code=201,
+                response_body={"id": 1},
+                expires_at=datetime(2030, 1, 1, tzinfo=UTC),
+            )
+        )
+        session.add(FigureDay(day=date(2026, 12, 1), chain_id=0, figure="x", value=Decimal(1)))
         session.commit()
 
 
