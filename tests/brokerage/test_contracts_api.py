@@ -121,7 +121,7 @@ def test_contract_from_award_to_acceptance(
         headers=w["poster"] | {"If-Match": f'"{contract["version"]}"'},
         json={"amount": "200000", "received_on": "2026-12-30"},
     )
-    assert stale.status_code == 409
+    assert stale.status_code == 412
     paid = client.post(
         f"/api/v1/contracts/{cid}/payments",
         headers=w["poster"],

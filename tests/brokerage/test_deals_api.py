@@ -203,7 +203,7 @@ def test_two_brokers_updating_one_deal_the_second_gets_a_conflict(
         headers=h_office | {"If-Match": version},
         json=_step("contacted", note="第二位的记录"),
     )
-    assert second.status_code == 409 and "他人修改" in second.json()["detail"]
+    assert second.status_code == 412 and "他人修改" in second.json()["detail"]
     notes = list(db.scalars(select(DealStep.note).where(DealStep.deal_id == deal["id"])))
     assert "第二位的记录" not in notes and "第一位的记录" in notes
 

@@ -212,7 +212,7 @@ def test_settings_are_validated_field_by_field(
     # A confidential challenge on a public demand would leak through the demand's page.
     leaky = client.put(
         f"/api/v1/challenges/{ok.json()['id']}",
-        headers=h,
+        headers=h | {"If-Match": f'"{ok.json()["version"]}"'},
         json=SETTINGS | {"confidential": True, "terms_text": "参与方须对需求细节严格保密。"},
     )
     assert leaky.status_code == 422 and "confidential" in leaky.json()["errors"]
@@ -285,10 +285,14 @@ def test_every_refused_transition_has_a_clear_message(
     # After the deadline nothing about a bid changes.
     clock.after_deadline()
     sid = second.json()["id"]
-    refused(client.put(f"/api/v1/bids/{sid}", headers=h_colleague, json=BID), 409, "截止")
+    bid_tag = {"If-Match": f'"{second.json()["version"]}"'}
+    refused(client.put(f"/api/v1/bids/{sid}", headers=h_colleague | bid_tag, json=BID), 409, "截止")
     refused(client.post(f"/api/v1/bids/{sid}/withdraw", headers=h_colleague), 409, "截止")
     refused(client.post(f"/api/v1/challenges/{cid}/bids", headers=h_solver, json=BID), 409, "截止")
-    refused(client.put(f"/api/v1/challenges/{cid}", headers=h_poster, json=SETTINGS), 409, "截止")
+    tag = {"If-Match": client.get(f"/api/v1/challenges/{cid}", headers=h_poster).headers["ETag"]}
+    refused(
+        client.put(f"/api/v1/challenges/{cid}", headers=h_poster | tag, json=SETTINGS), 409, "截止"
+    )
     # Evaluation: only assigned reviewers score, after declaring conflicts.
     client.post(f"/api/v1/challenges/{cid}/start-evaluation", headers=h_poster)
     scores = {"scores": {"技术方案": 80, "团队能力": 80}}
@@ -380,7 +384,7 @@ def test_stale_edits_are_refused_and_nothing_is_overwritten(
         headers=h_office | {"If-Match": f'"{version}"'},
         json=SETTINGS | {"prize": "1"},
     )
-    assert second.status_code == 409 and "他人修改" in second.json()["detail"]
+    assert second.status_code == 412 and "他人修改" in second.json()["detail"]
     assert float(client.get(f"/api/v1/challenges/{cid}").json()["prize"]) == 900000
 
     bidder = factory.user("university")
@@ -397,7 +401,7 @@ def test_stale_edits_are_refused_and_nothing_is_overwritten(
         headers=h | {"If-Match": '"1"'},
         json=BID | {"schedule": "九个月"},
     )
-    assert stale.status_code == 409
+    assert stale.status_code == 412
     assert db.get(Bid, bid["id"]) is not None
     db.expire_all()
     stored = db.get(Bid, bid["id"])

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from silian.accounts.models import LoginAttempt, User
-from silian.brokerage.models import Match, MatchFeedback
+from silian.brokerage.models import Contract, ContractPayment, Deal, DealStep, Match, MatchFeedback
+from silian.challenges.models import Challenge, ChallengeAcceptance
 from silian.config import Settings
 from silian.core.backup import BackupError, backup, non_empty_tables, restore
 from silian.core.db import get_engine, session_factory
@@ -26,6 +27,7 @@ from silian.core.idempotency import IdempotencyKey
 from silian.demo.loader import load_demo
 from silian.education.models import Major
 from silian.insights.models import FigureDay
+from silian.notifications.models import Notification
 from tests.conftest import PG_ADMIN_URL, _backends, _pg_available
 
 
@@ -51,6 +53,18 @@ def _fill(db_url: str) -> None:
             )
         )
         session.add(FigureDay(day=date(2026, 12, 1), chain_id=0, figure="x", value=Decimal(1)))
+        session.add(Notification(user_id=user.id, kind="deal", title="有对接待跟进"))
+        challenge = session.scalars(select(Challenge).order_by(Challenge.id)).first()
+        deal = session.scalars(select(Deal).order_by(Deal.id)).first()
+        contract = session.scalars(select(Contract).order_by(Contract.id)).first()
+        assert challenge is not None and deal is not None and contract is not None
+        session.add(ChallengeAcceptance(challenge_id=challenge.id, user_id=user.id))
+        session.add(DealStep(deal_id=deal.id, stage=deal.stage, happened_on=date(2026, 11, 30)))
+        session.add(
+            ContractPayment(
+                contract_id=contract.id, amount=Decimal("1000.50"), received_on=date(2026, 12, 1)
+            )
+        )
         session.commit()
 
 

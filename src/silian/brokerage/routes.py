@@ -30,6 +30,7 @@ from silian.challenges.models import Challenge
 from silian.core import permissions
 from silian.core.concurrency import version_from_etag, version_from_form
 from silian.core.errors import ValidationFailed
+from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.web import (
     api_require_user,
     csrf_protect,
@@ -452,10 +453,22 @@ def api_reassign(
 
 @deals_api.post("", response_model=DealOut, status_code=201)
 def api_open_deal(
-    body: DealOpenIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
-) -> dict[str, Any]:
-    """Open a deal from a match in one's queue."""
-    return deal_out(db, service.open_deal(db, user, body.model_dump(mode="json")))
+    body: DealOpenIn,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Open a deal from a match in one's queue (retry safely with an Idempotency-Key)."""
+    return idempotent_create(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: service.open_deal(db, user, body.model_dump(mode="json")),
+        lambda deal: deal_out(db, deal),
+    )
 
 
 @deals_api.get("/{deal_id}", response_model=DealOut)
@@ -493,15 +506,22 @@ def api_contracts(
 
 @contracts_api.post("", response_model=ContractOut, status_code=201)
 def api_create_contract(
-    body: ContractCreateIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
-) -> dict[str, Any]:
-    """Register the contract of an awarded challenge or a signed deal."""
+    body: ContractCreateIn,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Register the contract of an awarded challenge or a signed deal (retry safely with an
+    Idempotency-Key)."""
     data = body.model_dump(mode="json", exclude={"challenge_id", "deal_id"})
-    if body.challenge_id is not None:
-        contract = service.create_contract_from_award(db, user, body.challenge_id, data)
-    else:
-        contract = service.create_contract_from_deal(db, user, body.deal_id or 0, data)
-    return contract_out(contract)
+
+    def create() -> Any:
+        if body.challenge_id is not None:
+            return service.create_contract_from_award(db, user, body.challenge_id, data)
+        return service.create_contract_from_deal(db, user, body.deal_id or 0, data)
+
+    return idempotent_create(request, db, user, key, body, create, contract_out)
 
 
 @contracts_api.get("/{contract_id}", response_model=ContractOut)

@@ -10,7 +10,9 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from silian.brokerage.choices import DEAL_CHANNELS, DEAL_STAGES, FAIL_REASONS, TRADE_MODES
-from silian.core.fields import blank_to_none
+from silian.core.fields import Multiline, blank_to_none
+from silian.core.money import Amount, Money
+from silian.core.schemas import InputModel
 
 # 技术合同登记号: year (4) + registering region's division code (6) + serial (6), e.g.
 # 2026370200000123 for a contract registered in Qingdao in 2026.
@@ -44,23 +46,23 @@ def _choice(value: Any, choices: Any) -> str:
     return str(found)
 
 
-class MilestoneIn(BaseModel):
+class MilestoneIn(InputModel):
     """A contract milestone: name, due date, amount."""
 
     name: str = Field(min_length=1, max_length=200)
     due_on: date
-    amount: Decimal = Field(default=Decimal(0), ge=0, le=Decimal("1e11"))
+    amount: Amount = Field(default=Decimal(0), ge=0, le=Decimal("1e11"))
 
 
-class ContractIn(BaseModel):
+class ContractIn(InputModel):
     """A technology contract's terms; parties default from the award or the deal."""
 
     title: str = Field(min_length=2, max_length=200)
-    amount: Decimal = Field(ge=0, le=Decimal("1e11"))
+    amount: Amount = Field(ge=0, le=Decimal("1e11"))
     signed_on: date
     registration_no: str | None = Field(default=None, max_length=40)
     trade_mode: str = "transfer"
-    broker_fee: Decimal = Field(default=Decimal(0), ge=0, le=Decimal("1e11"))
+    broker_fee: Amount = Field(default=Decimal(0), ge=0, le=Decimal("1e11"))
     milestones: list[MilestoneIn] = Field(min_length=1, max_length=20)
 
     @field_validator("registration_no", mode="before")
@@ -106,19 +108,19 @@ class ContractCreateIn(ContractIn):
         return self
 
 
-class MilestoneDoneIn(BaseModel):
+class MilestoneDoneIn(InputModel):
     """Marking a milestone done needs the evidence."""
 
-    evidence: str = Field(min_length=2, max_length=2000)
+    evidence: Multiline = Field(min_length=2, max_length=2000)
     done_on: date | None = None
 
 
-class PaymentIn(BaseModel):
+class PaymentIn(InputModel):
     """A payment received."""
 
-    amount: Decimal = Field(gt=0, le=Decimal("1e11"))
+    amount: Amount = Field(gt=0, le=Decimal("1e11"))
     received_on: date
-    note: str = Field(default="", max_length=500)
+    note: Multiline = Field(default="", max_length=500)
 
 
 class MilestoneOut(BaseModel):
@@ -167,16 +169,16 @@ class ContractOut(BaseModel):
     version: int
 
 
-class StepIn(BaseModel):
+class StepIn(InputModel):
     """One step of a deal: the stage reached, a note, the date, the next action and its due date."""
 
     stage: str
-    note: str = Field(min_length=2, max_length=2000)
+    note: Multiline = Field(min_length=2, max_length=2000)
     happened_on: date | None = None
     next_action: str = Field(default="", max_length=200)
     next_due: date | None = None
     fail_reason: str = ""
-    expected_amount: Decimal | None = Field(default=None, ge=0, le=Decimal("1e11"))
+    expected_amount: Money = Field(default=None, ge=0, le=Decimal("1e11"))
 
     @field_validator("happened_on", "next_due", "expected_amount", mode="before")
     @classmethod
@@ -202,13 +204,13 @@ class StepIn(BaseModel):
         return self
 
 
-class DealOpenIn(BaseModel):
+class DealOpenIn(InputModel):
     """Open a deal from a match in one's queue."""
 
     match_id: int
     channel: str = "broker"
     trade_mode: str = "transfer"
-    note: str = Field(default="", max_length=2000)
+    note: Multiline = Field(default="", max_length=2000)
     next_action: str = Field(min_length=2, max_length=200)
     next_due: date
 
@@ -223,11 +225,11 @@ class DealOpenIn(BaseModel):
         return _choice(value, TRADE_MODES)
 
 
-class ReassignIn(BaseModel):
+class ReassignIn(InputModel):
     """The office moves a match to another broker."""
 
     broker_id: int
-    note: str = Field(default="", max_length=500)
+    note: Multiline = Field(default="", max_length=500)
 
 
 class DealStepOut(BaseModel):

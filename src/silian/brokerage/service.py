@@ -367,7 +367,7 @@ def create_matches(
                 dedupe_key="queue",
             )
         made.append(match)
-    session.commit()
+    commit(session)
     return made
 
 
@@ -408,7 +408,7 @@ def reassign_match(session: Session, user: User, match_id: int, data: dict[str, 
         "/brokerage",
         dedupe_key="queue",
     )
-    session.commit()
+    commit(session)
     return match
 
 
@@ -571,7 +571,7 @@ def open_deal(session: Session, user: User, data: dict[str, Any]) -> Deal:
         changes={"stage": [None, "recommended"], "match_id": match.id},
         summary=f"发起对接：{title}",
     )
-    session.commit()
+    commit(session)
     return deal
 
 
@@ -642,7 +642,7 @@ def advance_deal(
         },
         summary=f"对接进展：{deal.title} → {deal.stage_label}{reason}",
     )
-    session.commit()
+    commit(session)
     return deal
 
 
@@ -770,7 +770,7 @@ def create_contract_from_award(
             f"合同已登记：{contract.title}",
             f"/contracts/{contract.id}",
         )
-    session.commit()
+    commit(session)
     return contract
 
 
@@ -793,7 +793,7 @@ def create_contract_from_deal(
     contract = _new_contract(
         session, user, clean, deal_id=deal.id, seller_id=deal.seller_id, buyer_id=deal.buyer_id
     )
-    session.commit()
+    commit(session)
     return contract
 
 
@@ -847,7 +847,7 @@ def complete_milestone(
     item = _challenge_of(session, contract)
     if item is not None and item.status == "contracted":
         challenges.advance_after_contract(session, user, item, "in_progress")
-    session.commit()
+    commit(session)
     return contract
 
 
@@ -877,7 +877,7 @@ def record_payment(
         changes={"amount": str(clean.amount)},
         summary=f"合同到账：{contract.title} {clean.amount}元",
     )
-    session.commit()
+    commit(session)
     return contract
 
 
@@ -908,7 +908,7 @@ def accept_contract(
     item = _challenge_of(session, contract)
     if item is not None:
         challenges.advance_after_contract(session, user, item, "accepted")
-    session.commit()
+    commit(session)
     return contract
 
 
@@ -935,7 +935,7 @@ def remind_due_milestones(session: Session, within_days: int = 7) -> int:
                 dedupe_key=f"milestone:{milestone.id}",
             )
             sent += 1
-    session.commit()
+    commit(session)
     return sent
 
 
@@ -959,7 +959,7 @@ def remind_due_deals(session: Session) -> int:
             dedupe_key=f"deal:{deal.id}:{deal.next_due}",
         )
         sent += 1
-    session.commit()
+    commit(session)
     return sent
 
 

@@ -31,15 +31,18 @@ from silian.challenges.schemas import (
     ScoreOut,
 )
 from silian.core import permissions
-from silian.core.concurrency import version_from_etag, version_from_form
+from silian.core.concurrency import etag, version_from_etag, version_from_form
 from silian.core.errors import ValidationFailed
+from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.web import (
+    PUT_RESPONSES,
     api_require_user,
     api_user,
     csrf_protect,
     current_user,
     form_dict,
     get_db,
+    if_match_version,
     int_or_none,
     render,
     require_user,
@@ -643,34 +646,51 @@ def api_list(
 
 @challenges_api.post("", response_model=ChallengeOut, status_code=201)
 def api_create(
-    body: ChallengeCreateIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
-) -> dict[str, Any]:
-    """Run a published demand as a challenge (draft until the office publishes it)."""
+    body: ChallengeCreateIn,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Run a published demand as a challenge (draft until the office publishes it; retry safely
+    with an Idempotency-Key)."""
     data = body.model_dump(mode="json", exclude={"demand_id"})
-    item = service.create_challenge(db, user, body.demand_id, data)
-    return service.to_dict(db, user, item)
+    return idempotent_create(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: service.create_challenge(db, user, body.demand_id, data),
+        lambda item: service.to_dict(db, user, item),
+    )
 
 
 @challenges_api.get("/{challenge_id}", response_model=ChallengeOut)
 def api_get(
-    challenge_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
+    challenge_id: int,
+    response: Response,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(api_user),
 ) -> dict[str, Any]:
-    """One challenge."""
-    return service.to_dict(db, user, service.get_challenge(db, user, challenge_id))
+    """One challenge (its ETag is what a PUT sends back in If-Match)."""
+    item = service.get_challenge(db, user, challenge_id)
+    response.headers["ETag"] = etag(item)
+    return service.to_dict(db, user, item)
 
 
-@challenges_api.put("/{challenge_id}", response_model=ChallengeOut)
+@challenges_api.put("/{challenge_id}", response_model=ChallengeOut, responses=PUT_RESPONSES)
 def api_update(
     challenge_id: int,
     body: ChallengeIn,
-    if_match: str | None = Header(default=None),
+    response: Response,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
+    version: int = Depends(if_match_version),
 ) -> dict[str, Any]:
-    """Replace the settings (If-Match: the version you read)."""
-    item = service.update_challenge(
-        db, user, challenge_id, body.model_dump(mode="json"), version_from_etag(if_match)
-    )
+    """Replace the settings; If-Match must carry the ETag last read."""
+    item = service.update_challenge(db, user, challenge_id, body.model_dump(mode="json"), version)
+    response.headers["ETag"] = etag(item)
     return service.to_dict(db, user, item)
 
 
@@ -747,11 +767,21 @@ def api_bids(
 def api_submit_bid(
     challenge_id: int,
     body: BidIn,
+    request: Request,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """Submit a bid (one live bid per organisation)."""
-    return bid_out(service.submit_bid(db, user, challenge_id, body.model_dump(mode="json")))
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Submit a bid (one live bid per organisation; retry safely with an Idempotency-Key)."""
+    return idempotent_create(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: service.submit_bid(db, user, challenge_id, body.model_dump(mode="json")),
+        bid_out,
+    )
 
 
 @challenges_api.get("/{challenge_id}/reviewers", response_model=list[ReviewerOut], tags=["reviews"])
@@ -774,11 +804,22 @@ def api_reviewers(
 def api_assign_reviewer(
     challenge_id: int,
     body: ReviewerIn,
+    request: Request,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """Assign an expert as reviewer (office; the poster for 企业榜)."""
-    return _reviewer_out(service.assign_reviewer(db, user, challenge_id, body.model_dump()))
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Assign an expert as reviewer (office; the poster for 企业榜; retry safely with an
+    Idempotency-Key)."""
+    return idempotent_create(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: service.assign_reviewer(db, user, challenge_id, body.model_dump()),
+        _reviewer_out,
+    )
 
 
 @challenges_api.post("/{challenge_id}/conflicts", response_model=ReviewerOut, tags=["reviews"])
@@ -812,18 +853,18 @@ def api_bid(
     return bid_out(service.get_bid(db, user, bid_id)[0])
 
 
-@bids_api.put("/{bid_id}", response_model=BidOut)
+@bids_api.put("/{bid_id}", response_model=BidOut, responses=PUT_RESPONSES)
 def api_update_bid(
     bid_id: int,
     body: BidIn,
-    if_match: str | None = Header(default=None),
+    response: Response,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
+    version: int = Depends(if_match_version),
 ) -> dict[str, Any]:
-    """Edit one's own bid until the deadline (If-Match: the version you read)."""
-    bid = service.update_bid(
-        db, user, bid_id, body.model_dump(mode="json"), version_from_etag(if_match)
-    )
+    """Edit one's own bid until the deadline; If-Match must carry the ETag last read."""
+    bid = service.update_bid(db, user, bid_id, body.model_dump(mode="json"), version)
+    response.headers["ETag"] = etag(bid)
     return bid_out(bid)
 
 
@@ -853,11 +894,22 @@ def api_shortlist_bid(
 def api_score(
     bid_id: int,
     body: ScoreIn,
+    request: Request,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """The calling reviewer scores a bid on every criterion (once)."""
-    return _score_out(service.submit_score(db, user, bid_id, body.model_dump()))
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """The calling reviewer scores a bid on every criterion (once; retry safely with an
+    Idempotency-Key)."""
+    return idempotent_create(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: service.submit_score(db, user, bid_id, body.model_dump()),
+        _score_out,
+    )
 
 
 # One REST router for the app: challenges, their bids and reviews.

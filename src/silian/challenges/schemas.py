@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from silian.challenges.choices import FEEDBACK_REASONS, IP_TERMS
-from silian.core.fields import blank_to_none, split_list
+from silian.core.fields import Multiline, blank_to_none, split_list
+from silian.core.schemas import InputModel
 
 LABELS = {
     "bidding_deadline": "揭榜截止日期",
@@ -37,13 +38,13 @@ def _choice(value: Any, choices: Any) -> str:
     return str(found)
 
 
-class PhaseIn(BaseModel):
+class PhaseIn(InputModel):
     """One phase of a challenge: name, dates and what it is judged on."""
 
     name: str = Field(min_length=1, max_length=100)
     starts_on: date
     ends_on: date
-    criteria: str = Field(default="", max_length=1000)
+    criteria: Multiline = Field(default="", max_length=1000)
 
     @model_validator(mode="after")
     def _ordered(self) -> PhaseIn:
@@ -52,14 +53,14 @@ class PhaseIn(BaseModel):
         return self
 
 
-class CriterionIn(BaseModel):
+class CriterionIn(InputModel):
     """One evaluation criterion with its weight (percent)."""
 
     name: str = Field(min_length=1, max_length=50)
     weight: int = Field(ge=1, le=100)
 
 
-class ChallengeIn(BaseModel):
+class ChallengeIn(InputModel):
     """Challenge settings a poster fills in on a published demand."""
 
     bidding_deadline: date
@@ -68,7 +69,7 @@ class ChallengeIn(BaseModel):
     prize: Decimal = Field(default=Decimal(0), ge=0, le=Decimal("1e11"))
     ip_terms: str = "solver_keeps"
     confidential: bool = False
-    terms_text: str = Field(default="", max_length=5000)
+    terms_text: Multiline = Field(default="", max_length=5000)
 
     @field_validator("prize", mode="before")
     @classmethod
@@ -101,7 +102,7 @@ class ChallengeIn(BaseModel):
         return self
 
 
-class TeamMemberIn(BaseModel):
+class TeamMemberIn(InputModel):
     """A member of a bidding team; talent_id links to a Talent profile when one exists."""
 
     name: str = Field(min_length=1, max_length=50)
@@ -109,16 +110,16 @@ class TeamMemberIn(BaseModel):
     talent_id: int | None = None
 
 
-class BidIn(BaseModel):
+class BidIn(InputModel):
     """The standard bid form (揭榜方案)."""
 
     team_name: str = Field(min_length=2, max_length=200)
-    proposal: str = Field(min_length=10, max_length=10000)
+    proposal: Multiline = Field(min_length=10, max_length=10000)
     team_members: list[TeamMemberIn] = Field(default_factory=list, max_length=30)
     trl: int | None = Field(default=None, ge=1, le=9)
-    trl_evidence: str = Field(default="", max_length=5000)
+    trl_evidence: Multiline = Field(default="", max_length=5000)
     amount: Decimal | None = Field(default=None, ge=0, le=Decimal("1e11"))
-    schedule: str = Field(default="", max_length=5000)
+    schedule: Multiline = Field(default="", max_length=5000)
     attachments: list[str] = Field(default_factory=list, max_length=20)
 
     @field_validator("trl", "amount", mode="before")
@@ -140,18 +141,18 @@ class BidIn(BaseModel):
         return self
 
 
-class ScoreIn(BaseModel):
+class ScoreIn(InputModel):
     """One reviewer's scores of one bid: criterion name → 0..100."""
 
     scores: dict[str, float]
-    comment: str = Field(default="", max_length=2000)
+    comment: Multiline = Field(default="", max_length=2000)
 
 
-class FeedbackIn(BaseModel):
+class FeedbackIn(InputModel):
     """Feedback to a bidder not chosen: a reason category and a note."""
 
     reason: str
-    note: str = Field(min_length=5, max_length=2000)
+    note: Multiline = Field(min_length=5, max_length=2000)
 
     @field_validator("reason")
     @classmethod
@@ -159,30 +160,30 @@ class FeedbackIn(BaseModel):
         return _choice(value, FEEDBACK_REASONS)
 
 
-class AwardIn(BaseModel):
+class AwardIn(InputModel):
     """The award: the winning bid and feedback for every other live bid (keyed by bid id)."""
 
     bid_id: int
     feedback: dict[int, FeedbackIn] = Field(default_factory=dict)
 
 
-class CloseIn(BaseModel):
+class CloseIn(InputModel):
     """Closing a challenge without award needs a reason."""
 
-    reason: str = Field(min_length=2, max_length=2000)
+    reason: Multiline = Field(min_length=2, max_length=2000)
 
 
-class ReviewerIn(BaseModel):
+class ReviewerIn(InputModel):
     """Assign an expert (a Talent with an account) as reviewer."""
 
     talent_id: int
 
 
-class ConflictIn(BaseModel):
+class ConflictIn(InputModel):
     """A reviewer's conflict-of-interest declaration: bids they must not score."""
 
     bid_ids: list[int] = Field(default_factory=list)
-    note: str = Field(default="", max_length=2000)
+    note: Multiline = Field(default="", max_length=2000)
 
 
 class PhaseOut(BaseModel):

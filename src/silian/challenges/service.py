@@ -40,6 +40,7 @@ from silian.core.errors import (
     ValidationFailed,
 )
 from silian.core.pagination import Page, paginate
+from silian.core.transactions import commit
 from silian.core.validation import parse
 from silian.demands import service as demands
 from silian.demands.models import Bid, Demand
@@ -247,7 +248,7 @@ def create_challenge(
         changes={"status": [None, "draft"]},
         summary=f"设置揭榜挂帅：{demand.title}",
     )
-    session.commit()
+    commit(session)
     return item
 
 
@@ -277,7 +278,7 @@ def update_challenge(
         changes=audit.diff(before, audit.snapshot(item)),
         summary=f"修改揭榜挂帅设置：{item.title}",
     )
-    session.commit()
+    commit(session)
     return item
 
 
@@ -309,7 +310,7 @@ def publish_challenge(
         raise InvalidTransition("揭榜截止日期已过，请先修改截止日期")
     item.published_at = utcnow()
     _move(session, user, item, "bidding", "发布揭榜挂帅")
-    session.commit()
+    commit(session)
     return item
 
 
@@ -335,7 +336,7 @@ def accept_terms(session: Session, user: User, challenge_id: int) -> Challenge:
             changes={"user_id": [None, user.id]},
             summary=f"接受保密与参与条款：{item.title}",
         )
-        session.commit()
+        commit(session)
     return item
 
 
@@ -363,7 +364,7 @@ def start_evaluation(
             f"/challenges/{item.id}/review",
             dedupe_key=f"review:{item.id}",
         )
-    session.commit()
+    commit(session)
     return item
 
 
@@ -398,7 +399,7 @@ def close_challenge(
                 f"榜单已关闭：{item.title}",
                 f"/challenges/{item.id}",
             )
-    session.commit()
+    commit(session)
     return item
 
 
@@ -456,7 +457,7 @@ def award(
         },
         summary=f"定榜：{item.title} → {winner.team_name}",
     )
-    session.commit()
+    commit(session)
     return item
 
 
@@ -618,7 +619,7 @@ def submit_bid(session: Session, user: User, challenge_id: int, data: dict[str, 
         changes={"status": [None, "submitted"]},
         summary=f"提交揭榜方案：{item.title}（{bid.team_name}）",
     )
-    session.commit()
+    commit(session)
     return bid
 
 
@@ -646,7 +647,7 @@ def update_bid(
         changes=audit.diff(before, audit.snapshot(bid)),
         summary=f"修改揭榜方案：{item.title}（{bid.team_name}）",
     )
-    session.commit()
+    commit(session)
     return bid
 
 
@@ -670,7 +671,7 @@ def withdraw_bid(session: Session, user: User, bid_id: int, version: int | None 
         changes={"status": ["submitted", "withdrawn"]},
         summary=f"撤回揭榜方案：{item.title}（{bid.team_name}）",
     )
-    session.commit()
+    commit(session)
     return bid
 
 
@@ -695,7 +696,7 @@ def shortlist_bid(session: Session, user: User, bid_id: int, version: int | None
         changes={"status": ["submitted", "shortlisted"]},
         summary=f"入围：{item.title}（{bid.team_name}）",
     )
-    session.commit()
+    commit(session)
     return bid
 
 
@@ -749,7 +750,7 @@ def assign_reviewer(
         f"/challenges/{item.id}/review",
         dedupe_key=f"review:{item.id}",
     )
-    session.commit()
+    commit(session)
     return reviewer
 
 
@@ -793,7 +794,7 @@ def declare_conflicts(
         changes={"conflict_bid_ids": reviewer.conflict_bid_ids, "note": clean.note},
         summary=f"申报利益冲突：{item.title}（{len(reviewer.conflict_bid_ids)}项）",
     )
-    session.commit()
+    commit(session)
     return reviewer
 
 
@@ -876,7 +877,7 @@ def submit_score(session: Session, user: User, bid_id: int, data: dict[str, Any]
         changes={"total": [None, total], "scores": values},
         summary=f"评分：{item.title}（{bid.team_name}）{total}分",
     )
-    session.commit()
+    commit(session)
     return score
 
 
@@ -940,7 +941,7 @@ def remind_closing(session: Session, within_days: int = 3) -> int:
                 dedupe_key=f"closing:{item.id}",
             )
             sent += 1
-    session.commit()
+    commit(session)
     return sent
 
 

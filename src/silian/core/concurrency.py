@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from silian.core.audit import AuditLog
 from silian.core.db import utcnow
-from silian.core.errors import PreconditionRequired, StaleEdit
+from silian.core.errors import PreconditionFailed, PreconditionRequired, StaleEdit
 
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
 
@@ -42,6 +42,10 @@ class Versioned:
 # What the API passes for a PUT that carried no If-Match: check_version answers it with 428 once
 # the record was found and the caller's right to edit it checked (so a 404 or 403 comes first).
 NO_IF_MATCH = -1
+# If-Match present but not one of our ETags: refused with 412 by the service, i.e. after the
+# request's body and path were validated (a dependency raising would pre-empt their 422).
+FOREIGN_ETAG = -2
+FOREIGN_ETAG_MESSAGE = "If-Match 不是此记录的 ETag，请重新 GET 后再提交"
 NO_IF_MATCH_TAG = ""
 IF_MATCH_REQUIRED = "请在 If-Match 请求头中给出记录的 ETag（先 GET 取得），以免覆盖他人的修改"
 
@@ -51,6 +55,8 @@ def check_version(record: Any, expected: int | None) -> None:
     NO_IF_MATCH: PreconditionRequired)."""
     if expected == NO_IF_MATCH:
         raise PreconditionRequired(IF_MATCH_REQUIRED)
+    if expected == FOREIGN_ETAG:
+        raise PreconditionFailed(FOREIGN_ETAG_MESSAGE)
     if expected is not None and int(expected) != int(record.version):
         raise StaleEdit(int(record.version))
 

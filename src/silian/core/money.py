@@ -245,3 +245,7 @@ def _plain(amount: Decimal) -> str:
     """A decimal without exponent or trailing zeros: 100.00 → 100, 1.50 → 1.5."""
     text = f"{amount.normalize():f}"
     return text
+
+
+#: A required amount in 元 (contracts, payments): the same spellings; 面议 or blank is refused.
+Amount = Annotated[Decimal, BeforeValidator(money_field)]

@@ -21,8 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from silian.config import Settings
 from silian.core import permissions
 from silian.core.actors import USER_LOADER, Actor, UserLoader
-from silian.core.concurrency import NO_IF_MATCH, NO_IF_MATCH_TAG, version_from_etag
-from silian.core.errors import PreconditionFailed
+from silian.core.concurrency import FOREIGN_ETAG, NO_IF_MATCH, NO_IF_MATCH_TAG, version_from_etag
 from silian.core.fields import INT64_MAX, INT_RANGE_MESSAGE, text_problem
 from silian.core.money import format_money_input
 from silian.core.tokens import make_token, read_token, tokens_match
@@ -404,11 +403,10 @@ def if_match(if_match: str | None = Header(None, description=IF_MATCH_HELP)) -> 
 
 
 def if_match_version(tag: str = Depends(if_match)) -> int:
-    """API dependency: the record version named by If-Match (NO_IF_MATCH when missing; 412 when
-    it is not one of our ETags)."""
+    """API dependency: the record version named by If-Match (NO_IF_MATCH when missing,
+    FOREIGN_ETAG when it is not one of our ETags: the service answers 428 / 412 once the body
+    has been validated)."""
     if tag == NO_IF_MATCH_TAG:
         return NO_IF_MATCH
     version = version_from_etag(tag)
-    if version is None:
-        raise PreconditionFailed("If-Match 不是此记录的 ETag，请重新 GET 后再提交")
-    return version
+    return FOREIGN_ETAG if version is None else version

@@ -533,6 +533,8 @@ def _row_data(
         problem = text_problem(raw) if isinstance(raw, str) else None
         if problem:
             errors.append(RowError(number, use.header, problem))
+            if col.kind == "org":
+                org_raw = raw  # reported here; not looked up below
             continue
         if col.kind == "org":
             org_raw = raw

@@ -450,9 +450,18 @@ def api_generate(
     request: Request,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
-) -> list[dict[str, Any]]:
-    """Queue the engine's top suggestions as matches assigned to brokers (office)."""
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Queue the engine's top suggestions as matches assigned to brokers (office; retry safely
+    with an Idempotency-Key)."""
     permissions.require(user, "match.assign")
     _check_source(db, user, body.source_kind, body.source_id)
-    made = jobs.suggest_into_queue(settings_of(request), db, body.source_kind, body.source_id)
-    return [brokerage_routes.match_out(db, m) for m in made]
+    return idempotent_create(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: jobs.suggest_into_queue(settings_of(request), db, body.source_kind, body.source_id),
+        lambda made: [brokerage_routes.match_out(db, m) for m in made],
+    )

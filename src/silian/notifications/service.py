@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from silian.accounts.models import User
 from silian.core.db import utcnow
 from silian.core.errors import NotFound
+from silian.core.transactions import commit
 from silian.notifications.models import Notification
 
 KINDS = {
@@ -82,7 +83,7 @@ def mark_read(session: Session, user: User, notification_id: int) -> Notificatio
         raise NotFound("提醒不存在")
     if item.read_at is None:
         item.read_at = utcnow()
-    session.commit()
+    commit(session)
     return item
 
 
@@ -93,5 +94,5 @@ def mark_all_read(session: Session, user: User) -> int:
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
-    session.commit()
+    commit(session)
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -17,7 +17,9 @@ DESCRIPTIONS = {
     "403": "无权执行此操作",
     "404": "记录不存在或无权查看",
     "409": "当前状态不允许此操作",
+    "412": "If-Match 不是记录的当前 ETag：他人已修改，请重新读取",
     "422": "请求参数有误：errors 按字段路径给出中文说明",
+    "428": "缺少 If-Match：请给出要修改的记录版本（ETag）",
     "429": "登录失败次数过多，请稍后再试",
 }
 UNSAFE = {"post", "put", "patch", "delete"}
@@ -26,9 +28,8 @@ UNSAFE = {"post", "put", "patch", "delete"}
 def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     """The 4xx statuses an operation can answer with, from what it takes and who may call it."""
     # Any operation: hostile query strings are refused with 422 before the route runs.
-    statuses = ["422"]
-    if "{" in path:
-        statuses.append("404")
+    # Any operation may name a record (in its path, query or body) that does not exist.
+    statuses = ["422", "404"]
     if operation.get("security"):
         statuses += ["401", "403"]
         if method in UNSAFE:
@@ -49,9 +50,13 @@ def error_bodies(spec: dict[str, Any]) -> dict[str, Any]:
     for path, operations in spec.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
-            for status in _error_statuses(path, method, operation):
+            declared = [code for code in responses if code.startswith("4")]
+            for status in dict.fromkeys([*_error_statuses(path, method, operation), *declared]):
+                # Statuses a route declared itself (412/428 on conditional writes) keep their
+                # description; every 4xx gets the real body.
+                description = responses.get(status, {}).get("description")
                 responses[status] = {
-                    "description": DESCRIPTIONS[status],
+                    "description": description or DESCRIPTIONS.get(status, "请求有误"),
                     "content": {"application/json": {"schema": _REF}},
                 }
     return spec
