@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -47,7 +47,17 @@ class InputModel(BaseModel):
         field = cls.model_fields.get(info.field_name or "")
         multiline = field is not None and any(m is MULTILINE for m in field.metadata)
         check_input(value, multiline=multiline)
+        if isinstance(value, bool) and field is not None and not _takes_bool(field.annotation):
+            # Lax pydantic reads true as 1: a yes/no where a number or text belongs is refused.
+            raise ValueError("取值类型有误：此处不是“是/否”")
         return value
+
+
+def _takes_bool(annotation: Any) -> bool:
+    """Whether a field's type admits a bool (bool itself, in a union, or anything)."""
+    if annotation is bool or annotation is Any:
+        return True
+    return any(_takes_bool(arg) for arg in get_args(annotation))
 
 
 class ActionIn(InputModel):
