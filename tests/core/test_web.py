@@ -93,6 +93,23 @@ def test_ids_above_2_63_are_404_on_every_id_route(client: TestClient, factory: F
             assert response.status_code == 404, (method, url, response.status_code)
 
 
+def test_ids_beyond_32_bits_are_404_or_422_never_500(client: TestClient, factory: Factory) -> None:
+    """Record ids are 32-bit columns on PostgreSQL: 2^31 in a path is 404 on every {id} route,
+    and in a body a 422, never the database's out-of-range error as a 500."""
+    login(client, factory.user("office"))
+    app: Any = client.app
+    routes = [(p, m) for p, m in _routes(app) if "{" in p]
+    for path, methods in routes:
+        url = re.sub(r"\{[a-z_]+\}", str(2**31), path)
+        for method in methods:
+            response = client.request(method, url, follow_redirects=False)
+            assert response.status_code == 404, (method, url, response.status_code)
+    headers = api_headers(client, factory.user("office"))
+    body = {"title": "超大编号", "problem": "检查越界的产业链编号", "organization_id": 2**31}
+    response = client.post("/api/v1/demands", json=body, headers=headers)
+    assert 400 <= response.status_code < 500, response.text
+
+
 def _routes(app: Any) -> list[tuple[str, set[str]]]:
     from fastapi.routing import iter_route_contexts
 

@@ -290,6 +290,14 @@ TEXT_PARAMS = frozenset({"q", "text", "next"})
 INVALID_REQUEST = "请求参数有误"
 
 
+# Record ids are 32-bit integer columns on PostgreSQL: a larger number in a path names no record.
+ID_MAX = 2**31 - 1
+
+
+def _beyond_ids(part: str) -> bool:
+    return part.isascii() and part.isdigit() and int(part) > ID_MAX
+
+
 def _out_of_range(value: str) -> bool:
     return bool(_DIGITS.match(value)) and not -INT64_MAX - 1 <= int(value) <= INT64_MAX
 
@@ -329,7 +337,7 @@ class InputGuard:
             return
         path: str = scope.get("path", "")
         if text_problem(path, multiline=False) or any(
-            _out_of_range(part) for part in path.split("/")
+            _out_of_range(part) or _beyond_ids(part) for part in path.split("/")
         ):
             await self._refuse(scope, 404, {}, send)
             return

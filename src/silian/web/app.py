@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
@@ -212,6 +213,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(
             {"detail": exc.message, "errors": {}}, status_code=status, headers=headers
         )
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        # A value the database cannot hold (an id beyond a 32-bit column in a body or query):
+        # the request is wrong, not the server.
+        if "out of range" not in str(exc.orig).lower():
+            raise exc
+        message = "数值超出范围：请检查编号或数字"
+        if _is_api(request):
+            return JSONResponse({"detail": message, "errors": {}}, status_code=422)
+        return render(request, "error.html", {"message": message}, 422)
 
     @app.exception_handler(StaleDataError)
     async def stale_write(request: Request, _exc: StaleDataError) -> Response:
