@@ -188,3 +188,12 @@ def test_openapi_states_the_text_rules(client: TestClient) -> None:
     assert problem.match("第一行\n第二行\t缩进") and not problem.match("NUL\x00")
     keyword = schemas["AchievementIn"]["properties"]["keywords"]["items"]["pattern"]
     assert not re.match(keyword, "\x1b")
+
+
+def test_unit_pages_show_district_names_not_codes(client: TestClient, factory: Factory) -> None:
+    """Rough edge of #15: unit pages showed raw region codes (370214)."""
+    org = factory.org("enterprise", name="城阳示范企业", region_code="370214")
+    page = client.get(f"/organizations/{org.id}").text
+    assert "山东省青岛市城阳区" in page and ">370214<" not in page
+    listing = client.get("/organizations", params={"q": "城阳示范"}).text
+    assert "山东省青岛市城阳区" in listing

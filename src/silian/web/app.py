@@ -34,7 +34,9 @@ from silian.core.web import (
     render,
     session_csrf,
     set_csrf_cookie,
+    templates,
 )
+from silian.reference.data import region_name
 from silian.web import pages
 from silian.web.openapi import describe_error_bodies
 
@@ -123,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    # Region codes read as names on every page (370214 → 山东省青岛市城阳区).
+    templates().filters["region"] = lambda code: region_name(str(code)) or code if code else ""
     app.state.session_factory = session_factory(settings.database_url)
     setattr(app.state, USER_LOADER, get_user)
     app.mount("/static", StaticFiles(directory=str(files("silian") / "web" / "static")), "static")
