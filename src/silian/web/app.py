@@ -71,7 +71,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 SWAGGER_REDIRECT_PAGE = """<!doctype html>
 <html lang="zh-CN">
 <body>
-<script src="/static/swagger/oauth2-redirect.js"></script>
+<script src="/static/vendor/swagger-ui/oauth2-redirect.js"></script>
 </body>
 </html>
 """
@@ -80,13 +80,13 @@ SWAGGER_PAGE = """<!doctype html>
 <head>
 <meta charset="utf-8">
 <title>{title} · API 文档</title>
-<link rel="stylesheet" href="/static/swagger/swagger-ui.css">
+<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css">
 </head>
 <body>
 <div id="swagger-ui" data-openapi-url="{openapi}" data-oauth2-redirect-url="/docs/oauth2-redirect">
 </div>
-<script src="/static/swagger/swagger-ui-bundle.js"></script>
-<script src="/static/swagger/init.js"></script>
+<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script>
 </body>
 </html>
 """
@@ -152,7 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
-        """Swagger UI from the package's own static files (web/static/swagger)."""
+        """Swagger UI from the package: vendor/swagger-ui (unmodified) and swagger-init.js."""
         return HTMLResponse(SWAGGER_PAGE.format(openapi=app.openapi_url, title=app.title))
 
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
