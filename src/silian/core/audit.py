@@ -39,7 +39,8 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value)
+        # 1200000.00 read back and 1200000 typed are one amount: never a recorded change.
+        return format(value.normalize(), "f")
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):

@@ -11,7 +11,7 @@ action ends in a redirect that carries a flash message, so the user always sees 
 # below at definition time, and their body types are the feature's schemas held in variables.
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from silian.core import workflow
 from silian.core.actors import Actor
-from silian.core.concurrency import etag, stale_context, version_from_form
+from silian.core.choices import Choices
+from silian.core.concurrency import Change, etag, stale_context, version_from_form
 from silian.core.errors import StaleEdit, ValidationFailed
 from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
@@ -73,6 +74,7 @@ class RecordViews:
     list_context: Callable[[Session, Any, Page[Any]], Context] = _no_context
     detail_context: Callable[[Session, Any, Any], Context] = _no_context
     form_values: Callable[[Any, Any], dict[str, Any]] | None = None  # edit form; default: out
+    choice_fields: Mapping[str, Choices] = field(default_factory=dict)  # coded fields' labels
     list_fields: tuple[str, ...] = ()  # form fields that may repeat (multi-selects)
     per_page: int = 20
     # The API; a record type without one leaves these unset.
@@ -96,6 +98,22 @@ class RecordViews:
             "withdraw": f"{self.noun}已撤回",
         }
         return self.flash_texts.get(action) or default.get(action, "操作已完成")
+
+
+def readable(changes: list[Change] | None, views: RecordViews) -> list[Change] | None:
+    """Changes with coded values as their Chinese labels and lists joined, for people."""
+    if changes is None:
+        return None
+
+    def show(name: str, value: Any) -> Any:
+        labels = views.choice_fields.get(name)
+        if isinstance(value, list):
+            return "、".join(str(labels.label(v) if labels else v) for v in value)
+        if labels is not None and isinstance(value, str):
+            return labels.label(value)
+        return value
+
+    return [replace(c, old=show(c.field, c.old), new=show(c.field, c.new)) for c in changes]
 
 
 def _submit_label(views: RecordViews, user: Actor, item: Any) -> str:
@@ -174,7 +192,9 @@ def page_routes(views: RecordViews) -> APIRouter:
             "item": item,
             "actions": workflow.allowed_actions(user, item, views.kind),
             "can_edit": views.can_edit(user, item),
-            "since_return": workflow.changes_since_return(db, user, item, views.kind, views.labels),
+            "since_return": readable(
+                workflow.changes_since_return(db, user, item, views.kind, views.labels), views
+            ),
         }
         return render(
             request, f"{views.templates}/detail.html", ctx | views.detail_context(db, user, item)
@@ -214,6 +234,7 @@ def page_routes(views: RecordViews) -> APIRouter:
             # Keep the user's input; show what others changed; the form now carries the new version.
             item = views.get(db, user, item_id)
             stale = stale_context(db, item, loaded, dict(views.labels))
+            stale["changes"] = readable(stale["changes"], views)
             return form_page(views, request, db, user, item, data, {}, 409, {"stale": stale})
         if resubmit:
             return redirect(views.url(item.id), views.action_flash("submit"))

@@ -82,6 +82,7 @@ VIEWS = RecordViews(
     can_edit=service.can_edit,
     out=_out,
     form_context=_form_context,
+    choice_fields={"list_type": choices.LIST_TYPES, "confidentiality": choices.CONFIDENTIALITY},
     list_context=_list_context,
     detail_context=_detail_context,
     api_prefix="/api/v1/demands",
