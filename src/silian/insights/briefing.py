@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -377,8 +377,11 @@ def _para(
 
 
 def _table(doc: Any, header: list[str], rows: list[list[str]]) -> Any:
+    from docx.shared import Cm
+
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
+    table.autofit = False
     for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.text = ""
         _font(cell.paragraphs[0].add_run(text), HEADING_FONT, 10.5, True)
@@ -387,6 +390,10 @@ def _table(doc: Any, header: list[str], rows: list[list[str]]) -> Any:
         for cell, text in zip(cells, values, strict=True):
             cell.text = ""
             _font(cell.paragraphs[0].add_run(text), BODY_FONT, 10.5)
+    if header == FIGURE_HEADER:  # the label column wide enough for 中试/概念验证平台
+        for row in table.rows:
+            for i, cell in enumerate(row.cells):
+                cell.width = Cm(4.2 if i == 0 else 1.6 if i == 1 else 2.0)
     return table
 
 
@@ -619,6 +626,4 @@ def download(
 
 def default_quarter(today: date | None = None) -> tuple[int, int]:
     """The last complete quarter before today (what a briefing usually covers)."""
-    day = today or figures.city_today()
-    first = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1) - timedelta(days=1)
-    return first.year, (first.month - 1) // 3 + 1
+    return meetings.last_quarter(today or figures.city_today())

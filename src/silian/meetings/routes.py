@@ -88,6 +88,7 @@ def meeting_list(
 ) -> Response:
     """Joint meetings, newest first, with the overdue follow-up tasks flagged."""
     meetings = service.list_meetings(db, user)
+    last_quarter = service.last_quarter()
     return render(
         request,
         "meetings/list.html",
@@ -96,6 +97,8 @@ def meeting_list(
             "overdue": service.list_tasks(db, user, overdue=True),
             "mine": service.list_tasks(db, user, mine=True),
             "status_label": service.status_label,
+            "briefing_year": last_quarter[0],
+            "briefing_quarter": last_quarter[1],
         },
     )
 

@@ -58,6 +58,13 @@ def today() -> date:
     return date.today()
 
 
+def last_quarter(on: date | None = None) -> tuple[int, int]:
+    """The last complete quarter before on (default today): what a briefing usually covers."""
+    day = on or today()
+    quarter = (day.month - 1) // 3  # the current quarter's index 0–3 is the previous one's number
+    return (day.year, quarter) if quarter else (day.year - 1, 4)
+
+
 def record_url(kind: str, record_id: int) -> str:
     """The page of a record a decision or agenda item concerns."""
     return RECORD_KINDS[kind][1].format(id=record_id)
