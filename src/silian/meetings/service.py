@@ -444,7 +444,7 @@ def remind_overdue_tasks(session: Session, on: date | None = None) -> int:
     """Put each overdue task in its assignee's bell (once while unread); commits."""
     day = on or today()
     sent = 0
-    for task in session.scalars(_all_overdue(day)):
+    for task in session.scalars(all_overdue(day)):
         if task.assignee_user_id is None:
             continue
         notifications.notify(
@@ -460,8 +460,8 @@ def remind_overdue_tasks(session: Session, on: date | None = None) -> int:
     return sent
 
 
-def _all_overdue(day: date) -> Select[FollowUpTask]:
-    # The job runs for everyone's tasks, outside any user's view.
+def all_overdue(day: date) -> Select[FollowUpTask]:
+    """Every task overdue on day, whoever may see it (for the reminder job and reports)."""
     return (
         select(FollowUpTask)
         .where(FollowUpTask.status != "done", FollowUpTask.due_date < day)
