@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.accounts.service import create_user
+from silian.meetings.models import Decision, FollowUpTask, JointMeeting
 from silian.organizations.models import Organization
 
 PASSWORD = "test-password-1"
@@ -47,6 +49,40 @@ class Factory:
         )
         self.session.commit()
         return user
+
+    def meeting(self, title: str | None = None, **kw: Any) -> JointMeeting:
+        """A committed joint meeting (held today unless held_on is given)."""
+        self.count += 1
+        values: dict[str, Any] = {
+            "title": title or f"测试会商会议{self.count}",
+            "quarter": "2026Q4",
+            "held_on": date.today(),
+            "offices": ["市教育局"],
+        }
+        item = JointMeeting(**(values | kw))
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def decision(self, meeting: JointMeeting, **kw: Any) -> Decision:
+        """A committed decision of meeting."""
+        values: dict[str, Any] = {"content": "测试议定事项", "lead_office": "市教育局"}
+        item = Decision(meeting_id=meeting.id, **(values | kw))
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def task(self, decision: Decision, assignee: User | None = None, **kw: Any) -> FollowUpTask:
+        """A committed follow-up task of decision, assigned to assignee."""
+        values: dict[str, Any] = {"title": "测试督办任务", "status": "open"}
+        item = FollowUpTask(
+            decision_id=decision.id,
+            assignee_user_id=assignee.id if assignee else None,
+            **(values | kw),
+        )
+        self.session.add(item)
+        self.session.commit()
+        return item
 
 
 def login(client: TestClient, user: User) -> None:

@@ -117,7 +117,7 @@ def reference_load(
 
 @app.command()
 def remind() -> None:
-    """Put today's reminders in users' bells: challenges closing, deals and milestones due.
+    """Put today's reminders in users' bells: challenges closing, deals, milestones, overdue tasks.
 
     Run it daily (cron or a systemd timer); an unread reminder is never added twice.
     """
@@ -125,13 +125,16 @@ def remind() -> None:
     from silian.brokerage import service as brokerage
     from silian.challenges import service as challenges
     from silian.core.db import session_factory
+    from silian.meetings import service as meetings
 
     with session_factory(get_settings().database_url)() as session:
         closing = challenges.remind_closing(session)
         deals = brokerage.remind_due_deals(session)
         milestones = brokerage.remind_due_milestones(session)
+        overdue = meetings.remind_overdue_tasks(session)
     console.print(
-        f"提醒：揭榜即将截止 {closing} 条，对接待跟进 {deals} 条，合同节点到期 {milestones} 条"
+        f"提醒：揭榜即将截止 {closing} 条，对接待跟进 {deals} 条，合同节点到期 {milestones} 条，"
+        f"督办逾期 {overdue} 条"
     )
 
 

@@ -17,11 +17,8 @@ from silian.chains.models import IndustryChain
 from silian.challenges.models import BidScore, Challenge, ChallengeAcceptance, Reviewer
 from silian.coordination.models import (
     CommonTechProject,
-    Decision,
-    FollowUpTask,
     InnovationConsortium,
     InvestmentProject,
-    JointMeeting,
     Policy,
     SubsidyApplication,
 )
@@ -39,6 +36,13 @@ from silian.education.models import (
 )
 from silian.events.models import Event, EventEntry, EventRegistration, ExpertScore
 from silian.insights.models import FigureDay
+from silian.meetings.models import (
+    AgendaItem,
+    Decision,
+    FollowUpTask,
+    JointMeeting,
+    ProgressNote,
+)
 from silian.notifications.models import Notification
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
@@ -47,6 +51,7 @@ from silian.talent.models import SalaryGradeRule, Talent, TalentNeed, TalentProj
 __all__ = [
     "IdempotencyKey",
     "Achievement",
+    "AgendaItem",
     "AuditLog",
     "Base",
     "Bid",
@@ -86,6 +91,7 @@ __all__ = [
     "Platform",
     "PlatformService",
     "Policy",
+    "ProgressNote",
     "Reviewer",
     "SalaryGradeRule",
     "ServiceBooking",

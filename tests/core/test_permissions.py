@@ -55,6 +55,7 @@ from silian.core import permissions
 from silian.core.db import Base, utcnow
 from silian.demands.models import Bid, Demand
 from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
+from silian.meetings.models import Decision, FollowUpTask, JointMeeting
 from silian.notifications.models import Notification
 from silian.organizations.models import Organization
 from silian.talent.models import Talent, TalentNeed, TalentProject
@@ -155,6 +156,20 @@ BID_BODY: dict[str, Any] = {
     "team_name": "{p}团队",
     "proposal": "采用改性膜材料与在线清洗结合的技术路线解决问题。",
 }
+TODAY = date.today().isoformat()
+MEETING_FORM: dict[str, Any] = {
+    "title": "矩阵会商{n}",
+    "quarter": "2026Q4",
+    "held_on": TODAY,
+    "offices": "市教育局",
+}
+MEETING_JSON: dict[str, Any] = {"title": "矩阵会商{n}", "quarter": "2026Q4", "held_on": TODAY}
+AGENDA_BODY: dict[str, Any] = {"title": "矩阵议题"}
+DECISION_BODY: dict[str, Any] = {"content": "矩阵议定事项", "lead_office": "市教育局"}
+TASK_BODY: dict[str, Any] = {"title": "矩阵督办任务", "assignee_user_id": "{office_user}"}
+PROGRESS_BODY: dict[str, Any] = {"note": "矩阵进展", "status": "in_progress"}
+GAP_FORM: dict[str, Any] = {"gap": "talent_shortage:{chain}", "meeting_id": "{new_meeting}"}
+GAP_JSON: dict[str, Any] = {"gap_key": "talent_shortage:{chain}", "meeting_id": "{new_meeting}"}
 CREDENTIALS: dict[str, Any] = {"username": "{username}", "password": "{password}"}
 FEEDBACK_BODY: dict[str, Any] = {
     "source_kind": "demand",
@@ -1166,6 +1181,101 @@ PERMISSIONS: dict[str, list[Case]] = {
             body={"source_kind": "demand", "source_id": "{dem_pub}"},
         ),
     ],
+    # Joint meetings, gaps and the briefing: the offices' desk (meeting, decision, task below).
+    "meetings": [
+        _get("/meetings", by("meeting.view")),
+        _get("/meetings/new", by("meeting.manage")),
+        Case("POST", "/meetings/new", by("meeting.manage"), body=MEETING_FORM),
+        _get("/meetings/{meeting_id}", by("meeting.view"), "/meetings/{meeting}"),
+        _get("/meetings/{meeting_id}/edit", by("meeting.manage"), "/meetings/{meeting}/edit"),
+        Case(
+            "POST",
+            "/meetings/{meeting_id}/edit",
+            by("meeting.manage"),
+            "/meetings/{new_meeting}/edit",
+            MEETING_FORM,
+        ),
+        Case(
+            "POST",
+            "/meetings/{meeting_id}/agenda",
+            by("meeting.manage"),
+            "/meetings/{meeting}/agenda",
+            AGENDA_BODY,
+        ),
+        Case(
+            "POST",
+            "/meetings/{meeting_id}/decisions",
+            by("meeting.manage"),
+            "/meetings/{meeting}/decisions",
+            DECISION_BODY,
+        ),
+        Case(
+            "POST",
+            "/decisions/{decision_id}/tasks",
+            by("meeting.manage"),
+            "/decisions/{decision}/tasks",
+            TASK_BODY,
+        ),
+        Case(
+            "POST",
+            "/tasks/{task_id}/progress",
+            by("task.progress"),
+            "/tasks/{new_task}/progress",
+            PROGRESS_BODY,
+        ),
+        Case(
+            "POST",
+            "/chains/{chain_id}/gaps/agenda",
+            by("meeting.manage"),
+            "/chains/{chain}/gaps/agenda",
+            GAP_FORM,
+        ),
+        _get("/briefing/quarterly", by("briefing.download")),
+        _get("/api/v1/meetings", by("meeting.view")),
+        Case("POST", "/api/v1/meetings", by("meeting.manage"), body=MEETING_JSON),
+        _get("/api/v1/meetings/{meeting_id}", by("meeting.view"), "/api/v1/meetings/{meeting}"),
+        Case(
+            "PUT",
+            "/api/v1/meetings/{meeting_id}",
+            by("meeting.manage"),
+            "/api/v1/meetings/{new_meeting}",
+            MEETING_JSON,
+        ),
+        Case(
+            "POST",
+            "/api/v1/meetings/{meeting_id}/agenda",
+            by("meeting.manage"),
+            "/api/v1/meetings/{meeting}/agenda",
+            AGENDA_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/meetings/{meeting_id}/decisions",
+            by("meeting.manage"),
+            "/api/v1/meetings/{meeting}/decisions",
+            DECISION_BODY,
+        ),
+        _get("/api/v1/decisions/{decision_id}", by("meeting.view"), "/api/v1/decisions/{decision}"),
+        Case(
+            "POST",
+            "/api/v1/decisions/{decision_id}/tasks",
+            by("meeting.manage"),
+            "/api/v1/decisions/{decision}/tasks",
+            TASK_BODY,
+        ),
+        _get("/api/v1/tasks", by("meeting.view")),
+        _get("/api/v1/tasks/{task_id}", by("meeting.view"), "/api/v1/tasks/{task}"),
+        Case(
+            "POST",
+            "/api/v1/tasks/{task_id}/progress",
+            by("task.progress"),
+            "/api/v1/tasks/{new_task}/progress",
+            PROGRESS_BODY,
+        ),
+        _get("/api/v1/gaps", by("gap.view")),
+        Case("POST", "/api/v1/gaps/agenda", by("meeting.manage"), body=GAP_JSON),
+        _get("/api/v1/briefings/quarterly", by("briefing.download")),
+    ],
     # The bell: everyone reads only their own items (note_owner belongs to ent_owner).
     "notifications": [
         _get("/notifications/badge", EVERYONE),
@@ -1274,6 +1384,15 @@ class World:
             record = self._deal(n, "signed" if key == "new_deal_signed" else "contacted")
         elif key in ("new_contract", "new_contract_done"):
             record = self._contract(n, done=key == "new_contract_done")
+        elif key == "new_meeting":
+            record = JointMeeting(title=f"矩阵新会商{n}", quarter="2026Q4", held_on=date.today())
+        elif key == "new_task":
+            record = FollowUpTask(
+                decision_id=ids["decision"],
+                title=f"矩阵新任务{n}",
+                assignee_user_id=self.users["office"].id,
+                status="open",
+            )
         elif key == "new_note":
             record = Notification(
                 user_id=self.users["ent_owner"].id, kind="bid_review", title=f"提醒{n}"
@@ -1562,7 +1681,33 @@ def build_world(db: Session, factory: Factory) -> World:
     ids["org_off"] = org_off.id
     ids |= _challenges(db, users, ids)
     ids |= _brokerage(db, users, ids)
+    ids |= _meetings(db, users, ids)
     return World(db=db, users=users, ids=ids)
+
+
+def _meetings(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict[str, int]:
+    """A meeting with a decision and a task for the office, and a talent gap on the chain (50
+    wanted, a few talents) for the one-click agenda rows."""
+    meeting = JointMeeting(title="矩阵会商会议", quarter="2026Q4", held_on=date.today())
+    db.add(meeting)
+    db.flush()
+    decision = Decision(meeting_id=meeting.id, content="矩阵议定事项", lead_office="市教育局")
+    db.add(decision)
+    db.flush()
+    task = FollowUpTask(
+        decision_id=decision.id, title="矩阵督办任务", assignee_user_id=users["office"].id
+    )
+    gap = TalentNeed(
+        organization_id=ids["ent"], position="海工焊接技师", headcount=50, chain_id=ids["chain"]
+    )
+    db.add_all([task, gap])
+    db.commit()
+    return {
+        "meeting": meeting.id,
+        "decision": decision.id,
+        "task": task.id,
+        "office_user": users["office"].id,
+    }
 
 
 def _brokerage(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict[str, int]:

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
+from silian.chains.models import IndustryChain
 from silian.demands.models import Demand
 from silian.demo.loader import DEMO_PASSWORD, csldcp_title, demand_title, load_demo
+from silian.meetings import service as meetings
 from silian.organizations.models import Organization
 from tests.support import csrf
 
@@ -52,12 +54,22 @@ def test_demo_city_loads_once(db_url: str, db: Session, app: Any) -> None:
             "/talents",
             "/education",
             "/review",
+            "/meetings",
         ):
             page = client.get(path)
             assert page.status_code == 200, path
             assert "示例" in page.text or "中国海洋大学" in page.text or "产业链" in page.text
         demands = client.get("/demands").text
         assert "征集" in demands
+        # The demo's past joint meetings: decisions with tasks, one of them overdue and flagged.
+        overdue = db.scalars(meetings.all_overdue(meetings.today())).all()
+        assert [t.title for t in overdue] == ["梳理长期未对接需求清单"]
+        assert "逾期督办任务" in client.get("/meetings").text
+        chain_id = db.scalar(
+            select(IndustryChain.id).where(IndustryChain.code == "integrated_circuits")
+        )
+        chain_page = client.get(f"/chains/{chain_id}").text
+        assert "四链图谱" in chain_page and "短板预警" in chain_page
 
 
 def test_titles_from_texts() -> None:

@@ -19,7 +19,4 @@ SUBSIDY_STATUS = Choices(
 PROJECT_STATUS = Choices(
     ("signed", "已签约"), ("building", "建设中"), ("opened", "已投产"), ("cancelled", "已终止")
 )
-TASK_STATUS = Choices(
-    ("open", "未开始"), ("in_progress", "推进中"), ("done", "已办结"), ("overdue", "已逾期")
-)
 COMMON_TECH_STATUS = Choices(("planned", "立项"), ("running", "攻关中"), ("done", "已验收"))

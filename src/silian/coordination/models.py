@@ -1,4 +1,4 @@
-"""Policy, SubsidyApplication, InvestmentProject, consortia and joint-meeting models."""
+"""Policy, SubsidyApplication, InvestmentProject and innovation-consortium models."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from silian.coordination.choices import (
     POLICY_KINDS,
     PROJECT_STATUS,
     SUBSIDY_STATUS,
-    TASK_STATUS,
 )
 from silian.core.db import Base, TimestampMixin
 
@@ -156,61 +155,3 @@ class CommonTechProject(TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     budget: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False, default=0)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="planned")
-
-
-class JointMeeting(TimestampMixin, Base):
-    """会商会议: the quarterly joint meeting of the education, science and talent offices."""
-
-    __tablename__ = "joint_meetings"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
-    quarter: Mapped[str] = mapped_column(String(10), nullable=False)
-    held_on: Mapped[date] = mapped_column(nullable=False)
-    location: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    offices: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
-    minutes: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-
-    decisions: Mapped[list[Decision]] = relationship(
-        back_populates="meeting", cascade="all, delete-orphan"
-    )
-
-
-class Decision(TimestampMixin, Base):
-    """议定事项: one item agreed at a joint meeting."""
-
-    __tablename__ = "decisions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(
-        ForeignKey("joint_meetings.id", ondelete="CASCADE"), nullable=False
-    )
-    content: Mapped[str] = mapped_column(Text, nullable=False)
-    lead_office: Mapped[str] = mapped_column(String(100), nullable=False, default="")
-
-    meeting: Mapped[JointMeeting] = relationship(back_populates="decisions")
-    tasks: Mapped[list[FollowUpTask]] = relationship(
-        back_populates="decision", cascade="all, delete-orphan"
-    )
-
-
-class FollowUpTask(TimestampMixin, Base):
-    """督办任务: a follow-up task derived from a decision, with owner, due date and progress."""
-
-    __tablename__ = "follow_up_tasks"
-    __table_args__ = (TASK_STATUS.check("status"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    decision_id: Mapped[int] = mapped_column(
-        ForeignKey("decisions.id", ondelete="CASCADE"), nullable=False
-    )
-    title: Mapped[str] = mapped_column(String(200), nullable=False)
-    assignee_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
-    )
-    due_date: Mapped[date | None] = mapped_column(nullable=True)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="open")
-    progress: Mapped[str] = mapped_column(Text, nullable=False, default="")
-
-    decision: Mapped[Decision] = relationship(back_populates="tasks")

@@ -128,6 +128,12 @@ PERMISSIONS: dict[str, Rule] = {
     # Acting for others, reporting.
     "record.enter_for_any_unit": _rule(OFFICE),
     "audit.view": _rule(OFFICE, ALL_ROLES),
+    # Joint meetings (会商), gaps and the quarterly briefing: the three offices' desk.
+    "meeting.view": _rule(OFFICE, message="联席会商仅对政府部门开放"),
+    "meeting.manage": _rule(OFFICE, message="只有政府部门可以安排会商、议定事项和督办任务"),
+    "task.progress": _rule(OFFICE, message="只有政府部门可以更新督办进展"),
+    "gap.view": _rule(OFFICE, message="短板预警仅对政府部门开放"),
+    "briefing.download": _rule(OFFICE, message="季度简报仅对政府部门开放"),
 }
 
 

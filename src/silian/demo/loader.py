@@ -83,11 +83,8 @@ from silian.chains.models import IndustryChain
 from silian.challenges.models import BidScore, Challenge, Reviewer
 from silian.coordination.models import (
     CommonTechProject,
-    Decision,
-    FollowUpTask,
     InnovationConsortium,
     InvestmentProject,
-    JointMeeting,
     Policy,
     SubsidyApplication,
 )
@@ -98,6 +95,7 @@ from silian.demo import names
 from silian.education import service as education_service
 from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
 from silian.events.models import Event, EventEntry, EventRegistration, ExpertScore
+from silian.meetings.models import AgendaItem, Decision, FollowUpTask, JointMeeting, ProgressNote
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
 from silian.reference import data as reference
@@ -2046,49 +2044,93 @@ def _coordination(city: _City) -> None:
         ("2026年第三季度人才、教育、科技工作会商会议（示例）", "2026Q3", date(2026, 9, 20)),
         ("2026年第四季度人才、教育、科技工作会商会议（示例）", "2026Q4", date(2026, 11, 18)),
     ]
+    office_user = city.users.get("office")
+    ic, home = city.chains["integrated_circuits"], city.chains["smart_home_appliances"]
     for title, quarter, held_on in meetings:
         if _by_name(session, JointMeeting, title, "title") is not None:
             continue
+        latest = quarter == "2026Q4"
         meeting = JointMeeting(
             title=title,
             quarter=quarter,
             held_on=held_on,
             location="市政府第三会议室",
             offices=["市委人才办", "市教育局", "市科学技术局"],
+            attendees=["市委人才办 分管副主任", "市教育局 职成处处长", "市科学技术局 成果处处长"],
             minutes="会议通报了四链融合重点任务进展，研究了技术需求榜单对接、冠名班扩招与中试平台建设等事项。",
+            created_by_id=office_user.id if office_user else None,
             is_sample=True,
         )
         session.add(meeting)
+        session.flush()
+        agenda = [
+            ("集成电路、智能家电新投产项目的人才到岗", ic),
+            ("揭榜中长期未对接的技术需求", None),
+            ("产业人才薪酬补贴兑现", None),
+        ]
+        items = [
+            AgendaItem(
+                meeting_id=meeting.id,
+                seq=k + 1,
+                title=text,
+                chain_id=chain.id if chain else None,
+                records=[{"kind": "chain", "id": chain.id, "title": chain.name}] if chain else [],
+            )
+            for k, (text, chain) in enumerate(agenda)
+        ]
+        session.add_all(items)
         session.flush()
         decisions = [
             (
                 "扩大集成电路、智能家电冠名班招生规模，对接新投产招商项目用工需求。",
                 "市教育局",
                 "完成冠名班扩招计划",
+                [ic, home],
             ),
             (
                 "对揭榜中超过90天未对接的技术需求，安排技术经纪人主动撮合。",
                 "市科学技术局",
                 "梳理长期未对接需求清单",
+                [],
             ),
-            ("研究产业人才薪酬补贴兑现流程，压缩审核时限。", "市委人才办", "修订补贴审核流程"),
+            ("研究产业人才薪酬补贴兑现流程，压缩审核时限。", "市委人才办", "修订补贴审核流程", []),
         ]
-        for k, (content, lead, task) in enumerate(decisions):
-            decision = Decision(meeting_id=meeting.id, content=content, lead_office=lead)
+        for k, (content, lead, task, concerned) in enumerate(decisions):
+            # In the latest meeting the science office's list was due ten days later and is
+            # still open: the demo's one overdue task (flagged and in the office's bell).
+            due = held_on + timedelta(days=10 if latest and k == 1 else 45)
+            decision = Decision(
+                meeting_id=meeting.id,
+                content=content,
+                lead_office=lead,
+                due_date=due,
+                agenda_item_id=items[k].id,
+                records=[{"kind": "chain", "id": c.id, "title": c.name} for c in concerned],
+            )
             session.add(decision)
             session.flush()
-            session.add(
-                FollowUpTask(
-                    decision_id=decision.id,
-                    title=task,
-                    assignee_id=city.org(
-                        ["office:education", "office:science", "office:talent"][k]
-                    ).id,
-                    due_date=held_on + timedelta(days=45),
-                    status=["in_progress", "open", "done"][k] if quarter == "2026Q4" else "done",
-                    progress="已召开专题推进会。" if k == 0 else "",
-                )
+            status = ["in_progress", "open", "done"][k] if latest else "done"
+            follow = FollowUpTask(
+                decision_id=decision.id,
+                title=task,
+                assignee_id=city.org(["office:education", "office:science", "office:talent"][k]).id,
+                assignee_user_id=office_user.id if office_user else None,
+                due_date=due,
+                status=status,
+                progress="已召开专题推进会。" if status != "open" else "",
             )
+            session.add(follow)
+            session.flush()
+            if status != "open":
+                session.add(
+                    ProgressNote(
+                        task_id=follow.id,
+                        noted_on=held_on + timedelta(days=20),
+                        note="已召开专题推进会。",
+                        status=status,
+                        author_id=office_user.id if office_user else None,
+                    )
+                )
         city.report.count("joint_meetings")
     session.flush()
 

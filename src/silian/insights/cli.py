@@ -1,9 +1,10 @@
-"""Figures commands for the `silian` CLI: `silian figures refresh [--from DATE] [--to DATE]`."""
+"""Figures and report commands: `silian figures refresh`, `silian report quarterly`."""
 
 from __future__ import annotations
 
 import time
 from datetime import date, datetime
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -16,6 +17,9 @@ def register(app: typer.Typer) -> None:
     figures_app = typer.Typer(help="城市统计数据", no_args_is_help=True)
     figures_app.command("refresh")(figures_refresh)
     app.add_typer(figures_app, name="figures")
+    report_app = typer.Typer(help="工作简报", no_args_is_help=True)
+    report_app.command("quarterly")(report_quarterly)
+    app.add_typer(report_app, name="report")
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -52,3 +56,33 @@ def figures_refresh(
         f"已重算 {report.start} 至 {report.end} 共 {report.days} 天的统计数据，"
         f"{report.rows} 行，用时 {time.perf_counter() - started:.1f} 秒"
     )
+
+
+def report_quarterly(
+    year: int = typer.Option(..., "--year", help="年份，如 2026"),
+    quarter: int = typer.Option(..., "--quarter", min=1, max=4, help="季度 1–4"),
+    out: Path = typer.Option(..., "--out", help="输出文件，如 简报.docx"),
+    fmt: str = typer.Option("docx", "--format", help="docx（Word 简报）或 xlsx（指标与明细）"),
+) -> None:
+    """Write the quarterly briefing from the refreshed figures, gaps and decisions."""
+    from silian.config import get_settings
+    from silian.core.db import session_factory
+    from silian.core.migrate import upgrade
+    from silian.insights.briefing import FORMATS, BriefingError, write
+
+    if fmt not in FORMATS:
+        console.print("[red]--format 应为 docx 或 xlsx[/red]")
+        raise typer.Exit(code=2)
+    settings = get_settings()
+    upgrade(settings.database_url)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    try:
+        with session_factory(settings.database_url)() as session:
+            b = write(session, year, quarter, fmt, out)
+    except BriefingError as exc:
+        console.print(f"[red]错误：[/red]{exc.message}")
+        raise typer.Exit(code=1) from None
+    if b.refreshed_to is None:
+        console.print("[yellow]提示：该季度尚无统计数据，请先运行 silian figures refresh[/yellow]")
+    console.print(f"已写出《{b.title}》到 {out}，用时 {time.perf_counter() - started:.1f} 秒")

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from silian.accounts.models import User
 from silian.chains import service as chains
 from silian.coordination.choices import PROJECT_STATUS
+from silian.core.permissions import can
 from silian.core.web import api_user, csrf_protect, current_user, get_db, render
-from silian.insights import figures, service
+from silian.insights import figures, gaps, office_routes, service
 from silian.insights.schemas import ChainMapOut, ChainPage, FiguresOut, OrganizationProfileOut
+from silian.meetings import service as meetings
 from silian.organizations import service as organizations
 from silian.platforms import choices as platform_choices
 from silian.platforms.choices import PLATFORM_KINDS
@@ -45,12 +47,17 @@ def chain_map_page(
 ) -> Response:
     """The chain map: leaders and units, innovation, talent and education around one chain."""
     chain = chains.get_chain(db, user, chain_id)
+    m = service.chain_map(db, user, chain)
+    found = gaps.chain_gaps(db, user, chain) if can(user, "gap.view") else None
     return render(
         request,
         "insights/chain_map.html",
         {
             "chain": chain,
-            "m": service.chain_map(db, user, chain),
+            "m": m,
+            "gaps": found,
+            "graph": gaps.chain_graph(m, found),
+            "upcoming": meetings.upcoming_meetings(db, user),
             "platform_kinds": PLATFORM_KINDS,
             "grades": TALENT_GRADES,
             "project_status": PROJECT_STATUS,
@@ -177,3 +184,6 @@ api = APIRouter()
 api.include_router(chain_api)
 api.include_router(org_api)
 api.include_router(figures_api)
+# Gaps, gap → agenda and the quarterly briefing (the offices' desk).
+router.include_router(office_routes.router)
+api.include_router(office_routes.api)

@@ -20,6 +20,8 @@ KINDS = {
     "match_assigned": "新的撮合任务",
     "milestone_due": "合同节点到期",
     "contract": "合同",
+    "task_assigned": "新的督办任务",
+    "task_overdue": "督办逾期",
 }
 
 

@@ -54,6 +54,7 @@ FEATURES = (
     "challenges",
     "brokerage",
     "notifications",
+    "meetings",
 )
 
 SECURITY_HEADERS = {
