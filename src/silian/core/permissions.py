@@ -128,6 +128,10 @@ PERMISSIONS: dict[str, Rule] = {
     # Acting for others, reporting.
     "record.enter_for_any_unit": _rule(OFFICE),
     "audit.view": _rule(OFFICE, ALL_ROLES),
+    # --- Workspaces (/my) ---
+    # Unit accounts act for their whole unit and list its records; a person (an expert) lists
+    # their own records, with the unit's counted beside.
+    "workspace.unit_listings": _rule(owner=("office", "university", "enterprise", "platform")),
 }
 
 
