@@ -143,7 +143,12 @@ def test_demo_challenge_from_posting_to_accepted_contract(
     sign_out(page)
 
     # expert2 works at 中国海洋大学: that bid is not offered and a forged score is refused.
-    demo_sign_in(page, live_app, "expert2", f"/challenges/{challenge.id}/review")
+    # The workspace names the evaluation waiting for them and lists their own achievements.
+    demo_sign_in(page, live_app, "expert2", "/my")
+    expect(page.locator("#todo")).to_contain_text("待评审的揭榜挂帅 1 项")
+    expect(page.locator("#listings")).to_contain_text("我的科技成果")
+    shot("expert-workspace")
+    page.locator("#reviews").get_by_role("link", name="评分").click()
     page.get_by_role("button", name="确认申报").click()
     own = page.locator("section.card[id^=bid-]").filter(has_text=teams["university"])
     expect(own).to_contain_text("本单位方案，须回避")
