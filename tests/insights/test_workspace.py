@@ -84,6 +84,7 @@ def test_expert_sees_own_achievements_and_the_units_count(
     html = client.get("/my").text
     listings = _listings(html)
     assert "我的科技成果" in listings and "本单位科技成果" not in listings
+    assert "技术需求" not in listings  # an expert posts no demands
     assert "我创建的成果" in listings and "列我为完成人的成果" in listings
     assert "同事的其他成果" not in listings and "外校同名者的成果" not in listings
     assert f'href="/achievements?org={uni.id}">本单位共 3 项成果' in listings
