@@ -189,3 +189,29 @@ def test_hours_out_of_range_are_refused(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("SILIAN_SCHEDULER", "0")
     settings = load_settings()
     assert settings.remind_hour == 7 and not settings.scheduler
+
+
+def test_the_serve_thread_runs_a_due_job_once_and_stops(db_url: str, tmp_path: Path) -> None:
+    from silian.cli import start_scheduler
+    from silian.config import Settings
+    from silian.core.scheduler import Scheduler
+
+    settings = Settings(home=tmp_path, database_url=db_url, secret_key="x", scheduler=False)
+    assert start_scheduler(settings) is None  # SILIAN_SCHEDULER=0: no thread
+    ran = threading.Event()
+    runs: list[int] = []
+
+    def job(_factory: sessionmaker[Session]) -> str:
+        runs.append(1)
+        ran.set()
+        return "ok"
+
+    # Hour 0 of the city clock has always passed today: due at the first tick.
+    scheduler = Scheduler(session_factory(db_url), [Job("tick", "测试", 0, job)], tick=0.05)
+    scheduler.start()
+    try:
+        assert ran.wait(20)
+        time.sleep(0.3)  # several more ticks: the slot is done, nothing runs again
+    finally:
+        scheduler.stop()
+    assert runs == [1]
