@@ -20,6 +20,8 @@ user_app = typer.Typer(help="用户管理", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(user_app, name="user")
+jobs_app = typer.Typer(help="定时任务：每日提醒与统计重算", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
 reference_app = typer.Typer(help="参考数据：产业链配置与学科目录", no_args_is_help=True)
 app.add_typer(reference_app, name="reference")
 console = Console()
@@ -115,27 +117,104 @@ def reference_load(
     )
 
 
-@app.command()
-def remind() -> None:
-    """Put today's reminders in users' bells: challenges closing, deals, milestones, overdue tasks.
-
-    Run it daily (cron or a systemd timer); an unread reminder is never added twice.
-    """
-    import silian.models  # noqa: F401  (every mapper, for the relationships used)
+def _remind(factory: Any) -> str:
+    # The reminders, one transaction each; the summary line of `silian remind` and the job.
     from silian.brokerage import service as brokerage
     from silian.challenges import service as challenges
-    from silian.core.db import session_factory
     from silian.meetings import service as meetings
 
-    with session_factory(get_settings().database_url)() as session:
+    with factory() as session:
         closing = challenges.remind_closing(session)
         deals = brokerage.remind_due_deals(session)
         milestones = brokerage.remind_due_milestones(session)
         overdue = meetings.remind_overdue_tasks(session)
-    console.print(
+    return (
         f"提醒：揭榜即将截止 {closing} 条，对接待跟进 {deals} 条，合同节点到期 {milestones} 条，"
         f"督办逾期 {overdue} 条"
     )
+
+
+def _refresh_figures(factory: Any) -> str:
+    from silian.insights.jobs import refresh
+
+    report = refresh(factory)
+    return f"统计数据：重算 {report.start} 至 {report.end} 共 {report.days} 天，{report.rows} 行"
+
+
+def scheduled_jobs(settings: Settings) -> list[Any]:
+    """The platform's daily jobs, at the city hours the settings name."""
+    from silian.core.scheduler import Job
+
+    return [
+        Job("remind", "每日提醒（揭榜截止、对接跟进、合同节点、督办逾期）", settings.remind_hour, _remind),
+        Job("figures_refresh", "重算城市统计数据", settings.figures_hour, _refresh_figures),
+    ]
+
+
+@app.command()
+def remind() -> None:
+    """Put today's reminders in users' bells: challenges closing, deals, milestones, overdue tasks.
+
+    `silian serve` runs this daily (SILIAN_REMIND_HOUR); an unread reminder is never added twice.
+    """
+    from silian.core.db import session_factory
+
+    console.print(_remind(session_factory(get_settings().database_url)))
+
+
+@jobs_app.command("run-due")
+def jobs_run_due() -> None:
+    """Run the daily jobs that are due and not yet done (for cron; safe beside `silian serve`)."""
+    from silian.core.db import session_factory
+    from silian.core.migrate import upgrade
+    from silian.core.scheduler import run_due
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    labels = {"ran": "已运行", "failed": "失败", "skipped": "未到时间或正由其他进程运行"}
+    outcomes = run_due(session_factory(settings.database_url), scheduled_jobs(settings))
+    for outcome in outcomes:
+        detail = f"：{outcome.detail}" if outcome.detail else ""
+        console.print(f"{outcome.job}：{labels[outcome.status]}{detail}")
+    if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(code=1)
+
+
+@jobs_app.command("status")
+def jobs_status() -> None:
+    """Each daily job: its hour, the last slot done, the last run, its result or error."""
+    from silian.core.db import session_factory
+    from silian.core.scheduler import JobLease
+
+    settings = get_settings()
+    with session_factory(settings.database_url)() as session:
+        for job in scheduled_jobs(settings):
+            row = session.get(JobLease, job.name)
+            done = row.done_slot if row else None
+            console.print(f"{job.name}（{job.label}）每天 {job.hour}:00（北京时间）")
+            if row is None:
+                console.print("  尚未运行")
+                continue
+            console.print(
+                f"  已完成时段：{done or '无'}；最近开始：{row.last_started_at or '无'}；"
+                f"运行中：{row.holder or '否'}；累计 {row.runs} 次"
+            )
+            if row.last_result:
+                console.print(f"  结果：{row.last_result}")
+            if row.last_error:
+                console.print(f"  [red]错误：{row.last_error}[/red]")
+
+
+def start_scheduler(settings: Settings) -> Any:
+    """Start the background scheduler thread of `silian serve` (None when SILIAN_SCHEDULER=0)."""
+    if not settings.scheduler:
+        return None
+    from silian.core.db import session_factory
+    from silian.core.scheduler import Scheduler
+
+    scheduler = Scheduler(session_factory(settings.database_url), scheduled_jobs(settings))
+    scheduler.start()
+    return scheduler
 
 
 @app.command()
@@ -153,6 +232,11 @@ def serve(
         _fail(str(exc))
     if not reload:  # with --reload the app runs in a child process; warming here is wasted
         _warm_matching()
+    if start_scheduler(settings) is not None:
+        console.print(
+            f"定时任务已启动：每日提醒 {settings.remind_hour}:00，统计重算 "
+            f"{settings.figures_hour}:00（北京时间；SILIAN_SCHEDULER=0 可关闭）"
+        )
     console.print(f"四链融合平台运行于 http://{host}:{port}  （API 文档：/api/v1/docs）")
     if settings.trusted_proxies:
         console.print(f"信任以下反向代理的 X-Forwarded-For：{', '.join(settings.trusted_proxies)}")

@@ -28,6 +28,10 @@ class Settings:
     secure_cookies: bool = False
     # Queue the engine's suggestions for brokers as soon as a demand is published.
     auto_match: bool = False
+    # Background jobs in `silian serve` (see docs/operations.md): on/off and the city hours.
+    scheduler: bool = False
+    remind_hour: int = 8
+    figures_hour: int = 2
 
     @property
     def is_sqlite(self) -> bool:
@@ -79,6 +83,13 @@ def _float(name: str, default: float) -> float:
         raise ValueError(f"{name} 必须是数字：{value!r}") from None
 
 
+def _hour(name: str, default: int) -> int:
+    value = _int(name, default)
+    if not 0 <= value <= 23:
+        raise ValueError(f"{name} 必须是 0 到 23 之间的整点：{value}")
+    return value
+
+
 def parse_trusted_proxies(value: str) -> tuple[str, ...]:
     """Comma- or space-separated addresses / CIDR networks, checked and normalised."""
     networks: list[str] = []
@@ -105,6 +116,9 @@ def load_settings() -> Settings:
         login_address_delay=_float("SILIAN_LOGIN_ADDRESS_DELAY", 1.0),
         trusted_proxies=parse_trusted_proxies(os.environ.get("SILIAN_TRUSTED_PROXIES", "")),
         auto_match=os.environ.get("SILIAN_AUTO_MATCH", "1") == "1",
+        scheduler=os.environ.get("SILIAN_SCHEDULER", "1") == "1",
+        remind_hour=_hour("SILIAN_REMIND_HOUR", 8),
+        figures_hour=_hour("SILIAN_FIGURES_HOUR", 2),
     )
 
 

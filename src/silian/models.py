@@ -25,6 +25,7 @@ from silian.coordination.models import (
 from silian.core.audit import AuditLog
 from silian.core.db import Base
 from silian.core.idempotency import IdempotencyKey
+from silian.core.scheduler import JobLease
 from silian.demands.models import Bid, Demand
 from silian.education.models import (
     Consortium,
@@ -78,6 +79,7 @@ __all__ = [
     "FollowUpTask",
     "IndustryChain",
     "IndustryCollege",
+    "JobLease",
     "InnovationConsortium",
     "InvestmentProject",
     "JointMeeting",

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,13 +58,11 @@ class LiveApp:
     factory: Factory
 
 
-@pytest.fixture
-def live_app(tmp_path: Path, sqlite_template: Path) -> Iterator[LiveApp]:
-    """The real application served by uvicorn on 127.0.0.1, on a fresh migrated SQLite file."""
-    path = tmp_path / "browser.db"
-    shutil.copy(sqlite_template, path)
+@contextmanager
+def serve(path: Path, home: Path) -> Iterator[LiveApp]:
+    """The real application served by uvicorn on 127.0.0.1 over the SQLite file at path."""
     db_url = f"sqlite:///{path}"
-    settings = Settings(home=tmp_path / "home", database_url=db_url, secret_key="browser-test")
+    settings = Settings(home=home, database_url=db_url, secret_key="browser-test")
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), log_level="warning", lifespan="off")
     )
@@ -86,6 +85,15 @@ def live_app(tmp_path: Path, sqlite_template: Path) -> Iterator[LiveApp]:
         thread.join(10)
         sock.close()
         get_engine(db_url).dispose()
+
+
+@pytest.fixture
+def live_app(tmp_path: Path, sqlite_template: Path) -> Iterator[LiveApp]:
+    """The real application served by uvicorn on 127.0.0.1, on a fresh migrated SQLite file."""
+    path = tmp_path / "browser.db"
+    shutil.copy(sqlite_template, path)
+    with serve(path, tmp_path / "home") as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from silian.config import Settings
 from silian.core.backup import BackupError, backup, non_empty_tables, restore
 from silian.core.db import get_engine, session_factory
 from silian.core.idempotency import IdempotencyKey
+from silian.core.scheduler import JobLease
 from silian.demo.loader import load_demo
 from silian.education.models import Major
 from silian.insights.models import FigureDay
@@ -54,6 +55,14 @@ def _fill(db_url: str) -> None:
         )
         session.add(FigureDay(day=date(2026, 12, 1), chain_id=0, figure="x", value=Decimal(1)))
         session.add(Notification(user_id=user.id, kind="deal", title="有对接待跟进"))
+        session.add(
+            JobLease(
+                name="remind",
+                done_slot=datetime(2026, 12, 1, 0, 0, tzinfo=UTC),
+                last_result="提醒：揭榜即将截止 1 条",
+                runs=1,
+            )
+        )
         challenge = session.scalars(select(Challenge).order_by(Challenge.id)).first()
         deal = session.scalars(select(Deal).order_by(Deal.id)).first()
         contract = session.scalars(select(Contract).order_by(Contract.id)).first()

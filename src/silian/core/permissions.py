@@ -134,6 +134,10 @@ PERMISSIONS: dict[str, Rule] = {
     "task.progress": _rule(OFFICE, message="只有政府部门可以更新督办进展"),
     "gap.view": _rule(OFFICE, message="短板预警仅对政府部门开放"),
     "briefing.download": _rule(OFFICE, message="季度简报仅对政府部门开放"),
+    # --- Workspaces (/my) ---
+    # Unit accounts act for their whole unit and list its records; a person (an expert) lists
+    # their own records, with the unit's counted beside.
+    "workspace.unit_listings": _rule(owner=("office", "university", "enterprise", "platform")),
 }
 
 

@@ -113,10 +113,14 @@ DEMO_USERS = [
     # username, role, organisation key, display name
     ("office", "office", "office:science", "市科技局 审核员"),
     ("university", "university", "中国海洋大学", "中国海洋大学 成果转化中心"),
+    # A second bidder's account, so a challenge can be walked with two teams.
+    ("university2", "university", "中国石油大学（华东）", "中国石油大学（华东） 科技成果转化中心"),
     ("enterprise", "enterprise", "leader:new_materials", "企业用户"),
     ("enterprise2", "enterprise", "leader:marine_equipment", "企业用户二"),
     ("broker", "broker", "platform:tech_market", "技术经纪人"),
     ("expert", "expert", "青岛科技大学", "专家用户"),
+    # A reviewer from the first university: never scores its own unit's bid (conflict rule).
+    ("expert2", "expert", "中国海洋大学", "专家用户二"),
     ("platform", "platform", "platform:pilot_base", "中试平台运营"),
 ]
 
@@ -1077,13 +1081,20 @@ def _talents(city: _City) -> None:
         group = GROUP_OF.get(item.discipline)
         if group is not None:
             groups.setdefault((item.organization_id, group), []).append(item)
-    expert_user = city.users["expert"]
     org_names = {o.id: o.name for o in city.orgs.values()}
     existing = {
         t.source_ref: t
         for t in session.scalars(select(Talent).where(Talent.source_ref.is_not(None)))
     }
-    expert_free = _by_name(session, Talent, expert_user.id, "user_id") is None
+    # Each demo expert account is the first published expert of its institution (rule 7 groups);
+    # the achievements of that profile name the expert as their lead inventor.
+    free_experts = {
+        user.organization_id: user
+        for username, role, _org, _name in DEMO_USERS
+        if role == "expert"
+        and (user := city.users[username]).organization_id is not None
+        and _by_name(session, Talent, user.id, "user_id") is None
+    }
     # Nothing read below depends on the talents being added: no flush before each rule lookup.
     with session.no_autoflush:
         for (org_id, group), items in sorted(groups.items()):
@@ -1117,9 +1128,12 @@ def _talents(city: _City) -> None:
                     is_sample=True,
                     source_ref=ref,
                 )
-                if expert_free and expert_user.organization_id == org_id:
-                    talent.user_id = expert_user.id
-                    expert_free = False
+                expert = free_experts.pop(org_id, None)
+                if expert is not None:
+                    talent.user_id = expert.id
+                    for a in chunk:
+                        a.inventors = [{"name": talent.name, "share": 60}, *a.inventors[1:]]
+                        a.contact_name = talent.name
                 session.add(talent)
                 city.talents.append(talent)
                 city.report.count("talents")
@@ -1529,6 +1543,63 @@ def _brokerage(city: _City) -> None:
                     live_key=f"org:{achievement.organization_id}",
                 )
             )
+    session.flush()
+    _broker_queue(city, broker, demands, achievements)
+
+
+QUEUED_FOR_DEMO_BROKER = 4
+
+
+def _broker_queue(
+    city: _City,
+    broker: Broker | None,
+    demands: Sequence[Demand],
+    achievements: dict[str | None, Achievement],
+) -> None:
+    """Suggestions waiting in the demo broker account's queue.
+
+    The engine's suggestions queued after loading go to the least-loaded brokers, never to the
+    demo account (it carries the sample deals), so its queue would hold nothing to act on. The
+    next demands (after those with deals) whose answering paper is listed are suggested to it,
+    with the keywords both share as the reason; rows already there are kept.
+    """
+    if broker is None:
+        return
+    session = city.session
+    matched = set(session.scalars(select(Match.source_id).where(Match.source_kind == "demand")))
+    open_now = session.scalar(
+        select(func.count())
+        .select_from(Match)
+        .where(Match.broker_id == broker.id, Match.status == "suggested")
+    )
+    wanted = QUEUED_FOR_DEMO_BROKER - int(open_now or 0)
+    for demand in demands:
+        if wanted <= 0:
+            break
+        paper_ref = (demand.source_ref or "").split("-", 2)[-1]
+        achievement = achievements.get(paper_ref)
+        if achievement is None or demand.id in matched or demand.status != "published":
+            continue
+        shared = [k for k in demand.keywords if k in achievement.keywords][:4]
+        rng = names.rng_for("queue", demand.source_ref)
+        session.add(
+            Match(
+                source_kind="demand",
+                source_id=demand.id,
+                target_kind="achievement",
+                target_id=achievement.id,
+                score=round(0.7 + rng.random() * 0.25, 3),
+                reasons={
+                    "共同关键词": shared or achievement.keywords[:3],
+                    "依据": "需求所述技术问题与该成果研究内容一致（示例）",
+                },
+                status="suggested",
+                broker_id=broker.id,
+                assignment_note="示例：经纪人专长对口，尚有对接容量",
+            )
+        )
+        city.report.count("matches")
+        wanted -= 1
     session.flush()
 
 

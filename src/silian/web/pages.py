@@ -9,10 +9,6 @@ from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
-from silian.brokerage import figures as brokerage_figures
-from silian.brokerage import service as brokerage
-from silian.core import permissions
-from silian.core.audit import AuditLog
 from silian.core.web import (
     csrf_protect,
     current_user,
@@ -23,6 +19,7 @@ from silian.core.web import (
 )
 from silian.demands.models import Demand
 from silian.insights import service as insights
+from silian.insights import workspace as workspace_service
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -69,49 +66,5 @@ def review_queue(
 def workspace(
     request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
 ) -> Response:
-    """My workspace: my unit's listings in every status and my recent activity."""
-    org = user.organization_id
-    achievements = list(
-        db.scalars(
-            select(Achievement)
-            .where((Achievement.organization_id == org) | (Achievement.created_by_id == user.id))
-            .order_by(Achievement.updated_at.desc())
-            .limit(50)
-        )
-    )
-    demands = list(
-        db.scalars(
-            select(Demand)
-            .where((Demand.organization_id == org) | (Demand.created_by_id == user.id))
-            .order_by(Demand.updated_at.desc())
-            .limit(50)
-        )
-    )
-    activity = list(
-        db.scalars(
-            select(AuditLog)
-            .where(AuditLog.actor_id == user.id)
-            .order_by(AuditLog.created_at.desc())
-            .limit(20)
-        )
-    )
-    # Offices and brokers see the brokerage figures (a broker: their own results).
-    figures = None
-    if permissions.can(user, "brokerage.figures"):
-        mine = (
-            None
-            if permissions.sees_everything(user, "deal.advance")
-            else brokerage.broker_of(db, user)
-        )
-        if mine is not None or permissions.sees_everything(user, "deal.advance"):
-            figures = brokerage_figures.figures(db, mine.id if mine else None)
-    return render(
-        request,
-        "workspace.html",
-        {
-            "achievements": achievements,
-            "demands": demands,
-            "activity": activity,
-            "figures": figures,
-        },
-    )
+    """My workspace: what I own (or my unit owns) and what waits for my action."""
+    return render(request, "workspace.html", {"ws": workspace_service.workspace(db, user)})
