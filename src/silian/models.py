@@ -37,7 +37,14 @@ from silian.education.models import (
     NamedClass,
     TrainingBase,
 )
-from silian.events.models import Event, EventEntry, EventRegistration, ExpertScore
+from silian.events.models import (
+    Event,
+    EventEntry,
+    EventJudge,
+    EventLead,
+    EventRegistration,
+    ExpertScore,
+)
 from silian.insights.models import FigureDay
 from silian.notifications.models import Notification
 from silian.organizations.models import Organization
@@ -67,6 +74,8 @@ __all__ = [
     "Discipline",
     "Event",
     "EventEntry",
+    "EventJudge",
+    "EventLead",
     "EventRegistration",
     "ExpertScore",
     "FigureDay",

@@ -54,6 +54,7 @@ FEATURES = (
     "challenges",
     "brokerage",
     "notifications",
+    "events",
 )
 
 SECURITY_HEADERS = {
