@@ -444,10 +444,11 @@ def register(
     clean = parse(RegistrationIn, data)
     if user.organization_id is None:
         raise PermissionDenied("您的账号未关联单位，不能报名")
+    # Lock only the event's own row (the chain is joined in, on the nullable side).
     item = session.scalars(
         select(Event)
         .where(Event.id == event_id)
-        .with_for_update()
+        .with_for_update(of=Event)
         .execution_options(populate_existing=True)
     ).one()
     if item.status not in REGISTRATION_OPEN:
@@ -756,9 +757,14 @@ class RankingLine:
 def ranking(session: Session, item: Event) -> list[RankingLine]:
     """The selection's current ranking of approved entries, with the spread between judges."""
     approved = entries(session, item, approved_only=True)
-    names = {j.talent_id: j.talent.name for j in judges(session, item)}
     ids = [e.id for e in approved]
     scores = list(session.scalars(select(ExpertScore).where(ExpertScore.entry_id.in_(ids or [0]))))
+    talent_ids = {s.talent_id for s in scores}
+    names = dict(
+        session.execute(select(Talent.id, Talent.name).where(Talent.id.in_(talent_ids or {0})))
+        .tuples()
+        .all()
+    )
     per_entry: dict[int, dict[str, float]] = {e: {} for e in ids}
     for s in scores:
         per_entry[s.entry_id][names.get(s.talent_id, f"专家{s.talent_id}")] = s.score
