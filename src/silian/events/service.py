@@ -760,11 +760,12 @@ def ranking(session: Session, item: Event) -> list[RankingLine]:
     ids = [e.id for e in approved]
     scores = list(session.scalars(select(ExpertScore).where(ExpertScore.entry_id.in_(ids or [0]))))
     talent_ids = {s.talent_id for s in scores}
-    names = dict(
-        session.execute(select(Talent.id, Talent.name).where(Talent.id.in_(talent_ids or {0})))
-        .tuples()
-        .all()
-    )
+    names: dict[int, str] = {
+        talent_id: name
+        for talent_id, name in session.execute(
+            select(Talent.id, Talent.name).where(Talent.id.in_(talent_ids or {0}))
+        )
+    }
     per_entry: dict[int, dict[str, float]] = {e: {} for e in ids}
     for s in scores:
         per_entry[s.entry_id][names.get(s.talent_id, f"专家{s.talent_id}")] = s.score
