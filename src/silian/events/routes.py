@@ -168,12 +168,20 @@ def list_page(
     q = request.query_params
     kind = q.get("kind", "") if q.get("kind", "") in choices.EVENT_KINDS else ""
     chain_id = int_or_none(q.get("chain"))
+    org_id = int_or_none(q.get("org"))
     page = service.list_events(
-        db, user, int_or_none(q.get("page")) or 1, 20, kind=kind, chain_id=chain_id
+        db,
+        user,
+        int_or_none(q.get("page")) or 1,
+        20,
+        kind=kind,
+        chain_id=chain_id,
+        organization_id=org_id,
     )
     chains = list(db.scalars(select(IndustryChain).order_by(IndustryChain.sort_order)))
     counts = {e.id: service.registered(db, e.id) for e in page.items}
     ctx = {"page": page, "kind": kind, "chain_id": chain_id, "chains": chains, "counts": counts}
+    ctx["org_id"] = org_id
     return render(request, "events/list.html", ctx | {"choices": choices})
 
 
@@ -405,7 +413,7 @@ async def lead_deal_page(
 ) -> Response:
     """Turn a lead into a deal and open it."""
     lead = service.lead_to_deal(db, user, event_id, lead_id, await form_dict(request))
-    return RedirectResponse(f"/brokerage/deals/{lead.deal_id}", status_code=303)
+    return RedirectResponse(f"/deals/{lead.deal_id}", status_code=303)
 
 
 @router.post("/events/{event_id}/{action}")

@@ -99,13 +99,20 @@ def list_events(
     *,
     kind: str = "",
     chain_id: int | None = None,
+    organization_id: int | None = None,
 ) -> Page[Event]:
-    """Events user may see, the next or latest first."""
+    """Events user may see, the next or latest first; organization_id keeps the events where
+    the unit presented an approved entry."""
     stmt = visible_query(user)
     if kind:
         stmt = stmt.where(Event.kind == kind)
     if chain_id:
         stmt = stmt.where(Event.chain_id == chain_id)
+    if organization_id:
+        presented = select(EventEntry.event_id).where(
+            EventEntry.organization_id == organization_id, EventEntry.status == "approved"
+        )
+        stmt = stmt.where(Event.id.in_(presented))
     return paginate(session, stmt.order_by(Event.starts_at.desc(), Event.id.desc()), page, per_page)
 
 
