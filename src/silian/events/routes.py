@@ -186,7 +186,9 @@ def list_page(
 
 
 @router.get("/good-achievements")
-def good_achievements_page(request: Request, db: Session = Depends(get_db)) -> Response:
+def good_achievements_page(
+    request: Request, db: Session = Depends(get_db), user: User | None = Depends(current_user)
+) -> Response:
     """The public 青岛好成果 list: every published annual selection's ranked list."""
     lists = [(e, service.results(db, e)) for e in service.published_selections(db)]
     return render(request, "events/good_achievements.html", {"lists": lists})
