@@ -48,7 +48,7 @@ def test_office_runs_a_roadshow_from_creation_to_a_lead(
     ent, ent2 = f.user("enterprise", org=ent_org), f.user("enterprise")
 
     sign_in(page, office)
-    page.locator("nav").get_by_role("link", name="路演活动").click()
+    page.locator(".mainnav").get_by_role("link", name="路演", exact=True).click()
     page.get_by_role("link", name="新建活动").click()
     page.get_by_label("活动名称").fill("2026年12月海洋装备成果路演")
     page.get_by_label("举办时间").fill("2026-12-18T14:00")
