@@ -10,8 +10,12 @@ from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.accounts.service import create_user
+from silian.achievements.models import Achievement
+from silian.core.db import utcnow
+from silian.events.models import Event, EventEntry, EventJudge, EventLead, EventRegistration
 from silian.meetings.models import Decision, FollowUpTask, JointMeeting
 from silian.organizations.models import Organization
+from silian.talent.models import Talent
 
 PASSWORD = "test-password-1"
 
@@ -49,6 +53,83 @@ class Factory:
         )
         self.session.commit()
         return user
+
+    def achievement(
+        self, org: Organization, status: str = "published", by: User | None = None, **kw: Any
+    ) -> Achievement:
+        """A committed achievement of org (published by default)."""
+        self.count += 1
+        values: dict[str, Any] = {
+            "title": f"测试成果{self.count}",
+            "summary": "一种用于测试的科技成果简介。",
+            "organization_id": org.id,
+            "status": status,
+            "created_by_id": by.id if by else None,
+            "published_at": utcnow() if status == "published" else None,
+        }
+        item = Achievement(**(values | kw))
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def event(self, kind: str = "roadshow", status: str = "planned", **kw: Any) -> Event:
+        """A committed event (an annual selection gets two weighted criteria)."""
+        self.count += 1
+        values: dict[str, Any] = {
+            "kind": kind,
+            "title": f"测试活动{self.count}",
+            "starts_at": utcnow(),
+            "location": "路演厅",
+            "status": status,
+            "criteria": [{"name": "技术先进性", "weight": 60}, {"name": "转化前景", "weight": 40}]
+            if kind == "selection"
+            else [],
+        }
+        item = Event(**(values | kw))
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def event_entry(self, event: Event, achievement: Achievement, **kw: Any) -> EventEntry:
+        """A committed entry of achievement for event (approved by default)."""
+        values: dict[str, Any] = {
+            "event_id": event.id,
+            "achievement_id": achievement.id,
+            "organization_id": achievement.organization_id,
+            "status": "approved",
+        }
+        item = EventEntry(**(values | kw))
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def event_registration(
+        self, event: Event, org: Organization, attendees: int
+    ) -> EventRegistration:
+        """A committed registration of attendees from org."""
+        item = EventRegistration(event_id=event.id, organization_id=org.id, attendees=attendees)
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def event_judge(self, event: Event, user: User, org: Organization | None = None) -> EventJudge:
+        """A committed judge: user's talent profile (created, of org) assigned to event."""
+        talent = Talent(
+            name=f"评委{user.username}", user_id=user.id, organization_id=org.id if org else None
+        )
+        self.session.add(talent)
+        self.session.flush()
+        item = EventJudge(event_id=event.id, talent_id=talent.id, user_id=user.id)
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def event_lead(self, event: Event, achievement: Achievement, org: Organization) -> EventLead:
+        """A committed open lead: org interested in achievement after event."""
+        item = EventLead(event_id=event.id, achievement_id=achievement.id, organization_id=org.id)
+        self.session.add(item)
+        self.session.commit()
+        return item
 
     def meeting(self, title: str | None = None, **kw: Any) -> JointMeeting:
         """A committed joint meeting (held today unless held_on is given)."""

@@ -146,7 +146,12 @@ def scheduled_jobs(settings: Settings) -> list[Any]:
     from silian.core.scheduler import Job
 
     return [
-        Job("remind", "每日提醒（揭榜截止、对接跟进、合同节点、督办逾期）", settings.remind_hour, _remind),
+        Job(
+            "remind",
+            "每日提醒（揭榜截止、对接跟进、合同节点、督办逾期）",
+            settings.remind_hour,
+            _remind,
+        ),
         Job("figures_refresh", "重算城市统计数据", settings.figures_hour, _refresh_figures),
     ]
 

@@ -35,7 +35,14 @@ from silian.education.models import (
     NamedClass,
     TrainingBase,
 )
-from silian.events.models import Event, EventEntry, EventRegistration, ExpertScore
+from silian.events.models import (
+    Event,
+    EventEntry,
+    EventJudge,
+    EventLead,
+    EventRegistration,
+    ExpertScore,
+)
 from silian.insights.models import FigureDay
 from silian.meetings.models import (
     AgendaItem,
@@ -73,6 +80,8 @@ __all__ = [
     "Discipline",
     "Event",
     "EventEntry",
+    "EventJudge",
+    "EventLead",
     "EventRegistration",
     "ExpertScore",
     "FigureDay",

@@ -55,6 +55,7 @@ from silian.core import permissions
 from silian.core.db import Base, utcnow
 from silian.demands.models import Bid, Demand
 from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
+from silian.events.models import Event, EventEntry, EventJudge, EventLead, ExpertScore
 from silian.meetings.models import Decision, FollowUpTask, JointMeeting
 from silian.notifications.models import Notification
 from silian.organizations.models import Organization
@@ -171,6 +172,19 @@ PROGRESS_BODY: dict[str, Any] = {"note": "矩阵进展", "status": "in_progress"
 GAP_FORM: dict[str, Any] = {"gap": "talent_shortage:{chain}", "meeting_id": "{new_meeting}"}
 GAP_JSON: dict[str, Any] = {"gap_key": "talent_shortage:{chain}", "meeting_id": "{new_meeting}"}
 CREDENTIALS: dict[str, Any] = {"username": "{username}", "password": "{password}"}
+EVENT_BODY: dict[str, Any] = {
+    "kind": "roadshow",
+    "title": "{p}路演活动{n}",
+    "starts_at": "2026-12-18T14:00",
+    "location": "路演厅",
+    "capacity": 100,
+}
+ENTRY_BODY: dict[str, Any] = {"achievement_id": "{ach_pub}"}
+LEAD_BODY: dict[str, Any] = {"achievement_id": "{last_achievement}", "organization_id": "{ent}"}
+LEAD_DEAL_BODY: dict[str, Any] = {
+    "next_action": "联系双方",
+    "next_due": (date.today() + timedelta(days=3)).isoformat(),
+}
 FEEDBACK_BODY: dict[str, Any] = {
     "source_kind": "demand",
     "source_id": "{dem_pub}",
@@ -1298,6 +1312,212 @@ PERMISSIONS: dict[str, list[Case]] = {
         ),
         Case("POST", "/api/v1/notifications/read-all", SIGNED_IN, body={}),
     ],
+    # Events: the office runs them; universities and experts enter their own published
+    # achievements; enterprises register; the expert judges the selections (a world fact);
+    # the office and brokers record leads.
+    "events": [
+        _get("/events", EVERYONE),
+        _get("/good-achievements", EVERYONE),
+        _get("/events/new", by("event.manage")),
+        Case("POST", "/events/new", by("event.manage"), body=EVENT_BODY),
+        _get("/events/{event_id}", EVERYONE, "/events/{ev_open}"),
+        _get("/events/{event_id}", seen("event.view_planned"), "/events/{ev_planned}"),
+        _get("/events/{event_id}/edit", by("event.manage"), "/events/{ev_open}/edit"),
+        Case(
+            "POST",
+            "/events/{event_id}/edit",
+            by("event.manage", hidden="event.view_planned"),
+            "/events/{new_ev_planned}/edit",
+            EVENT_BODY,
+        ),
+        Case(
+            "POST",
+            "/events/{event_id}/{action}",
+            by("event.manage", hidden="event.view_planned"),
+            "/events/{new_ev_planned}/open",
+            {},
+        ),
+        Case(
+            "POST",
+            "/events/{event_id}/entries",
+            by("event_entry.create", "uni"),
+            "/events/{new_ev_open}/entries",
+            ENTRY_BODY,
+        ),
+        Case(
+            "POST",
+            "/events/{event_id}/entries/{entry_id}/review",
+            by("event.manage"),
+            "/events/{ev_open}/entries/{new_entry}/review",
+            {"decision": "approve"},
+        ),
+        Case(
+            "POST",
+            "/events/{event_id}/registrations",
+            by("event_registration.create"),
+            "/events/{new_ev_open}/registrations",
+            {"attendees": 2},
+        ),
+        Case(
+            "POST",
+            "/events/{event_id}/judges",
+            by("event.manage"),
+            "/events/{new_ev_sel}/judges",
+            {"talent_id": "{talent_hidden}"},
+        ),
+        # The expert judges ev_sel; the office sees the ranking there.
+        _get(
+            "/events/{event_id}/scoring",
+            " ".join(
+                "L" if p == "anonymous" else "O" if p in ("office", "expert") else "F"
+                for p in PRINCIPALS
+            ),
+            "/events/{ev_sel}/scoring",
+        ),
+        Case(
+            "POST",
+            "/events/{event_id}/conflicts",
+            by("event_score.submit", "expert"),
+            "/events/{new_ev_judged}/conflicts",
+            {},
+        ),
+        Case(
+            "POST",
+            "/events/{event_id}/entries/{entry_id}/score",
+            by("event_score.submit", "expert"),
+            "/events/{new_ev_judged}/entries/{last_entry}/score",
+            {"score_0": 80, "score_1": 70},
+        ),
+        Case(
+            "POST",
+            "/events/{event_id}/publish-results",
+            by("event.manage"),
+            "/events/{new_ev_scored}/publish-results",
+            {},
+        ),
+        Case(
+            "POST",
+            "/events/{event_id}/leads",
+            by("event_lead.record"),
+            "/events/{new_ev_held}/leads",
+            LEAD_BODY,
+        ),
+        Case(
+            "POST",
+            "/events/{event_id}/leads/{lead_id}/deal",
+            by("event_lead.convert"),
+            "/events/{new_ev_lead}/leads/{last_lead}/deal",
+            LEAD_DEAL_BODY,
+        ),
+        _get(
+            "/events/{event_id}/suggestions", by("event.suggest"), "/events/{ev_open}/suggestions"
+        ),
+        _get("/api/v1/events", EVERYONE),
+        _get("/api/v1/events/{event_id}", EVERYONE, "/api/v1/events/{ev_open}"),
+        _get(
+            "/api/v1/events/{event_id}", seen("event.view_planned"), "/api/v1/events/{ev_planned}"
+        ),
+        Case("POST", "/api/v1/events", by("event.manage"), body=EVENT_BODY),
+        Case(
+            "PUT",
+            "/api/v1/events/{event_id}",
+            by("event.manage", hidden="event.view_planned"),
+            "/api/v1/events/{new_ev_planned}",
+            EVENT_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/events/{event_id}/{action}",
+            by("event.manage", hidden="event.view_planned"),
+            "/api/v1/events/{new_ev_planned}/open",
+            {},
+        ),
+        _get("/api/v1/events/{event_id}/entries", EVERYONE, "/api/v1/events/{ev_open}/entries"),
+        Case(
+            "POST",
+            "/api/v1/events/{event_id}/entries",
+            by("event_entry.create", "uni"),
+            "/api/v1/events/{new_ev_open}/entries",
+            ENTRY_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/events/{event_id}/entries/{entry_id}/review",
+            by("event.manage"),
+            "/api/v1/events/{ev_open}/entries/{new_entry}/review",
+            {"decision": "approve"},
+        ),
+        _get(
+            "/api/v1/events/{event_id}/registrations",
+            SIGNED_IN,
+            "/api/v1/events/{ev_open}/registrations",
+        ),
+        Case(
+            "POST",
+            "/api/v1/events/{event_id}/registrations",
+            by("event_registration.create"),
+            "/api/v1/events/{new_ev_open}/registrations",
+            {"attendees": 2},
+        ),
+        Case(
+            "POST",
+            "/api/v1/events/{event_id}/judges",
+            by("event.manage"),
+            "/api/v1/events/{new_ev_sel}/judges",
+            {"talent_id": "{talent_hidden}"},
+        ),
+        Case(
+            "POST",
+            "/api/v1/events/{event_id}/conflicts",
+            by("event_score.submit", "expert"),
+            "/api/v1/events/{new_ev_judged}/conflicts",
+            {},
+        ),
+        # Before publication only the office reads the scores.
+        _get(
+            "/api/v1/events/{event_id}/scores",
+            by("event.manage", anon="F"),
+            "/api/v1/events/{ev_sel}/scores",
+        ),
+        Case(
+            "POST",
+            "/api/v1/events/{event_id}/entries/{entry_id}/scores",
+            by("event_score.submit", "expert"),
+            "/api/v1/events/{new_ev_judged}/entries/{last_entry}/scores",
+            {"scores": {"技术先进性": 80, "转化前景": 70}},
+        ),
+        Case(
+            "POST",
+            "/api/v1/events/{event_id}/publish-results",
+            by("event.manage"),
+            "/api/v1/events/{new_ev_scored}/publish-results",
+            {},
+        ),
+        _get(
+            "/api/v1/events/{event_id}/leads",
+            by("event_lead.record"),
+            "/api/v1/events/{ev_held}/leads",
+        ),
+        Case(
+            "POST",
+            "/api/v1/events/{event_id}/leads",
+            by("event_lead.record"),
+            "/api/v1/events/{new_ev_held}/leads",
+            LEAD_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/events/{event_id}/leads/{lead_id}/deal",
+            by("event_lead.convert"),
+            "/api/v1/events/{new_ev_lead}/leads/{last_lead}/deal",
+            LEAD_DEAL_BODY,
+        ),
+        _get(
+            "/api/v1/events/{event_id}/suggestions",
+            by("event.suggest"),
+            "/api/v1/events/{ev_open}/suggestions",
+        ),
+    ],
 }
 
 # Routes that are not permission-checked requests: static files.
@@ -1326,6 +1546,7 @@ class World:
     count: int = 0
     last_bid: int = 0
     last_milestone: int = 0
+    last: dict[str, int] = field(default_factory=dict)
 
     def new(self, key: str) -> int:
         """Create a fresh record for one request: new_ach_<status>, new_dem_<status>, …"""
@@ -1393,6 +1614,8 @@ class World:
                 assignee_user_id=self.users["office"].id,
                 status="open",
             )
+        elif key.startswith("new_ev") or key == "new_entry":
+            record = self._event(key, n)
         elif key == "new_note":
             record = Notification(
                 user_id=self.users["ent_owner"].id, kind="bid_review", title=f"提醒{n}"
@@ -1447,6 +1670,63 @@ class World:
         self.last_bid = bid.id
         self.fresh.append((Bid, bid.id))
         return bid
+
+    def _event(self, key: str, n: int) -> Base:
+        """Fresh events: new_ev_planned, new_ev_open, new_ev_sel (scheduled selection, no judges),
+        new_ev_judged (the expert judges it, declared; last_entry: uni2's entry), new_ev_scored
+        (held, that entry scored), new_ev_held (held roadshow; last_achievement entered),
+        new_ev_lead (held, with a lead: last_lead); new_entry: a pending entry of ev_open."""
+        db, ids = self.db, self.ids
+        if key == "new_entry":
+            ach = achievement(f"待审成果{n}", ids["uni"], "published", self.users["uni_owner"])
+            db.add(ach)
+            db.flush()
+            return EventEntry(
+                event_id=ids["ev_open"],
+                achievement_id=ach.id,
+                organization_id=ids["uni"],
+                status="pending",
+            )
+        status = {
+            "new_ev_planned": "planned",
+            "new_ev_open": "open_for_entries",
+            "new_ev_sel": "scheduled",
+            "new_ev_judged": "scheduled",
+        }.get(key, "held")
+        selection = key in ("new_ev_sel", "new_ev_judged", "new_ev_scored")
+        item = event(f"待处理活动{n}", status, selection)
+        db.add(item)
+        db.flush()
+        if key in ("new_ev_planned", "new_ev_open", "new_ev_sel"):
+            return item
+        owner = "uni2" if selection else "uni"
+        ach = achievement(f"参展成果{n}", ids[owner], "published")
+        db.add(ach)
+        db.flush()
+        entry = EventEntry(
+            event_id=item.id, achievement_id=ach.id, organization_id=ids[owner], status="approved"
+        )
+        db.add(entry)
+        db.flush()
+        self.last |= {"last_entry": entry.id, "last_achievement": ach.id}
+        if selection:
+            db.add(
+                EventJudge(
+                    event_id=item.id,
+                    talent_id=ids["talent_hidden"],
+                    user_id=self.users["expert"].id,
+                    declared_at=utcnow(),
+                )
+            )
+        if key == "new_ev_scored":
+            db.add(ExpertScore(entry_id=entry.id, talent_id=ids["talent_hidden"], score=75.0))
+        if key == "new_ev_lead":
+            lead = EventLead(event_id=item.id, achievement_id=ach.id, organization_id=ids["ent"])
+            db.add(lead)
+            db.flush()
+            self.last["last_lead"] = lead.id
+            self.fresh.append((EventLead, lead.id))
+        return item
 
     def _match(self, n: int) -> Match:
         """A fresh match between ent_owner's demand and uni_owner's achievement, in the broker's
@@ -1526,6 +1806,8 @@ class World:
             return self.last_bid
         if key == "last_milestone":
             return self.last_milestone
+        if key in self.last:
+            return self.last[key]
         return self.ids[key]
 
     def fill(self, text: str, principal: str) -> Any:
@@ -1590,6 +1872,59 @@ def challenge(demand_id: int, status: str, by: User, **kw: Any) -> Challenge:
         "published_at": utcnow() if status != "draft" else None,
     }
     return Challenge(**(values | kw))
+
+
+def event(title: str, status: str, selection: bool = False, **kw: Any) -> Event:
+    """A roadshow (or a selection with two weighted criteria) in status."""
+    values: dict[str, Any] = {
+        "kind": "selection" if selection else "roadshow",
+        "title": title,
+        "starts_at": utcnow(),
+        "location": "路演厅",
+        "capacity": 100,
+        "status": status,
+        "criteria": [{"name": "技术先进性", "weight": 60}, {"name": "转化前景", "weight": 40}]
+        if selection
+        else [],
+    }
+    return Event(**(values | kw))
+
+
+def _events(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict[str, int]:
+    """ev_planned, ev_open (on the chain), ev_held (ach_pub entered, ent's lead) and ev_sel
+    (scheduled selection judged by the expert, ach_pub entered)."""
+    items = {
+        "ev_planned": event("筹备中的路演", "planned"),
+        "ev_open": event("征集中的路演", "open_for_entries", chain_id=ids["chain"]),
+        "ev_held": event("已举办的路演", "held"),
+        "ev_sel": event("年度优选评审", "scheduled", True),
+    }
+    db.add_all(items.values())
+    db.flush()
+    for key in ("ev_held", "ev_sel"):
+        db.add(
+            EventEntry(
+                event_id=items[key].id,
+                achievement_id=ids["ach_pub"],
+                organization_id=ids["uni"],
+                status="approved",
+            )
+        )
+    db.add(
+        EventJudge(
+            event_id=items["ev_sel"].id,
+            talent_id=ids["talent_hidden"],
+            user_id=users["expert"].id,
+            declared_at=utcnow(),
+        )
+    )
+    db.add(
+        EventLead(
+            event_id=items["ev_held"].id, achievement_id=ids["ach_pub"], organization_id=ids["ent"]
+        )
+    )
+    db.commit()
+    return {key: item.id for key, item in items.items()}
 
 
 def build_world(db: Session, factory: Factory) -> World:
@@ -1682,6 +2017,7 @@ def build_world(db: Session, factory: Factory) -> World:
     ids |= _challenges(db, users, ids)
     ids |= _brokerage(db, users, ids)
     ids |= _meetings(db, users, ids)
+    ids |= _events(db, users, ids)
     return World(db=db, users=users, ids=ids)
 
 

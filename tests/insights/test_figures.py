@@ -169,6 +169,8 @@ def _build(db: Session, factory: Factory) -> City:
                 status="held",
             ),
             Event(kind="roadshow", title="未举办路演", starts_at=at(D2, 14), status="planned"),
+            # Held, and closed since: still an event held in the period.
+            Event(kind="showcase", title="已结束汇演", starts_at=at(D1, 14), status="closed"),
             TalentNeed(
                 organization_id=two_chains.id,
                 position="结构工程师",
@@ -251,7 +253,7 @@ def test_each_figure_matches_the_records(
     assert got["contracts_signed"][""] == len(signed) == 3
     assert got["contract_value"][""] == sum(c.amount for c in signed)
     assert got["contract_value"]["broker"] == Decimal("500000")
-    assert got["events_held"] == {"": 1}
+    assert got["events_held"] == {"": 2}
     assert got["talent_needs_collected"] == {"": 1, "co_shared": 1}
     # Stocks, read on the period's last day.
     enterprises = [o for o in city.orgs if o.kind == "enterprise" and o.is_active]

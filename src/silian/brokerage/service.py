@@ -575,6 +575,61 @@ def open_deal(session: Session, user: User, data: dict[str, Any]) -> Deal:
     return deal
 
 
+def start_deal(
+    session: Session,
+    user: User,
+    *,
+    title: str,
+    achievement_id: int | None,
+    seller_id: int | None,
+    buyer_id: int | None,
+    channel: str,
+    trade_mode: str,
+    note: str,
+    next_action: str,
+    next_due: date,
+) -> Deal:
+    """A deal at 已推荐 for a pair found outside the matching queue (an event's lead), with its
+    first step; the caller checks its own permission, writes its audit row and commits."""
+    broker = broker_of(session, user)
+    deal = Deal(
+        title=title[:200],
+        achievement_id=achievement_id,
+        broker_id=broker.id if broker else None,
+        seller_id=seller_id,
+        buyer_id=buyer_id,
+        stage="recommended",
+        channel=channel,
+        trade_mode=trade_mode,
+        next_action=next_action,
+        next_due=next_due,
+        last_activity_on=today(),
+        notes=note,
+    )
+    session.add(deal)
+    session.flush()
+    session.add(
+        DealStep(
+            deal_id=deal.id,
+            stage="recommended",
+            note=note,
+            happened_on=today(),
+            next_action=next_action,
+            next_due=next_due,
+            actor_id=user.id,
+        )
+    )
+    audit.record(
+        session,
+        actor=user,
+        action="create",
+        entity=deal,
+        changes={"stage": [None, "recommended"], "channel": channel},
+        summary=f"发起对接：{deal.title}",
+    )
+    return deal
+
+
 # The road: each stage may move to the next ones listed; failed is possible until signed.
 NEXT_STAGES = {
     "recommended": ("contacted", "failed"),

@@ -138,6 +138,22 @@ PERMISSIONS: dict[str, Rule] = {
     # Unit accounts act for their whole unit and list its records; a person (an expert) lists
     # their own records, with the unit's counted beside.
     "workspace.unit_listings": _rule(owner=("office", "university", "enterprise", "platform")),
+    # Events (路演、汇演、年度优选): the office runs them; universities and experts enter their
+    # own published achievements; enterprises register attendees; judges are assigned per
+    # selection (the service checks the assignment); the office and brokers record leads.
+    "event.manage": _rule(OFFICE, message="只有政府部门可以组织路演活动"),
+    "event.view_planned": _rule(OFFICE),
+    "event_entry.create": _rule(
+        OFFICE, ("university", "expert"), "只有高校院所和专家可以报名本单位已发布的成果"
+    ),
+    "event_registration.create": _rule(owner=("enterprise",), message="只有企业可以报名参会"),
+    "event_registration.view": _rule(OFFICE, ALL_ROLES, "只有政府部门和报名单位可以查看报名"),
+    "event_score.submit": _rule(owner=("expert",), message="您不是此次评选的评审专家"),
+    "event_lead.record": _rule(OFFICE | {"broker"}, message="只有政府部门和技术经纪人可以登记意向"),
+    "event_lead.convert": _rule(
+        OFFICE | {"broker"}, message="只有政府部门和技术经纪人可以把意向转为对接"
+    ),
+    "event.suggest": _rule(OFFICE, message="只有政府部门可以查看路演成果推荐"),
 }
 
 

@@ -94,7 +94,15 @@ from silian.demands.models import Bid, Demand
 from silian.demo import names
 from silian.education import service as education_service
 from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
-from silian.events.models import Event, EventEntry, EventRegistration, ExpertScore
+from silian.events import service as events_service
+from silian.events.models import (
+    Event,
+    EventEntry,
+    EventJudge,
+    EventLead,
+    EventRegistration,
+    ExpertScore,
+)
 from silian.meetings.models import AgendaItem, Decision, FollowUpTask, JointMeeting, ProgressNote
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
@@ -1951,13 +1959,14 @@ def _events(city: _City) -> None:
             select(Achievement).where(Achievement.status == "published").order_by(Achievement.id)
         )
     )
-    experts = [t for t in city.talents if t.id is not None][:6]
     on_chain: dict[int, list[Achievement]] = {}
     for item in published:
         if item.chain_id is not None:
             on_chain.setdefault(item.chain_id, []).append(item)
     # Events feature chains with enough listed achievements to fill a programme of five.
     featured = [c for c in city.chains.values() if len(on_chain.get(c.id, [])) >= 5]
+    # (kind, title, days ago, status): past roadshows are closed, the latest one was held last
+    # week and its leads are being followed up, December's takes entries now.
     specs: list[tuple[str, str, int, str]] = []
     for month in range(6, 12):
         specs.append(
@@ -1965,15 +1974,14 @@ def _events(city: _City) -> None:
                 "roadshow",
                 f"2026年{month}月“好成果”月度路演",
                 (TODAY - date(2026, month, 18)).days,
-                "held" if month < 11 else "open",
+                "closed" if month < 11 else "held",
             )
         )
-    specs.append(("roadshow", "2026年12月“好成果”月度路演", -24, "open"))
+    specs.append(("roadshow", "2026年12月“好成果”月度路演", -24, "open_for_entries"))
     specs.append(
-        ("showcase", "2026年第三季度科技成果汇演", (TODAY - date(2026, 9, 26)).days, "held")
+        ("showcase", "2026年第三季度科技成果汇演", (TODAY - date(2026, 9, 26)).days, "closed")
     )
     specs.append(("showcase", "2026年第四季度科技成果汇演", -30, "planned"))
-    specs.append(("selection", "2026年度“好成果”优选", -45, "planned"))
     for index, (kind, title, days_ago, status) in enumerate(specs):
         if _by_name(session, Event, title, "title") is not None:
             continue
@@ -1983,46 +1991,169 @@ def _events(city: _City) -> None:
             title=title,
             starts_at=_at(days_ago, 14),
             location="青岛示例国际技术转移中心路演厅",
+            online_url="https://live.example.cn/roadshow" if kind == "roadshow" else "",
+            capacity=150 if kind == "roadshow" else 300,
             organizer_id=city.org("office:science").id,
-            chain_id=chain.id if kind == "roadshow" else None,
-            description=f"聚焦{chain.name}等产业链，遴选高校院所优质成果现场路演，企业、投资机构、技术经纪人参会对接。",
+            chain_id=chain.id,
+            description=f"聚焦{chain.name}，遴选高校院所优质成果现场路演，企业、投资机构、技术经纪人参会对接。",
             status=status,
+            created_by_id=city.users["office"].id,
             is_sample=True,
         )
         session.add(event)
         session.flush()
-        for rank, achievement in enumerate(on_chain[chain.id][:5], 1):
+        programme = on_chain[chain.id][:5]
+        entries = []
+        for order, achievement in enumerate(programme, 1):
+            # December's programme is still being put together: the last entry awaits review.
+            pending = status == "open_for_entries" and order == len(programme)
             entry = EventEntry(
                 event_id=event.id,
                 achievement_id=achievement.id,
+                organization_id=achievement.organization_id,
+                status="pending" if pending else "approved",
+                running_order=None if pending else order,
                 presenter=achievement.contact_name,
-                rank=rank if status == "held" else None,
-                award=("一等奖" if rank == 1 else "优秀项目" if rank <= 3 else "")
-                if status == "held"
-                else "",
             )
             session.add(entry)
-            session.flush()
-            if status == "held":
-                for k, expert in enumerate(experts[:3]):
-                    session.add(
-                        ExpertScore(
-                            entry_id=entry.id,
-                            talent_id=expert.id,
-                            score=round(95 - rank * 3 - k * 1.5, 1),
-                            comment="技术先进，产业化路径清晰。",
-                        )
+            entries.append(entry)
+        if status != "planned":
+            for company in city.chain_companies[chain.code][:3]:
+                session.add(
+                    EventRegistration(
+                        event_id=event.id,
+                        organization_id=company.id,
+                        attendees=names.rng_for(title, company.name).randint(1, 4),
+                        contact_name=company.contact_name,
                     )
-        for company in city.chain_companies[chain.code][:3]:
-            session.add(
-                EventRegistration(
-                    event_id=event.id,
-                    organization_id=company.id,
-                    attendees=names.rng_for(title, company.name).randint(1, 4),
                 )
-            )
+        if status == "held":
+            # Leads recorded after last week's roadshow: the chain's companies and the
+            # achievements they asked about.
+            for company, achievement in zip(
+                city.chain_companies[chain.code][:3], programme[:3], strict=False
+            ):
+                session.add(
+                    EventLead(
+                        event_id=event.id,
+                        achievement_id=achievement.id,
+                        organization_id=company.id,
+                        contact_name=company.contact_name,
+                        note="路演后现场交流，希望进一步了解技术参数与转让价格。",
+                        created_by_id=city.users["broker"].id,
+                    )
+                )
+        session.flush()
         city.report.count("events")
+    _selections(city, published)
     session.flush()
+
+
+SELECTION_CRITERIA = [
+    {"name": "技术先进性", "weight": 40},
+    {"name": "成熟度与转化前景", "weight": 35},
+    {"name": "经济社会效益", "weight": 25},
+]
+
+
+def _selections(city: _City, published: list[Achievement]) -> None:
+    """Last year's annual selection with its published ranked list, and this year's taking
+    entries."""
+    session = city.session
+    past = "2025年度“好成果”优选"
+    if _by_name(session, Event, past, "title") is None and len(published) >= 8:
+        event = Event(
+            kind="selection",
+            title=past,
+            starts_at=_at((TODAY - date(2026, 1, 16)).days, 9),
+            location="青岛示例国际会议中心",
+            organizer_id=city.org("office:science").id,
+            description="全市高校院所年度优秀科技成果评选，评审专家按加权指标评分，"
+            "结果作为“青岛好成果”榜单向社会发布。",
+            status="closed",
+            criteria=SELECTION_CRITERIA,
+            created_by_id=city.users["office"].id,
+            is_sample=True,
+        )
+        session.add(event)
+        session.flush()
+        # Spread over the catalogue: one achievement in every few, eight entries.
+        step = max(len(published) // 8, 1)
+        chosen = published[::step][:8]
+        entries = [
+            EventEntry(
+                event_id=event.id,
+                achievement_id=a.id,
+                organization_id=a.organization_id,
+                status="approved",
+                running_order=order,
+                presenter=a.contact_name,
+            )
+            for order, a in enumerate(chosen, 1)
+        ]
+        session.add_all(entries)
+        session.flush()
+        judges = [t for t in city.talents if t.id is not None][:3]
+        expert = session.scalar(select(Talent).where(Talent.user_id == city.users["expert"].id))
+        if expert is not None and expert not in judges:
+            judges = [expert, *judges[:2]]
+        for judge in judges:
+            if judge.user_id is not None:
+                session.add(
+                    EventJudge(
+                        event_id=event.id,
+                        talent_id=judge.id,
+                        user_id=judge.user_id,
+                        declared_at=event.starts_at,
+                    )
+                )
+        results: list[tuple[int, list[float]]] = []
+        for entry in entries:
+            totals = []
+            for k, judge in enumerate(judges):
+                if judge.organization_id == entry.organization_id:
+                    continue  # judges abstain on their own unit's entries
+                rng = names.rng_for(past, str(entry.achievement_id), str(judge.id))
+                marks = {str(c["name"]): float(rng.randint(70, 96) - k) for c in SELECTION_CRITERIA}
+                total, marks = events_service.weighted_total(SELECTION_CRITERIA, marks)
+                session.add(
+                    ExpertScore(
+                        entry_id=entry.id,
+                        talent_id=judge.id,
+                        score=total,
+                        scores=marks,
+                        comment="技术先进，产业化路径清晰。",
+                    )
+                )
+                totals.append(total)
+            results.append((entry.id, totals))
+        by_id = {e.id: e for e in entries}
+        for row in events_service.rank(results):
+            entry = by_id[row.entry_id]
+            entry.rank = row.rank
+            entry.final_score = row.mean
+            entry.award = events_service.award_for(row.rank)
+        event.results_published_at = _at((TODAY - date(2026, 1, 20)).days, 10)
+        session.flush()
+        city.report.count("events")
+    current = "2026年度“好成果”优选"
+    if _by_name(session, Event, current, "title") is None:
+        session.add(
+            Event(
+                kind="selection",
+                title=current,
+                starts_at=_at(-45, 9),
+                location="青岛示例国际会议中心",
+                organizer_id=city.org("office:science").id,
+                description="2026年度优秀科技成果评选，面向全市高校院所征集已发布成果。",
+                status="open_for_entries",
+                criteria=SELECTION_CRITERIA,
+                created_by_id=city.users["office"].id,
+                is_sample=True,
+            )
+        )
+        session.flush()
+        city.report.count("events")
 
 
 def _coordination(city: _City) -> None:

@@ -242,10 +242,10 @@ def compute_day(session: Session, day: date) -> dict[Key, Decimal]:
         if certified_on is not None and certified_on <= day:
             t.add("brokers_certified", [], 1)
 
-    # Events held, talent needs collected.
+    # Events held (closed ones were held too), talent needs collected.
     for (chain_id,) in session.execute(
         select(Event.chain_id).where(
-            Event.status == "held", Event.starts_at >= start, Event.starts_at < end
+            Event.status.in_(("held", "closed")), Event.starts_at >= start, Event.starts_at < end
         )
     ):
         t.add("events_held", [chain_id], 1)

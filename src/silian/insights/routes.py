@@ -14,6 +14,7 @@ from silian.chains import service as chains
 from silian.coordination.choices import PROJECT_STATUS
 from silian.core.permissions import can
 from silian.core.web import api_user, csrf_protect, current_user, get_db, render
+from silian.events import service as events
 from silian.insights import figures, gaps, office_routes, service
 from silian.insights.schemas import ChainMapOut, ChainPage, FiguresOut, OrganizationProfileOut
 from silian.meetings import service as meetings
@@ -58,6 +59,7 @@ def chain_map_page(
             "gaps": found,
             "graph": gaps.chain_graph(m, found),
             "upcoming": meetings.upcoming_meetings(db, user),
+            "events": events.list_events(db, user, 1, 5, chain_id=chain.id).items,
             "platform_kinds": PLATFORM_KINDS,
             "grades": TALENT_GRADES,
             "project_status": PROJECT_STATUS,
@@ -82,6 +84,7 @@ def organization_page(
         {
             "org": org,
             "view": organizations.to_public_dict(user, org),
+            "events": events.list_events(db, user, 1, 5, organization_id=org.id).items,
             "profile": service.profile(db, user, org),
             "is_member": organizations.is_member(user, org),
             "tchoices": talent_choices,

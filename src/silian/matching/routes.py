@@ -36,9 +36,10 @@ from silian.core.web import (
     settings_of,
 )
 from silian.demands import service as demands
+from silian.events import service as events
 from silian.matching import jobs, sources
 from silian.matching.engine import SIGNAL_LABELS
-from silian.matching.service import Suggestion, get_service
+from silian.matching.service import Suggestion, get_service, suggest_for_chain
 from silian.talent import service as talent
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
@@ -465,3 +466,64 @@ def api_generate(
         lambda: jobs.suggest_into_queue(settings_of(request), db, body.source_kind, body.source_id),
         lambda made: [brokerage_routes.match_out(db, m) for m in made],
     )
+
+
+# --- suggestions for an event's programme ----------------------------------------------------
+
+
+def _event_suggestions(
+    request: Request, db: Session, user: User | None, event_id: int, limit: int
+) -> tuple[Any, list[Any]]:
+    item = events.get_event(db, user, event_id)
+    require(user, "event.suggest")
+    if item.chain_id is None:
+        return item, []
+    entered = {e.achievement_id for e in events.entries(db, item)}
+    service = get_service(settings_of(request))
+    return item, suggest_for_chain(service, db, item.chain_id, entered, limit)
+
+
+@router.get("/events/{event_id}/suggestions")
+def event_suggestions_page(
+    event_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Published achievements that fit the event's chain's open demands, with reasons."""
+    item, items = _event_suggestions(request, db, user, event_id, 12)
+    return render(request, "matching/event_suggestions.html", {"item": item, "items": items})
+
+
+class EventSuggestionDemandOut(BaseModel):
+    """An open demand a suggested achievement fits."""
+
+    demand_id: int
+    title: str
+    score: float
+    reasons: list[str]
+
+
+class EventSuggestionOut(BaseModel):
+    """A suggested achievement for an event's programme."""
+
+    achievement_id: int
+    title: str
+    organization: str
+    url: str
+    score: float
+    demands: list[EventSuggestionDemandOut]
+    reasons: list[str]
+
+
+@api.get("/events/{event_id}/suggestions", response_model=list[EventSuggestionOut])
+def api_event_suggestions(
+    event_id: int,
+    request: Request,
+    limit: int = Query(10, ge=1, le=MAX_LIMIT),
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> list[dict[str, Any]]:
+    """Published achievements that best fit the open demands of the event's chain (office)."""
+    _, items = _event_suggestions(request, db, user, event_id, limit)
+    return [s.as_dict() for s in items]

@@ -434,6 +434,79 @@ class MatchingService:
         return self._suggestions(session, self._hits(query, target_kind, limit, set()))
 
 
+@dataclass
+class EventSuggestion:
+    """A published achievement suggested for an event on a chain, and the open demands it fits."""
+
+    achievement_id: int
+    title: str
+    organization: str
+    score: float
+    fits: list[tuple[int, str, float, list[str]]] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> list[str]:
+        """One line per open demand it fits: the demand and why (at most three)."""
+        return [
+            f"契合需求“{title}”：" + ("；".join(why) if why else strength_label(score))
+            for _, title, score, why in self.fits[:3]
+        ]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form for the API."""
+        return {
+            "achievement_id": self.achievement_id,
+            "title": self.title,
+            "organization": self.organization,
+            "url": f"/achievements/{self.achievement_id}",
+            "score": round(self.score, 4),
+            "demands": [
+                {"demand_id": d, "title": t, "score": round(sc, 4), "reasons": why}
+                for d, t, sc, why in self.fits
+            ],
+            "reasons": self.reasons,
+        }
+
+
+# How many of a chain's open demands are asked, and how many achievements each.
+EVENT_DEMANDS = 20
+EVENT_PER_DEMAND = 15
+
+
+def suggest_for_chain(
+    service: MatchingService,
+    session: Session,
+    chain_id: int,
+    exclude: set[int],
+    limit: int = 10,
+) -> list[EventSuggestion]:
+    """Published achievements that best fit the chain's open (published) demands, to fill an
+    event's programme: each achievement's score is the sum of its scores over the demands it
+    is suggested for, so one that answers several demands comes first."""
+    demands = list(
+        session.scalars(
+            select(Demand)
+            .where(Demand.chain_id == chain_id, Demand.status == "published")
+            .order_by(Demand.published_at.desc(), Demand.id.desc())
+            .limit(EVENT_DEMANDS)
+        )
+    )
+    found: dict[int, EventSuggestion] = {}
+    for demand in demands:
+        for hit in service.suggest(session, "demand", demand.id, "achievement", EVENT_PER_DEMAND):
+            if hit.id in exclude:
+                continue
+            item = found.setdefault(
+                hit.id, EventSuggestion(hit.id, hit.title, hit.organization, 0.0)
+            )
+            item.score += hit.score
+            item.fits.append((demand.id, demand.title, hit.score, hit.summary))
+    for item in found.values():
+        item.fits.sort(key=lambda f: -f[2])
+    ranked = sorted(found.values(), key=lambda s: (-s.score, s.achievement_id))
+    return ranked[:limit]
+
+
 _services: dict[tuple[str, str], MatchingService] = {}
 _services_lock = threading.Lock()
 

@@ -55,6 +55,7 @@ FEATURES = (
     "brokerage",
     "notifications",
     "meetings",
+    "events",
 )
 
 SECURITY_HEADERS = {
