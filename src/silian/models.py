@@ -22,8 +22,6 @@ from silian.coordination.models import (
     InnovationConsortium,
     InvestmentProject,
     JointMeeting,
-    Policy,
-    SubsidyApplication,
 )
 from silian.core.audit import AuditLog
 from silian.core.db import Base
@@ -42,7 +40,9 @@ from silian.insights.models import FigureDay
 from silian.notifications.models import Notification
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
+from silian.subsidies.models import Policy, SubsidyApplication
 from silian.talent.models import SalaryGradeRule, Talent, TalentNeed, TalentProject
+from silian.training.models import Enrolment, TrainingProgramme
 
 __all__ = [
     "IdempotencyKey",
@@ -62,6 +62,7 @@ __all__ = [
     "ContractPayment",
     "Deal",
     "DealStep",
+    "Enrolment",
     "Decision",
     "Demand",
     "Discipline",
@@ -94,5 +95,6 @@ __all__ = [
     "TalentNeed",
     "TalentProject",
     "TrainingBase",
+    "TrainingProgramme",
     "User",
 ]
