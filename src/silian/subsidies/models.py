@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from silian.core.concurrency import Versioned
 from silian.core.db import Base, TimestampMixin
+from silian.core.money import format_money
 from silian.subsidies.choices import FORMULAS, POLICY_KINDS, SUBSIDY_STATUS
 
 if TYPE_CHECKING:
@@ -69,6 +70,20 @@ class Policy(TimestampMixin, Versioned, Base):
     def formula_label(self) -> str:
         """The formula kind in Chinese."""
         return FORMULAS.label(self.formula)
+
+    @property
+    def formula_text(self) -> str:
+        """The formula as people read it: 年薪 × 20%，单笔最高 50万元."""
+        if self.formula == "percentage":
+            rate = f"{Decimal(self.rate or 0).normalize():f}"
+            text = f"{self.fact_label or '计算基数'} × {rate}%"
+        elif self.formula == "per_person":
+            text = f"每人 {format_money(self.fixed_amount)}"
+        else:
+            text = f"定额 {format_money(self.fixed_amount)}"
+        if self.per_application_max is not None:
+            text += f"，单笔最高 {format_money(self.per_application_max)}"
+        return text
 
 
 class SubsidyApplication(TimestampMixin, Versioned, Base):

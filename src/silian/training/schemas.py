@@ -106,3 +106,7 @@ class BaseUseOut(BaseModel):
     completions: int
     certificates: int
     utilisation: float | None
+
+
+class EnrolIn(InputModel):
+    """An enrolment request: the caller enrols themselves, so there is nothing else to state."""

@@ -54,6 +54,8 @@ FEATURES = (
     "challenges",
     "brokerage",
     "notifications",
+    "subsidies",
+    "training",
 )
 
 SECURITY_HEADERS = {
