@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -12,10 +13,13 @@ from silian.accounts.models import User
 from silian.accounts.service import create_user
 from silian.achievements.models import Achievement
 from silian.core.db import utcnow
+from silian.education.models import TrainingBase
 from silian.events.models import Event, EventEntry, EventJudge, EventLead, EventRegistration
 from silian.meetings.models import Decision, FollowUpTask, JointMeeting
 from silian.organizations.models import Organization
+from silian.subsidies.models import Policy
 from silian.talent.models import Talent
+from silian.training.models import TrainingProgramme
 
 PASSWORD = "test-password-1"
 
@@ -160,6 +164,57 @@ class Factory:
             decision_id=decision.id,
             assignee_user_id=assignee.id if assignee else None,
             **(values | kw),
+        )
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def policy(self, **kw: Any) -> Policy:
+        """A committed active policy: 20% of the stated salary, at most 50万 per application and
+        100万 per unit and year, valid around today (override any field with kw)."""
+        self.count += 1
+        values: dict[str, Any] = {
+            "title": f"测试政策{self.count}",
+            "kind": "salary_subsidy",
+            "formula": "percentage",
+            "fact_label": "年薪",
+            "rate": Decimal("20"),
+            "per_application_max": Decimal("500000"),
+            "cap_per_org_year": Decimal("1000000"),
+            "valid_from": date.today() - timedelta(days=365),
+            "valid_to": date.today() + timedelta(days=365),
+        }
+        item = Policy(**(values | kw))
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def training_base(self, org: Organization | None = None, **kw: Any) -> TrainingBase:
+        """A committed training base of org (a new platform unit if none), capacity 1000."""
+        self.count += 1
+        org = org or self.org("platform")
+        values: dict[str, Any] = {"name": f"测试实训基地{self.count}", "yearly_capacity": 1000}
+        item = TrainingBase(organization_id=org.id, **(values | kw))
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def programme(self, base: TrainingBase | None = None, **kw: Any) -> TrainingProgramme:
+        """A committed open programme of base (a new base if none): 10 seats, next month."""
+        self.count += 1
+        base = base or self.training_base()
+        start = date.today() + timedelta(days=30)
+        values: dict[str, Any] = {
+            "name": f"测试培训项目{self.count}",
+            "skills": ["焊接"],
+            "hours": 40,
+            "starts_on": start,
+            "ends_on": start + timedelta(days=20),
+            "seats": 10,
+            "taken": 0,
+        }
+        item = TrainingProgramme(
+            base_id=base.id, organization_id=base.organization_id, **(values | kw)
         )
         self.session.add(item)
         self.session.commit()

@@ -19,8 +19,6 @@ from silian.coordination.models import (
     CommonTechProject,
     InnovationConsortium,
     InvestmentProject,
-    Policy,
-    SubsidyApplication,
 )
 from silian.core.audit import AuditLog
 from silian.core.db import Base
@@ -54,7 +52,9 @@ from silian.meetings.models import (
 from silian.notifications.models import Notification
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
+from silian.subsidies.models import Policy, SubsidyApplication
 from silian.talent.models import SalaryGradeRule, Talent, TalentNeed, TalentProject
+from silian.training.models import Enrolment, TrainingProgramme
 
 __all__ = [
     "IdempotencyKey",
@@ -75,6 +75,7 @@ __all__ = [
     "ContractPayment",
     "Deal",
     "DealStep",
+    "Enrolment",
     "Decision",
     "Demand",
     "Discipline",
@@ -111,5 +112,6 @@ __all__ = [
     "TalentNeed",
     "TalentProject",
     "TrainingBase",
+    "TrainingProgramme",
     "User",
 ]

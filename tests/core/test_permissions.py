@@ -59,7 +59,9 @@ from silian.events.models import Event, EventEntry, EventJudge, EventLead, Exper
 from silian.meetings.models import Decision, FollowUpTask, JointMeeting
 from silian.notifications.models import Notification
 from silian.organizations.models import Organization
+from silian.subsidies.models import Policy, SubsidyApplication
 from silian.talent.models import Talent, TalentNeed, TalentProject
+from silian.training.models import Enrolment, TrainingProgramme
 from silian.web.app import create_app
 from tests.support import PASSWORD, Factory, login
 
@@ -158,6 +160,28 @@ BID_BODY: dict[str, Any] = {
     "proposal": "采用改性膜材料与在线清洗结合的技术路线解决问题。",
 }
 TODAY = date.today().isoformat()
+POLICY_BODY: dict[str, Any] = {
+    "title": "人才薪酬补贴{n}",
+    "kind": "salary_subsidy",
+    "formula": "percentage",
+    "fact_label": "年薪",
+    "rate": "20",
+    "cap_per_org_year": "100万",
+}
+SUBSIDY_BODY: dict[str, Any] = {
+    "policy_id": "{policy}",
+    "year": date.today().year,
+    "fact_amount": "10万",
+}
+PROGRAMME_BODY: dict[str, Any] = {
+    "base_id": "{base}",
+    "name": "{p}焊接培训{n}",
+    "hours": 40,
+    "starts_on": (date.today() + timedelta(days=10)).isoformat(),
+    "ends_on": (date.today() + timedelta(days=40)).isoformat(),
+    "seats": 30,
+}
+
 MEETING_FORM: dict[str, Any] = {
     "title": "矩阵会商{n}",
     "quarter": "2026Q4",
@@ -286,6 +310,23 @@ GOVERNMENT_LIST = " ".join(
     else "F"
     for p in PRINCIPALS
 )
+
+# Subsidy applications: units apply for themselves; the office, which belongs to no unit in
+# this world, must name the unit (422 without it).
+APPLY = " ".join(
+    "L"
+    if p == "anonymous"
+    else "V"
+    if p == "office"
+    else "O"
+    if allows(p, "subsidy.apply")
+    else "F"
+    for p in PRINCIPALS
+)
+# An enrolment of ent_owner's in a programme of uni's training base: its person withdraws it,
+# the base records completion, the office may do both; nobody else sees it.
+ENROLMENT_WITHDRAW = "L O N N N N N F O"
+ENROLMENT_COMPLETE = "L O N N N N N O F"
 
 PERMISSIONS: dict[str, list[Case]] = {
     # Site-wide pages, accounts and the office's review queue.
@@ -1518,6 +1559,224 @@ PERMISSIONS: dict[str, list[Case]] = {
             "/api/v1/events/{ev_open}/suggestions",
         ),
     ],
+    # Policies and subsidy applications (the application belongs to ent_owner's enterprise).
+    "subsidies": [
+        _get("/subsidies", EVERYONE),
+        _get("/subsidies/policies/new", by("policy.edit")),
+        Case("POST", "/subsidies/policies/new", by("policy.edit"), body=POLICY_BODY),
+        _get("/subsidies/policies/{policy_id}", EVERYONE, "/subsidies/policies/{policy}"),
+        _get(
+            "/subsidies/policies/{policy_id}/edit",
+            by("policy.edit"),
+            "/subsidies/policies/{policy}/edit",
+        ),
+        Case(
+            "POST",
+            "/subsidies/policies/{policy_id}/edit",
+            by("policy.edit"),
+            "/subsidies/policies/{new_policy}/edit",
+            POLICY_BODY,
+        ),
+        _get("/subsidies/apply", by("subsidy.apply")),
+        Case("POST", "/subsidies/apply", APPLY, body=SUBSIDY_BODY),
+        _get(
+            "/subsidies/applications/{app_id}",
+            by("subsidy.view", "ent", denied="N"),
+            "/subsidies/applications/{sub_draft}",
+        ),
+        _get(
+            "/subsidies/applications/{app_id}/edit",
+            by("subsidy.edit", "ent", hidden="subsidy.view"),
+            "/subsidies/applications/{sub_draft}/edit",
+        ),
+        Case(
+            "POST",
+            "/subsidies/applications/{app_id}/edit",
+            by("subsidy.edit", "ent", hidden="subsidy.view"),
+            "/subsidies/applications/{new_sub_draft}/edit",
+            SUBSIDY_BODY,
+        ),
+        Case(
+            "POST",
+            "/subsidies/applications/{app_id}/{action}",
+            by("subsidy.submit", "ent", hidden="subsidy.view"),
+            "/subsidies/applications/{new_sub_draft}/submit",
+            {},
+        ),
+        Case(
+            "POST",
+            "/subsidies/applications/{app_id}/{action}",
+            by("subsidy.review", "ent", hidden="subsidy.view"),
+            "/subsidies/applications/{new_sub_submitted}/approve",
+            {},
+        ),
+        Case(
+            "POST",
+            "/subsidies/applications/{app_id}/{action}",
+            by("subsidy.review", "ent", hidden="subsidy.view"),
+            "/subsidies/applications/{new_sub_submitted}/reject",
+            RETURN_BODY,
+        ),
+        Case(
+            "POST",
+            "/subsidies/applications/{app_id}/{action}",
+            by("subsidy.pay", "ent", hidden="subsidy.view"),
+            "/subsidies/applications/{new_sub_approved}/pay",
+            {},
+        ),
+        _get("/api/v1/policies", EVERYONE),
+        _get("/api/v1/policies/{policy_id}", EVERYONE, "/api/v1/policies/{policy}"),
+        Case("POST", "/api/v1/policies", by("policy.edit"), body=POLICY_BODY),
+        Case(
+            "PUT",
+            "/api/v1/policies/{policy_id}",
+            by("policy.edit"),
+            "/api/v1/policies/{new_policy}",
+            POLICY_BODY,
+        ),
+        _get("/api/v1/subsidy-applications", SIGNED_IN),
+        _get(
+            "/api/v1/subsidy-applications/{app_id}",
+            by("subsidy.view", "ent", denied="N"),
+            "/api/v1/subsidy-applications/{sub_draft}",
+        ),
+        Case("POST", "/api/v1/subsidy-applications", APPLY, body=SUBSIDY_BODY),
+        Case(
+            "PUT",
+            "/api/v1/subsidy-applications/{app_id}",
+            by("subsidy.edit", "ent", hidden="subsidy.view"),
+            "/api/v1/subsidy-applications/{new_sub_draft}",
+            SUBSIDY_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/subsidy-applications/{app_id}/submit",
+            by("subsidy.submit", "ent", hidden="subsidy.view"),
+            "/api/v1/subsidy-applications/{new_sub_draft}/submit",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/subsidy-applications/{app_id}/approve",
+            by("subsidy.review", "ent", hidden="subsidy.view"),
+            "/api/v1/subsidy-applications/{new_sub_submitted}/approve",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/subsidy-applications/{app_id}/return",
+            by("subsidy.review", "ent", hidden="subsidy.view"),
+            "/api/v1/subsidy-applications/{new_sub_submitted}/return",
+            RETURN_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/subsidy-applications/{app_id}/reject",
+            by("subsidy.review", "ent", hidden="subsidy.view"),
+            "/api/v1/subsidy-applications/{new_sub_submitted}/reject",
+            RETURN_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/subsidy-applications/{app_id}/pay",
+            by("subsidy.pay", "ent", hidden="subsidy.view"),
+            "/api/v1/subsidy-applications/{new_sub_approved}/pay",
+            {},
+        ),
+    ],
+    # Training programmes of uni's training base, and enrolments in them.
+    "training": [
+        _get("/training", EVERYONE),
+        _get("/training/report", by("training.report")),
+        _get("/training/programmes/new", by("training_programme.create")),
+        Case(
+            "POST",
+            "/training/programmes/new",
+            by("training_programme.edit", "uni"),
+            body=PROGRAMME_BODY,
+        ),
+        _get("/training/programmes/{programme_id}", EVERYONE, "/training/programmes/{programme}"),
+        _get(
+            "/training/programmes/{programme_id}/edit",
+            by("training_programme.edit", "uni"),
+            "/training/programmes/{programme}/edit",
+        ),
+        Case(
+            "POST",
+            "/training/programmes/{programme_id}/edit",
+            by("training_programme.edit", "uni"),
+            "/training/programmes/{new_programme}/edit",
+            PROGRAMME_BODY,
+        ),
+        Case(
+            "POST",
+            "/training/programmes/{programme_id}/enrol",
+            SIGNED_IN,
+            "/training/programmes/{new_programme}/enrol",
+            {},
+        ),
+        Case(
+            "POST",
+            "/training/enrolments/{enrolment_id}/withdraw",
+            ENROLMENT_WITHDRAW,
+            "/training/enrolments/{new_enrolment}/withdraw",
+            {},
+        ),
+        Case(
+            "POST",
+            "/training/enrolments/{enrolment_id}/complete",
+            ENROLMENT_COMPLETE,
+            "/training/enrolments/{new_enrolment}/complete",
+            {},
+        ),
+        _get("/api/v1/training-programmes", EVERYONE),
+        _get(
+            "/api/v1/training-programmes/{programme_id}",
+            EVERYONE,
+            "/api/v1/training-programmes/{programme}",
+        ),
+        Case(
+            "POST",
+            "/api/v1/training-programmes",
+            by("training_programme.edit", "uni"),
+            body=PROGRAMME_BODY,
+        ),
+        Case(
+            "PUT",
+            "/api/v1/training-programmes/{programme_id}",
+            by("training_programme.edit", "uni"),
+            "/api/v1/training-programmes/{new_programme}",
+            PROGRAMME_BODY,
+        ),
+        _get(
+            "/api/v1/training-programmes/{programme_id}/enrolments",
+            by("training_programme.edit", "uni"),
+            "/api/v1/training-programmes/{programme}/enrolments",
+        ),
+        Case(
+            "POST",
+            "/api/v1/training-programmes/{programme_id}/enrolments",
+            SIGNED_IN,
+            "/api/v1/training-programmes/{new_programme}/enrolments",
+            {},
+        ),
+        _get("/api/v1/enrolments", SIGNED_IN),
+        Case(
+            "POST",
+            "/api/v1/enrolments/{enrolment_id}/withdraw",
+            ENROLMENT_WITHDRAW,
+            "/api/v1/enrolments/{new_enrolment}/withdraw",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/enrolments/{enrolment_id}/complete",
+            ENROLMENT_COMPLETE,
+            "/api/v1/enrolments/{new_enrolment}/complete",
+            {},
+        ),
+        _get("/api/v1/training/utilisation", by("training.report")),
+    ],
 }
 
 # Routes that are not permission-checked requests: static files.
@@ -1619,6 +1878,32 @@ class World:
         elif key == "new_note":
             record = Notification(
                 user_id=self.users["ent_owner"].id, kind="bid_review", title=f"提醒{n}"
+            )
+        elif key == "new_policy":
+            record = Policy(
+                title=f"待处理政策{n}", kind="other", formula="fixed", fixed_amount=1000
+            )
+        elif key.startswith("new_sub_"):
+            record = SubsidyApplication(
+                policy_id=ids["policy"],
+                organization_id=ids["ent"],
+                year=date.today().year,
+                fact_amount=Decimal("100000"),
+                amount=Decimal("20000"),
+                computation="年薪 10万元 × 20% = 2万元，核定 2万元",
+                status=key[8:],
+                created_by_id=self.users["ent_owner"].id,
+            )
+        elif key == "new_programme":
+            record = programme(f"待处理培训{n}", ids["base"], ids["uni"])
+        elif key == "new_enrolment":
+            item = programme(f"待结业培训{n}", ids["base"], ids["uni"], days=-5)
+            self.db.add(item)
+            self.db.flush()
+            record = Enrolment(
+                programme_id=item.id,
+                user_id=self.users["ent_owner"].id,
+                enrolled_at=utcnow(),
             )
         else:
             raise KeyError(key)
@@ -2018,7 +2303,52 @@ def build_world(db: Session, factory: Factory) -> World:
     ids |= _brokerage(db, users, ids)
     ids |= _meetings(db, users, ids)
     ids |= _events(db, users, ids)
+    ids |= _subsidies_and_training(db, users, ids)
     return World(db=db, users=users, ids=ids)
+
+
+def programme(name: str, base_id: int, org_id: int, days: int = 10) -> TrainingProgramme:
+    """An open programme of a training base, starting in days (default ten), with 30 seats."""
+    start = date.today() + timedelta(days=days)
+    return TrainingProgramme(
+        base_id=base_id,
+        organization_id=org_id,
+        name=name,
+        hours=40,
+        starts_on=start,
+        ends_on=start + timedelta(days=30),
+        seats=30,
+        taken=0,
+    )
+
+
+def _subsidies_and_training(
+    db: Session, users: dict[str, User], ids: dict[str, int]
+) -> dict[str, int]:
+    """An open policy, a draft application of ent_owner's enterprise, a programme of uni's base."""
+    policy = Policy(
+        title="产业人才薪酬补贴",
+        kind="salary_subsidy",
+        formula="percentage",
+        fact_label="年薪",
+        rate=Decimal("20"),
+        cap_per_org_year=Decimal("1000000"),
+    )
+    db.add(policy)
+    db.flush()
+    draft = SubsidyApplication(
+        policy_id=policy.id,
+        organization_id=ids["ent"],
+        year=date.today().year,
+        fact_amount=Decimal("100000"),
+        amount=Decimal("20000"),
+        computation="年薪 10万元 × 20% = 2万元，核定 2万元",
+        created_by_id=users["ent_owner"].id,
+    )
+    course = programme("海工焊接培训", ids["base"], ids["uni"])
+    db.add_all([draft, course])
+    db.commit()
+    return {"policy": policy.id, "sub_draft": draft.id, "programme": course.id}
 
 
 def _meetings(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""Policy, SubsidyApplication, InvestmentProject and innovation-consortium models."""
+"""Investment projects and innovation consortia with their common-technology projects."""
 
 from __future__ import annotations
 
@@ -21,61 +21,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from silian.coordination.choices import (
     COMMON_TECH_STATUS,
-    POLICY_KINDS,
     PROJECT_STATUS,
-    SUBSIDY_STATUS,
 )
 from silian.core.db import Base, TimestampMixin
 
 if TYPE_CHECKING:
     from silian.organizations.models import Organization
-
-
-class Policy(TimestampMixin, Base):
-    """A policy or special fund (政策/专项资金) with eligibility and caps."""
-
-    __tablename__ = "policies"
-    __table_args__ = (
-        POLICY_KINDS.check("kind"),
-        CheckConstraint("cap_per_org_year IS NULL OR cap_per_org_year >= 0", name="cap_nonneg"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
-    kind: Mapped[str] = mapped_column(String(30), nullable=False)
-    issuer: Mapped[str] = mapped_column(String(100), nullable=False, default="")
-    eligibility: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    content: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    cap_per_org_year: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
-    valid_from: Mapped[date | None] = mapped_column(nullable=True)
-    valid_to: Mapped[date | None] = mapped_column(nullable=True)
-    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
-
-
-class SubsidyApplication(TimestampMixin, Base):
-    """An organisation's application for support under one policy, with review workflow."""
-
-    __tablename__ = "subsidy_applications"
-    __table_args__ = (
-        SUBSIDY_STATUS.check("status"),
-        CheckConstraint("amount > 0", name="amount_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    policy_id: Mapped[int] = mapped_column(
-        ForeignKey("policies.id", ondelete="RESTRICT"), nullable=False
-    )
-    organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
-    )
-    year: Mapped[int] = mapped_column(nullable=False)
-    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False)
-    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")
-    review_remarks: Mapped[str] = mapped_column(Text, nullable=False, default="")
-
-    policy: Mapped[Policy] = relationship(lazy="joined")
-    organization: Mapped[Organization] = relationship(lazy="joined")
 
 
 class InvestmentProject(TimestampMixin, Base):

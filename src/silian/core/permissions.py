@@ -45,6 +45,8 @@ PUBLISHERS = ("university", "expert", "office", "platform")
 POSTERS = ("enterprise", "office")
 NEED_POSTERS = ("enterprise", "university", "office")
 SOLVERS = ("expert", "university", "enterprise", "platform")
+SUBSIDY_APPLICANTS = ("enterprise", "university", "platform")
+TRAINING_BASE_UNITS = ("platform", "university")
 
 PERMISSIONS: dict[str, Rule] = {
     # Listings under review (achievements, demands): create, edit, review, read drafts.
@@ -128,6 +130,26 @@ PERMISSIONS: dict[str, Rule] = {
     # Acting for others, reporting.
     "record.enter_for_any_unit": _rule(OFFICE),
     "audit.view": _rule(OFFICE, ALL_ROLES),
+    # Subsidies (政策与补贴申请): the office keeps policies, reviews, approves and pays;
+    # units apply for themselves.
+    "policy.edit": _rule(OFFICE, message="只有政府部门可以维护政策"),
+    "subsidy.apply": _rule(OFFICE, SUBSIDY_APPLICANTS, "只有企业、高校院所和平台可以申请补贴"),
+    "subsidy.view": _rule(OFFICE, SUBSIDY_APPLICANTS, "您无权查看此补贴申请"),
+    "subsidy.edit": _rule(OFFICE, SUBSIDY_APPLICANTS, "只有申请单位可以修改此补贴申请"),
+    "subsidy.submit": _rule(OFFICE, SUBSIDY_APPLICANTS, "只有申请单位可以提交此补贴申请"),
+    "subsidy.review": _rule(OFFICE, message="只有政府部门可以审核补贴申请"),
+    "subsidy.pay": _rule(OFFICE, message="只有政府部门可以登记拨付"),
+    # Training (实训基地培训项目): a base's unit publishes programmes and records completions;
+    # anyone signed in enrols and may withdraw their own enrolment.
+    "training_programme.create": _rule(
+        OFFICE, TRAINING_BASE_UNITS, "只有实训基地和政府部门可以发布培训项目"
+    ),
+    "training_programme.edit": _rule(
+        OFFICE, TRAINING_BASE_UNITS, "只有本基地和政府部门可以管理此培训项目"
+    ),
+    "training.enrol": _rule(owner=ALL_ROLES, message="请登录后报名"),
+    "enrolment.withdraw": _rule(OFFICE, ALL_ROLES, "只能退出本人的报名"),
+    "training.report": _rule(OFFICE, TRAINING_BASE_UNITS, "只有政府部门和实训基地可以查看培训统计"),
     # Joint meetings (会商), gaps and the quarterly briefing: the three offices' desk.
     "meeting.view": _rule(OFFICE, message="联席会商仅对政府部门开放"),
     "meeting.manage": _rule(OFFICE, message="只有政府部门可以安排会商、议定事项和督办任务"),

@@ -85,8 +85,6 @@ from silian.coordination.models import (
     CommonTechProject,
     InnovationConsortium,
     InvestmentProject,
-    Policy,
-    SubsidyApplication,
 )
 from silian.core.audit import AuditLog
 from silian.core.db import session_scope
@@ -107,8 +105,11 @@ from silian.meetings.models import AgendaItem, Decision, FollowUpTask, JointMeet
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
 from silian.reference import data as reference
+from silian.subsidies import service as subsidies_service
+from silian.subsidies.models import Policy, SubsidyApplication
 from silian.talent import service as talent_service
 from silian.talent.models import SalaryGradeRule, Talent, TalentNeed, TalentProject
+from silian.training.models import Enrolment, TrainingProgramme
 
 DEMO_PASSWORD = "silian-demo"
 QINGDAO = "3702"
@@ -130,6 +131,7 @@ DEMO_USERS = [
     # A reviewer from the first university: never scores its own unit's bid (conflict rule).
     ("expert2", "expert", "中国海洋大学", "专家用户二"),
     ("platform", "platform", "platform:pilot_base", "中试平台运营"),
+    ("training", "platform", "platform:training", "实训基地运营"),
 ]
 
 OFFICES = {
@@ -2158,62 +2160,6 @@ def _selections(city: _City, published: list[Achievement]) -> None:
 
 def _coordination(city: _City) -> None:
     session = city.session
-    policies = [
-        (
-            "中试平台建设支持政策（示例）",
-            "pilot_platform",
-            "对新认定的市级中试平台，按设备投入的30%给予支持，单个平台最高2000万元。",
-            Decimal(20_000_000),
-        ),
-        (
-            "产业人才薪酬补贴（示例）",
-            "salary_subsidy",
-            "对重点产业链企业引进的按薪定才人才，按年薪分档给予补贴，每人每年最高50万元。",
-            Decimal(500_000),
-        ),
-        (
-            "市场化引才奖励（示例）",
-            "headhunting",
-            "企业通过猎头机构引进高层次人才，按猎头费用的50%给予补贴，每家企业每年最高100万元。",
-            Decimal(1_000_000),
-        ),
-        (
-            "科技成果转化奖补（示例）",
-            "achievement_transfer",
-            "对技术合同登记额100万元以上的成果转化项目，按技术交易额的5%给予奖补。",
-            Decimal(3_000_000),
-        ),
-    ]
-    made: list[Policy] = []
-    for title, kind, content, cap in policies:
-        policy = _by_name(session, Policy, title, "title")
-        if policy is None:
-            policy = Policy(
-                title=title,
-                kind=kind,
-                issuer="市科学技术局" if kind != "salary_subsidy" else "市委人才办",
-                eligibility="在本市注册、纳税的企业和机构。",
-                content=content,
-                cap_per_org_year=cap,
-                valid_from=date(2025, 1, 1),
-                valid_to=date(2027, 12, 31),
-            )
-            session.add(policy)
-            session.flush()
-            leaders = [c[0] for c in city.chain_companies.values()]
-            for k in range(3):
-                session.add(
-                    SubsidyApplication(
-                        policy_id=policy.id,
-                        organization_id=leaders[(len(made) * 3 + k) % len(leaders)].id,
-                        year=2026,
-                        amount=(cap * Decimal("0.2") * (k + 1)).quantize(Decimal("1")),
-                        reason="按政策条款申报（示例）。",
-                        status=["submitted", "approved", "paid"][k],
-                    )
-                )
-            city.report.count("policies")
-        made.append(policy)
     for index, (name, code) in enumerate(
         (
             ("海洋装备创新联合体（示例）", "marine_equipment"),
@@ -2364,6 +2310,268 @@ def _no_progress(_description: str, _fraction: float | None = None) -> None:
     return None
 
 
+# --- subsidies and training ------------------------------------------------------------------
+
+# title, kind, formula, fact label, rate %, fixed amount, per-application max, cap per unit-year,
+# eligible unit kinds, terms.
+DEMO_POLICIES: list[
+    tuple[str, str, str, str, str | None, int | None, int | None, int, list[str], str]
+] = [
+    (
+        "中试平台建设支持政策（示例）",
+        "pilot_platform",
+        "percentage",
+        "设备投入",
+        "30",
+        None,
+        20_000_000,
+        20_000_000,
+        ["platform", "enterprise", "institute"],
+        "对新认定的市级中试平台，按设备投入的30%给予支持，单个平台每年最高2000万元。",
+    ),
+    (
+        "产业人才薪酬补贴（示例）",
+        "salary_subsidy",
+        "percentage",
+        "引进人才年薪",
+        "20",
+        None,
+        500_000,
+        1_000_000,
+        ["enterprise"],
+        "对重点产业链企业按薪定才引进的人才，按年薪的20%给予补贴，每人最高50万元，每家企业每年最高100万元。",
+    ),
+    (
+        "市场化引才奖励（示例）",
+        "headhunting",
+        "percentage",
+        "猎头费用",
+        "50",
+        None,
+        300_000,
+        1_000_000,
+        ["enterprise", "university", "institute"],
+        "通过猎头机构引进高层次人才的，按猎头费用的50%给予补贴，单笔最高30万元，每家单位每年最高100万元。",
+    ),
+    (
+        "科技成果转化奖补（示例）",
+        "achievement_transfer",
+        "percentage",
+        "技术交易额",
+        "5",
+        None,
+        None,
+        3_000_000,
+        [],
+        "对登记的技术合同，按技术交易额的5%给予奖补，每家单位每年最高300万元。",
+    ),
+    (
+        "技能培训补贴（示例）",
+        "training",
+        "per_person",
+        "",
+        None,
+        2_000,
+        None,
+        500_000,
+        ["enterprise", "platform"],
+        "组织职工参加公共实训基地培训并取得证书的，按每人2000元给予补贴，每家单位每年最高50万元。",
+    ),
+]
+# policy index, unit key (None: the demo enterprise's own), fact amount, persons, status.
+DEMO_APPLICATIONS: list[tuple[int, str | None, int | None, int | None, str]] = [
+    (0, "platform:pilot_base", 40_000_000, None, "paid"),
+    (0, "platform:pilot_base", 30_000_000, None, "submitted"),  # would pass the 20M cap
+    (1, None, 1_200_000, None, "approved"),
+    (1, None, 3_000_000, None, "approved"),  # 60万 capped at 50万 per application
+    (1, None, 2_000_000, None, "submitted"),  # 40万 on top of 74万 would pass the 100万 cap
+    (1, "leader:marine_equipment", 900_000, None, "paid"),
+    (1, "leader:marine_equipment", 600_000, None, "draft"),
+    (2, None, 360_000, None, "returned"),
+    (2, "leader:marine_equipment", 500_000, None, "rejected"),
+    (3, None, 8_000_000, None, "submitted"),
+    (4, "leader:marine_equipment", None, 35, "approved"),
+]
+
+
+def _subsidies(city: _City) -> None:
+    session = city.session
+    policies: list[Policy] = []
+    for title, kind, formula, label, rate, fixed, most, cap, kinds, content in DEMO_POLICIES:
+        policy = _by_name(session, Policy, title, "title")
+        if policy is None:
+            policy = Policy(
+                title=title,
+                kind=kind,
+                issuer="市委人才办"
+                if kind in ("salary_subsidy", "headhunting")
+                else "市科学技术局",
+                eligibility="在本市注册、纳税，信用良好的单位。",
+                eligible_kinds=kinds,
+                content=content,
+                formula=formula,
+                fact_label=label,
+                rate=Decimal(rate) if rate else None,
+                fixed_amount=Decimal(fixed) if fixed else None,
+                per_application_max=Decimal(most) if most else None,
+                cap_per_org_year=Decimal(cap),
+                valid_from=date(2025, 1, 1),
+                valid_to=date(2027, 12, 31),
+            )
+            session.add(policy)
+            session.flush()
+            city.report.count("policies")
+        policies.append(policy)
+    if session.scalar(select(SubsidyApplication.id).where(SubsidyApplication.is_sample)):
+        return
+    own = city.users["enterprise"]
+    for index, (which, key, fact, persons, status) in enumerate(DEMO_APPLICATIONS):
+        policy = policies[which]
+        org = city.org(key) if key else city.org("leader:new_materials")
+        result = subsidies_service.compute(policy, Decimal(fact) if fact else None, persons)
+        decided = datetime(2026, 6 + index % 5, 10 + index, tzinfo=UTC)
+        session.add(
+            SubsidyApplication(
+                policy_id=policy.id,
+                organization_id=org.id,
+                year=2026,
+                fact_amount=Decimal(fact) if fact else None,
+                persons=persons,
+                amount=result.amount,
+                computation=result.text,
+                reason="按政策条款申报，佐证材料已线下报送（示例）。",
+                status=status,
+                review_remarks={
+                    "returned": "请补充猎头服务合同和发票。",
+                    "rejected": "引进人员不符合高层次人才认定条件。",
+                }.get(status, ""),
+                submitted_at=None if status == "draft" else decided,
+                decided_at=decided
+                if status in ("approved", "paid", "returned", "rejected")
+                else None,
+                paid_on=date(2026, 10, 15) if status == "paid" else None,
+                created_by_id=own.id if key is None else None,
+                is_sample=True,
+            )
+        )
+        city.report.count("subsidy_applications")
+    session.flush()
+
+
+# base name suffix, programme, skills, hours, start, end, seats.
+DEMO_PROGRAMMES: list[tuple[str, str, list[str], int, date, date, int]] = [
+    (
+        "智能制造公共实训基地",
+        "工业机器人运维（中级）",
+        ["工业机器人运维", "PLC编程"],
+        120,
+        date(2026, 3, 2),
+        date(2026, 4, 30),
+        300,
+    ),
+    (
+        "智能制造公共实训基地",
+        "数控加工技能提升班",
+        ["数控加工"],
+        80,
+        date(2027, 1, 11),
+        date(2027, 2, 26),
+        2,
+    ),
+    (
+        "海洋装备焊接公共实训基地",
+        "船舶焊接（高级工）",
+        ["船舶焊接", "无损检测"],
+        160,
+        date(2026, 5, 11),
+        date(2026, 7, 31),
+        240,
+    ),
+    (
+        "海洋装备焊接公共实训基地",
+        "无损检测二级认证班",
+        ["无损检测"],
+        96,
+        date(2027, 3, 1),
+        date(2027, 4, 30),
+        120,
+    ),
+    (
+        "新一代信息技术公共实训基地",
+        "网络运维工程师",
+        ["网络运维", "软件测试"],
+        100,
+        date(2026, 9, 7),
+        date(2026, 11, 20),
+        400,
+    ),
+    (
+        "现代农业公共实训基地",
+        "设施园艺技术员",
+        ["设施园艺"],
+        64,
+        date(2026, 4, 6),
+        date(2026, 5, 29),
+        150,
+    ),
+    (
+        "食品加工公共实训基地",
+        "食品检验员",
+        ["食品检验"],
+        72,
+        date(2027, 2, 22),
+        date(2027, 4, 16),
+        180,
+    ),
+]
+
+
+def _training(city: _City) -> None:
+    session = city.session
+    if session.scalar(select(TrainingProgramme.id).where(TrainingProgramme.is_sample)):
+        return
+    people = [city.users[name] for name in ("expert", "enterprise", "enterprise2", "university")]
+    for index, (suffix, name, skills, hours, start, end, seats) in enumerate(DEMO_PROGRAMMES):
+        base = _by_name(session, TrainingBase, f"青岛示例{suffix}")
+        if base is None:
+            continue
+        finished = end < TODAY
+        enrolled = people[:2] if index % 2 == 0 or seats <= 2 else people[:1]
+        programme = TrainingProgramme(
+            base_id=base.id,
+            organization_id=base.organization_id,
+            name=name,
+            chain_id=base.chain_id,
+            skills=skills,
+            hours=hours,
+            starts_on=start,
+            ends_on=end,
+            seats=seats,
+            taken=len(enrolled),
+            description=f"{base.name}开设的{name}，理论与实操结合，结业考核合格颁发培训合格证书。",
+            status="closed" if finished else "open",
+            is_sample=True,
+        )
+        session.add(programme)
+        session.flush()
+        for k, person in enumerate(enrolled):
+            session.add(
+                Enrolment(
+                    programme_id=programme.id,
+                    user_id=person.id,
+                    status="completed" if finished else "enrolled",
+                    enrolled_at=datetime.combine(start, datetime.min.time(), UTC),
+                    completed_on=end if finished else None,
+                    certificate_no=f"QDSX{start.year}{programme.id:03d}{k + 1:03d}"
+                    if finished
+                    else None,
+                    is_sample=True,
+                )
+            )
+        city.report.count("training_programmes")
+    session.flush()
+
+
 def load_demo(database_url: str | None = None, progress: Progress | None = None) -> DemoReport:
     """Build (or complete) the demo city in one transaction; returns what was added."""
     step: Progress = progress or _no_progress
@@ -2385,6 +2593,8 @@ def load_demo(database_url: str | None = None, progress: Progress | None = None)
             ("产教融合", lambda: _education(city)),
             ("路演活动", lambda: _events(city)),
             ("统筹会商", lambda: _coordination(city)),
+            ("政策与补贴", lambda: _subsidies(city)),
+            ("实训项目", lambda: _training(city)),
         ]
         for index, (label, run) in enumerate(stages):
             step(label, index / len(stages))

@@ -56,6 +56,8 @@ FEATURES = (
     "notifications",
     "meetings",
     "events",
+    "subsidies",
+    "training",
 )
 
 SECURITY_HEADERS = {
