@@ -38,7 +38,8 @@ from silian.education.models import (
     TrainingBase,
 )
 from silian.events.models import Event, EventEntry, EventRegistration, ExpertScore
-from silian.insights.models import FigureDay
+from silian.insights import freshness  # noqa: F401  (changes mark their figure days)
+from silian.insights.models import FigureDay, FigureDirtyDay
 from silian.notifications.models import Notification
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
@@ -70,6 +71,7 @@ __all__ = [
     "EventRegistration",
     "ExpertScore",
     "FigureDay",
+    "FigureDirtyDay",
     "FollowUpTask",
     "IndustryChain",
     "IndustryCollege",

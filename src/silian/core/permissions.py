@@ -128,6 +128,9 @@ PERMISSIONS: dict[str, Rule] = {
     # Acting for others, reporting.
     "record.enter_for_any_unit": _rule(OFFICE),
     "audit.view": _rule(OFFICE, ALL_ROLES),
+    # Dashboard (insights/dashboard.py): roles allowed on any record read the whole city's
+    # figures; the others read the same figures for the records of their own unit.
+    "dashboard.view": _rule(OFFICE, ALL_ROLES, "请登录后查看数据看板"),
 }
 
 

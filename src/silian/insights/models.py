@@ -32,3 +32,16 @@ class FigureDay(Base):
     figure: Mapped[str] = mapped_column(String(40), nullable=False)
     breakdown: Mapped[str] = mapped_column(String(30), nullable=False, default="")
     value: Mapped[Decimal] = mapped_column(Numeric(18, 2), nullable=False)
+
+
+class FigureDirtyDay(Base):
+    """A day whose figures a committed change may have altered, waiting to be recomputed.
+
+    Written in the same transaction as the change (see `insights.freshness`), so a committed
+    change always leaves its marker; reading the figures recomputes marked days first.
+    """
+
+    __tablename__ = "figure_dirty_days"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(nullable=False, index=True)

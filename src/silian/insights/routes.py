@@ -13,7 +13,7 @@ from silian.accounts.models import User
 from silian.chains import service as chains
 from silian.coordination.choices import PROJECT_STATUS
 from silian.core.web import api_user, csrf_protect, current_user, get_db, render
-from silian.insights import figures, service
+from silian.insights import dashboard_routes, figures, service
 from silian.insights.schemas import ChainMapOut, ChainPage, FiguresOut, OrganizationProfileOut
 from silian.organizations import service as organizations
 from silian.platforms import choices as platform_choices
@@ -177,3 +177,6 @@ api = APIRouter()
 api.include_router(chain_api)
 api.include_router(org_api)
 api.include_router(figures_api)
+
+# The dashboard's pages live in their own module (insights/dashboard_routes.py).
+router.include_router(dashboard_routes.router)
