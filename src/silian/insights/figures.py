@@ -133,7 +133,12 @@ class _Tally:
         self.values.setdefault((CITY, figure, ""), ZERO)
 
 
-def _deal_channel(deal: Deal) -> str:
+def _utc(instant: datetime) -> datetime:
+    """An instant as aware UTC (SQLite returns naive UTC values)."""
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant
+
+
+def _deal_channel(deal: Any) -> str:
     if deal.match_id is not None:
         return "suggestion"
     return "broker" if deal.broker_id is not None else "direct"
@@ -216,13 +221,23 @@ def compute_day(session: Session, day: date) -> dict[Key, Decimal]:
         t.add("demands_signed_value", [chain_id], amount)
 
     # Brokerage: deals by channel (new that day) and by current stage (all so far), contracts.
-    deals = list(session.scalars(select(Deal).where(Deal.created_at < end)))
-    deal_chain = _deal_chain(session, [d.id for d in deals])
-    for deal in deals:
-        chain = [deal_chain.get(deal.id)]
-        t.add("deals_by_stage", chain, 1, deal.stage)
-        if city_day(deal.created_at) == day:
-            t.add("deals_created", chain, 1, _deal_channel(deal))
+    # Columns, not ORM objects: every day reads every deal so far (the stock by stage).
+    for deal in session.execute(
+        select(
+            Deal.stage,
+            Deal.created_at,
+            Deal.match_id,
+            Deal.broker_id,
+            func.coalesce(Demand.chain_id, Achievement.chain_id),
+        )
+        .outerjoin(Demand, Demand.id == Deal.demand_id)
+        .outerjoin(Achievement, Achievement.id == Deal.achievement_id)
+        .where(Deal.created_at < end)
+    ):
+        on_chain = [deal[4]]
+        t.add("deals_by_stage", on_chain, 1, deal.stage)
+        if start <= _utc(deal.created_at) < end:
+            t.add("deals_created", on_chain, 1, _deal_channel(deal))
     contracts = list(session.scalars(select(Contract).where(Contract.signed_on == day)))
     contract_deals = {
         d.id: d

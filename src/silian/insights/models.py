@@ -8,7 +8,11 @@ from decimal import Decimal
 from sqlalchemy import Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from silian.achievements.models import Achievement
+from silian.brokerage.models import Contract, Deal
 from silian.core.db import Base
+from silian.demands.models import Demand
+from silian.events.models import EventEntry
 
 CITY = 0  # chain_id of the whole-city rows (records on no chain count there only)
 
@@ -45,3 +49,18 @@ class FigureDirtyDay(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(nullable=False, index=True)
+
+
+# Indexes on the records the figures and the dashboard read by date and link (declared here,
+# beside the summary they serve, so the features' own models stay as they are): each day's
+# recomputation and each drill-down list select by these columns.
+FIGURE_INDEXES = (
+    Index("ix_achievements_created_at", Achievement.created_at),
+    Index("ix_achievements_published_at", Achievement.published_at),
+    Index("ix_demands_published_at", Demand.published_at),
+    Index("ix_deals_created_at", Deal.created_at),
+    Index("ix_deals_demand_id", Deal.demand_id),
+    Index("ix_deals_achievement_id", Deal.achievement_id),
+    Index("ix_contracts_signed_on", Contract.signed_on),
+    Index("ix_event_entries_achievement_id", EventEntry.achievement_id),
+)

@@ -1,4 +1,4 @@
-"""dashboard: figure_dirty_days, the days a committed change left to recompute
+"""dashboard: figure_dirty_days (days a committed change left to recompute), date indexes
 
 Revision ID: 0008_dashboard
 Revises: 0007_deals
@@ -15,6 +15,18 @@ down_revision: str | None = "0007_deals"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# What the figures and the dashboard select by (insights/models.py: FIGURE_INDEXES).
+INDEXES = (
+    ("ix_achievements_created_at", "achievements", "created_at"),
+    ("ix_achievements_published_at", "achievements", "published_at"),
+    ("ix_demands_published_at", "demands", "published_at"),
+    ("ix_deals_created_at", "deals", "created_at"),
+    ("ix_deals_demand_id", "deals", "demand_id"),
+    ("ix_deals_achievement_id", "deals", "achievement_id"),
+    ("ix_contracts_signed_on", "contracts", "signed_on"),
+    ("ix_event_entries_achievement_id", "event_entries", "achievement_id"),
+)
+
 
 def upgrade() -> None:
     """Apply this revision."""
@@ -25,9 +37,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_figure_dirty_days")),
     )
     op.create_index("ix_figure_dirty_days_day", "figure_dirty_days", ["day"], unique=False)
+    for name, table, column in INDEXES:
+        op.create_index(name, table, [column], unique=False)
 
 
 def downgrade() -> None:
     """Revert this revision."""
+    for name, table, _column in INDEXES:
+        op.drop_index(name, table_name=table)
     op.drop_index("ix_figure_dirty_days_day", table_name="figure_dirty_days")
     op.drop_table("figure_dirty_days")

@@ -43,7 +43,7 @@
       xAxis: { type: "category", data: data.months },
       yAxis: { type: "value" },
       series: data.trends.map(function (s) {
-        return { name: s.name, type: "line", smooth: true, data: s.data };
+        return { name: s.name, type: "line", data: s.data };
       })
     }, function (p) {
       var cells = document.querySelectorAll("#trends tbody tr")[p.dataIndex];
