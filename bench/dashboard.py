@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 import silian.models  # noqa: F401  (every mapper)
@@ -42,6 +42,7 @@ from silian.core.migrate import upgrade
 from silian.demands.models import Demand
 from silian.demo.loader import load_demo
 from silian.insights import figures, jobs
+from silian.insights.models import FigureDay, FigureDirtyDay
 from silian.web.app import create_app
 
 DEMO_PASSWORD = "silian-demo"
@@ -173,7 +174,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="")
     parser.add_argument("--keep", default="", help="SQLite file to keep the scaled city in")
-    parser.add_argument("--reuse", action="store_true", help="the database is already scaled")
+    parser.add_argument(
+        "--reuse", action="store_true", help="the database is already scaled (refresh only)"
+    )
     parser.add_argument("--achievements", type=int, default=100_000)
     parser.add_argument("--deals", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=100)
@@ -193,12 +196,16 @@ def main(argv: list[str] | None = None) -> None:
             started = time.perf_counter()
             scale(url, args.achievements, args.deals)
             _timed(f"scaled to {args.achievements} achievements, {args.deals} deals", started)
-            started = time.perf_counter()
-            factory = session_factory(url)
-            with factory() as session:
-                start = jobs.first_day(session)
-            report = jobs.refresh(factory, start)
-            _timed(f"figures refreshed ({report.days} days, {report.rows} rows)", started)
+        # Every day recomputed from scratch (also on --reuse), from the first record's day.
+        started = time.perf_counter()
+        factory = session_factory(url)
+        with factory() as session, session.begin():
+            session.execute(delete(FigureDay))
+            session.execute(delete(FigureDirtyDay))
+        with factory() as session:
+            start = jobs.first_day(session)
+        report = jobs.refresh(factory, start)
+        _timed(f"figures refreshed ({report.days} days, {report.rows} rows)", started)
         with Session(get_engine(url)) as session:
             counts = {
                 "achievements": session.scalar(select(func.count(Achievement.id))),
