@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--keep", default="", help="SQLite file to keep the scaled city in")
     parser.add_argument(
-        "--reuse", action="store_true", help="the database is already scaled (refresh only)"
+        "--reuse", action="store_true", help="the database is already scaled and refreshed"
     )
     parser.add_argument("--achievements", type=int, default=100_000)
     parser.add_argument("--deals", type=int, default=10_000)
@@ -196,16 +196,16 @@ def main(argv: list[str] | None = None) -> None:
             started = time.perf_counter()
             scale(url, args.achievements, args.deals)
             _timed(f"scaled to {args.achievements} achievements, {args.deals} deals", started)
-        # Every day recomputed from scratch (also on --reuse), from the first record's day.
-        started = time.perf_counter()
-        factory = session_factory(url)
-        with factory() as session, session.begin():
-            session.execute(delete(FigureDay))
-            session.execute(delete(FigureDirtyDay))
-        with factory() as session:
-            start = jobs.first_day(session)
-        report = jobs.refresh(factory, start)
-        _timed(f"figures refreshed ({report.days} days, {report.rows} rows)", started)
+            # Every day recomputed from scratch, from the first record's day.
+            started = time.perf_counter()
+            factory = session_factory(url)
+            with factory() as session, session.begin():
+                session.execute(delete(FigureDay))
+                session.execute(delete(FigureDirtyDay))
+            with factory() as session:
+                start = jobs.first_day(session)
+            report = jobs.refresh(factory, start)
+            _timed(f"figures refreshed ({report.days} days, {report.rows} rows)", started)
         with Session(get_engine(url)) as session:
             counts = {
                 "achievements": session.scalar(select(func.count(Achievement.id))),

@@ -24,7 +24,6 @@ from sqlalchemy import (
     Select,
     and_,
     case,
-    exists,
     false,
     func,
     literal_column,
@@ -354,18 +353,20 @@ def _talent_needs(scope: Scope) -> Select[Any]:
 # The demand funnel (demand → suggested → contacted → signed) and the achievement funnel
 # (achievement → shown → deal), cohorts of what was published in the period.
 def _suggested() -> ColumnElement[bool]:
+    # `id IN (small subquery)`: the database walks the matches and looks each demand up by key,
+    # instead of probing the matches for every demand of the period.
     return or_(
-        exists().where(Match.source_kind == "demand", Match.source_id == Demand.id),
-        exists().where(Match.target_kind == "demand", Match.target_id == Demand.id),
+        Demand.id.in_(select(Match.source_id).where(Match.source_kind == "demand")),
+        Demand.id.in_(select(Match.target_id).where(Match.target_kind == "demand")),
     )
 
 
 def _contacted() -> ColumnElement[bool]:
-    return exists().where(Deal.demand_id == Demand.id, Deal.stage != "recommended")
+    return Demand.id.in_(select(Deal.demand_id).where(Deal.stage != "recommended"))
 
 
 def _signed() -> ColumnElement[bool]:
-    return exists().where(Deal.demand_id == Demand.id, exists().where(Contract.deal_id == Deal.id))
+    return Demand.id.in_(select(Deal.demand_id).join(Contract, Contract.deal_id == Deal.id))
 
 
 def _demand_step(condition: Callable[[], ColumnElement[bool]] | None) -> Callable:
@@ -377,11 +378,11 @@ def _demand_step(condition: Callable[[], ColumnElement[bool]] | None) -> Callabl
 
 
 def _shown() -> ColumnElement[bool]:
-    return exists().where(EventEntry.achievement_id == Achievement.id)
+    return Achievement.id.in_(select(EventEntry.achievement_id))
 
 
 def _dealt() -> ColumnElement[bool]:
-    return exists().where(Deal.achievement_id == Achievement.id)
+    return Achievement.id.in_(select(Deal.achievement_id).where(Deal.achievement_id.is_not(None)))
 
 
 def _achievement_step(condition: Callable[[], ColumnElement[bool]] | None) -> Callable:
@@ -820,25 +821,50 @@ def top_brokers(
     session: Session, scope: Scope, f: Filters, limit: int = TOP_BROKERS
 ) -> list[dict[str, Any]]:
     """Brokers by contract value signed in the period, then deals opened, with links."""
-    deals = records_query(scope, SOURCES["deals_created"], f.span, f.chain_id).subquery()
-    contracts = records_query(scope, SOURCES["contract_value"], f.span, f.chain_id).subquery()
-    opened: dict[int, int] = dict(
-        session.execute(
-            select(deals.c.broker_id, func.count())
-            .where(deals.c.broker_id.is_not(None))
-            .group_by(deals.c.broker_id)
-        ).all()
-    )
-    signed = {
-        b: (n, v)
-        for b, n, v in session.execute(
-            select(contracts.c.broker_id, func.count(), func.sum(contracts.c.amount))
-            .where(contracts.c.broker_id.is_not(None))
-            .group_by(contracts.c.broker_id)
+    if f.chain_id is None:
+        # Without a chain filter the brokers' counts need no chain: read deals and contracts
+        # directly (the same rows their lists show), not through the chain joins.
+        start, _ = figures.day_bounds(f.span.start)
+        _, end = figures.day_bounds(f.span.end)
+        deal_rows = select(Deal.broker_id, func.count()).where(
+            Deal.broker_id.is_not(None), Deal.created_at >= start, Deal.created_at < end
         )
-    }
+        contract_rows = (
+            select(Deal.broker_id, func.count(), func.sum(Contract.amount))
+            .join(Deal, Deal.id == Contract.deal_id)
+            .where(
+                Deal.broker_id.is_not(None),
+                Contract.signed_on >= f.span.start,
+                Contract.signed_on <= f.span.end,
+            )
+        )
+        if not scope.city:
+            deal_rows = deal_rows.where(_own_deal(scope.user))
+            contract_rows = contract_rows.where(_own_contract(scope.user))
+        opened: dict[Any, int] = dict(session.execute(deal_rows.group_by(Deal.broker_id)).all())
+        signed = {b: (n, v) for b, n, v in session.execute(contract_rows.group_by(Deal.broker_id))}
+    else:
+        deals = records_query(scope, SOURCES["deals_created"], f.span, f.chain_id).subquery()
+        contracts = records_query(scope, SOURCES["contract_value"], f.span, f.chain_id).subquery()
+        opened = dict(
+            session.execute(
+                select(deals.c.broker_id, func.count())
+                .where(deals.c.broker_id.is_not(None))
+                .group_by(deals.c.broker_id)
+            ).all()
+        )
+        signed = {
+            b: (n, v)
+            for b, n, v in session.execute(
+                select(contracts.c.broker_id, func.count(), func.sum(contracts.c.amount))
+                .where(contracts.c.broker_id.is_not(None))
+                .group_by(contracts.c.broker_id)
+            )
+        }
     ids = set(opened) | set(signed)
-    names = dict(session.execute(select(Broker.id, Broker.name).where(Broker.id.in_(ids))).all())
+    names: dict[Any, str] = dict(
+        session.execute(select(Broker.id, Broker.name).where(Broker.id.in_(ids))).all()
+    )
     rows: list[dict[str, Any]] = [
         {
             "id": b,

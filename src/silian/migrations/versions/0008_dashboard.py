@@ -17,14 +17,15 @@ depends_on: str | Sequence[str] | None = None
 
 # What the figures and the dashboard select by (insights/models.py: FIGURE_INDEXES).
 INDEXES = (
-    ("ix_achievements_created_at", "achievements", "created_at"),
-    ("ix_achievements_published_at", "achievements", "published_at"),
-    ("ix_demands_published_at", "demands", "published_at"),
-    ("ix_deals_created_at", "deals", "created_at"),
-    ("ix_deals_demand_id", "deals", "demand_id"),
-    ("ix_deals_achievement_id", "deals", "achievement_id"),
-    ("ix_contracts_signed_on", "contracts", "signed_on"),
-    ("ix_event_entries_achievement_id", "event_entries", "achievement_id"),
+    ("ix_achievements_created_at", "achievements", ["created_at"]),
+    ("ix_achievements_published_at", "achievements", ["published_at", "status"]),
+    ("ix_achievements_status_chain_id", "achievements", ["status", "chain_id"]),
+    ("ix_demands_published_at", "demands", ["published_at"]),
+    ("ix_deals_created_at", "deals", ["created_at"]),
+    ("ix_deals_demand_id", "deals", ["demand_id"]),
+    ("ix_deals_achievement_id", "deals", ["achievement_id"]),
+    ("ix_contracts_signed_on", "contracts", ["signed_on"]),
+    ("ix_event_entries_achievement_id", "event_entries", ["achievement_id"]),
 )
 
 
@@ -37,13 +38,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_figure_dirty_days")),
     )
     op.create_index("ix_figure_dirty_days_day", "figure_dirty_days", ["day"], unique=False)
-    for name, table, column in INDEXES:
-        op.create_index(name, table, [column], unique=False)
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns, unique=False)
+    op.create_index(
+        "ix_figure_days_sums",
+        "figure_days",
+        ["breakdown", "figure", "day", "chain_id", "value"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
     """Revert this revision."""
-    for name, table, _column in INDEXES:
+    op.drop_index("ix_figure_days_sums", table_name="figure_days")
+    for name, table, _columns in INDEXES:
         op.drop_index(name, table_name=table)
     op.drop_index("ix_figure_dirty_days_day", table_name="figure_dirty_days")
     op.drop_table("figure_dirty_days")
