@@ -41,7 +41,8 @@ from silian.events.models import (
     EventRegistration,
     ExpertScore,
 )
-from silian.insights.models import FigureDay
+from silian.insights import freshness  # noqa: F401  (changes mark their figure days)
+from silian.insights.models import FigureDay, FigureDirtyDay
 from silian.meetings.models import (
     AgendaItem,
     Decision,
@@ -86,6 +87,7 @@ __all__ = [
     "EventRegistration",
     "ExpertScore",
     "FigureDay",
+    "FigureDirtyDay",
     "FollowUpTask",
     "IndustryChain",
     "IndustryCollege",

@@ -627,6 +627,13 @@ PERMISSIONS: dict[str, list[Case]] = {
         ),
         # City figures are aggregate counts, public like the home page's headline figures.
         _get("/api/v1/figures", EVERYONE),
+        # The dashboard: the office reads the city, every other signed-in role its own unit.
+        _get("/dashboard", by("dashboard.view")),
+        _get(
+            "/dashboard/records",
+            by("dashboard.view"),
+            "/dashboard/records?figure=achievements_published&start=2026-01-01&end=2026-12-31",
+        ),
     ],
     "talent": [
         _get("/talents", EVERYONE),

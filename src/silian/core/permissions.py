@@ -128,6 +128,9 @@ PERMISSIONS: dict[str, Rule] = {
     "brokerage.figures": _rule(OFFICE | {"broker"}, message="只有政府部门和经纪人可以查看撮合统计"),
     "notification.read": _rule(owner=ALL_ROLES, message="只能查看自己的提醒"),
     # Acting for others, reporting.
+    # Dashboard (insights/dashboard.py): roles allowed on any record read the whole city's
+    # figures; the others read the same figures for the records of their own unit.
+    "dashboard.view": _rule(OFFICE, ALL_ROLES, "请登录后查看数据看板"),
     "record.enter_for_any_unit": _rule(OFFICE),
     "audit.view": _rule(OFFICE, ALL_ROLES),
     # Subsidies (政策与补贴申请): the office keeps policies, reviews, approves and pays;

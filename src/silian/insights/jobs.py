@@ -18,7 +18,7 @@ from silian.achievements.models import Achievement
 from silian.brokerage.models import Broker, Contract, Deal
 from silian.demands.models import Demand
 from silian.insights import figures
-from silian.insights.models import FigureDay
+from silian.insights.models import FigureDay, FigureDirtyDay
 from silian.organizations.models import Organization
 
 
@@ -56,6 +56,8 @@ def first_day(session: Session) -> date:
 
 def refresh_day(session: Session, day: date) -> int:
     """Rewrite one day's rows in the caller's transaction; the number of rows written."""
+    # Markers first: a change committed while the day is computed leaves a new one.
+    session.execute(delete(FigureDirtyDay).where(FigureDirtyDay.day == day))
     session.execute(delete(FigureDay).where(FigureDay.day == day))
     values = figures.compute_day(session, day)
     session.add_all(

@@ -15,7 +15,7 @@ from silian.coordination.choices import PROJECT_STATUS
 from silian.core.permissions import can
 from silian.core.web import api_user, csrf_protect, current_user, get_db, render
 from silian.events import service as events
-from silian.insights import figures, gaps, office_routes, service
+from silian.insights import dashboard_routes, figures, gaps, office_routes, service
 from silian.insights.schemas import ChainMapOut, ChainPage, FiguresOut, OrganizationProfileOut
 from silian.meetings import service as meetings
 from silian.organizations import service as organizations
@@ -190,3 +190,6 @@ api.include_router(figures_api)
 # Gaps, gap → agenda and the quarterly briefing (the offices' desk).
 router.include_router(office_routes.router)
 api.include_router(office_routes.api)
+
+# The dashboard's pages live in their own module (insights/dashboard_routes.py).
+router.include_router(dashboard_routes.router)
