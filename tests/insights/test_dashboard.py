@@ -379,7 +379,11 @@ def expected(w: World, start: date, end: date, chain: int | None = None) -> dict
             out["deals_created"][""] += 1
             out["deals_created"][_channel(deal)] += 1
     for e in w.events:
-        if e.status == "held" and _in(local_day(e.starts_at), start, end) and on_chain(e.chain_id):
+        if (
+            e.status in ("held", "closed")
+            and _in(local_day(e.starts_at), start, end)
+            and on_chain(e.chain_id)
+        ):
             out["events_held"][""] += 1
     return out
 
