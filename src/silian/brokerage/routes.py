@@ -30,6 +30,7 @@ from silian.challenges.models import Challenge
 from silian.core import permissions
 from silian.core.concurrency import version_from_etag, version_from_form
 from silian.core.errors import ValidationFailed
+from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.web import (
     api_require_user,
@@ -150,7 +151,7 @@ async def open_deal(
     """Open a deal from a match in the queue."""
     form = await form_dict(request)
     deal = service.open_deal(db, user, form)
-    return RedirectResponse(f"/deals/{deal.id}", status_code=303)
+    return redirect(f"/deals/{deal.id}", "已建立对接，请记录下一步")
 
 
 @router.post("/matches/{match_id}/reassign")
@@ -168,7 +169,7 @@ async def reassign(
         match_id,
         {"broker_id": form.get("broker_id") or None, "note": form.get("note", "")},
     )
-    return RedirectResponse("/brokerage", status_code=303)
+    return redirect("/brokerage", "已改派经纪人")
 
 
 def _deal_context(
@@ -341,7 +342,7 @@ async def complete_milestone(
     service.complete_milestone(
         db, user, contract_id, milestone_id, data, version_from_form(form.get("version"))
     )
-    return RedirectResponse(f"/contracts/{contract_id}", status_code=303)
+    return redirect(f"/contracts/{contract_id}", "合同节点已完成")
 
 
 @router.post("/contracts/{contract_id}/payments")
@@ -359,7 +360,7 @@ async def payment(
         "note": form.get("note", ""),
     }
     service.record_payment(db, user, contract_id, data, version_from_form(form.get("version")))
-    return RedirectResponse(f"/contracts/{contract_id}", status_code=303)
+    return redirect(f"/contracts/{contract_id}", "收款已登记")
 
 
 @router.post("/contracts/{contract_id}/accept")

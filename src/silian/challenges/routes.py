@@ -33,6 +33,7 @@ from silian.challenges.schemas import (
 from silian.core import permissions
 from silian.core.concurrency import etag, version_from_etag, version_from_form
 from silian.core.errors import ValidationFailed
+from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.web import (
     PUT_RESPONSES,
@@ -365,7 +366,7 @@ async def publish(
     """Office publishes the challenge."""
     form = await form_dict(request)
     service.publish_challenge(db, user, challenge_id, version_from_form(form.get("version")))
-    return RedirectResponse(f"/challenges/{challenge_id}", status_code=303)
+    return redirect(f"/challenges/{challenge_id}", "榜单已发布，进入揭榜期")
 
 
 @router.post("/challenges/{challenge_id}/accept-terms")
@@ -377,7 +378,7 @@ async def accept_terms(
 ) -> Response:
     """Record acceptance of the confidentiality terms."""
     service.accept_terms(db, user, challenge_id)
-    return RedirectResponse(f"/challenges/{challenge_id}", status_code=303)
+    return redirect(f"/challenges/{challenge_id}", "已确认保密条款，可查看完整榜单内容")
 
 
 @router.post("/challenges/{challenge_id}/start-evaluation")
@@ -390,7 +391,7 @@ async def start_evaluation(
     """Open scoring after the deadline."""
     form = await form_dict(request)
     service.start_evaluation(db, user, challenge_id, version_from_form(form.get("version")))
-    return RedirectResponse(f"/challenges/{challenge_id}", status_code=303)
+    return redirect(f"/challenges/{challenge_id}", "揭榜已截止，进入评审")
 
 
 @router.post("/challenges/{challenge_id}/close")
@@ -409,7 +410,7 @@ async def close(
         {"reason": form.get("reason", "")},
         version_from_form(form.get("version")),
     )
-    return RedirectResponse(f"/challenges/{challenge_id}", status_code=303)
+    return redirect(f"/challenges/{challenge_id}", "榜单已关闭")
 
 
 @router.post("/challenges/{challenge_id}/reviewers")
@@ -422,7 +423,7 @@ async def add_reviewer(
     """Assign a reviewer."""
     form = await form_dict(request)
     service.assign_reviewer(db, user, challenge_id, {"talent_id": form.get("talent_id") or None})
-    return RedirectResponse(f"/challenges/{challenge_id}", status_code=303)
+    return redirect(f"/challenges/{challenge_id}", "已指派评审专家")
 
 
 def _bid_context(
@@ -485,7 +486,7 @@ async def bid_withdraw(
     form = await form_dict(request)
     bid = service.withdraw_bid(db, user, bid_id, version_from_form(form.get("version")))
     item = service.challenge_for_demand(db, bid.demand_id)
-    return RedirectResponse(f"/challenges/{item.id if item else ''}", status_code=303)
+    return redirect(f"/challenges/{item.id if item else ''}", "揭榜方案已撤回")
 
 
 @router.post("/bids/{bid_id}/shortlist")
@@ -496,7 +497,7 @@ async def bid_shortlist(
     form = await form_dict(request)
     bid = service.shortlist_bid(db, user, bid_id, version_from_form(form.get("version")))
     item = service.challenge_for_demand(db, bid.demand_id)
-    return RedirectResponse(f"/challenges/{item.id if item else ''}/award", status_code=303)
+    return redirect(f"/challenges/{item.id if item else ''}/award", "入围名单已更新")
 
 
 @router.get("/challenges/{challenge_id}/review")
@@ -539,7 +540,7 @@ async def conflicts(
         "note": form.get("note", ""),
     }
     service.declare_conflicts(db, user, challenge_id, data)
-    return RedirectResponse(f"/challenges/{challenge_id}/review", status_code=303)
+    return redirect(f"/challenges/{challenge_id}/review", "利益冲突声明已保存")
 
 
 @router.post("/bids/{bid_id}/score")

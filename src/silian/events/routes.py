@@ -15,6 +15,7 @@ from silian.brokerage.choices import TRADE_MODES
 from silian.chains.models import IndustryChain
 from silian.core.concurrency import etag, version_from_form
 from silian.core.errors import PermissionDenied, ValidationFailed
+from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.permissions import can, denied
 from silian.core.web import (
@@ -291,7 +292,7 @@ async def review_page(
 ) -> Response:
     """Approve or refuse an entry, with running order and presenter."""
     service.review_entry(db, user, event_id, entry_id, await form_dict(request))
-    return RedirectResponse(f"/events/{event_id}#entries", status_code=303)
+    return redirect(f"/events/{event_id}#entries", "报名审核结果已保存")
 
 
 @router.post("/events/{event_id}/registrations")
@@ -315,7 +316,7 @@ async def judge_page(
 ) -> Response:
     """Assign a judge to the annual selection."""
     service.assign_judge(db, user, event_id, await form_dict(request))
-    return RedirectResponse(f"/events/{event_id}#judges", status_code=303)
+    return redirect(f"/events/{event_id}#judges", "已指派评委")
 
 
 @router.get("/events/{event_id}/scoring")
@@ -353,7 +354,7 @@ async def conflicts_page(
     """A judge declares conflicts of interest (or none)."""
     data = await form_dict(request, ("entry_ids",))
     service.declare_conflicts(db, user, event_id, data)
-    return RedirectResponse(f"/events/{event_id}/scoring", status_code=303)
+    return redirect(f"/events/{event_id}/scoring", "回避声明已保存")
 
 
 @router.post("/events/{event_id}/entries/{entry_id}/score")
@@ -378,7 +379,7 @@ async def score_page(
     service.submit_score(
         db, user, event_id, entry_id, {"scores": scores, "comment": form.get("comment", "")}
     )
-    return RedirectResponse(f"/events/{event_id}/scoring", status_code=303)
+    return redirect(f"/events/{event_id}/scoring", "评分已保存")
 
 
 @router.post("/events/{event_id}/publish-results")
@@ -390,7 +391,7 @@ async def publish_page(
 ) -> Response:
     """Publish the selection's ranked list with awards."""
     service.publish_results(db, user, event_id)
-    return RedirectResponse("/good-achievements", status_code=303)
+    return redirect("/good-achievements", "评选结果已发布")
 
 
 @router.post("/events/{event_id}/leads")
@@ -402,7 +403,7 @@ async def lead_page(
 ) -> Response:
     """Record an enterprise's interest in an entered achievement."""
     service.record_lead(db, user, event_id, await form_dict(request))
-    return RedirectResponse(f"/events/{event_id}#leads", status_code=303)
+    return redirect(f"/events/{event_id}#leads", "合作意向已登记")
 
 
 @router.post("/events/{event_id}/leads/{lead_id}/deal")
@@ -415,7 +416,7 @@ async def lead_deal_page(
 ) -> Response:
     """Turn a lead into a deal and open it."""
     lead = service.lead_to_deal(db, user, event_id, lead_id, await form_dict(request))
-    return RedirectResponse(f"/deals/{lead.deal_id}", status_code=303)
+    return redirect(f"/deals/{lead.deal_id}", "意向已转为对接，请在此跟进")
 
 
 @router.post("/events/{event_id}/{action}")
@@ -429,7 +430,7 @@ async def transition(
     """Move the event along its road (open, schedule, hold, close)."""
     await form_dict(request)
     service.change_status(db, user, event_id, action)
-    return RedirectResponse(f"/events/{event_id}", status_code=303)
+    return redirect(f"/events/{event_id}", "活动状态已更新")
 
 
 # --- API -----------------------------------------------------------------------------------------

@@ -6,12 +6,13 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.core.errors import ValidationFailed
+from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.schemas import InputModel
 from silian.core.web import (
@@ -78,7 +79,7 @@ async def gap_to_agenda(
     if meeting_id is None:
         raise ValidationFailed({"meeting_id": "请选择会商会议"})
     item = gaps.add_to_agenda(db, user, meeting_id, str(form.get("gap", "")))
-    return RedirectResponse(f"/meetings/{meeting_id}#agenda-{item.id}", status_code=303)
+    return redirect(f"/meetings/{meeting_id}#agenda-{item.id}", "短板已列入会商议题")
 
 
 @router.get("/briefing/quarterly")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from silian.accounts.models import User
 from silian.core.concurrency import etag, stale_context, version_from_form
 from silian.core.errors import StaleEdit, ValidationFailed
+from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.web import (
     PUT_RESPONSES,
@@ -247,7 +248,7 @@ async def agenda_add(
     except ValidationFailed as exc:
         db.rollback()
         return _detail(request, db, user, meeting_id, exc.errors, "agenda", form, 422)
-    return RedirectResponse(f"/meetings/{meeting_id}#agenda-{item.id}", status_code=303)
+    return redirect(f"/meetings/{meeting_id}#agenda-{item.id}", "议题已加入会议")
 
 
 @router.post("/meetings/{meeting_id}/decisions")
@@ -271,7 +272,7 @@ async def decision_add(
     except ValidationFailed as exc:
         db.rollback()
         return _detail(request, db, user, meeting_id, exc.errors, "decision", form, 422)
-    return RedirectResponse(f"/meetings/{meeting_id}#decision-{item.id}", status_code=303)
+    return redirect(f"/meetings/{meeting_id}#decision-{item.id}", "议定事项已记录")
 
 
 @router.post("/decisions/{decision_id}/tasks")
@@ -292,7 +293,7 @@ async def task_add(
         db.rollback()
         name = f"task-{decision_id}"
         return _detail(request, db, user, meeting_id, exc.errors, name, form, 422)
-    return RedirectResponse(f"/meetings/{meeting_id}#task-{item.id}", status_code=303)
+    return redirect(f"/meetings/{meeting_id}#task-{item.id}", "督办任务已下达，已通知承办人")
 
 
 @router.post("/tasks/{task_id}/progress")
@@ -313,7 +314,7 @@ async def task_progress(
         db.rollback()
         name = f"progress-{task_id}"
         return _detail(request, db, user, meeting_id, exc.errors, name, form, 422)
-    return RedirectResponse(f"/meetings/{meeting_id}#task-{task_id}", status_code=303)
+    return redirect(f"/meetings/{meeting_id}#task-{task_id}", "督办进展已记录")
 
 
 # --- REST ------------------------------------------------------------------------------------

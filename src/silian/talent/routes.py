@@ -15,6 +15,7 @@ from silian.accounts.models import User
 from silian.chains.models import IndustryChain
 from silian.core.concurrency import etag, stale_context, version_from_form
 from silian.core.errors import NotFound, StaleEdit, ValidationFailed
+from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.money import MoneyError, parse_money
 from silian.core.permissions import can, require
@@ -375,13 +376,20 @@ async def need_update(
     return RedirectResponse(f"/talent-needs/{item.id}?saved=1", status_code=303)
 
 
+NEED_DONE = {
+    "fill": "人才需求已标记为已满足",
+    "close": "人才需求已关闭",
+    "reopen": "人才需求已重新开放",
+}
+
+
 @router.post("/talent-needs/{need_id}/{action}")
 def need_action(
     need_id: int, action: str, db: Session = Depends(get_db), user: User = Depends(require_user)
 ) -> Response:
     """Mark filled, close or reopen a talent need."""
     service.change_need_status(db, user, need_id, action)
-    return RedirectResponse(f"/talent-needs/{need_id}", status_code=303)
+    return redirect(f"/talent-needs/{need_id}", NEED_DONE.get(action, "操作已完成"))
 
 
 @api.get("/talent-needs", response_model=TalentNeedPage)

@@ -17,6 +17,7 @@ from silian.chains.models import IndustryChain
 from silian.core import permissions
 from silian.core.concurrency import etag, stale_context, version_from_form
 from silian.core.errors import Conflict, InvalidTransition, StaleEdit, ValidationFailed
+from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.web import (
     PUT_RESPONSES,
@@ -275,7 +276,7 @@ async def withdraw(
     """Withdraw an enrolment (the seat is freed)."""
     await form_dict(request)
     item = service.withdraw(db, user, enrolment_id)
-    return RedirectResponse(f"/training/programmes/{item.programme_id}", status_code=303)
+    return redirect(f"/training/programmes/{item.programme_id}", "已退出报名")
 
 
 @router.post("/training/enrolments/{enrolment_id}/complete")
@@ -296,7 +297,7 @@ async def complete(
         if isinstance(exc, ValidationFailed):
             message = "；".join(exc.errors.values()) or exc.message
         return _detail(request, db, user, enrolment.programme, message, exc.status_code)
-    return RedirectResponse(f"/training/programmes/{item.programme_id}", status_code=303)
+    return redirect(f"/training/programmes/{item.programme_id}", "结业情况已记录")
 
 
 # --- REST ----------------------------------------------------------------------------------
