@@ -45,6 +45,8 @@ PUBLISHERS = ("university", "expert", "office", "platform")
 POSTERS = ("enterprise", "office")
 NEED_POSTERS = ("enterprise", "university", "office")
 SOLVERS = ("expert", "university", "enterprise", "platform")
+PLATFORM_OPERATORS = ("platform", "enterprise", "university")
+BOOKERS = ("enterprise", "university", "expert")
 
 PERMISSIONS: dict[str, Rule] = {
     # Listings under review (achievements, demands): create, edit, review, read drafts.
@@ -128,6 +130,19 @@ PERMISSIONS: dict[str, Rule] = {
     # Acting for others, reporting.
     "record.enter_for_any_unit": _rule(OFFICE),
     "audit.view": _rule(OFFICE, ALL_ROLES),
+    # Platforms and bookings (issue #12 part 3): the unit operating a platform publishes its
+    # services and decides on bookings; enterprises and university or institute teams book.
+    "platform_service.create": _rule(
+        OFFICE, PLATFORM_OPERATORS, "只有平台运营单位和政府部门可以发布平台服务"
+    ),
+    "booking.request": _rule(owner=BOOKERS, message="只有企业和高校院所团队可以预约平台服务"),
+    "booking.decide": _rule(OFFICE, PLATFORM_OPERATORS, "只有平台运营单位可以确认或拒绝预约"),
+    "booking.complete": _rule(OFFICE, PLATFORM_OPERATORS, "只有平台运营单位可以登记服务完成"),
+    "booking.cancel": _rule(OFFICE, BOOKERS, "只有预约单位和平台运营单位可以取消预约"),
+    "booking.view": _rule(OFFICE, ALL_ROLES, "您无权查看此预约"),
+    # Broker training and certification (issue #12 part 6): the office runs the courses.
+    "training.manage": _rule(OFFICE, message="只有政府部门可以组织经纪人培训、登记成绩和发证"),
+    "training.view_trainees": _rule(OFFICE, message="学员名单仅对政府部门开放"),
 }
 
 
