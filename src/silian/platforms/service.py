@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, or_, select, true
+from sqlalchemy import Select, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
@@ -317,6 +317,15 @@ def _locked(
     for the last slot are checked one after the other and the second sees the first.
     """
     booking = get_booking(session, user, booking_id)
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: a first write takes the database's write lock, so a racing
+        # decision waits for this transaction and then reads what it committed.
+        session.execute(
+            update(PlatformService)
+            .where(PlatformService.id == booking.service_id)
+            .values(capacity_per_day=PlatformService.capacity_per_day)
+            .execution_options(synchronize_session=False)
+        )
     service = session.scalars(
         select(PlatformService)
         .where(PlatformService.id == booking.service_id)
