@@ -54,6 +54,7 @@ FEATURES = (
     "challenges",
     "brokerage",
     "notifications",
+    "platforms",
 )
 
 SECURITY_HEADERS = {
