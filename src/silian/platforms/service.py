@@ -454,3 +454,16 @@ def cancel_booking(
     )
     commit(session)
     return booking
+
+
+def operated_platforms(session: Session, user: User | None) -> list[Platform]:
+    """The platforms user's unit operates (for the workspace's services and bookings section)."""
+    if user is None or user.organization_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(Platform)
+            .where(Platform.organization_id == user.organization_id)
+            .order_by(Platform.name)
+        ).unique()
+    )

@@ -23,6 +23,7 @@ from silian.core.web import (
 )
 from silian.demands.models import Demand
 from silian.insights import service as insights
+from silian.platforms import service as platforms
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -105,6 +106,9 @@ def workspace(
         )
         if mine is not None or permissions.sees_everything(user, "deal.advance"):
             figures = brokerage_figures.figures(db, mine.id if mine else None)
+    # Services and bookings: the platforms the unit operates and the bookings it can act on.
+    operated = platforms.operated_platforms(db, user)
+    bookings = platforms.list_bookings(db, user)[:20]
     return render(
         request,
         "workspace.html",
@@ -113,5 +117,8 @@ def workspace(
             "demands": demands,
             "activity": activity,
             "figures": figures,
+            "operated_platforms": operated,
+            "bookings": bookings,
+            "operates_booking": lambda b: platforms.operates(user, b.service.platform),
         },
     )
