@@ -88,9 +88,11 @@ def _act(db: Session, user: User, booking_id: int, action: str, data: dict[str, 
 def _calendar_start(request: Request) -> date:
     raw = request.query_params.get("from", "")
     try:
-        return date.fromisoformat(raw) if raw else date.today().replace(day=1)
+        start = date.fromisoformat(raw) if raw else date.today().replace(day=1)
     except ValueError:
-        return date.today().replace(day=1)
+        start = date.today().replace(day=1)
+    # The calendar shows CALENDAR_DAYS from start; keep it within representable dates.
+    return min(start, date(9999, 1, 1))
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -336,7 +338,8 @@ def api_calendar(
     at most 366 days, from the first of this month by default."""
     item = service.get_service(db, service_id)
     start = start or date.today().replace(day=1)
-    end = end or start + timedelta(days=CALENDAR_DAYS - 1)
+    if end is None:
+        end = start + timedelta(days=min(CALENDAR_DAYS - 1, (date.max - start).days))
     if end < start or (end - start).days >= service.MAX_BOOKING_DAYS:
         raise ValidationFailed({"end": "日期范围须在 1 至 366 天之间"})
     load = service.daily_load(db, item.id, start, end)

@@ -22,7 +22,8 @@ class ServiceIn(InputModel):
     kind: ServiceKind = "equipment"
     description: Multiline = Field(default="", max_length=4000)
     unit: str = Field(default="次", min_length=1, max_length=20)
-    unit_price: Amount = Field(default=Decimal(0), ge=0, le=Decimal("1e10"))
+    # Numeric(12, 2): at most ten digits before the point.
+    unit_price: Amount = Field(default=Decimal(0), ge=0, le=Decimal("9999999999.99"))
     capacity_per_day: int = Field(default=1, ge=1, le=100_000)
     available_from: date | None = None
     available_to: date | None = None

@@ -23,6 +23,8 @@ from silian.platforms.schemas import BookingIn, CompletionIn, DecisionIn, Servic
 
 # A booking may not reach further ahead than this: keeps the day-by-day capacity check bounded.
 MAX_BOOKING_DAYS = 366
+# The largest amount a booking row stores (Numeric(14, 2)).
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 def today() -> date:
@@ -277,6 +279,9 @@ def request_booking(session: Session, user: User, data: dict[str, Any]) -> Servi
     if full is not None:
         raise _capacity_error(service, full[0], full[1], clean.quantity)
     days = (clean.end_date - clean.start_date).days + 1
+    amount = (service.unit_price * clean.quantity * days).quantize(Decimal("0.01"))
+    if amount > MAX_AMOUNT:
+        raise ValidationFailed({"quantity": "预计费用超出系统上限，请分次预约"})
     booking = ServiceBooking(
         service_id=service.id,
         organization_id=org_id,
@@ -284,7 +289,7 @@ def request_booking(session: Session, user: User, data: dict[str, Any]) -> Servi
         start_date=clean.start_date,
         end_date=clean.end_date,
         quantity=clean.quantity,
-        amount=(service.unit_price * clean.quantity * days).quantize(Decimal("0.01")),
+        amount=amount,
         status="requested",
         remarks=clean.remarks,
         team_name=clean.team_name,
