@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 from silian.accounts.models import User
 from silian.accounts.service import create_user
 from silian.achievements.models import Achievement
+from silian.brokerage.models import BrokerTraining, TrainingEnrollment
 from silian.core.db import utcnow
 from silian.education.models import TrainingBase
 from silian.events.models import Event, EventEntry, EventJudge, EventLead, EventRegistration
 from silian.meetings.models import Decision, FollowUpTask, JointMeeting
 from silian.organizations.models import Organization
+from silian.platforms.models import Platform, PlatformService, ServiceBooking
 from silian.subsidies.models import Policy
 from silian.talent.models import Talent
 from silian.training.models import TrainingProgramme
@@ -216,6 +218,76 @@ class Factory:
         item = TrainingProgramme(
             base_id=base.id, organization_id=base.organization_id, **(values | kw)
         )
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def platform(self, org: Organization | None = None, **kw: Any) -> Platform:
+        """A committed active pilot platform operated by org (a new platform unit if None)."""
+        self.count += 1
+        org = org or self.org("platform")
+        values: dict[str, Any] = {"name": f"测试中试平台{self.count}", "kind": "pilot"} | kw
+        item = Platform(organization_id=org.id, **values)
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def platform_service(self, platform: Platform | None = None, **kw: Any) -> PlatformService:
+        """A committed service of platform: 2 units a day at 1,000 元, open from today on."""
+        self.count += 1
+        platform = platform or self.platform()
+        values: dict[str, Any] = {
+            "name": f"测试服务{self.count}",
+            "kind": "testing",
+            "unit": "台次",
+            "unit_price": Decimal(1000),
+            "capacity_per_day": 2,
+            "available_from": date.today(),
+        } | kw
+        item = PlatformService(platform_id=platform.id, **values)
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def booking(
+        self,
+        service: PlatformService,
+        org: Organization,
+        start_in: int = 1,
+        days: int = 1,
+        **kw: Any,
+    ) -> ServiceBooking:
+        """A committed booking of service by org starting start_in days from today."""
+        start = date.today() + timedelta(days=start_in)
+        values: dict[str, Any] = {
+            "start_date": start,
+            "end_date": start + timedelta(days=days - 1),
+            "quantity": 1,
+            "status": "requested",
+        } | kw
+        item = ServiceBooking(service_id=service.id, organization_id=org.id, **values)
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def training(self, **kw: Any) -> BrokerTraining:
+        """A committed broker training course."""
+        self.count += 1
+        values: dict[str, Any] = {
+            "name": f"技术经纪人培训班{self.count}",
+            "year": date.today().year,
+            "hours": 48,
+            "courses": ["技术转移概论", "技术合同与认定登记"],
+        } | kw
+        item = BrokerTraining(**values)
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def enrollment(self, training: BrokerTraining, user: User, **kw: Any) -> TrainingEnrollment:
+        """A committed enrolment of user in training (enrolled today unless given)."""
+        values: dict[str, Any] = {"enrolled_on": date.today()} | kw
+        item = TrainingEnrollment(training_id=training.id, user_id=user.id, **values)
         self.session.add(item)
         self.session.commit()
         return item

@@ -46,7 +46,15 @@ from sqlalchemy.orm import Session
 from silian.accounts import security
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
-from silian.brokerage.models import Broker, Contract, ContractMilestone, Deal, Match
+from silian.brokerage.models import (
+    Broker,
+    BrokerTraining,
+    Contract,
+    ContractMilestone,
+    Deal,
+    Match,
+    TrainingEnrollment,
+)
 from silian.chains.models import IndustryChain
 from silian.challenges.models import BidScore, Challenge, Reviewer
 from silian.config import Settings
@@ -59,6 +67,7 @@ from silian.events.models import Event, EventEntry, EventJudge, EventLead, Exper
 from silian.meetings.models import Decision, FollowUpTask, JointMeeting
 from silian.notifications.models import Notification
 from silian.organizations.models import Organization
+from silian.platforms.models import Platform, PlatformService, ServiceBooking
 from silian.subsidies.models import Policy, SubsidyApplication
 from silian.talent.models import Talent, TalentNeed, TalentProject
 from silian.training.models import Enrolment, TrainingProgramme
@@ -196,6 +205,25 @@ PROGRESS_BODY: dict[str, Any] = {"note": "矩阵进展", "status": "in_progress"
 GAP_FORM: dict[str, Any] = {"gap": "talent_shortage:{chain}", "meeting_id": "{new_meeting}"}
 GAP_JSON: dict[str, Any] = {"gap_key": "talent_shortage:{chain}", "meeting_id": "{new_meeting}"}
 CREDENTIALS: dict[str, Any] = {"username": "{username}", "password": "{password}"}
+# Platforms and bookings; broker training.
+BOOK_DAY = (date.today() + timedelta(days=10)).isoformat()
+SERVICE_BODY: dict[str, Any] = {"name": "新服务{n}", "unit": "台次", "capacity_per_day": 2}
+BOOKING_BODY: dict[str, Any] = {
+    "service_id": "{svc}",
+    "start_date": BOOK_DAY,
+    "end_date": BOOK_DAY,
+    "quantity": 1,
+}
+DECLINE_BODY: dict[str, Any] = {"reason": "设备检修"}
+COMPLETE_BODY: dict[str, Any] = {"actual_quantity": 1, "fee": "1000"}
+TRAINING_BODY: dict[str, Any] = {"name": "技术经纪人培训班{n}", "year": 2026, "hours": 48}
+ENROLL_BODY: dict[str, Any] = {"username": "ent_owner"}
+EXAM_BODY: dict[str, Any] = {"exam_score": 75, "exam_on": date.today().isoformat()}
+CERTIFY_BODY: dict[str, Any] = {
+    "certificate_no": "QDJJR-T-{n}",
+    "certified_on": date.today().isoformat(),
+    "specialties": "海洋装备",
+}
 EVENT_BODY: dict[str, Any] = {
     "kind": "roadshow",
     "title": "{p}路演活动{n}",
@@ -257,6 +285,7 @@ OWNERS: dict[str, frozenset[str]] = {
     "ent": frozenset({"ent_owner"}),
     "expert": frozenset({"expert"}),  # the expert's own (unpublished) profile
     "org_off": frozenset(),  # a deactivated unit nobody here belongs to
+    "plat": frozenset({"platform"}),  # the platform unit operating the pilot platform
 }
 
 
@@ -298,6 +327,11 @@ def seen(action: str, owner: str | None = None) -> str:
     """The row for reading a record that only action shows: everyone else gets 404."""
     return by(action, owner, denied="N", anon="N")
 
+
+# A booking of ent_owner's enterprise on the platform unit's service: the office and the platform
+# decide (the booking unit sees it but may not); the office, platform and booking unit cancel.
+BOOKING_DECIDE = "L O N N N N O N F"
+BOOKING_SEEN = "L O N N N N O N O"
 
 # 政府榜: those who may post government lists get it; other demand posters a 422 on list_type.
 GOVERNMENT_LIST = " ".join(
@@ -1243,6 +1277,158 @@ PERMISSIONS: dict[str, list[Case]] = {
             body={"source_kind": "demand", "source_id": "{dem_pub}"},
         ),
     ],
+    # Platforms and bookings: ent_owner's enterprise books the platform unit's service; a booking
+    # is seen by the office, the booking unit and the platform's operator (others: 404).
+    "platforms": [
+        _get("/platforms", EVERYONE),
+        _get("/platforms/{platform_id}", EVERYONE, "/platforms/{plat}"),
+        Case(
+            "POST",
+            "/platforms/{platform_id}/services",
+            by("platform_service.create", "plat"),
+            "/platforms/{plat}/services",
+            SERVICE_BODY,
+        ),
+        _get("/platforms/{platform_id}/book", by("booking.request"), "/platforms/{plat}/book"),
+        Case(
+            "POST",
+            "/platforms/{platform_id}/book",
+            by("booking.request"),
+            "/platforms/{plat}/book",
+            BOOKING_BODY,
+        ),
+        _get("/bookings", SIGNED_IN),
+        Case(
+            "POST",
+            "/bookings/{booking_id}/{action}",
+            BOOKING_DECIDE,
+            "/bookings/{new_booking}/approve",
+            {},
+        ),
+        Case(
+            "POST",
+            "/bookings/{booking_id}/{action}",
+            BOOKING_DECIDE,
+            "/bookings/{new_booking}/decline",
+            DECLINE_BODY,
+        ),
+        Case(
+            "POST",
+            "/bookings/{booking_id}/{action}",
+            BOOKING_DECIDE,
+            "/bookings/{new_booking_started}/complete",
+            COMPLETE_BODY,
+        ),
+        Case(
+            "POST",
+            "/bookings/{booking_id}/{action}",
+            BOOKING_SEEN,
+            "/bookings/{new_booking}/cancel",
+            {},
+        ),
+        _get("/api/v1/platforms", EVERYONE),
+        _get("/api/v1/platforms/{platform_id}", EVERYONE, "/api/v1/platforms/{plat}"),
+        _get(
+            "/api/v1/platforms/{platform_id}/utilisation",
+            EVERYONE,
+            "/api/v1/platforms/{plat}/utilisation",
+        ),
+        Case(
+            "POST",
+            "/api/v1/platforms/{platform_id}/services",
+            by("platform_service.create", "plat"),
+            "/api/v1/platforms/{plat}/services",
+            SERVICE_BODY,
+        ),
+        _get("/api/v1/services/{service_id}/calendar", EVERYONE, "/api/v1/services/{svc}/calendar"),
+        _get("/api/v1/bookings", SIGNED_IN),
+        Case("POST", "/api/v1/bookings", by("booking.request"), body=BOOKING_BODY),
+        _get("/api/v1/bookings/{booking_id}", BOOKING_SEEN, "/api/v1/bookings/{booking}"),
+        Case(
+            "POST",
+            "/api/v1/bookings/{booking_id}/approve",
+            BOOKING_DECIDE,
+            "/api/v1/bookings/{new_booking}/approve",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/bookings/{booking_id}/decline",
+            BOOKING_DECIDE,
+            "/api/v1/bookings/{new_booking}/decline",
+            DECLINE_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/bookings/{booking_id}/complete",
+            BOOKING_DECIDE,
+            "/api/v1/bookings/{new_booking_started}/complete",
+            COMPLETE_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/bookings/{booking_id}/cancel",
+            BOOKING_SEEN,
+            "/api/v1/bookings/{new_booking}/cancel",
+            {},
+        ),
+    ],
+    # Broker training: courses and counts are public; the office runs them and sees trainees.
+    "trainings": [
+        _get("/trainings", EVERYONE),
+        Case("POST", "/trainings", by("training.manage"), body=TRAINING_BODY),
+        _get("/trainings/{training_id}", EVERYONE, "/trainings/{training}"),
+        Case(
+            "POST",
+            "/trainings/{training_id}/enroll",
+            by("training.manage"),
+            "/trainings/{new_training}/enroll",
+            ENROLL_BODY,
+        ),
+        Case(
+            "POST",
+            "/trainings/enrollments/{enrollment_id}/{action}",
+            by("training.manage"),
+            "/trainings/enrollments/{new_enrollment}/exam",
+            EXAM_BODY,
+        ),
+        Case(
+            "POST",
+            "/trainings/enrollments/{enrollment_id}/{action}",
+            by("training.manage"),
+            "/trainings/enrollments/{new_enrollment_passed}/certify",
+            CERTIFY_BODY,
+        ),
+        _get("/api/v1/trainings", EVERYONE),
+        Case("POST", "/api/v1/trainings", by("training.manage"), body=TRAINING_BODY),
+        _get(
+            "/api/v1/trainings/figures",
+            EVERYONE,
+            "/api/v1/trainings/figures?start=2026-01-01&end=2026-12-31",
+        ),
+        _get("/api/v1/trainings/{training_id}", EVERYONE, "/api/v1/trainings/{training}"),
+        Case(
+            "POST",
+            "/api/v1/trainings/{training_id}/enrollments",
+            by("training.manage"),
+            "/api/v1/trainings/{new_training}/enrollments",
+            ENROLL_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/trainings/enrollments/{enrollment_id}/exam",
+            by("training.manage"),
+            "/api/v1/trainings/enrollments/{new_enrollment}/exam",
+            EXAM_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/trainings/enrollments/{enrollment_id}/certify",
+            by("training.manage"),
+            "/api/v1/trainings/enrollments/{new_enrollment_passed}/certify",
+            CERTIFY_BODY,
+        ),
+    ],
     # Joint meetings, gaps and the briefing: the offices' desk (meeting, decision, task below).
     "meetings": [
         _get("/meetings", by("meeting.view")),
@@ -1871,6 +2057,33 @@ class World:
             record = self._deal(n, "signed" if key == "new_deal_signed" else "contacted")
         elif key in ("new_contract", "new_contract_done"):
             record = self._contract(n, done=key == "new_contract_done")
+        elif key in ("new_booking", "new_booking_started"):
+            started = key == "new_booking_started"
+            day = date.today() if started else date.today() + timedelta(days=20 + n % 200)
+            record = ServiceBooking(
+                service_id=ids["svc"],
+                organization_id=ids["ent"],
+                requested_by_id=self.users["ent_owner"].id,
+                start_date=day,
+                end_date=day,
+                quantity=1,
+                status="approved" if started else "requested",
+            )
+        elif key == "new_training":
+            record = BrokerTraining(name=f"待处理培训班{n}", year=2026, hours=24)
+        elif key in ("new_enrollment", "new_enrollment_passed"):
+            passed = key == "new_enrollment_passed"
+            course = BrokerTraining(name=f"学员培训班{n}", year=2026, hours=24)
+            self.db.add(course)
+            self.db.flush()
+            record = TrainingEnrollment(
+                training_id=course.id,
+                user_id=self.users["expert"].id,
+                enrolled_on=date.today(),
+                exam_score=80 if passed else None,
+                passed=True if passed else None,
+                exam_on=date.today() if passed else None,
+            )
         elif key == "new_meeting":
             record = JointMeeting(title=f"矩阵新会商{n}", quarter="2026Q4", held_on=date.today())
         elif key == "new_task":
@@ -2308,6 +2521,7 @@ def build_world(db: Session, factory: Factory) -> World:
     ids["org_off"] = org_off.id
     ids |= _challenges(db, users, ids)
     ids |= _brokerage(db, users, ids)
+    ids |= _platforms(db, users, ids, plat)
     ids |= _meetings(db, users, ids)
     ids |= _events(db, users, ids)
     ids |= _subsidies_and_training(db, users, ids)
@@ -2381,6 +2595,33 @@ def _meetings(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict[
         "task": task.id,
         "office_user": users["office"].id,
     }
+
+
+def _platforms(
+    db: Session, users: dict[str, User], ids: dict[str, int], plat: Organization
+) -> dict[str, int]:
+    """The platform unit's pilot platform, a service with room for every booking, one booking
+    of ent_owner's enterprise, and a broker training course."""
+    platform = Platform(name="海工装备中试平台", kind="pilot", organization_id=plat.id)
+    db.add(platform)
+    db.flush()
+    svc = PlatformService(
+        platform_id=platform.id, name="结构强度测试", unit="台次", capacity_per_day=1000
+    )
+    db.add(svc)
+    db.flush()
+    booking = ServiceBooking(
+        service_id=svc.id,
+        organization_id=ids["ent"],
+        requested_by_id=users["ent_owner"].id,
+        start_date=date.today() + timedelta(days=15),
+        end_date=date.today() + timedelta(days=15),
+        quantity=1,
+    )
+    training = BrokerTraining(name="技术经纪人初级培训班", year=2026, hours=48)
+    db.add_all([booking, training])
+    db.commit()
+    return {"plat": platform.id, "svc": svc.id, "booking": booking.id, "training": training.id}
 
 
 def _brokerage(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict[str, int]:

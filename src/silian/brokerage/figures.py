@@ -8,11 +8,20 @@ from datetime import date
 from decimal import Decimal
 from statistics import median
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from silian.brokerage.choices import ACTIVE_DEAL_STAGES, DEAL_CHANNELS, DEAL_STAGES
-from silian.brokerage.models import Broker, Contract, Deal, Match
+from silian.brokerage.models import (
+    Broker,
+    BrokerTraining,
+    Contract,
+    Deal,
+    DealStep,
+    Match,
+    TrainingEnrollment,
+)
+from silian.chains.models import IndustryChain
 from silian.challenges.models import Challenge
 from silian.demands.models import Demand
 
@@ -146,3 +155,91 @@ def broker_results(session: Session, broker_id: int | None = None) -> list[Broke
 
 def _day(value: object) -> date:
     return value.date() if hasattr(value, "date") else value  # type: ignore[return-value]
+
+
+# --- broker training and certification -------------------------------------------------------
+
+
+@dataclass
+class TrainingFigures:
+    """What the city reports about its brokers for a period, counted from the rows."""
+
+    trained: int
+    passed: int
+    certified: int
+    active_brokers: int
+
+
+def _in_training_chain(chain_id: int | None) -> list[ColumnElement[bool]]:
+    if chain_id is None:
+        return []
+    return [
+        TrainingEnrollment.training_id.in_(
+            select(BrokerTraining.id).where(BrokerTraining.chain_id == chain_id)
+        )
+    ]
+
+
+def trained(session: Session, start: date, end: date, chain_id: int | None = None) -> int:
+    """Trainees enrolled in [start, end] (in courses oriented to chain_id, if given)."""
+    return _count(
+        session,
+        select(func.count()).where(
+            TrainingEnrollment.enrolled_on.between(start, end), *_in_training_chain(chain_id)
+        ),
+    )
+
+
+def passed(session: Session, start: date, end: date, chain_id: int | None = None) -> int:
+    """Trainees whose passing exam was in [start, end]."""
+    return _count(
+        session,
+        select(func.count()).where(
+            TrainingEnrollment.passed.is_(True),
+            TrainingEnrollment.exam_on.between(start, end),
+            *_in_training_chain(chain_id),
+        ),
+    )
+
+
+def certified(session: Session, start: date, end: date, chain_id: int | None = None) -> int:
+    """Certificates issued in [start, end]."""
+    return _count(
+        session,
+        select(func.count()).where(
+            TrainingEnrollment.certified_on.between(start, end), *_in_training_chain(chain_id)
+        ),
+    )
+
+
+def active_brokers(session: Session, start: date, end: date, chain_id: int | None = None) -> int:
+    """Certified brokers (certificate on or before end) who recorded at least one step of a
+    deal in [start, end]; with chain_id, only brokers with that chain among their specialties."""
+    rows = session.execute(
+        select(Broker.id, Broker.specialties).where(
+            Broker.certificate_no.is_not(None),
+            Broker.certified_on <= end,
+            Broker.id.in_(
+                select(Deal.broker_id)
+                .join(DealStep, DealStep.deal_id == Deal.id)
+                .where(DealStep.happened_on.between(start, end))
+            ),
+        )
+    ).all()
+    if chain_id is None:
+        return len(rows)
+    chain = session.get(IndustryChain, chain_id)
+    name = chain.name if chain else ""
+    return sum(1 for _id, specialties in rows if name in (specialties or []))
+
+
+def training_figures(
+    session: Session, start: date, end: date, chain_id: int | None = None
+) -> TrainingFigures:
+    """Trained, passed, certified and active brokers for the period (and chain)."""
+    return TrainingFigures(
+        trained=trained(session, start, end, chain_id),
+        passed=passed(session, start, end, chain_id),
+        certified=certified(session, start, end, chain_id),
+        active_brokers=active_brokers(session, start, end, chain_id),
+    )

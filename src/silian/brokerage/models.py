@@ -74,6 +74,11 @@ class BrokerTraining(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     year: Mapped[int] = mapped_column(nullable=False)
+    # The chain a course is oriented to (None: general); the city's figures filter by it.
+    chain_id: Mapped[int | None] = mapped_column(
+        ForeignKey("industry_chains.id", ondelete="SET NULL"), nullable=True
+    )
+    starts_on: Mapped[date | None] = mapped_column(nullable=True)
     organizer_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
     )
@@ -82,6 +87,8 @@ class BrokerTraining(TimestampMixin, Base):
     passed: Mapped[int] = mapped_column(nullable=False, default=0)
     certificates_issued: Mapped[int] = mapped_column(nullable=False, default=0)
     courses: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+
+    organizer: Mapped[Organization | None] = relationship(lazy="joined")
 
 
 class Match(TimestampMixin, Base):
@@ -324,3 +331,40 @@ class ContractPayment(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )
+
+
+# --- broker training and certification -----------------------------------------------------
+
+
+class TrainingEnrollment(TimestampMixin, Base):
+    """One registered user enrolled in a broker training: exam result and certificate."""
+
+    __tablename__ = "training_enrollments"
+    __table_args__ = (
+        UniqueConstraint("training_id", "user_id"),
+        CheckConstraint(
+            "exam_score IS NULL OR (exam_score >= 0 AND exam_score <= 100)", name="score_range"
+        ),
+        CheckConstraint("certificate_no IS NULL OR passed", name="certificate_needs_pass"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    training_id: Mapped[int] = mapped_column(
+        ForeignKey("broker_trainings.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    enrolled_on: Mapped[date] = mapped_column(nullable=False)
+    exam_score: Mapped[int | None] = mapped_column(nullable=True)
+    passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    exam_on: Mapped[date | None] = mapped_column(nullable=True)
+    certificate_no: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
+    certified_on: Mapped[date | None] = mapped_column(nullable=True)
+    # The Broker record the certificate produced.
+    broker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("brokers.id", ondelete="SET NULL"), nullable=True
+    )
+
+    user: Mapped[Any] = relationship("User", lazy="joined")
+    broker: Mapped[Broker | None] = relationship(lazy="joined")

@@ -14,27 +14,44 @@ from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.brokerage import choices, figures, service
-from silian.brokerage.models import Broker, Contract, Deal, Match
+from silian.brokerage.models import (
+    Broker,
+    BrokerTraining,
+    Contract,
+    Deal,
+    Match,
+    TrainingEnrollment,
+)
 from silian.brokerage.schemas import (
+    CertifyIn,
     ContractCreateIn,
     ContractOut,
     DealOpenIn,
     DealOut,
+    EnrollIn,
+    EnrollmentOut,
+    ExamIn,
     MatchOut,
     MilestoneDoneIn,
     PaymentIn,
     ReassignIn,
     StepIn,
+    TrainingFiguresOut,
+    TrainingIn,
+    TrainingOut,
 )
+from silian.chains.models import IndustryChain
 from silian.challenges.models import Challenge
 from silian.core import permissions
 from silian.core.concurrency import version_from_etag, version_from_form
-from silian.core.errors import ValidationFailed
+from silian.core.errors import NotFound, ValidationFailed
 from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.web import (
     api_require_user,
+    api_user,
     csrf_protect,
+    current_user,
     form_dict,
     get_db,
     int_or_none,
@@ -580,7 +597,221 @@ def api_accept(
     return contract_out(service.accept_contract(db, user, contract_id, version_from_etag(if_match)))
 
 
+# --- broker training and certification -----------------------------------------------------
+
+trainings_api = APIRouter(prefix="/api/v1/trainings", tags=["trainings"])
+
+
+def enrollment_out(row: TrainingEnrollment) -> dict[str, Any]:
+    """A trainee's enrolment for the API."""
+    data = {c.key: getattr(row, c.key) for c in TrainingEnrollment.__mapper__.column_attrs}
+    data["trainee_name"] = row.user.name
+    return data
+
+
+def training_out(
+    training: BrokerTraining, rows: list[TrainingEnrollment] | None = None
+) -> dict[str, Any]:
+    """A course with its counts (and trainees, for those who may see them) for the API."""
+    data = {c.key: getattr(training, c.key) for c in BrokerTraining.__mapper__.column_attrs}
+    data["organizer_name"] = training.organizer.name if training.organizer else None
+    data["enrollments"] = [enrollment_out(r) for r in rows] if rows is not None else None
+    return data
+
+
+def _period(request: Request) -> tuple[date, date]:
+    year = int_or_none(request.query_params.get("year")) or date.today().year
+    year = year if 2000 <= year <= 2100 else date.today().year
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+@router.get("/trainings")
+def trainings_page(
+    request: Request, db: Session = Depends(get_db), user: User | None = Depends(current_user)
+) -> Response:
+    """Broker training courses with trainees, passes and certificates counted from the rows,
+    and the year's figures the city reports."""
+    start, end = _period(request)
+    return render(
+        request,
+        "brokerage/trainings.html",
+        {
+            "items": service.list_trainings(db),
+            "figures": figures.training_figures(db, start, end),
+            "year": start.year,
+            "chains": list(db.scalars(select(IndustryChain).order_by(IndustryChain.sort_order))),
+            "values": {"year": date.today().year, "hours": 48},
+            "errors": {},
+        },
+    )
+
+
+@router.post("/trainings")
+async def create_training(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """The office opens a course."""
+    form = await form_dict(request)
+    training = service.create_training(db, user, form)
+    return RedirectResponse(f"/trainings/{training.id}?saved=1", status_code=303)
+
+
+@router.get("/trainings/{training_id}")
+def training_page(
+    training_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(current_user),
+) -> Response:
+    """A course: its courses and counts; for the office, the trainees with exam and certificate
+    forms."""
+    training = service.get_training(db, training_id)
+    sees = permissions.can(user, "training.view_trainees")
+    return render(
+        request,
+        "brokerage/training.html",
+        {
+            "training": training,
+            "rows": service.enrollments(db, training.id) if sees else [],
+            "sees": sees,
+            "pass_mark": service.PASS_MARK,
+            "today": date.today(),
+        },
+    )
+
+
+@router.post("/trainings/{training_id}/enroll")
+async def enroll(
+    training_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Enrol a registered user by username."""
+    form = await form_dict(request)
+    service.enroll_trainee(db, user, training_id, form)
+    return RedirectResponse(f"/trainings/{training_id}?saved=1", status_code=303)
+
+
+@router.post("/trainings/enrollments/{enrollment_id}/{action}")
+async def enrollment_action(
+    enrollment_id: int,
+    action: str,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Record an exam result (exam) or issue the certificate (certify)."""
+    form = await form_dict(request)
+    if action == "exam":
+        row = service.record_exam(db, user, enrollment_id, form)
+    elif action == "certify":
+        row = service.certify_trainee(db, user, enrollment_id, form)
+    else:
+        raise NotFound("没有这个操作")
+    return RedirectResponse(f"/trainings/{row.training_id}?saved=1", status_code=303)
+
+
+@trainings_api.get("", response_model=list[TrainingOut])
+def api_trainings(db: Session = Depends(get_db)) -> list[dict[str, Any]]:
+    """Every course with its counts (from the enrolment rows)."""
+    return [training_out(t) for t in service.list_trainings(db)]
+
+
+@trainings_api.get("/figures", response_model=TrainingFiguresOut)
+def api_training_figures(
+    start: date,
+    end: date,
+    chain_id: int | None = None,
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """Trained (enrolled), passed, certified and active brokers (a deal step recorded) in
+    [start, end]; chain_id limits to courses of that chain and brokers specialised in it."""
+    if end < start:
+        raise ValidationFailed({"end": "结束日期不能早于开始日期"})
+    return asdict(figures.training_figures(db, start, end, chain_id))
+
+
+@trainings_api.post("", response_model=TrainingOut, status_code=201)
+def api_create_training(
+    body: TrainingIn,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """The office opens a course (retry safely with an Idempotency-Key)."""
+    return idempotent_create(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: service.create_training(db, user, body.model_dump(mode="json")),
+        training_out,
+    )
+
+
+@trainings_api.get("/{training_id}", response_model=TrainingOut)
+def api_training(
+    training_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
+) -> dict[str, Any]:
+    """One course; the trainees are listed for the office only."""
+    training = service.get_training(db, training_id)
+    rows = (
+        service.enrollments(db, training.id)
+        if permissions.can(user, "training.view_trainees")
+        else None
+    )
+    return training_out(training, rows)
+
+
+@trainings_api.post("/{training_id}/enrollments", response_model=EnrollmentOut, status_code=201)
+def api_enroll(
+    training_id: int,
+    body: EnrollIn,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Enrol a registered user (user_id or username)."""
+    return idempotent_create(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: service.enroll_trainee(db, user, training_id, body.model_dump(mode="json")),
+        enrollment_out,
+    )
+
+
+@trainings_api.post("/enrollments/{enrollment_id}/exam", response_model=EnrollmentOut)
+def api_exam(
+    enrollment_id: int,
+    body: ExamIn,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Record the exam score (60 or more passes)."""
+    data = body.model_dump(mode="json")
+    return enrollment_out(service.record_exam(db, user, enrollment_id, data))
+
+
+@trainings_api.post("/enrollments/{enrollment_id}/certify", response_model=EnrollmentOut)
+def api_certify(
+    enrollment_id: int,
+    body: CertifyIn,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Issue the certificate (number unique); the trainee becomes a Broker with specialties."""
+    data = body.model_dump(mode="json")
+    return enrollment_out(service.certify_trainee(db, user, enrollment_id, data))
+
+
 # One REST router for the app.
 api = APIRouter()
-for _sub in (brokerage_api, deals_api, contracts_api):
+for _sub in (brokerage_api, deals_api, contracts_api, trainings_api):
     api.include_router(_sub)

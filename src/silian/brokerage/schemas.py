@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from silian.brokerage.choices import DEAL_CHANNELS, DEAL_STAGES, FAIL_REASONS, TRADE_MODES
-from silian.core.fields import Multiline, blank_to_none
+from silian.core.fields import Multiline, blank_to_none, split_list
 from silian.core.money import Amount, Money
 from silian.core.schemas import InputModel
 
@@ -285,3 +285,111 @@ class MatchOut(BaseModel):
     broker_id: int | None
     assignment_note: str
     deal_id: int | None
+
+
+# --- broker training and certification -----------------------------------------------------
+
+
+class TrainingIn(InputModel):
+    """A broker training course."""
+
+    name: str = Field(min_length=1, max_length=200)
+    year: int = Field(ge=2000, le=2100)
+    hours: int = Field(ge=1, le=2000)
+    organizer_id: int | None = Field(default=None, ge=1)
+    chain_id: int | None = Field(default=None, ge=1)
+    starts_on: date | None = None
+    courses: list[str] = Field(default_factory=list, max_length=50)
+
+    @field_validator("courses", mode="before")
+    @classmethod
+    def _courses(cls, value: Any) -> list[str]:
+        return split_list(value)
+
+    @field_validator("organizer_id", "chain_id", "starts_on", mode="before")
+    @classmethod
+    def _blank(cls, value: Any) -> Any:
+        return blank_to_none(value)
+
+
+class EnrollIn(InputModel):
+    """A registered user (by id or username) enrolled in a course."""
+
+    user_id: int | None = Field(default=None, ge=1)
+    username: str = Field(default="", max_length=64)
+    enrolled_on: date | None = None
+
+    @field_validator("user_id", "enrolled_on", mode="before")
+    @classmethod
+    def _blank(cls, value: Any) -> Any:
+        return blank_to_none(value)
+
+
+class ExamIn(InputModel):
+    """An exam result out of 100; PASS_MARK or more passes."""
+
+    exam_score: int = Field(ge=0, le=100)
+    exam_on: date
+
+
+class CertifyIn(InputModel):
+    """A certificate issued to a trainee who passed; the trainee becomes a Broker."""
+
+    certificate_no: str = Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
+    certified_on: date
+    specialties: list[str] = Field(default_factory=list, max_length=10)
+    organization_id: int | None = Field(default=None, ge=1)
+    max_active_deals: int = Field(default=10, ge=1, le=500)
+
+    @field_validator("specialties", mode="before")
+    @classmethod
+    def _specialties(cls, value: Any) -> list[str]:
+        return split_list(value)
+
+    @field_validator("organization_id", mode="before")
+    @classmethod
+    def _blank(cls, value: Any) -> Any:
+        return blank_to_none(value)
+
+
+class EnrollmentOut(BaseModel):
+    """A trainee's enrolment, exam result and certificate."""
+
+    id: int
+    training_id: int
+    user_id: int
+    trainee_name: str
+    enrolled_on: date
+    exam_score: int | None
+    exam_on: date | None
+    passed: bool | None
+    certificate_no: str | None
+    certified_on: date | None
+    broker_id: int | None
+
+
+class TrainingOut(BaseModel):
+    """A broker training course with the counts read from its enrolments."""
+
+    id: int
+    name: str
+    year: int
+    hours: int
+    organizer_id: int | None
+    organizer_name: str | None
+    chain_id: int | None
+    starts_on: date | None
+    courses: list[str]
+    trainees: int
+    passed: int
+    certificates_issued: int
+    enrollments: list[EnrollmentOut] | None = None
+
+
+class TrainingFiguresOut(BaseModel):
+    """The training figures the city reports for a period (and chain)."""
+
+    trained: int
+    passed: int
+    certified: int
+    active_brokers: int

@@ -27,6 +27,7 @@ from silian.brokerage.choices import (
 )
 from silian.brokerage.models import (
     Broker,
+    BrokerTraining,
     Contract,
     ContractMilestone,
     ContractPayment,
@@ -34,15 +35,21 @@ from silian.brokerage.models import (
     DealStep,
     Match,
     MatchFeedback,
+    TrainingEnrollment,
 )
 from silian.brokerage.schemas import (
+    CertifyIn,
     ContractIn,
     DealOpenIn,
+    EnrollIn,
+    ExamIn,
     MilestoneDoneIn,
     PaymentIn,
     ReassignIn,
     StepIn,
+    TrainingIn,
 )
+from silian.chains.models import IndustryChain
 from silian.challenges import service as challenges
 from silian.challenges.models import Challenge
 from silian.core import audit, permissions
@@ -60,6 +67,7 @@ from silian.core.transactions import commit
 from silian.core.validation import parse
 from silian.demands.models import Bid, Demand
 from silian.notifications import service as notifications
+from silian.organizations.models import Organization
 
 MATCH_KINDS = {
     "demand",
@@ -1049,3 +1057,218 @@ def pair_titles(session: Session, matches: list[Match]) -> dict[tuple[str, int],
     ):
         out[("achievement", record_id)] = title
     return out
+
+
+# --- broker training and certification -------------------------------------------------------
+
+# An exam score of this or more out of 100 passes.
+PASS_MARK = 60
+
+
+def list_trainings(session: Session) -> list[BrokerTraining]:
+    """Every training course, newest year first."""
+    return list(
+        session.scalars(
+            select(BrokerTraining).order_by(BrokerTraining.year.desc(), BrokerTraining.name)
+        ).unique()
+    )
+
+
+def get_training(session: Session, training_id: int) -> BrokerTraining:
+    """A training course or NotFound."""
+    training = session.get(BrokerTraining, training_id)
+    if training is None:
+        raise NotFound("培训班不存在")
+    return training
+
+
+def enrollments(session: Session, training_id: int) -> list[TrainingEnrollment]:
+    """A course's trainees in enrolment order."""
+    return list(
+        session.scalars(
+            select(TrainingEnrollment)
+            .where(TrainingEnrollment.training_id == training_id)
+            .order_by(TrainingEnrollment.id)
+        ).unique()
+    )
+
+
+def recount_training(session: Session, training: BrokerTraining) -> None:
+    """Set the course's trainee, pass and certificate counts from its enrolment rows."""
+    session.flush()
+    rows = session.execute(
+        select(
+            func.count(),
+            func.count().filter(TrainingEnrollment.passed.is_(True)),
+            func.count(TrainingEnrollment.certificate_no),
+        ).where(TrainingEnrollment.training_id == training.id)
+    ).one()
+    training.trainees, training.passed, training.certificates_issued = (int(v or 0) for v in rows)
+
+
+def create_training(session: Session, user: User, data: dict[str, Any]) -> BrokerTraining:
+    """The office opens a broker training course."""
+    require(user, "training.manage")
+    clean = parse(TrainingIn, data)
+    if clean.organizer_id is not None and session.get(Organization, clean.organizer_id) is None:
+        raise ValidationFailed({"organizer_id": "主办单位不存在"})
+    if clean.chain_id is not None and session.get(IndustryChain, clean.chain_id) is None:
+        raise ValidationFailed({"chain_id": "产业链不存在"})
+    if session.scalar(
+        select(BrokerTraining.id).where(
+            BrokerTraining.name == clean.name, BrokerTraining.year == clean.year
+        )
+    ):
+        raise ValidationFailed({"name": f"{clean.year} 年已有名为“{clean.name}”的培训班"})
+    training = BrokerTraining(**clean.model_dump())
+    session.add(training)
+    session.flush()
+    audit.record(
+        session,
+        actor=user,
+        action="create",
+        entity=training,
+        changes=audit.snapshot(training),
+        summary=f"开设经纪人培训班：{training.year} {training.name}",
+    )
+    commit(session)
+    return training
+
+
+def enroll_trainee(
+    session: Session, user: User, training_id: int, data: dict[str, Any]
+) -> TrainingEnrollment:
+    """Enrol a registered user (by id or username) in a course."""
+    require(user, "training.manage")
+    training = get_training(session, training_id)
+    clean = parse(EnrollIn, data)
+    if clean.user_id is not None:
+        trainee = session.get(User, clean.user_id)
+    else:
+        trainee = session.scalar(select(User).where(User.username == clean.username.strip()))
+    if trainee is None or not trainee.is_active:
+        raise ValidationFailed({"user_id": "学员须为已注册的有效用户（填写用户名或用户编号）"})
+    if session.scalar(
+        select(TrainingEnrollment.id).where(
+            TrainingEnrollment.training_id == training.id,
+            TrainingEnrollment.user_id == trainee.id,
+        )
+    ):
+        raise ValidationFailed({"user_id": f"{trainee.name} 已在本培训班中"})
+    row = TrainingEnrollment(
+        training_id=training.id,
+        user_id=trainee.id,
+        enrolled_on=clean.enrolled_on or today(),
+    )
+    session.add(row)
+    recount_training(session, training)
+    audit.record(
+        session,
+        actor=user,
+        action="create",
+        entity=row,
+        changes=audit.snapshot(row),
+        summary=f"学员报名：{trainee.name} → {training.name}",
+    )
+    commit(session)
+    return row
+
+
+def _enrollment(session: Session, enrollment_id: int) -> TrainingEnrollment:
+    row = session.get(TrainingEnrollment, enrollment_id)
+    if row is None:
+        raise NotFound("学员记录不存在")
+    return row
+
+
+def record_exam(
+    session: Session, user: User, enrollment_id: int, data: dict[str, Any]
+) -> TrainingEnrollment:
+    """Record a trainee's exam score; PASS_MARK or more passes. Fixed once certified."""
+    require(user, "training.manage")
+    row = _enrollment(session, enrollment_id)
+    clean = parse(ExamIn, data)
+    if row.certificate_no:
+        raise InvalidTransition("已发证的学员不能再修改考试成绩")
+    if clean.exam_on < row.enrolled_on:
+        raise ValidationFailed({"exam_on": "考试日期不能早于报名日期"})
+    before = audit.snapshot(row)
+    row.exam_score = clean.exam_score
+    row.exam_on = clean.exam_on
+    row.passed = clean.exam_score >= PASS_MARK
+    recount_training(session, get_training(session, row.training_id))
+    audit.record(
+        session,
+        actor=user,
+        action="exam",
+        entity=row,
+        changes=audit.diff(before, audit.snapshot(row)),
+        summary=f"登记考试成绩：{row.user.name} {clean.exam_score} 分",
+    )
+    commit(session)
+    return row
+
+
+def certify_trainee(
+    session: Session, user: User, enrollment_id: int, data: dict[str, Any]
+) -> TrainingEnrollment:
+    """Issue a certificate to a trainee who passed; in the same step the trainee becomes a
+    Broker with the given specialties (or their existing Broker record is certified)."""
+    require(user, "training.manage")
+    row = _enrollment(session, enrollment_id)
+    clean = parse(CertifyIn, data)
+    if not row.passed:
+        raise InvalidTransition("学员考试未通过（或尚无成绩），不能发证")
+    if row.certificate_no:
+        raise InvalidTransition(f"已发证：{row.certificate_no}")
+    if row.exam_on and clean.certified_on < row.exam_on:
+        raise ValidationFailed({"certified_on": "发证日期不能早于考试日期"})
+    number = clean.certificate_no.strip()
+    taken = session.scalar(
+        select(TrainingEnrollment.id).where(TrainingEnrollment.certificate_no == number)
+    ) or session.scalar(
+        select(Broker.id).where(Broker.certificate_no == number, Broker.user_id != row.user_id)
+    )
+    if taken:
+        raise ValidationFailed({"certificate_no": f"证书编号 {number} 已被使用"})
+    trainee = row.user
+    org_id = clean.organization_id or trainee.organization_id
+    if clean.organization_id is not None and session.get(Organization, org_id) is None:
+        raise ValidationFailed({"organization_id": "所属单位不存在"})
+    broker = session.scalar(select(Broker).where(Broker.user_id == trainee.id))
+    if broker is None:
+        broker = Broker(
+            name=trainee.name, user_id=trainee.id, max_active_deals=clean.max_active_deals
+        )
+        session.add(broker)
+    broker.certificate_no = number
+    broker.certified_on = clean.certified_on
+    broker.specialties = clean.specialties
+    broker.organization_id = org_id
+    row.certificate_no = number
+    row.certified_on = clean.certified_on
+    session.flush()
+    row.broker_id = broker.id
+    recount_training(session, get_training(session, row.training_id))
+    audit.record(
+        session,
+        actor=user,
+        action="certify",
+        entity=row,
+        changes={"certificate_no": [None, number], "broker_id": [None, broker.id]},
+        summary=f"颁发技术经纪人证书 {number}：{trainee.name}",
+    )
+    audit.record(
+        session,
+        actor=user,
+        action="certify",
+        entity=broker,
+        changes={"certificate_no": [None, number], "specialties": [[], clean.specialties]},
+        summary=f"持证技术经纪人：{broker.name}",
+    )
+    try:
+        commit(session)
+    except IntegrityError as exc:  # a racing certificate took the number first
+        session.rollback()
+        raise ValidationFailed({"certificate_no": f"证书编号 {number} 已被使用"}) from exc
+    return row

@@ -45,6 +45,8 @@ PUBLISHERS = ("university", "expert", "office", "platform")
 POSTERS = ("enterprise", "office")
 NEED_POSTERS = ("enterprise", "university", "office")
 SOLVERS = ("expert", "university", "enterprise", "platform")
+PLATFORM_OPERATORS = ("platform", "enterprise", "university")
+BOOKERS = ("enterprise", "university", "expert")
 SUBSIDY_APPLICANTS = ("enterprise", "university", "platform")
 TRAINING_BASE_UNITS = ("platform", "university")
 
@@ -128,6 +130,19 @@ PERMISSIONS: dict[str, Rule] = {
     "brokerage.figures": _rule(OFFICE | {"broker"}, message="只有政府部门和经纪人可以查看撮合统计"),
     "notification.read": _rule(owner=ALL_ROLES, message="只能查看自己的提醒"),
     # Acting for others, reporting.
+    # Platforms and bookings (issue #12 part 3): the unit operating a platform publishes its
+    # services and decides on bookings; enterprises and university or institute teams book.
+    "platform_service.create": _rule(
+        OFFICE, PLATFORM_OPERATORS, "只有平台运营单位和政府部门可以发布平台服务"
+    ),
+    "booking.request": _rule(owner=BOOKERS, message="只有企业和高校院所团队可以预约平台服务"),
+    "booking.decide": _rule(OFFICE, PLATFORM_OPERATORS, "只有平台运营单位可以确认或拒绝预约"),
+    "booking.complete": _rule(OFFICE, PLATFORM_OPERATORS, "只有平台运营单位可以登记服务完成"),
+    "booking.cancel": _rule(OFFICE, BOOKERS, "只有预约单位和平台运营单位可以取消预约"),
+    "booking.view": _rule(OFFICE, ALL_ROLES, "您无权查看此预约"),
+    # Broker training and certification (issue #12 part 6): the office runs the courses.
+    "training.manage": _rule(OFFICE, message="只有政府部门可以组织经纪人培训、登记成绩和发证"),
+    "training.view_trainees": _rule(OFFICE, message="学员名单仅对政府部门开放"),
     # Dashboard (insights/dashboard.py): roles allowed on any record read the whole city's
     # figures; the others read the same figures for the records of their own unit.
     "dashboard.view": _rule(OFFICE, ALL_ROLES, "请登录后查看数据看板"),

@@ -57,6 +57,7 @@ survive a reload.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -68,6 +69,7 @@ from sqlalchemy.orm import Session
 
 from silian.accounts import service as accounts
 from silian.accounts.models import User
+from silian.accounts.security import hash_password
 from silian.achievements.models import Achievement
 from silian.brokerage.choices import DEAL_CHANNELS
 from silian.brokerage.models import (
@@ -77,6 +79,7 @@ from silian.brokerage.models import (
     ContractMilestone,
     Deal,
     Match,
+    TrainingEnrollment,
 )
 from silian.chains import service as chains_service
 from silian.chains.models import IndustryChain
@@ -1303,9 +1306,25 @@ PLATFORMS = [
 ]
 
 
+def _service_kind(kind: str, capability: str) -> tuple[str, str, int]:
+    """Service category, unit and capacity per day for a platform capability."""
+    if any(w in capability for w in ("试制", "放大", "中试", "栽培")):
+        return "small_batch", "批次", 1
+    if any(w in capability for w in ("租用",)):
+        return "equipment", "卡·天", 8
+    if kind == "poc" and "验证" in capability:
+        return "testing", "项", 2
+    return "testing", "台次", 4
+
+
 def _platforms(city: _City) -> None:
+    """Each platform: run by the demo platform operator, its capabilities and equipment as
+    bookable services (capacity per day, open dates), a PoC funding call for PoC centres, and
+    bookings of the chain's companies — completed with fees, approved, pending, declined and
+    cancelled — that never exceed a service's capacity on any day."""
     session = city.session
     operator = city.org("platform:pilot_base")
+    opens, closes = TODAY - timedelta(days=150), TODAY + timedelta(days=210)
     for index, (short, kind, code, capabilities, equipment) in enumerate(PLATFORMS):
         name = f"青岛示例{short}"
         chain = city.chains[code]
@@ -1316,9 +1335,12 @@ def _platforms(city: _City) -> None:
         platform = Platform(
             name=name,
             kind=kind,
-            organization_id=operator.id if index % 2 == 0 else city.chain_companies[code][0].id,
+            organization_id=operator.id,
             chain_id=chain.id,
-            description=f"面向{chain.name}产业链提供{'、'.join(capabilities)}等共享服务，按次或按天收费，支持预约与审批。",
+            description=(
+                f"面向{chain.name}产业链提供{'、'.join(capabilities)}等共享服务，"
+                "按台次、批次或机时收费，在线预约、平台确认后使用。"
+            ),
             capabilities=capabilities,
             equipment=equipment,
             support_amount=_money(rng.random(), 2_000_000, 20_000_000, 100_000),
@@ -1327,31 +1349,214 @@ def _platforms(city: _City) -> None:
         )
         session.add(platform)
         session.flush()
-        for k, capability in enumerate(capabilities):
+        offers = [(c, *_service_kind(kind, c)) for c in capabilities]
+        offers += [(f"{e}共享使用", "equipment", "机时", 8) for e in equipment[:1]]
+        if kind == "poc":
+            offers.append(("概念验证项目资助申报", "poc_funding", "项", 2))
+        for k, (title, service_kind, unit, capacity) in enumerate(offers):
+            funding = service_kind == "poc_funding"
             service = PlatformService(
                 platform_id=platform.id,
-                name=capability,
-                description=f"{capability}服务，含方案设计与测试报告。",
-                unit="天" if k % 2 else "次",
-                unit_price=_money(rng.random(), 2_000, 60_000, 500),
+                name=title,
+                kind=service_kind,
+                description=(
+                    "面向早期成果的概念验证资助，每项最高 50 万元，平台组织专家评审后立项。"
+                    if funding
+                    else f"{title}服务，含方案设计、过程记录与测试报告。"
+                ),
+                unit=unit,
+                unit_price=Decimal(0)
+                if funding
+                else _money(rng.random(), 800 if unit == "机时" else 3_000, 60_000, 500),
+                capacity_per_day=capacity,
+                available_from=opens,
+                available_to=closes,
             )
             session.add(service)
             session.flush()
-            if k == 0:
-                buyer = city.chain_companies[code][1]
-                session.add(
-                    ServiceBooking(
-                        service_id=service.id,
-                        organization_id=buyer.id,
-                        start_date=TODAY + timedelta(days=7 + index),
-                        end_date=TODAY + timedelta(days=9 + index),
-                        quantity=2,
-                        amount=service.unit_price * 2,
-                        status=["requested", "approved", "completed"][index % 3],
-                        remarks="示例预约",
+            if platform.status == "active":
+                _demo_bookings(city, service, code, rng, seed=index * 10 + k)
+        city.report.count("platforms")
+    session.flush()
+
+
+def _demo_bookings(city: _City, service: PlatformService, code: str, rng: Any, seed: int) -> None:
+    """Bookings of the chain's companies on one service, within its capacity on every day."""
+    buyers = city.chain_companies[code][:3]
+    held: dict[date, int] = {}
+    # (days from TODAY to the start, days, status): three months done, the next weeks booked.
+    plan = [
+        (-75, 2, "completed"),
+        (-48, 3, "completed"),
+        (-20, 1, "completed"),
+        (-6, 2, "completed"),
+        (5, 2, "approved"),
+        (12, 1, "approved"),
+        (19, 3, "approved"),
+        (9, 1, "requested"),
+        (26, 2, "requested"),
+        (15, 1, "rejected"),
+        (33, 1, "cancelled"),
+    ]
+    for n, (offset, days, status) in enumerate(plan):
+        if (seed + n) % 4 == 3 and status in ("completed", "approved"):
+            continue  # not every service is equally busy
+        start = TODAY + timedelta(days=offset + (seed % 3))
+        end = start + timedelta(days=days - 1)
+        quantity = max(1, min(service.capacity_per_day, 1 + (seed + n) % service.capacity_per_day))
+        span = [start + timedelta(days=i) for i in range(days)]
+        holds = status in ("approved", "completed")
+        if holds and any(held.get(d, 0) + quantity > service.capacity_per_day for d in span):
+            continue
+        if holds:
+            for d in span:
+                held[d] = held.get(d, 0) + quantity
+        buyer = buyers[(seed + n) % len(buyers)]
+        amount = (service.unit_price * quantity * days).quantize(Decimal("0.01"))
+        actual = quantity if (seed + n) % 3 else max(1, quantity - 1)
+        city.session.add(
+            ServiceBooking(
+                service_id=service.id,
+                organization_id=buyer.id,
+                start_date=start,
+                end_date=end,
+                quantity=quantity,
+                amount=amount,
+                status=status,
+                team_name=f"{buyer.name.removeprefix('青岛示例')}研发中心" if n % 2 else "",
+                remarks=(
+                    f"{service.name}：{'样品' if n % 2 else '样机'}"
+                    f"共 {quantity * days} {service.unit}"
+                ),
+                decision_reason="该时段设备年度计量检定，建议改约下周"
+                if status == "rejected"
+                else ("企业项目计划调整" if status == "cancelled" else ""),
+                decided_at=_at(max(1, -offset + 3)) if status != "requested" else None,
+                actual_quantity=actual if status == "completed" else None,
+                fee=(service.unit_price * actual * days).quantize(Decimal("0.01"))
+                if status == "completed"
+                else None,
+                completed_on=end if status == "completed" else None,
+            )
+        )
+    city.session.flush()
+
+
+BROKER_COURSES = [
+    "技术转移概论",
+    "知识产权运营",
+    "技术合同与认定登记",
+    "成果评价与作价",
+    "商务谈判",
+]
+
+
+def _trainee(city: _City, username: str, name: str, role: str, org_id: int, pw: str) -> User:
+    """A registered (sample) user who took a broker course; signs in only with a reset password."""
+    user = _by_name(city.session, User, username, "username")
+    if user is None:
+        user = User(
+            username=username,
+            display_name=name,
+            password_hash=pw,
+            role=role,
+            organization_id=org_id,
+            is_sample=True,
+        )
+        city.session.add(user)
+        city.session.flush()
+    return user
+
+
+def _broker_trainings(city: _City) -> None:
+    """The broker courses of 2023–2025 that certified the demo brokers (each certified broker
+    is a trainee who passed; others passed without a certificate yet, or failed), and the 2026
+    course under way. Counts on the courses are read from these rows."""
+    session = city.session
+    name = "技术经纪人初级培训班"
+    organizer = city.org("office:science")
+    market = city.org("platform:tech_market")
+    pw = hash_password(secrets.token_urlsafe(16))
+    brokers = list(
+        session.scalars(
+            select(Broker).where(Broker.certificate_no.like("QDJJR-%")).order_by(Broker.id)
+        )
+    )
+    companies = [c for group in city.chain_companies.values() for c in group[1:3]]
+    for year in (2023, 2024, 2025, 2026):
+        if session.scalar(
+            select(BrokerTraining).where(BrokerTraining.name == name, BrokerTraining.year == year)
+        ):
+            continue
+        training = BrokerTraining(
+            name=name,
+            year=year,
+            organizer_id=organizer.id,
+            hours=48,
+            starts_on=date(year, 4, 8) if year < 2026 else date(2026, 10, 12),
+            courses=BROKER_COURSES,
+        )
+        session.add(training)
+        session.flush()
+        enrolled = training.starts_on or date(year, 4, 8)
+        exam_on = date(year, 5, 30)
+        rows: list[TrainingEnrollment] = []
+        if year < 2026:
+            for broker in brokers:
+                if broker.certified_on is None or broker.certified_on.year != year:
+                    continue
+                if broker.user_id is None:
+                    user = _trainee(
+                        city,
+                        f"jjr{(broker.certificate_no or '')[-4:]}",
+                        broker.name,
+                        "broker",
+                        market.id,
+                        pw,
+                    )
+                    broker.user_id = user.id
+                rng = names.rng_for("exam", broker.id)
+                rows.append(
+                    TrainingEnrollment(
+                        training_id=training.id,
+                        user_id=broker.user_id,
+                        enrolled_on=enrolled,
+                        exam_score=rng.randint(68, 96),
+                        passed=True,
+                        exam_on=exam_on,
+                        certificate_no=broker.certificate_no,
+                        certified_on=broker.certified_on,
+                        broker_id=broker.id,
                     )
                 )
-        city.report.count("platforms")
+        # Trainees from the chains' companies: some passed (certificate pending), some failed;
+        # the 2026 class has not sat its exam yet.
+        for k in range(7 if year < 2026 else 12):
+            org = companies[(year * 7 + k) % len(companies)]
+            person = names.person_name("trainee", year, k)
+            user = _trainee(city, f"xueyuan{year}{k:02d}", person, "enterprise", org.id, pw)
+            score = None if year == 2026 else (52 + (year + k * 7) % 40)
+            rows.append(
+                TrainingEnrollment(
+                    training_id=training.id,
+                    user_id=user.id,
+                    enrolled_on=enrolled,
+                    exam_score=score,
+                    passed=None if score is None else score >= 60,
+                    exam_on=None if score is None else exam_on,
+                )
+            )
+        session.add_all(rows)
+        session.flush()
+        counts = session.execute(
+            select(
+                func.count(),
+                func.count().filter(TrainingEnrollment.passed.is_(True)),
+                func.count(TrainingEnrollment.certificate_no),
+            ).where(TrainingEnrollment.training_id == training.id)
+        ).one()
+        training.trainees, training.passed, training.certificates_issued = (int(v) for v in counts)
+        city.report.count("broker_trainings")
     session.flush()
 
 
@@ -1384,40 +1589,8 @@ def _brokerage(city: _City) -> None:
             )
         )
         city.report.count("brokers")
-    for year, trainees, passed, certs in (
-        (2024, 320, 268, 251),
-        (2025, 410, 352, 340),
-        (2026, 460, 381, 366),
-    ):
-        name = "技术经纪人初级培训班"
-        if (
-            session.scalar(
-                select(BrokerTraining).where(
-                    BrokerTraining.name == name, BrokerTraining.year == year
-                )
-            )
-            is None
-        ):
-            session.add(
-                BrokerTraining(
-                    name=name,
-                    year=year,
-                    organizer_id=city.org("office:science").id,
-                    hours=48,
-                    trainees=trainees,
-                    passed=passed,
-                    certificates_issued=certs,
-                    courses=[
-                        "技术转移概论",
-                        "知识产权运营",
-                        "技术合同与认定登记",
-                        "成果评价与作价",
-                        "商务谈判",
-                    ],
-                )
-            )
-            city.report.count("broker_trainings")
     session.flush()
+    _broker_trainings(city)
     broker = session.scalar(select(Broker).where(Broker.user_id == broker_user.id))
     # Deals from demands whose answering paper is listed: introduction through to contract.
     demands = list(

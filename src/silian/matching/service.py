@@ -107,6 +107,7 @@ class Suggestion:
             "talent": f"/talents/{self.id}",
             "enterprise": f"/organizations/{self.id}",
             "named_class": f"/education/named-classes/{self.id}",
+            "platform": f"/platforms/{self.id}",
         }.get(self.kind, "")
 
     @property

@@ -58,6 +58,7 @@ FEATURES = (
     "events",
     "subsidies",
     "training",
+    "platforms",
 )
 
 SECURITY_HEADERS = {

@@ -1,0 +1,173 @@
+"""Platforms, services and bookings through /api/v1 and the pages, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from silian.platforms.models import ServiceBooking
+from tests.support import Factory, api_headers, csrf, login
+
+DAY = date.today() + timedelta(days=5)
+
+
+def _world(factory: Factory) -> dict:
+    op_org = factory.org("platform", name="海工中试基地运营公司")
+    plat = factory.platform(op_org, name="海洋装备中试平台")
+    svc = factory.platform_service(plat, name="拖曳水池试验", unit="天", capacity_per_day=1)
+    return {
+        "platform": plat,
+        "service": svc,
+        "operator": factory.user("platform", op_org),
+        "ent": factory.user("enterprise"),
+        "ent2": factory.user("enterprise"),
+    }
+
+
+def _ask(service_id: int, quantity: int = 1) -> dict:
+    return {
+        "service_id": service_id,
+        "start_date": DAY.isoformat(),
+        "end_date": DAY.isoformat(),
+        "quantity": quantity,
+    }
+
+
+def test_booking_road_through_the_api(client: TestClient, factory: Factory) -> None:
+    """Request → approve; a second request for the full day gets 422 naming it; cancel frees
+    it; decline needs a reason; complete records actual quantity and fee."""
+    w = _world(factory)
+    svc_id = w["service"].id
+    ent, ent2, op = (api_headers(client, w[k]) for k in ("ent", "ent2", "operator"))
+    listed = client.get("/api/v1/platforms").json()
+    assert [s["name"] for s in listed[0]["services"]] == ["拖曳水池试验"]
+    for bad in (0, -2):
+        refused = client.post("/api/v1/bookings", json=_ask(svc_id, bad), headers=ent)
+        assert refused.status_code == 422
+    made = client.post("/api/v1/bookings", json=_ask(svc_id), headers=ent)
+    assert made.status_code == 201, made.text
+    booking = made.json()
+    assert booking["status"] == "requested" and Decimal(booking["amount"]) == Decimal(1000)
+    # The requester may not approve; another enterprise may not even see it.
+    assert (
+        client.post(f"/api/v1/bookings/{booking['id']}/approve", json={}, headers=ent).status_code
+        == 403
+    )
+    assert client.get(f"/api/v1/bookings/{booking['id']}", headers=ent2).status_code == 404
+    approved = client.post(f"/api/v1/bookings/{booking['id']}/approve", json={}, headers=op)
+    assert approved.json()["status"] == "approved"
+    full = client.post("/api/v1/bookings", json=_ask(svc_id), headers=ent2)
+    assert full.status_code == 422
+    assert f"{DAY.isoformat()} 已约满" in full.text
+    calendar = client.get(
+        f"/api/v1/services/{svc_id}/calendar",
+        params={"start": DAY.isoformat(), "end": DAY.isoformat()},
+    ).json()
+    assert calendar == [{"day": DAY.isoformat(), "booked": 1, "capacity": 1}]
+    cancelled = client.post(f"/api/v1/bookings/{booking['id']}/cancel", json={}, headers=ent)
+    assert cancelled.json()["status"] == "cancelled"
+    second = client.post("/api/v1/bookings", json=_ask(svc_id), headers=ent2).json()
+    no_reason = client.post(f"/api/v1/bookings/{second['id']}/decline", json={}, headers=op)
+    assert no_reason.status_code == 422
+    declined = client.post(
+        f"/api/v1/bookings/{second['id']}/decline", json={"reason": "水池检修"}, headers=op
+    )
+    assert declined.json()["decision_reason"] == "水池检修"
+    mine = client.get("/api/v1/bookings", headers=ent2).json()
+    assert [b["status"] for b in mine] == ["rejected"]
+
+
+def test_completion_and_utilisation(client: TestClient, factory: Factory, db: Session) -> None:
+    """A booking under way completes with its fee; the month's utilisation and income follow."""
+    w = _world(factory)
+    booking = factory.booking(
+        w["service"], w["ent"].organization, start_in=0, status="approved", quantity=1
+    )
+    op = api_headers(client, w["operator"])
+    done = client.post(
+        f"/api/v1/bookings/{booking.id}/complete",
+        json={"actual_quantity": 1, "fee": "8000"},
+        headers=op,
+    )
+    assert done.status_code == 200, done.text
+    assert (done.json()["status"], Decimal(done.json()["fee"])) == ("completed", Decimal(8000))
+    today = date.today()
+    months = client.get(
+        f"/api/v1/platforms/{w['platform'].id}/utilisation", params={"year": today.year}
+    ).json()
+    this = next(m for m in months if m["month"] == f"{today.year}-{today.month:02d}")
+    # Open from today to the month's end at 1 天 a day; one day booked.
+    first_next = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    open_days = (first_next - today).days
+    assert (this["available_unit_days"], this["booked_unit_days"]) == (open_days, 1)
+    assert this["utilisation"] == round(1 / open_days, 4)
+    assert Decimal(this["income"]) == Decimal(8000)
+
+
+def test_operator_publishes_a_service(client: TestClient, factory: Factory) -> None:
+    """Only the platform's operator (or the office) publishes; bad input names the field."""
+    w = _world(factory)
+    url = f"/api/v1/platforms/{w['platform'].id}/services"
+    body = {"name": "小批量试制", "kind": "small_batch", "unit": "批次", "unit_price": "5万",
+            "capacity_per_day": 2}  # fmt: skip
+    assert client.post(url, json=body, headers=api_headers(client, w["ent"])).status_code == 403
+    op = api_headers(client, w["operator"])
+    made = client.post(url, json=body, headers=op)
+    assert made.status_code == 201, made.text
+    assert Decimal(made.json()["unit_price"]) == Decimal(50000)
+    bad = client.post(url, json=body | {"name": "另一项", "capacity_per_day": 0}, headers=op)
+    assert bad.status_code == 422 and "capacity_per_day" in bad.text
+    assert client.post(url, json=body, headers=op).status_code == 422  # same name twice
+
+
+def test_pages_book_and_decide(client: TestClient, factory: Factory, db: Session) -> None:
+    """The enterprise books on the form; the operator approves on /bookings; the full day is
+    refused on the form with the day named."""
+    w = _world(factory)
+    plat, svc = w["platform"], w["service"]
+    page = client.get(f"/platforms/{plat.id}")
+    assert (
+        page.status_code == 200
+        and "拖曳水池试验" in page.text
+        and 'data-chart="calendar"' in page.text
+    )
+    login(client, w["ent"])
+    form = client.get(f"/platforms/{plat.id}/book?service={svc.id}")
+    assert form.status_code == 200
+    sent = client.post(
+        f"/platforms/{plat.id}/book",
+        data=_ask(svc.id) | {"csrf_token": csrf(client)},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    booking = db.query(ServiceBooking).one()
+    client.post("/logout", data={"csrf_token": csrf(client)})
+    login(client, w["operator"])
+    assert "确认" in client.get("/bookings").text
+    decided = client.post(
+        f"/bookings/{booking.id}/approve", data={"csrf_token": csrf(client)}, follow_redirects=False
+    )
+    assert decided.status_code == 303
+    client.post("/logout", data={"csrf_token": csrf(client)})
+    login(client, w["ent2"])
+    refused = client.post(
+        f"/platforms/{plat.id}/book", data=_ask(svc.id) | {"csrf_token": csrf(client)}
+    )
+    assert refused.status_code == 422
+    assert f"{DAY.isoformat()} 已约满" in refused.text
+
+
+def test_openapi_lists_the_platform_resources(client: TestClient) -> None:
+    """Platforms, services and bookings are in the OpenAPI document."""
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/platforms",
+        "/api/v1/platforms/{platform_id}/services",
+        "/api/v1/services/{service_id}/calendar",
+        "/api/v1/bookings",
+        "/api/v1/bookings/{booking_id}/approve",
+    ):
+        assert path in paths, path
