@@ -35,6 +35,7 @@ from silian.core.concurrency import etag, version_from_etag, version_from_form
 from silian.core.errors import ValidationFailed
 from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
+from silian.core.money import format_money_input
 from silian.core.web import (
     PUT_RESPONSES,
     api_require_user,
@@ -96,7 +97,7 @@ def form_from_challenge(item: Challenge) -> dict[str, Any]:
     """The page form's values for an existing challenge."""
     values: dict[str, Any] = {
         "bidding_deadline": item.bidding_deadline.isoformat(),
-        "prize": item.prize,
+        "prize": format_money_input(item.prize) if item.prize else "面议",
         "ip_terms": item.ip_terms,
         "confidential": "1" if item.confidential else "",
         "terms_text": item.terms_text,

@@ -10,13 +10,14 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from silian.challenges.choices import FEEDBACK_REASONS, IP_TERMS
 from silian.core.fields import Multiline, blank_to_none, split_list
+from silian.core.money import is_negotiable, money_field
 from silian.core.schemas import InputModel
 
 LABELS = {
     "bidding_deadline": "揭榜截止日期",
     "phases": "阶段安排",
     "criteria": "评审指标",
-    "prize": "榜额/奖金(元)",
+    "prize": "榜额/奖金",
     "ip_terms": "知识产权约定",
     "confidential": "保密要求",
     "terms_text": "保密与参与条款",
@@ -75,9 +76,9 @@ class ChallengeIn(InputModel):
     @classmethod
     def _prize(cls, value: Any) -> Any:
         value = blank_to_none(value)
-        if value is None or (isinstance(value, str) and value.strip() == "面议"):
-            return Decimal(0)
-        return value
+        if value is None or (isinstance(value, str) and is_negotiable(value)):
+            return Decimal(0)  # 0 means 面议
+        return money_field(value)  # 300000、80万、1.2亿 are all read into 元
 
     @field_validator("ip_terms")
     @classmethod
