@@ -38,6 +38,7 @@ from silian.education.models import (
     TrainingBase,
 )
 from silian.events.models import Event, EventEntry, EventRegistration, ExpertScore
+from silian.hiring.models import Application, Dispatch, Hire, HireAchievement, Recommendation
 from silian.insights.models import FigureDay
 from silian.notifications.models import Notification
 from silian.organizations.models import Organization
@@ -47,6 +48,11 @@ from silian.talent.models import SalaryGradeRule, Talent, TalentNeed, TalentProj
 __all__ = [
     "IdempotencyKey",
     "Achievement",
+    "Application",
+    "Dispatch",
+    "Hire",
+    "HireAchievement",
+    "Recommendation",
     "AuditLog",
     "Base",
     "Bid",

@@ -265,6 +265,14 @@ def _need_form(
                 .order_by(Organization.kind, Organization.name)
             )
         )
+    partners = list(
+        db.scalars(
+            select(Organization)
+            .where(Organization.kind.in_(service.HOST_KINDS + service.SCENE_KINDS))
+            .where(Organization.is_active.is_(True))
+            .order_by(Organization.kind, Organization.name)
+        )
+    )
     ctx = {
         "item": item,
         "values": values,
@@ -272,6 +280,8 @@ def _need_form(
         "labels": NEED_LABELS,
         "chains": _chains(db),
         "organizations": orgs,
+        "hosts": [o for o in partners if o.kind in service.HOST_KINDS],
+        "scenes": [o for o in partners if o.kind in service.SCENE_KINDS],
         "stale": stale,
     }
     return render(request, "talent/need_form.html", ctx, status)
