@@ -835,3 +835,30 @@ def recommendation_dict(item: Recommendation) -> dict[str, Any]:
         "decision_remarks": item.decision_remarks,
         "created_at": item.created_at,
     }
+
+
+def pending_projects(session: Session, user: User | None) -> list[TalentProject]:
+    """Project applications awaiting the office's review (for those who review)."""
+    if not can(user, "talent_project.review"):
+        return []
+    return list(
+        session.scalars(
+            select(TalentProject)
+            .where(TalentProject.status == "applying")
+            .order_by(TalentProject.id)
+        )
+    )
+
+
+def linkable_achievements(session: Session, user: User | None, hire: Hire) -> list[Achievement]:
+    """Published achievements of the hire's scene or holding unit not yet linked to it."""
+    units = [u for u in (hire.scene_organization_id, hire.host_organization_id) if u]
+    linked = select(HireAchievement.achievement_id).where(HireAchievement.hire_id == hire.id)
+    return list(
+        session.scalars(
+            visible_achievements(user)
+            .where(Achievement.organization_id.in_(units), Achievement.id.not_in(linked))
+            .order_by(Achievement.id.desc())
+            .limit(100)
+        )
+    )

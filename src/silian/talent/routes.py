@@ -113,14 +113,6 @@ def _profile_form(
     return render(request, "talent/profile_form.html", ctx | {"stale": stale}, status)
 
 
-@router.get("/talents/me")
-def my_profile(db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
-    """Go to the signed-in expert's profile, or to the form that creates it."""
-    item = service.own_talent(db, user)
-    target = f"/talents/{item.id}" if item else "/talents/me/edit"
-    return RedirectResponse(target, status_code=303)
-
-
 @router.get("/talents/me/edit")
 def my_profile_form(
     request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
