@@ -612,8 +612,8 @@ def review_project(
 ) -> TalentProject:
     """The office recognises a project, granting rights (自主荐才权, 按薪定才权), or turns it
     down with remarks; only applications under review are decided."""
-    require(user, "talent_project.review")
     item = get_project(session, user, project_id)
+    require(user, "talent_project.review")
     clean = parse(ProjectReviewIn, data)
     if item.status != "applying":
         current = TALENT_PROJECT_STATUS.label(item.status)
@@ -699,9 +699,7 @@ def recommend_talent(session: Session, user: User, data: dict[str, Any]) -> Reco
     """An enterprise recommends a talent under a right its recognised project holds; under
     按薪定才权 the grade is computed from the salary rules and stored with the rule applied."""
     clean = parse(RecommendationIn, data)
-    project = session.get(TalentProject, clean.project_id)
-    if project is None or not can(user, "talent_project.view", project):
-        raise ValidationFailed({"project_id": "产才融合项目不存在"})
+    project = get_project(session, user, clean.project_id)
     require(user, "recommendation.create", project)
     if project.status not in ACTIVE_PROJECT_STATUSES:
         raise InvalidTransition("项目尚未认定或已结项，不能推荐人才")
