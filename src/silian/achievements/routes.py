@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,29 +13,11 @@ from silian.achievements import choices, service
 from silian.achievements.models import Achievement
 from silian.achievements.schemas import LABELS, AchievementIn, AchievementOut, AchievementPage
 from silian.chains.models import IndustryChain
-from silian.core import workflow
-from silian.core.concurrency import etag, stale_context, version_from_form
-from silian.core.errors import StaleEdit, ValidationFailed
-from silian.core.idempotency import idempotency_key, idempotent_create
-from silian.core.permissions import can, require
-from silian.core.schemas import ActionIn
-from silian.core.web import (
-    PUT_RESPONSES,
-    api_require_user,
-    api_user,
-    csrf_protect,
-    current_user,
-    form_dict,
-    get_db,
-    if_match_version,
-    int_or_none,
-    render,
-    require_user,
-)
+from silian.core.pagination import Page
+from silian.core.permissions import can
+from silian.core.views import RecordViews, api_routes, page_routes
+from silian.core.web import int_or_none
 from silian.organizations.models import Organization
-
-router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
-api = APIRouter(prefix="/api/v1/achievements", tags=["achievements"])
 
 LIST_FIELDS = ("transfer_modes",)
 
@@ -74,128 +55,6 @@ def _form_context(db: Session, user: User) -> dict[str, Any]:
     }
 
 
-@router.get("/achievements")
-def list_page(
-    request: Request, db: Session = Depends(get_db), user: User | None = Depends(current_user)
-) -> Response:
-    """Searchable, filterable list of achievements."""
-    filters = _filters(request)
-    page = service.list_achievements(
-        db, user, filters, int_or_none(request.query_params.get("page")) or 1, 20
-    )
-    chains = list(db.scalars(select(IndustryChain).order_by(IndustryChain.sort_order)))
-    return render(
-        request,
-        "achievements/list.html",
-        {"page": page, "filters": filters, "chains": chains, "choices": choices},
-    )
-
-
-@router.get("/achievements/new")
-def new_page(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
-) -> Response:
-    """Blank form for a new achievement."""
-    require(user, "achievement.create")
-    ctx = _form_context(db, user) | {"item": None, "values": {}, "errors": {}}
-    return render(request, "achievements/form.html", ctx)
-
-
-@router.post("/achievements/new")
-async def create(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
-) -> Response:
-    """Create a draft from the form, or show the form again with messages."""
-    data = await form_dict(request, LIST_FIELDS)
-    try:
-        if data.get("submit_now"):
-            item = service.create_and_submit_achievement(db, user, data)
-        else:
-            item = service.create_achievement(db, user, data)
-    except ValidationFailed as exc:
-        db.rollback()
-        ctx = _form_context(db, user) | {"item": None, "values": data, "errors": exc.errors}
-        return render(request, "achievements/form.html", ctx, 422)
-    return RedirectResponse(f"/achievements/{item.id}?saved=1", status_code=303)
-
-
-@router.get("/achievements/{achievement_id}")
-def detail_page(
-    achievement_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User | None = Depends(current_user),
-) -> Response:
-    """One achievement with its workflow actions."""
-    item = service.get_achievement(db, user, achievement_id)
-    return render(
-        request,
-        "achievements/detail.html",
-        {
-            "item": item,
-            "choices": choices,
-            "actions": workflow.allowed_actions(user, item, service.KIND),
-            "can_edit": service.can_edit(user, item),
-        },
-    )
-
-
-@router.get("/achievements/{achievement_id}/edit")
-def edit_page(
-    achievement_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(require_user),
-) -> Response:
-    """Edit form filled with the achievement's values."""
-    item = service.get_achievement(db, user, achievement_id)
-    if not service.can_edit(user, item):
-        return render(request, "error.html", {"message": "您不能修改此成果"}, 403)
-    values = AchievementOut.model_validate(_out(item, user)).model_dump()
-    ctx = _form_context(db, user) | {"item": item, "values": values, "errors": {}}
-    return render(request, "achievements/form.html", ctx)
-
-
-@router.post("/achievements/{achievement_id}/edit")
-async def update(
-    achievement_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(require_user),
-) -> Response:
-    """Save edits, or show the form again with messages."""
-    data = await form_dict(request, LIST_FIELDS)
-    loaded = version_from_form(data.pop("version", None))
-    try:
-        item = service.update_achievement(db, user, achievement_id, data, loaded)
-    except ValidationFailed as exc:
-        db.rollback()
-        item = service.get_achievement(db, user, achievement_id)
-        ctx = _form_context(db, user) | {"item": item, "values": data, "errors": exc.errors}
-        return render(request, "achievements/form.html", ctx, 422)
-    except StaleEdit:
-        # Keep the user's input; show what others changed; the form now carries the new version.
-        item = service.get_achievement(db, user, achievement_id)
-        stale = stale_context(db, item, loaded, LABELS)
-        ctx = _form_context(db, user) | {"item": item, "values": data, "errors": {}}
-        return render(request, "achievements/form.html", ctx | {"stale": stale}, 409)
-    return RedirectResponse(f"/achievements/{item.id}?saved=1", status_code=303)
-
-
-@router.post("/achievements/{achievement_id}/{action}")
-async def transition(
-    achievement_id: int,
-    action: str,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(require_user),
-) -> Response:
-    """Submit, approve, return or withdraw."""
-    form = await form_dict(request)
-    service.change_status(db, user, achievement_id, action, form.get("remarks", ""))
-    return RedirectResponse(f"/achievements/{achievement_id}", status_code=303)
-
-
 def _out(item: Achievement, user: User | None) -> dict[str, Any]:
     data = {c: getattr(item, c) for c in AchievementOut.model_fields if hasattr(item, c)}
     data["organization_name"] = item.organization.name
@@ -205,80 +64,46 @@ def _out(item: Achievement, user: User | None) -> dict[str, Any]:
     return data
 
 
-@api.get("", response_model=AchievementPage)
-def api_list(
-    request: Request,
-    page: int = Query(1, ge=1),
-    per_page: int = Query(20, ge=1, le=100),
-    db: Session = Depends(get_db),
-    user: User | None = Depends(api_user),
-) -> dict[str, Any]:
-    """List achievements visible to the caller (published ones for anonymous callers)."""
-    result = service.list_achievements(db, user, _filters(request), page, per_page)
-    return {
-        "items": [_out(i, user) for i in result.items],
-        "total": result.total,
-        "page": result.page,
-        "per_page": result.per_page,
-    }
+def _list_context(db: Session, user: User | None, page: Page[Any]) -> dict[str, Any]:
+    chains = list(db.scalars(select(IndustryChain).order_by(IndustryChain.sort_order)))
+    return {"chains": chains, "choices": choices}
 
 
-@api.get("/{achievement_id}", response_model=AchievementOut)
-def api_get(
-    achievement_id: int,
-    response: Response,
-    db: Session = Depends(get_db),
-    user: User | None = Depends(api_user),
-) -> dict[str, Any]:
-    """One achievement; its ETag is what a PUT sends back in If-Match."""
-    item = service.get_achievement(db, user, achievement_id)
-    response.headers["ETag"] = etag(item)
-    return _out(item, user)
+def _detail_context(db: Session, user: User | None, item: Achievement) -> dict[str, Any]:
+    return {"choices": choices}
 
 
-@api.post("", response_model=AchievementOut, status_code=201)
-def api_create(
-    body: AchievementIn,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(api_require_user),
-    key: str | None = Depends(idempotency_key),
-) -> Response:
-    """Create a draft achievement (retry safely with an Idempotency-Key)."""
-    return idempotent_create(
-        request,
-        db,
-        user,
-        key,
-        body,
-        lambda: service.create_achievement(db, user, body.model_dump()),
-        lambda item: AchievementOut.model_validate(_out(item, user)),
-    )
+def _form_values(item: Achievement, user: User | None) -> dict[str, Any]:
+    return AchievementOut.model_validate(_out(item, user)).model_dump()
 
 
-@api.put("/{achievement_id}", response_model=AchievementOut, responses=PUT_RESPONSES)
-def api_update(
-    achievement_id: int,
-    body: AchievementIn,
-    response: Response,
-    db: Session = Depends(get_db),
-    user: User = Depends(api_require_user),
-    version: int = Depends(if_match_version),
-) -> dict[str, Any]:
-    """Replace an achievement's editable fields; If-Match must carry the ETag last read."""
-    item = service.update_achievement(db, user, achievement_id, body.model_dump(), version)
-    response.headers["ETag"] = etag(item)
-    return _out(item, user)
-
-
-@api.post("/{achievement_id}/{action}", response_model=AchievementOut)
-def api_transition(
-    achievement_id: int,
-    action: str,
-    body: ActionIn | None = None,
-    db: Session = Depends(get_db),
-    user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """Workflow action: submit, approve, return (with remarks) or withdraw."""
-    item = service.change_status(db, user, achievement_id, action, body.remarks if body else "")
-    return _out(item, user)
+VIEWS = RecordViews(
+    kind=service.KIND,
+    noun="成果",
+    path="/achievements",
+    id_name="achievement_id",
+    templates="achievements",
+    labels=LABELS,
+    filters=_filters,
+    list=service.list_achievements,
+    get=service.get_achievement,
+    create=service.create_achievement,
+    create_and_submit=service.create_and_submit_achievement,
+    update=service.update_achievement,
+    update_and_submit=service.update_and_submit_achievement,
+    change_status=service.change_status,
+    can_edit=service.can_edit,
+    out=_out,
+    form_values=_form_values,
+    form_context=_form_context,
+    list_context=_list_context,
+    detail_context=_detail_context,
+    list_fields=LIST_FIELDS,
+    api_prefix="/api/v1/achievements",
+    api_tag="achievements",
+    in_schema=AchievementIn,
+    out_schema=AchievementOut,
+    page_schema=AchievementPage,
+)
+router = page_routes(VIEWS)
+api = api_routes(VIEWS)

@@ -180,6 +180,34 @@ def update_achievement(
     """Edit an achievement loaded at expected_version (StaleEdit if it changed since); a
     published one edited by its owner goes back to review. Every field is written in one
     UPDATE guarded by the version."""
+    item = _update(session, user, achievement_id, data, expected_version)
+    commit(session)
+    return item
+
+
+def update_and_submit_achievement(
+    session: Session,
+    user: User,
+    achievement_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+) -> Achievement:
+    """Save a returned (or draft) achievement's edits and submit it for review again, in one
+    transaction (an update and a submit audit row): 保存并重新提交."""
+    item = _update(session, user, achievement_id, data, expected_version)
+    with saving(session):
+        workflow.apply(session, user, item, "submit", noun="成果", kind=KIND)
+        commit(session)
+    return item
+
+
+def _update(
+    session: Session,
+    user: User,
+    achievement_id: int,
+    data: dict[str, Any],
+    expected_version: int | None,
+) -> Achievement:
     item = get_achievement(session, user, achievement_id)
     if not can_edit(user, item):
         raise denied("achievement.edit")
@@ -205,7 +233,6 @@ def update_achievement(
             changes=changes,
             summary=f"修改成果：{item.title}",
         )
-        commit(session)
     return item
 
 

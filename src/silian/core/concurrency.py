@@ -146,6 +146,11 @@ def changes_since(
         )
         .order_by(AuditLog.id)
     )
+    return merge_changes(rows, labels)
+
+
+def merge_changes(rows: Iterable[AuditLog], labels: dict[str, str] | None = None) -> list[Change]:
+    """Audit rows folded into one change per field (first old value, last new), in order."""
     merged: dict[str, Change] = {}
     for row in rows:
         for field, pair in (row.changes or {}).items():

@@ -19,7 +19,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from silian.config import Settings
-from silian.core import permissions
+from silian.core import flash, permissions
 from silian.core.actors import USER_LOADER, Actor, UserLoader
 from silian.core.concurrency import FOREIGN_ETAG, NO_IF_MATCH, NO_IF_MATCH_TAG, version_from_etag
 from silian.core.fields import INT64_MAX, INT_RANGE_MESSAGE, text_problem
@@ -111,8 +111,12 @@ def render(
         "csrf_token": getattr(request.state, "csrf_token", ""),
     }
     ctx.update(context or {})
+    ctx.setdefault("flash", flash.pending(request))
     html = templates().get_template(name).render(ctx)
-    return HTMLResponse(html, status_code=status_code, headers=headers)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    if request.cookies.get(flash.FLASH_COOKIE):
+        flash.clear(response)  # shown once
+    return response
 
 
 def get_db(request: Request) -> Iterator[Session]:

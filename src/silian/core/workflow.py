@@ -6,13 +6,17 @@ Who may take a step comes from the permission table: ``"<kind>.submit"``, ``"<ki
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from silian.core import audit, permissions
 from silian.core.actors import Actor
+from silian.core.audit import AuditLog
+from silian.core.concurrency import Change, merge_changes
 from silian.core.db import utcnow
 from silian.core.errors import InvalidTransition, ValidationFailed
 
@@ -88,3 +92,34 @@ def apply(
         changes=changes,
         summary=f"{tr.label}{noun}：{record.title}" + (f"（{remarks}）" if remarks else ""),
     )
+
+
+# Review bookkeeping, not content: the reviewer compares what the unit changed.
+_NOT_CONTENT = frozenset({"status", "review_remarks", "published_at"})
+
+
+def changes_since_return(
+    session: Session,
+    user: Actor | None,
+    record: Any,
+    kind: str,
+    labels: Mapping[str, str] | None = None,
+) -> list[Change] | None:
+    """What a resubmitted record's unit changed since the office last returned it, for a
+    reviewer deciding again (None for anyone else, or when it was never returned)."""
+    if record.status != "submitted" or not permissions.can(user, f"{kind}.review", record):
+        return None
+    entity = (
+        AuditLog.entity_type == type(record).__tablename__,
+        AuditLog.entity_id == record.id,
+    )
+    last_return = session.scalar(
+        select(func.max(AuditLog.id)).where(*entity, AuditLog.action == "return")
+    )
+    if last_return is None:
+        return None
+    rows = session.scalars(
+        select(AuditLog).where(*entity, AuditLog.id > last_return).order_by(AuditLog.id)
+    )
+    changes = merge_changes(rows, dict(labels or {}))
+    return [c for c in changes if c.field not in _NOT_CONTENT]

@@ -186,6 +186,34 @@ def update_demand(
     """Edit a demand loaded at expected_version (StaleEdit if it changed since); a published
     one edited by its owner goes back to review. Every field is written in one UPDATE guarded
     by the version, so two concurrent edits never mix."""
+    item = _update(session, user, demand_id, data, expected_version)
+    commit(session)
+    return item
+
+
+def update_and_submit_demand(
+    session: Session,
+    user: User,
+    demand_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
+) -> Demand:
+    """Save a returned (or draft) demand's edits and submit it for review again, in one
+    transaction (an update and a submit audit row): 保存并重新提交."""
+    item = _update(session, user, demand_id, data, expected_version)
+    with saving(session):
+        workflow.apply(session, user, item, "submit", noun="需求", kind=KIND)
+        commit(session)
+    return item
+
+
+def _update(
+    session: Session,
+    user: User,
+    demand_id: int,
+    data: dict[str, Any],
+    expected_version: int | None,
+) -> Demand:
     item = get_demand(session, user, demand_id)
     if not can_edit(user, item):
         raise denied("demand.edit")
@@ -209,7 +237,6 @@ def update_demand(
             changes=audit.diff(before, audit.snapshot(item)),
             summary=f"修改需求：{item.title}",
         )
-        commit(session)
     return item
 
 

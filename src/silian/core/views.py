@@ -1,0 +1,364 @@
+"""Generic record views: the list, form, create, edit and workflow-action routes (pages and API)
+that every reviewed record type shares, declared once per feature (as NetBox's generic views).
+
+A feature describes its record with a ``RecordViews`` (which service function lists, gets,
+creates, updates and moves it, and which templates render it); ``page_routes`` and ``api_routes``
+turn that into routes that parse the request, call one service function and render. Every
+action ends in a redirect that carries a flash message, so the user always sees what happened.
+"""
+
+# No ``from __future__ import annotations`` here: FastAPI reads the endpoint signatures built
+# below at definition time, and their body types are the feature's schemas held in variables.
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from silian.core import workflow
+from silian.core.actors import Actor
+from silian.core.concurrency import etag, stale_context, version_from_form
+from silian.core.errors import StaleEdit, ValidationFailed
+from silian.core.flash import redirect
+from silian.core.idempotency import idempotency_key, idempotent_create
+from silian.core.pagination import Page
+from silian.core.permissions import can, require
+from silian.core.schemas import ActionIn
+from silian.core.web import (
+    PUT_RESPONSES,
+    api_require_user,
+    api_user,
+    csrf_protect,
+    current_user,
+    form_dict,
+    get_db,
+    if_match_version,
+    int_or_none,
+    render,
+    require_user,
+)
+
+Context = dict[str, Any]
+
+
+def _no_context(*_: Any) -> Context:
+    return {}
+
+
+@dataclass(frozen=True)
+class RecordViews:
+    """How one reviewed record type is listed, shown, created, edited and moved through review."""
+
+    kind: str  # the permission prefix and workflow kind, e.g. "achievement"
+    noun: str  # the Chinese noun in messages, e.g. "成果"
+    path: str  # the pages' base path, e.g. "/achievements"
+    id_name: str  # the path parameter's name, e.g. "achievement_id"
+    templates: str  # the template folder, e.g. "achievements"
+    labels: Mapping[str, str]
+    filters: Callable[[Request], Any]
+    list: Callable[[Session, Any, Any, int, int], Page[Any]]
+    get: Callable[[Session, Any, int], Any]
+    create: Callable[[Session, Any, dict[str, Any]], Any]
+    create_and_submit: Callable[[Session, Any, dict[str, Any]], Any]
+    update: Callable[[Session, Any, int, dict[str, Any], int | None], Any]
+    update_and_submit: Callable[[Session, Any, int, dict[str, Any], int | None], Any]
+    change_status: Callable[[Session, Any, int, str, str], Any]
+    can_edit: Callable[[Any, Any], bool]
+    out: Callable[[Any, Any], dict[str, Any]]  # the record as the API and edit form show it
+    form_context: Callable[[Session, Any], Context]
+    list_context: Callable[[Session, Any, Page[Any]], Context] = _no_context
+    detail_context: Callable[[Session, Any, Any], Context] = _no_context
+    form_values: Callable[[Any, Any], dict[str, Any]] | None = None  # edit form; default: out
+    list_fields: tuple[str, ...] = ()  # form fields that may repeat (multi-selects)
+    per_page: int = 20
+    # The API; a record type without one leaves these unset.
+    api_prefix: str = ""
+    api_tag: str = ""
+    in_schema: type[BaseModel] | None = None
+    out_schema: type[BaseModel] | None = None
+    page_schema: type[BaseModel] | None = None
+    flash_texts: Mapping[str, str] = field(default_factory=dict)
+
+    def url(self, record_id: int) -> str:
+        """The record's page."""
+        return f"{self.path}/{record_id}"
+
+    def action_flash(self, action: str) -> str:
+        """What the user is told after a workflow action."""
+        default = {
+            "submit": f"{self.noun}已提交审核，审核结果将通知您",
+            "approve": f"已审核通过，{self.noun}已发布",
+            "return": f"已退回修改，修改意见已发给{self.noun}填报单位",
+            "withdraw": f"{self.noun}已撤回",
+        }
+        return self.flash_texts.get(action) or default.get(action, "操作已完成")
+
+
+def _submit_label(views: RecordViews, user: Actor, item: Any) -> str:
+    if item is None or not can(user, f"{views.kind}.submit", item):
+        return ""
+    return {"draft": "保存并提交审核", "returned": "保存并重新提交"}.get(item.status, "")
+
+
+def form_page(
+    views: RecordViews,
+    request: Request,
+    db: Session,
+    user: Actor,
+    item: Any,
+    values: Context,
+    errors: Mapping[str, str] | None = None,
+    status_code: int = 200,
+    extra: Context | None = None,
+) -> Response:
+    """The record's form (new when item is None) with values, messages and review context."""
+    ctx = views.form_context(db, user) | {
+        "item": item,
+        "values": values,
+        "errors": dict(errors or {}),
+        # A draft or returned record can be saved and submitted in one step by whoever may submit.
+        "submit_label": _submit_label(views, user, item),
+        "form_action": f"{views.path}/{item.id}/edit" if item is not None else f"{views.path}/new",
+    }
+    return render(request, f"{views.templates}/form.html", ctx | (extra or {}), status_code)
+
+
+def page_routes(views: RecordViews) -> APIRouter:
+    """The record type's HTML pages: list, new, create, detail, edit, update and actions."""
+    router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+    record_path = f"{views.path}/{{{views.id_name}}}"
+
+    def list_page(
+        request: Request, db: Session = Depends(get_db), user: Actor | None = Depends(current_user)
+    ) -> Response:
+        filters = views.filters(request)
+        number = int_or_none(request.query_params.get("page")) or 1
+        page = views.list(db, user, filters, number, views.per_page)
+        ctx = {"page": page, "filters": filters} | views.list_context(db, user, page)
+        return render(request, f"{views.templates}/list.html", ctx)
+
+    def new_page(
+        request: Request, db: Session = Depends(get_db), user: Actor = Depends(require_user)
+    ) -> Response:
+        require(user, f"{views.kind}.create")
+        return form_page(views, request, db, user, None, {})
+
+    async def create(
+        request: Request, db: Session = Depends(get_db), user: Actor = Depends(require_user)
+    ) -> Response:
+        data = await form_dict(request, views.list_fields)
+        submit = bool(data.pop("submit_now", None))
+        try:
+            if submit:
+                item = views.create_and_submit(db, user, data)
+            else:
+                item = views.create(db, user, data)
+        except ValidationFailed as exc:
+            db.rollback()
+            return form_page(views, request, db, user, None, data, exc.errors, 422)
+        message = views.action_flash("submit") if submit else f"{views.noun}已保存为草稿"
+        return redirect(views.url(item.id), message)
+
+    def detail_page(
+        request: Request,
+        item_id: int = Path(alias=views.id_name),
+        db: Session = Depends(get_db),
+        user: Actor | None = Depends(current_user),
+    ) -> Response:
+        item = views.get(db, user, item_id)
+        ctx = {
+            "item": item,
+            "actions": workflow.allowed_actions(user, item, views.kind),
+            "can_edit": views.can_edit(user, item),
+            "since_return": workflow.changes_since_return(db, user, item, views.kind, views.labels),
+        }
+        return render(
+            request, f"{views.templates}/detail.html", ctx | views.detail_context(db, user, item)
+        )
+
+    def edit_page(
+        request: Request,
+        item_id: int = Path(alias=views.id_name),
+        db: Session = Depends(get_db),
+        user: Actor = Depends(require_user),
+    ) -> Response:
+        item = views.get(db, user, item_id)
+        if not views.can_edit(user, item):
+            return render(request, "error.html", {"message": f"您不能修改此{views.noun}"}, 403)
+        values = (views.form_values or views.out)(item, user)
+        return form_page(views, request, db, user, item, values)
+
+    async def update(
+        request: Request,
+        item_id: int = Path(alias=views.id_name),
+        db: Session = Depends(get_db),
+        user: Actor = Depends(require_user),
+    ) -> Response:
+        data = await form_dict(request, views.list_fields)
+        loaded = version_from_form(data.pop("version", None))
+        resubmit = bool(data.pop("resubmit", None))
+        try:
+            if resubmit:
+                item = views.update_and_submit(db, user, item_id, data, loaded)
+            else:
+                item = views.update(db, user, item_id, data, loaded)
+        except ValidationFailed as exc:
+            db.rollback()
+            item = views.get(db, user, item_id)
+            return form_page(views, request, db, user, item, data, exc.errors, 422)
+        except StaleEdit:
+            # Keep the user's input; show what others changed; the form now carries the new version.
+            item = views.get(db, user, item_id)
+            stale = stale_context(db, item, loaded, dict(views.labels))
+            return form_page(views, request, db, user, item, data, {}, 409, {"stale": stale})
+        if resubmit:
+            return redirect(views.url(item.id), views.action_flash("submit"))
+        if item.status == "submitted":
+            return redirect(views.url(item.id), f"已保存，{views.noun}修改后需重新审核")
+        return redirect(views.url(item.id), "已保存")
+
+    async def transition(
+        action: str,
+        request: Request,
+        item_id: int = Path(alias=views.id_name),
+        db: Session = Depends(get_db),
+        user: Actor = Depends(require_user),
+    ) -> Response:
+        form = await form_dict(request)
+        views.change_status(db, user, item_id, action, form.get("remarks", ""))
+        return redirect(views.url(item_id), views.action_flash(action))
+
+    # "new" and "edit" before the record and action patterns that would also match them.
+    router.add_api_route(views.path, list_page, methods=["GET"])
+    router.add_api_route(f"{views.path}/new", new_page, methods=["GET"])
+    router.add_api_route(f"{views.path}/new", create, methods=["POST"])
+    router.add_api_route(record_path, detail_page, methods=["GET"])
+    router.add_api_route(f"{record_path}/edit", edit_page, methods=["GET"])
+    router.add_api_route(f"{record_path}/edit", update, methods=["POST"])
+    router.add_api_route(f"{record_path}/{{action}}", transition, methods=["POST"])
+    return router
+
+
+def api_routes(views: RecordViews) -> APIRouter:
+    """The record type's REST endpoints: list, get, create, replace (If-Match) and actions."""
+    if views.in_schema is None or views.out_schema is None or views.page_schema is None:
+        raise ValueError(f"{views.kind}: api_routes needs in_schema, out_schema and page_schema")
+    api = APIRouter(prefix=views.api_prefix, tags=[views.api_tag])
+    in_schema: Any = views.in_schema
+    out_schema: Any = views.out_schema
+    noun = views.noun
+
+    def api_list(
+        request: Request,
+        page: int = Query(1, ge=1),
+        per_page: int = Query(20, ge=1, le=100),
+        db: Session = Depends(get_db),
+        user: Actor | None = Depends(api_user),
+    ) -> Context:
+        result = views.list(db, user, views.filters(request), page, per_page)
+        return {
+            "items": [views.out(i, user) for i in result.items],
+            "total": result.total,
+            "page": result.page,
+            "per_page": result.per_page,
+        }
+
+    def api_get(
+        response: Response,
+        item_id: int = Path(alias=views.id_name),
+        db: Session = Depends(get_db),
+        user: Actor | None = Depends(api_user),
+    ) -> Context:
+        item = views.get(db, user, item_id)
+        response.headers["ETag"] = etag(item)
+        return views.out(item, user)
+
+    def api_create(
+        body: in_schema,
+        request: Request,
+        db: Session = Depends(get_db),
+        user: Actor = Depends(api_require_user),
+        key: str | None = Depends(idempotency_key),
+    ) -> Response:
+        return idempotent_create(
+            request,
+            db,
+            user,
+            key,
+            body,
+            lambda: views.create(db, user, body.model_dump()),
+            lambda item: out_schema.model_validate(views.out(item, user)),
+        )
+
+    def api_update(
+        body: in_schema,
+        response: Response,
+        item_id: int = Path(alias=views.id_name),
+        db: Session = Depends(get_db),
+        user: Actor = Depends(api_require_user),
+        version: int = Depends(if_match_version),
+    ) -> Context:
+        item = views.update(db, user, item_id, body.model_dump(), version)
+        response.headers["ETag"] = etag(item)
+        return views.out(item, user)
+
+    def api_transition(
+        action: str,
+        item_id: int = Path(alias=views.id_name),
+        body: ActionIn | None = None,
+        db: Session = Depends(get_db),
+        user: Actor = Depends(api_require_user),
+    ) -> Context:
+        item = views.change_status(db, user, item_id, action, body.remarks if body else "")
+        return views.out(item, user)
+
+    record = f"/{{{views.id_name}}}"
+    api.add_api_route(
+        "",
+        api_list,
+        methods=["GET"],
+        response_model=views.page_schema,
+        summary=f"List {views.api_tag}",
+        description=f"列出调用者可见的{noun}（未登录时仅已发布的）。",
+    )
+    api.add_api_route(
+        record,
+        api_get,
+        methods=["GET"],
+        response_model=out_schema,
+        summary=f"Get one of {views.api_tag}",
+        description=f"一条{noun}；其 ETag 即 PUT 时 If-Match 应带回的值。",
+    )
+    api.add_api_route(
+        "",
+        api_create,
+        methods=["POST"],
+        response_model=out_schema,
+        status_code=201,
+        summary=f"Create one of {views.api_tag}",
+        description=f"创建{noun}草稿（带 Idempotency-Key 可安全重试）。",
+    )
+    api.add_api_route(
+        record,
+        api_update,
+        methods=["PUT"],
+        response_model=out_schema,
+        responses=PUT_RESPONSES,
+        summary=f"Replace one of {views.api_tag}",
+        description=f"整体替换{noun}的可编辑字段；If-Match 须带最近读取的 ETag。",
+    )
+    api.add_api_route(
+        f"{record}/{{action}}",
+        api_transition,
+        methods=["POST"],
+        response_model=out_schema,
+        summary=f"Workflow action on one of {views.api_tag}",
+        description=(
+            "审核流程操作：submit 提交、approve 通过、return 退回（须填意见）、withdraw 撤回。"
+        ),
+    )
+    return api
