@@ -172,4 +172,5 @@ def test_expert_applies_from_the_need_page(client: TestClient, factory: Factory)
         follow_redirects=True,
     )
     assert sent.status_code == 200 and "已申请" in sent.text
+    assert "已提交申请：孔工" in sent.text  # the one-time message after the action
     assert "焊接工艺工程师" in client.get("/talents/me").text

@@ -7,13 +7,14 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
 from silian.chains.models import IndustryChain
+from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.permissions import can, require
 from silian.core.web import (
@@ -113,7 +114,8 @@ async def apply_page(
     """Apply to a need with one's own profile, or recommend a talent for it."""
     data = await form_dict(request)
     item = service.submit_application(db, user, data | {"need_id": need_id})
-    return RedirectResponse(f"/hiring/applications/{item.id}", status_code=303)
+    verb = "申请" if item.channel == "self" else "推荐"
+    return redirect(f"/hiring/applications/{item.id}", f"已提交{verb}：{item.talent.name}")
 
 
 @router.get("/hiring/needs/{need_id}/recommend")
@@ -181,7 +183,8 @@ async def application_action_page(
     """Move an application one stage, decline it with a reason, or withdraw it."""
     data = await form_dict(request)
     item = service.change_application(db, user, application_id, action, data)
-    return RedirectResponse(f"/hiring/applications/{item.id}", status_code=303)
+    message = f"已{service.ACTION_LABELS[action]}：{item.talent.name}（{item.status_label}）"
+    return redirect(f"/hiring/applications/{item.id}", message)
 
 
 # --- hires: pages ------------------------------------------------------------------------------
@@ -212,8 +215,8 @@ async def dispatch_page(
 ) -> Response:
     """Record a dispatch to the scene enterprise."""
     data = await form_dict(request)
-    service.record_dispatch(db, user, hire_id, data)
-    return RedirectResponse(f"/hiring/hires/{hire_id}", status_code=303)
+    item = service.record_dispatch(db, user, hire_id, data)
+    return redirect(f"/hiring/hires/{hire_id}", f"已登记派驻：自 {item.start_on} 起")
 
 
 @router.post("/hiring/hires/{hire_id}/achievements")
@@ -225,8 +228,8 @@ async def link_page(
 ) -> Response:
     """Link an achievement produced at the scene."""
     data = await form_dict(request)
-    service.link_achievement(db, user, hire_id, data)
-    return RedirectResponse(f"/hiring/hires/{hire_id}", status_code=303)
+    link = service.link_achievement(db, user, hire_id, data)
+    return redirect(f"/hiring/hires/{hire_id}", f"已关联场景成果：{link.achievement.title}")
 
 
 # --- 产才融合 projects and recommendations: pages -----------------------------------------------
@@ -263,7 +266,7 @@ async def project_create(
     """Submit the project application."""
     data = await form_dict(request, ("requested_rights",))
     item = service.apply_project(db, user, data)
-    return RedirectResponse(f"/hiring/projects/{item.id}", status_code=303)
+    return redirect(f"/hiring/projects/{item.id}", f"已提交产才融合项目申报：{item.name}")
 
 
 @router.get("/hiring/projects/{project_id}")
@@ -301,8 +304,9 @@ async def project_review_page(
 ) -> Response:
     """The office recognises the project with rights, or turns it down."""
     data = await form_dict(request, ("rights",))
-    service.review_project(db, user, project_id, data)
-    return RedirectResponse(f"/hiring/projects/{project_id}", status_code=303)
+    item = service.review_project(db, user, project_id, data)
+    verdict = "已认定并授权" if item.status == "approved" else "已不予认定"
+    return redirect(f"/hiring/projects/{project_id}", f"{verdict}：{item.name}")
 
 
 @router.post("/hiring/projects/{project_id}/recommendations")
@@ -314,8 +318,10 @@ async def recommend_page(
 ) -> Response:
     """The enterprise recommends a talent under one of the project's rights."""
     data = await form_dict(request)
-    service.recommend_talent(db, user, data | {"project_id": project_id})
-    return RedirectResponse(f"/hiring/projects/{project_id}", status_code=303)
+    item = service.recommend_talent(db, user, data | {"project_id": project_id})
+    return redirect(
+        f"/hiring/projects/{project_id}", f"已推荐{item.talent.name}：{item.grading_note}"
+    )
 
 
 @router.post("/hiring/recommendations/{recommendation_id}/{action}")
@@ -329,7 +335,8 @@ async def recommendation_action_page(
     """The office confirms a recommendation or turns it down."""
     data = await form_dict(request)
     item = service.decide_recommendation(db, user, recommendation_id, action, data)
-    return RedirectResponse(f"/hiring/projects/{item.project_id}", status_code=303)
+    message = f"人才推荐{item.status_label}：{item.talent.name}"
+    return redirect(f"/hiring/projects/{item.project_id}", message)
 
 
 # --- REST --------------------------------------------------------------------------------------
