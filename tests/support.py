@@ -16,11 +16,12 @@ from silian.brokerage.models import BrokerTraining, TrainingEnrollment
 from silian.core.db import utcnow
 from silian.education.models import TrainingBase
 from silian.events.models import Event, EventEntry, EventJudge, EventLead, EventRegistration
+from silian.hiring.models import Application
 from silian.meetings.models import Decision, FollowUpTask, JointMeeting
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
 from silian.subsidies.models import Policy
-from silian.talent.models import Talent
+from silian.talent.models import Talent, TalentNeed, TalentProject
 from silian.training.models import TrainingProgramme
 
 PASSWORD = "test-password-1"
@@ -288,6 +289,58 @@ class Factory:
         """A committed enrolment of user in training (enrolled today unless given)."""
         values: dict[str, Any] = {"enrolled_on": date.today()} | kw
         item = TrainingEnrollment(training_id=training.id, user_id=user.id, **values)
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def talent(self, name: str = "", user: User | None = None, **kw: Any) -> Talent:
+        """A committed talent profile (the person's own when user is given)."""
+        self.count += 1
+        item = Talent(
+            name=name or f"人才{self.count}",
+            user_id=user.id if user else None,
+            organization_id=user.organization_id if user else None,
+            **kw,
+        )
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def need(self, org: Organization, headcount: int = 1, **kw: Any) -> TalentNeed:
+        """A committed open talent need of org."""
+        self.count += 1
+        values: dict[str, Any] = {"position": f"岗位{self.count}", "status": "open"} | kw
+        item = TalentNeed(organization_id=org.id, headcount=headcount, **values)
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def project(
+        self, org: Organization, rights: list[str], status: str = "approved", **kw: Any
+    ) -> TalentProject:
+        """A committed industry–talent project of org holding rights."""
+        self.count += 1
+        values: dict[str, Any] = {"name": f"产才融合项目{self.count}", "year": 2026} | kw
+        item = TalentProject(
+            organization_id=org.id,
+            rights=rights,
+            requested_rights=rights,
+            status=status,
+            **values,
+        )
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def application(self, need: TalentNeed, talent: Talent, status: str = "applied") -> Application:
+        """A committed application of talent to need in status."""
+        item = Application(
+            need_id=need.id,
+            talent_id=talent.id,
+            organization_id=need.organization_id,
+            user_id=talent.user_id,
+            status=status,
+        )
         self.session.add(item)
         self.session.commit()
         return item

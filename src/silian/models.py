@@ -41,6 +41,7 @@ from silian.events.models import (
     EventRegistration,
     ExpertScore,
 )
+from silian.hiring.models import Application, Dispatch, Hire, HireAchievement, Recommendation
 from silian.insights import freshness  # noqa: F401  (changes mark their figure days)
 from silian.insights.models import FigureDay, FigureDirtyDay
 from silian.meetings.models import (
@@ -61,6 +62,11 @@ __all__ = [
     "IdempotencyKey",
     "Achievement",
     "AgendaItem",
+    "Application",
+    "Dispatch",
+    "Hire",
+    "HireAchievement",
+    "Recommendation",
     "AuditLog",
     "Base",
     "Bid",

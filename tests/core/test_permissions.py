@@ -64,6 +64,7 @@ from silian.core.db import Base, utcnow
 from silian.demands.models import Bid, Demand
 from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
 from silian.events.models import Event, EventEntry, EventJudge, EventLead, ExpertScore
+from silian.hiring.models import Application, Hire, Recommendation
 from silian.meetings.models import Decision, FollowUpTask, JointMeeting
 from silian.notifications.models import Notification
 from silian.organizations.models import Organization
@@ -121,6 +122,14 @@ CLASS_BODY: dict[str, Any] = {
     "students": 40,
     "graduation_year": 2027,
 }
+DISPATCH_BODY: dict[str, Any] = {"start_on": "2026-03-02", "host_share": 60, "scene_share": 40}
+PROJECT_FORM: dict[str, Any] = {
+    "name": "{p}的产才融合项目{n}",
+    "year": 2026,
+    "requested_rights": "salary_grading",
+    "organization_id": "{ent}",
+}
+PROJECT_JSON: dict[str, Any] = PROJECT_FORM | {"requested_rights": ["salary_grading"]}
 PROFILE_BODY: dict[str, Any] = {"name": "李研究员", "title": "研究员", "consent_public": False}
 RULES_BODY: dict[str, Any] = {"chain_id": None, "grade_A": 3000000, "grade_B": 1500000}
 RETURN_BODY: dict[str, Any] = {"remarks": "请补充中试数据"}
@@ -285,8 +294,14 @@ OWNERS: dict[str, frozenset[str]] = {
     "ent": frozenset({"ent_owner"}),
     "expert": frozenset({"expert"}),  # the expert's own (unpublished) profile
     "org_off": frozenset(),  # a deactivated unit nobody here belongs to
+    # An application belongs to the need's unit and to the talent's own account.
+    "application": frozenset({"ent_owner", "expert"}),
+    # A co-shared hire is seen by the holding university and the scene enterprise.
+    "hire": frozenset({"uni_owner", "ent_owner"}),
     "plat": frozenset({"platform"}),  # the platform unit operating the pilot platform
 }
+# ent_owner's enterprise holds 自主荐才权 (an approved 产才融合 project): it may recommend.
+SELF_RECOMMENDERS = frozenset({"ent_owner"})
 
 
 def allows(principal: str, action: str, owner: str | None = None) -> bool:
@@ -332,6 +347,19 @@ def seen(action: str, owner: str | None = None) -> str:
 # decide (the booking unit sees it but may not); the office, platform and booking unit cancel.
 BOOKING_DECIDE = "L O N N N N O N F"
 BOOKING_SEEN = "L O N N N N O N O"
+
+# Applying (experts, with their own profile) or recommending (brokers and offices; enterprises
+# only while holding 自主荐才权).
+APPLY_OR_RECOMMEND = " ".join(
+    "L"
+    if p == "anonymous"
+    else "O"
+    if allows(p, "application.apply")
+    or p in permissions.PERMISSIONS["application.recommend"].anyone
+    or p in SELF_RECOMMENDERS
+    else "F"
+    for p in PRINCIPALS
+)
 
 # 政府榜: those who may post government lists get it; other demand posters a 422 on list_type.
 GOVERNMENT_LIST = " ".join(
@@ -667,6 +695,157 @@ PERMISSIONS: dict[str, list[Case]] = {
             "/dashboard/records",
             by("dashboard.view"),
             "/dashboard/records?figure=achievements_published&start=2026-01-01&end=2026-12-31",
+        ),
+    ],
+    "hiring": [
+        Case(
+            "POST",
+            "/hiring/needs/{need_id}/apply",
+            APPLY_OR_RECOMMEND,
+            "/hiring/needs/{new_need}/apply",
+            {"talent_id": "{talent_pub}", "note": "申请说明"},
+        ),
+        _get(
+            "/hiring/needs/{need_id}/recommend",
+            by("application.recommend"),
+            "/hiring/needs/{need}/recommend",
+        ),
+        _get(
+            "/hiring/needs/{need_id}/applications",
+            by("application.advance", "ent"),
+            "/hiring/needs/{need}/applications",
+        ),
+        _get(
+            "/hiring/applications/{application_id}",
+            by("application.view", "application", denied="N"),
+            "/hiring/applications/{application}",
+        ),
+        Case(
+            "POST",
+            "/hiring/applications/{application_id}/{action}",
+            by("application.advance", "application", hidden="application.view"),
+            "/hiring/applications/{new_application}/shortlist",
+            {},
+        ),
+        _get(
+            "/hiring/hires/{hire_id}", by("hire.view", "hire", denied="N"), "/hiring/hires/{hire}"
+        ),
+        Case(
+            "POST",
+            "/hiring/hires/{hire_id}/dispatches",
+            by("hire.dispatch", "uni", hidden="hire.view", hidden_owner="hire"),
+            "/hiring/hires/{new_hire}/dispatches",
+            DISPATCH_BODY,
+        ),
+        Case(
+            "POST",
+            "/hiring/hires/{hire_id}/achievements",
+            by("hire.link_achievement", "uni", hidden="hire.view", hidden_owner="hire"),
+            "/hiring/hires/{new_hire}/achievements",
+            {"achievement_id": "{ach_pub}"},
+        ),
+        _get("/hiring/projects/new", by("talent_project.apply")),
+        Case("POST", "/hiring/projects/new", by("talent_project.apply"), body=PROJECT_FORM),
+        _get(
+            "/hiring/projects/{project_id}",
+            by("talent_project.view", "ent", denied="N"),
+            "/hiring/projects/{project}",
+        ),
+        Case(
+            "POST",
+            "/hiring/projects/{project_id}/review",
+            by("talent_project.review", "ent", hidden="talent_project.view"),
+            "/hiring/projects/{new_project}/review",
+            {"decision": "approve", "rights": "self_recommend"},
+        ),
+        Case(
+            "POST",
+            "/hiring/projects/{project_id}/recommendations",
+            by("recommendation.create", "ent", hidden="talent_project.view"),
+            "/hiring/projects/{new_project_ok}/recommendations",
+            {"talent_id": "{talent_pub}", "right": "self_recommend"},
+        ),
+        Case(
+            "POST",
+            "/hiring/recommendations/{recommendation_id}/{action}",
+            by("recommendation.confirm"),
+            "/hiring/recommendations/{new_recommendation}/confirm",
+            {},
+        ),
+        _get("/api/v1/applications", SIGNED_IN),
+        Case(
+            "POST",
+            "/api/v1/applications",
+            APPLY_OR_RECOMMEND,
+            body={"need_id": "{new_need}", "talent_id": "{talent_pub}"},
+        ),
+        _get(
+            "/api/v1/applications/{application_id}",
+            by("application.view", "application", denied="N"),
+            "/api/v1/applications/{application}",
+        ),
+        Case(
+            "POST",
+            "/api/v1/applications/{application_id}/{action}",
+            by("application.advance", "application", hidden="application.view"),
+            "/api/v1/applications/{new_application}/shortlist",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/applications/{application_id}/{action}",
+            by("application.withdraw", "application", hidden="application.view"),
+            "/api/v1/applications/{new_application}/withdraw",
+            {},
+        ),
+        _get("/api/v1/hires", SIGNED_IN),
+        _get(
+            "/api/v1/hires/{hire_id}", by("hire.view", "hire", denied="N"), "/api/v1/hires/{hire}"
+        ),
+        Case(
+            "POST",
+            "/api/v1/hires/{hire_id}/dispatches",
+            by("hire.dispatch", "uni", hidden="hire.view", hidden_owner="hire"),
+            "/api/v1/hires/{new_hire}/dispatches",
+            DISPATCH_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/hires/{hire_id}/achievements",
+            by("hire.link_achievement", "uni", hidden="hire.view", hidden_owner="hire"),
+            "/api/v1/hires/{new_hire}/achievements",
+            {"achievement_id": "{ach_pub}"},
+        ),
+        Case("POST", "/api/v1/talent-projects", by("talent_project.apply"), body=PROJECT_JSON),
+        Case(
+            "POST",
+            "/api/v1/talent-projects/{project_id}/review",
+            by("talent_project.review", "ent", hidden="talent_project.view"),
+            "/api/v1/talent-projects/{new_project}/review",
+            {"decision": "approve", "rights": ["self_recommend"]},
+        ),
+        _get("/api/v1/recommendations", SIGNED_IN),
+        Case(
+            "POST",
+            "/api/v1/recommendations",
+            by("recommendation.create", "ent", hidden="talent_project.view", anon="L"),
+            body={
+                "project_id": "{new_project_ok}",
+                "talent_id": "{talent_pub}",
+                "right": "self_recommend",
+            },
+        ),
+        _get(
+            "/api/v1/recommendations/{recommendation_id}",
+            by("recommendation.view", "ent", denied="N"),
+            "/api/v1/recommendations/{recommendation}",
+        ),
+        Case(
+            "POST",
+            "/api/v1/recommendations/{recommendation_id}/{action}",
+            by("recommendation.confirm"),
+            "/api/v1/recommendations/{new_recommendation}/confirm",
+            {},
         ),
     ],
     "talent": [
@@ -2057,6 +2236,38 @@ class World:
             record = self._deal(n, "signed" if key == "new_deal_signed" else "contacted")
         elif key in ("new_contract", "new_contract_done"):
             record = self._contract(n, done=key == "new_contract_done")
+        elif key == "new_application":
+            need = TalentNeed(organization_id=ids["ent"], position=f"待申请岗位{n}")
+            self.db.add(need)
+            self.db.flush()
+            record = Application(
+                need_id=need.id,
+                talent_id=ids["talent_hidden"],
+                organization_id=ids["ent"],
+                user_id=self.users["expert"].id,
+            )
+        elif key == "new_hire":
+            record = co_shared_hire(self.db, ids, n)
+        elif key in ("new_project", "new_project_ok"):
+            ok = key == "new_project_ok"
+            record = TalentProject(
+                name=f"待处理产才融合项目{n}",
+                organization_id=ids["ent"],
+                year=2026,
+                status="approved" if ok else "applying",
+                rights=["self_recommend"] if ok else [],
+                requested_rights=["self_recommend"],
+            )
+        elif key == "new_recommendation":
+            talent = Talent(name=f"待确认人才{n}")
+            self.db.add(talent)
+            self.db.flush()
+            record = Recommendation(
+                project_id=ids["project_ok"],
+                organization_id=ids["ent"],
+                talent_id=talent.id,
+                right_kind="self_recommend",
+            )
         elif key in ("new_booking", "new_booking_started"):
             started = key == "new_booking_started"
             day = date.today() if started else date.today() + timedelta(days=20 + n % 200)
@@ -2521,6 +2732,7 @@ def build_world(db: Session, factory: Factory) -> World:
     ids["org_off"] = org_off.id
     ids |= _challenges(db, users, ids)
     ids |= _brokerage(db, users, ids)
+    ids |= _hiring(db, users, ids)
     ids |= _platforms(db, users, ids, plat)
     ids |= _meetings(db, users, ids)
     ids |= _events(db, users, ids)
@@ -2622,6 +2834,75 @@ def _platforms(
     db.add_all([booking, training])
     db.commit()
     return {"plat": platform.id, "svc": svc.id, "booking": booking.id, "training": training.id}
+
+
+def _hiring(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict[str, int]:
+    """The expert's application to ent's need, a co-shared hire (held by uni, scene at ent),
+    ent's approved project holding both rights and a recommendation under it."""
+    application = Application(
+        need_id=ids["need"],
+        talent_id=ids["talent_hidden"],
+        organization_id=ids["ent"],
+        user_id=users["expert"].id,
+    )
+    project = TalentProject(
+        name="蓝港海工人才项目",
+        organization_id=ids["ent"],
+        year=2026,
+        status="approved",
+        rights=["self_recommend", "salary_grading"],
+        requested_rights=["self_recommend", "salary_grading"],
+    )
+    db.add_all([application, project])
+    db.flush()
+    recommendation = Recommendation(
+        project_id=project.id,
+        organization_id=ids["ent"],
+        talent_id=ids["talent_pub"],
+        right_kind="self_recommend",
+    )
+    db.add(recommendation)
+    db.commit()
+    return {
+        "application": application.id,
+        "hire": co_shared_hire(db, ids, 0).id,
+        "project_ok": project.id,
+        "recommendation": recommendation.id,
+    }
+
+
+def co_shared_hire(db: Session, ids: dict[str, int], n: int) -> Hire:
+    """A hire on a fresh co-shared need of uni with ent's scene (committed)."""
+    need = TalentNeed(
+        organization_id=ids["uni"],
+        position=f"共引共享岗位{n}",
+        co_shared=True,
+        scene_organization_id=ids["ent"],
+        status="filled",
+    )
+    db.add(need)
+    db.flush()
+    application = Application(
+        need_id=need.id,
+        talent_id=ids["talent_pub"],
+        organization_id=ids["uni"],
+        status="hired",
+    )
+    db.add(application)
+    db.flush()
+    hire = Hire(
+        application_id=application.id,
+        need_id=need.id,
+        talent_id=ids["talent_pub"],
+        organization_id=ids["uni"],
+        co_shared=True,
+        host_organization_id=ids["uni"],
+        scene_organization_id=ids["ent"],
+        hired_on=date(2026, 3, 1),
+    )
+    db.add(hire)
+    db.commit()
+    return hire
 
 
 def _brokerage(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict[str, int]:

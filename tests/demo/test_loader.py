@@ -13,6 +13,7 @@ from silian.achievements.models import Achievement
 from silian.chains.models import IndustryChain
 from silian.demands.models import Demand
 from silian.demo.loader import DEMO_PASSWORD, csldcp_title, demand_title, load_demo
+from silian.hiring.models import Application, Hire, Recommendation
 from silian.meetings import service as meetings
 from silian.organizations.models import Organization
 from tests.support import csrf
@@ -79,3 +80,30 @@ def test_titles_from_texts() -> None:
     assert title == "贵州东南部地区的地质构造特征，认为……"
     long = csldcp_title("本文分析了" + "很长的句子" * 10 + "。")
     assert long.endswith("…") and len(long) == 36
+
+
+def test_demo_hiring_is_coherent(db_url: str, db: Session, app: Any) -> None:
+    """Applications at several stages, a co-shared hire with its dispatch and scene achievement,
+    and a recommendation graded by the rules that applied; the workspace shows them."""
+    report = load_demo(db_url)
+    assert report.added["applications"] >= 4 and report.added["hires"] == 1
+    stages = set(db.scalars(select(Application.status)))
+    assert {"applied", "shortlisted", "interviewed", "declined", "hired"} <= stages
+    hire = db.scalar(select(Hire))
+    assert hire is not None and hire.co_shared and hire.host and hire.scene
+    assert hire.host.kind == "university" and hire.scene.kind == "enterprise"
+    assert [d.host_share + d.scene_share for d in hire.dispatches] == [100]
+    assert len(hire.achievement_links) == 1
+    rec = db.scalar(select(Recommendation))
+    assert rec is not None and rec.annual_salary is not None and rec.rule_threshold is not None
+    # 80万 reaches the city-wide B threshold (60万) but not A (100万).
+    assert (rec.grade, rec.rule_grade, rec.rule_scope) == ("B", "B", "全市通用标准")
+    with TestClient(app) as client:
+        token = csrf(client)
+        client.post(
+            "/login",
+            data={"username": "enterprise", "password": DEMO_PASSWORD, "csrf_token": token},
+        )
+        page = client.get("/talents/me").text
+        assert "高性能复合材料研发工程师" in page and "产才融合项目" in page
+        assert "海洋新材料共引共享研究员" in client.get(f"/hiring/hires/{hire.id}").text

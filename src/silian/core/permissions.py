@@ -128,6 +128,28 @@ PERMISSIONS: dict[str, Rule] = {
     "contract.view": _rule(OFFICE, ALL_ROLES, "您无权查看此合同"),
     "contract.accept": _rule(OFFICE, ("enterprise",), "只有委托方（买方）和政府部门可以验收"),
     "brokerage.figures": _rule(OFFICE | {"broker"}, message="只有政府部门和经纪人可以查看撮合统计"),
+    # Hiring (issue 13): applications and hires, co-shared dispatches, 产才融合 projects and
+    # recommendations. An application belongs to the need's unit (which moves it through its
+    # stages) and to the talent's own account (which may withdraw it).
+    "application.apply": _rule(owner=("expert",), message="只有专家人才账号可以申请岗位"),
+    # Enterprises recommend only while holding 自主荐才权 (checked by the service).
+    "application.recommend": _rule(
+        OFFICE | {"broker"}, ("enterprise",), "只有技术经纪人和获得自主荐才权的企业可以推荐人才"
+    ),
+    "application.view": _rule(OFFICE, ALL_ROLES, "您无权查看此申请"),
+    "application.advance": _rule(OFFICE, NEED_POSTERS, "只有岗位所属单位可以处理申请"),
+    "application.withdraw": _rule(owner=("expert",), message="只有申请人本人可以撤回申请"),
+    "hire.view": _rule(OFFICE, ALL_ROLES, "您无权查看此录用记录"),
+    "hire.dispatch": _rule(OFFICE, NEED_POSTERS, "只有岗位所属单位可以登记派驻"),
+    "hire.link_achievement": _rule(OFFICE, NEED_POSTERS, "只有岗位所属单位可以关联场景成果"),
+    "talent_project.apply": _rule(OFFICE, ("enterprise",), "只有企业可以申报产才融合项目"),
+    "talent_project.review": _rule(OFFICE, message="只有政府部门可以评审产才融合项目"),
+    "recommendation.create": _rule(
+        owner=("enterprise",), message="只有项目企业可以依据所获权限推荐人才"
+    ),
+    "recommendation.view": _rule(OFFICE, ALL_ROLES, "您无权查看此推荐"),
+    "recommendation.confirm": _rule(OFFICE, message="只有政府部门可以确认人才推荐"),
+    "hiring.figures": _rule(OFFICE, message="只有政府部门可以查看引才统计"),
     "notification.read": _rule(owner=ALL_ROLES, message="只能查看自己的提醒"),
     # Acting for others, reporting.
     # Platforms and bookings (issue #12 part 3): the unit operating a platform publishes its

@@ -104,6 +104,8 @@ from silian.events.models import (
     EventRegistration,
     ExpertScore,
 )
+from silian.hiring import service as hiring_service
+from silian.hiring.models import Application, Dispatch, Hire, HireAchievement, Recommendation
 from silian.meetings.models import AgendaItem, Decision, FollowUpTask, JointMeeting, ProgressNote
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
@@ -1227,6 +1229,147 @@ def _talent_needs_and_projects(city: _City) -> None:
                 )
             )
             city.report.count("talent_projects")
+    session.flush()
+
+
+def _hiring(city: _City) -> None:
+    """Hiring through the platform: the demo enterprise's need with applications at every
+    stage, a co-shared post of the demo university hired and dispatched to the enterprise's
+    scene with an achievement produced there, and a 按薪定才 recommendation awaiting the office."""
+    session = city.session
+    if _by_name(session, TalentNeed, "need-hiring-demo", "source_ref") is not None:
+        return
+    ent = city.org("leader:new_materials")
+    uni = city.org("中国海洋大学")
+    chain = city.chains.get("new_materials")
+    chain_id = chain.id if chain else None
+    need = TalentNeed(
+        organization_id=ent.id,
+        position="高性能复合材料研发工程师",
+        headcount=2,
+        salary_min=Decimal(300_000),
+        salary_max=Decimal(500_000),
+        requirements="材料科学与工程相关专业硕士及以上，熟悉复合材料成型工艺。",
+        major="材料科学与工程",
+        chain_id=chain_id,
+        deadline=TODAY + timedelta(days=90),
+        is_sample=True,
+        source_ref="need-hiring-demo",
+    )
+    shared = TalentNeed(
+        organization_id=uni.id,
+        position="海洋新材料共引共享研究员",
+        headcount=1,
+        requirements="高校引进、企业共享：在企业产业场景中开展海洋防腐材料攻关。",
+        major="材料科学与工程",
+        chain_id=chain_id,
+        co_shared=True,
+        host_organization_id=uni.id,
+        scene_organization_id=ent.id,
+        status="filled",
+        is_sample=True,
+        source_ref="need-hiring-co-shared",
+    )
+    session.add_all([need, shared])
+    session.flush()
+    city.report.count("talent_needs", 2)
+    expert = _by_name(session, Talent, city.users["expert"].id, "user_id")
+    public = [t for t in city.talents if t.consent_public and t.user_id is None]
+    pool = ([expert] if expert else []) + public[:4]
+    stages = ["applied", "shortlisted", "interviewed", "declined", "applied"]
+    for index, (talent, status) in enumerate(zip(pool, stages, strict=False)):
+        session.add(
+            Application(
+                need_id=need.id,
+                talent_id=talent.id,
+                organization_id=ent.id,
+                user_id=talent.user_id,
+                channel="broker" if index == 4 else "self",
+                submitted_by_id=city.users["broker"].id if index == 4 else talent.user_id,
+                status=status,
+                note="示例数据：申请说明。",
+                decline_reason="示例数据：研究方向与岗位不符。" if status == "declined" else "",
+            )
+        )
+        city.report.count("applications")
+    host_talent = next((t for t in public if t.organization_id == uni.id), public[-1])
+    application = Application(
+        need_id=shared.id,
+        talent_id=host_talent.id,
+        organization_id=uni.id,
+        status="hired",
+        note="示例数据：愿赴企业驻场。",
+    )
+    session.add(application)
+    session.flush()
+    hire = Hire(
+        application_id=application.id,
+        need_id=shared.id,
+        talent_id=host_talent.id,
+        organization_id=uni.id,
+        chain_id=chain_id,
+        co_shared=True,
+        host_organization_id=uni.id,
+        scene_organization_id=ent.id,
+        hired_on=TODAY - timedelta(days=120),
+    )
+    session.add(hire)
+    session.flush()
+    session.add(
+        Dispatch(
+            hire_id=hire.id,
+            organization_id=uni.id,
+            scene_organization_id=ent.id,
+            start_on=TODAY - timedelta(days=110),
+            end_on=TODAY + timedelta(days=255),
+            host_share=Decimal(60),
+            scene_share=Decimal(40),
+            note="示例数据：每周驻企三天，薪酬按六四分担。",
+        )
+    )
+    produced = session.scalar(
+        select(Achievement)
+        .where(Achievement.organization_id == uni.id, Achievement.status == "published")
+        .order_by(Achievement.id)
+    )
+    if produced is not None:
+        session.add(HireAchievement(hire_id=hire.id, achievement_id=produced.id))
+    city.report.count("hires")
+    project = TalentProject(
+        name=f"{ent.name}产才融合项目（{TODAY.year}年度）",
+        organization_id=ent.id,
+        chain_id=chain_id,
+        rights=["self_recommend", "salary_grading"],
+        requested_rights=["self_recommend", "salary_grading"],
+        year=TODAY.year,
+        status="approved",
+        review_remarks="示例数据：同意认定，授予自主荐才权和按薪定才权。",
+        is_sample=True,
+    )
+    session.add(project)
+    session.flush()
+    city.report.count("talent_projects")
+    salary = Decimal(800_000)
+    grading = hiring_service.grade_for_project(session, project, salary)
+    recommended = public[5] if len(public) > 5 else host_talent
+    session.add(
+        Recommendation(
+            project_id=project.id,
+            organization_id=ent.id,
+            talent_id=recommended.id,
+            right_kind="salary_grading",
+            annual_salary=salary,
+            grade=grading.grade,
+            rule_id=grading.rule.rule_id if grading.rule else None,
+            rule_grade=grading.rule.grade if grading.rule else None,
+            rule_threshold=grading.rule.min_annual_salary if grading.rule else None,
+            rule_scope=grading.scope,
+            grading_note=grading.note,
+            reason="示例数据：企业约定年薪80万元引进。",
+            submitted_by_id=city.users["enterprise"].id,
+        )
+    )
+    city.report.count("recommendations")
     session.flush()
 
 
@@ -2760,6 +2903,7 @@ def load_demo(database_url: str | None = None, progress: Progress | None = None)
             ("按薪定才标准", lambda: _salary_grade_rules(city)),
             ("专家人才", lambda: _talents(city)),
             ("人才需求与产才融合项目", lambda: _talent_needs_and_projects(city)),
+            ("岗位申请与共引共享", lambda: _hiring(city)),
             ("中试平台", lambda: _platforms(city)),
             ("技术经纪与对接", lambda: _brokerage(city)),
             ("揭榜挂帅", lambda: _challenges(city)),

@@ -90,12 +90,25 @@ class TalentNeed(Versioned, TimestampMixin, Base):
         ForeignKey("industry_chains.id", ondelete="SET NULL"), nullable=True
     )
     co_shared: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # 共引共享: the university or institute that holds the post, the enterprise with the scene.
+    host_organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
+    )
+    scene_organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True
+    )
     deadline: Mapped[date | None] = mapped_column(nullable=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="open")
     is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     source_ref: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
 
-    organization: Mapped[Organization] = relationship(lazy="joined")
+    organization: Mapped[Organization] = relationship(foreign_keys=[organization_id], lazy="joined")
+    host: Mapped[Organization | None] = relationship(
+        foreign_keys=[host_organization_id], lazy="joined"
+    )
+    scene: Mapped[Organization | None] = relationship(
+        foreign_keys=[scene_organization_id], lazy="joined"
+    )
 
 
 class TalentProject(TimestampMixin, Base):
@@ -116,6 +129,9 @@ class TalentProject(TimestampMixin, Base):
         ForeignKey("industry_chains.id", ondelete="SET NULL"), nullable=True
     )
     rights: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    # What the enterprise applied for; the office grants some or all of it as ``rights``.
+    requested_rights: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    review_remarks: Mapped[str] = mapped_column(Text, nullable=False, default="")
     subsidy_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False, default=0)
     talents_gathered: Mapped[int] = mapped_column(nullable=False, default=0)
     year: Mapped[int] = mapped_column(nullable=False)

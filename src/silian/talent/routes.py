@@ -114,14 +114,6 @@ def _profile_form(
     return render(request, "talent/profile_form.html", ctx | {"stale": stale}, status)
 
 
-@router.get("/talents/me")
-def my_profile(db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
-    """Go to the signed-in expert's profile, or to the form that creates it."""
-    item = service.own_talent(db, user)
-    target = f"/talents/{item.id}" if item else "/talents/me/edit"
-    return RedirectResponse(target, status_code=303)
-
-
 @router.get("/talents/me/edit")
 def my_profile_form(
     request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
@@ -266,6 +258,14 @@ def _need_form(
                 .order_by(Organization.kind, Organization.name)
             )
         )
+    partners = list(
+        db.scalars(
+            select(Organization)
+            .where(Organization.kind.in_(service.HOST_KINDS + service.SCENE_KINDS))
+            .where(Organization.is_active.is_(True))
+            .order_by(Organization.kind, Organization.name)
+        )
+    )
     ctx = {
         "item": item,
         "values": values,
@@ -273,6 +273,8 @@ def _need_form(
         "labels": NEED_LABELS,
         "chains": _chains(db),
         "organizations": orgs,
+        "hosts": [o for o in partners if o.kind in service.HOST_KINDS],
+        "scenes": [o for o in partners if o.kind in service.SCENE_KINDS],
         "stale": stale,
     }
     return render(request, "talent/need_form.html", ctx, status)

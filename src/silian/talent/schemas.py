@@ -33,6 +33,8 @@ NEED_LABELS = {
     "requirements": "任职要求",
     "chain_id": "所属产业链",
     "co_shared": "共引共享岗位",
+    "host_organization_id": "岗位所在高校/院所",
+    "scene_organization_id": "提供产业场景的企业",
     "deadline": "截止日期",
 }
 
@@ -101,6 +103,8 @@ class TalentNeedIn(InputModel):
     requirements: Multiline = Field(default="", max_length=5000)
     chain_id: int | None = None
     co_shared: bool = False
+    host_organization_id: int | None = None
+    scene_organization_id: int | None = None
     deadline: date | None = None
 
     @field_validator("position", "major", "requirements", mode="before")
@@ -113,6 +117,8 @@ class TalentNeedIn(InputModel):
         "salary_min",
         "salary_max",
         "chain_id",
+        "host_organization_id",
+        "scene_organization_id",
         "deadline",
         mode="before",
     )
@@ -151,6 +157,8 @@ class TalentNeedOut(BaseModel):
     requirements: str
     chain_id: int | None
     co_shared: bool
+    host_organization_id: int | None = None
+    scene_organization_id: int | None = None
     deadline: date | None
     status: str
     status_label: str

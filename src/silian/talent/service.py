@@ -290,7 +290,32 @@ def _need_values(session: Session, user: User, clean: TalentNeedIn) -> dict[str,
         values["organization_id"] = user.organization_id
     if clean.chain_id is not None and session.get(IndustryChain, clean.chain_id) is None:
         raise ValidationFailed({"chain_id": "产业链不存在"})
+    _check_co_shared_units(session, clean)
     return values
+
+
+# 共引共享: the post is held by a university or institute; the scene is an enterprise's.
+HOST_KINDS = ("university", "institute")
+SCENE_KINDS = ("enterprise",)
+
+
+def _check_co_shared_units(session: Session, clean: TalentNeedIn) -> None:
+    errors: dict[str, str] = {}
+    for key, kinds, message in (
+        ("host_organization_id", HOST_KINDS, "岗位所在单位须为高校或科研院所"),
+        ("scene_organization_id", SCENE_KINDS, "提供产业场景的单位须为企业"),
+    ):
+        org_id = getattr(clean, key)
+        if org_id is None:
+            continue
+        if not clean.co_shared:
+            errors[key] = "只有共引共享岗位需要填写此项"
+            continue
+        org = session.get(Organization, org_id)
+        if org is None or org.kind not in kinds:
+            errors[key] = message
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def create_need(session: Session, user: User, data: dict[str, Any]) -> TalentNeed:

@@ -46,6 +46,8 @@ FEATURES = (
     "achievements",
     "demands",
     "organizations",
+    # Before talent: its /talents/me workspace must precede /talents/{talent_id}.
+    "hiring",
     "talent",
     "education",
     "matching",

@@ -1,0 +1,1 @@
+"""Hiring: applications, hires, co-shared dispatches and 产才融合 recommendations."""
