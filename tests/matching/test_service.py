@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine as SAEngine
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -198,7 +200,7 @@ def test_index_survives_restart_and_catches_up(
     before = world.matches(f"/api/v1/demands/{did}/matches")
     service = get_service(settings)
     service.save()
-    assert (settings.index_dir / "meta.json").exists()
+    assert service.store.current() is not None
 
     # While no server runs, another process edits a record (no in-process notification).
     forget_services()
@@ -305,8 +307,11 @@ def test_weak_hits_are_not_suggested_once_the_index_is_large(
     monkeypatch.setattr(sources, "chain_names", lambda _session: {})
     monkeypatch.setattr(
         sources,
-        "load_record",
-        lambda _s, kind, rid, _c: sources.Record(kind=kind, id=rid, title=f"{kind}{rid}"),
+        "load_records",
+        lambda _s, keys, _c: {
+            (kind, rid): sources.Record(kind=kind, id=rid, title=f"{kind}{rid}")
+            for kind, rid in keys
+        },
     )
     hits = [_hit("platform:1", 12.0), _hit("platform:2", 4.9), _hit("platform:3", 1.0)]
     # A young index: z-scores do not separate fit from noise, so every hit is shown.
@@ -346,3 +351,40 @@ def test_summary_is_one_line_and_details_drop_the_breakdown() -> None:
     assert s2.summary[:2] == ["关键词完全命中：反渗透膜", "命中：污染"]
     assert "报价 50 万元，在预算 80 万元以内" in s.details
     assert s.details[0] == "命中词语（标题：反渗透膜；正文：污染）"
+
+
+def test_panel_loads_its_hits_in_a_bounded_number_of_statements(
+    world: World, settings: Settings
+) -> None:
+    variants = ["抗污染", "耐氯", "高通量", "低压", "抗菌", "长寿命", "节能", "抗结垢"]
+    for word in variants:
+        world.publish_achievement(
+            {
+                "title": f"{word}反渗透膜及海水淡化膜组件",
+                "summary": f"一种{word}的反渗透膜，用于海水淡化，延长膜清洗周期。",
+                "keywords": f"反渗透膜、海水淡化、{word}",
+            }
+        )
+    did = world.publish_demand()
+    url = f"/demands/{did}/matches?kind=achievement"
+    assert world.client.get(url, headers={"HX-Request": "true"}).status_code == 200  # warm
+
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(SAEngine, "before_cursor_execute", count)
+    try:
+        panel = world.client.get(url, headers={"HX-Request": "true"})
+    finally:
+        event.remove(SAEngine, "before_cursor_execute", count)
+    assert panel.status_code == 200
+    assert sum("/achievements/" in line for line in panel.text.splitlines()) >= len(variants)
+    hits = world.matches(f"/api/v1/demands/{did}/matches", kind="achievement", limit=8)
+    assert len(hits) == len(variants)
+    # Before batching, each of the 8 hits cost its own query (19 statements in all); now the
+    # panel reads its hits with one query per kind whatever their number.
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert sum("FROM achievements" in s for s in selects) <= 2, selects
+    assert len(statements) <= 12, statements
