@@ -41,7 +41,9 @@ Progress = Callable[[int, int], None]
 # Re-read rows changed this long before the last watermark: a transaction may commit after a
 # later one, with an older updated_at.
 WATERMARK_MARGIN = timedelta(seconds=30)
-RECONCILE_EVERY = 1.0
+# Edits by other processes are looked for this often, by a background thread of each worker
+# (so that they reach every worker within a second) and before queries.
+RECONCILE_EVERY = 0.5
 SAVE_EVERY = 30.0
 TABLE_MODELS: dict[str, Any] = {
     "achievements": Achievement,
@@ -181,6 +183,8 @@ class MatchingService:
         self._last_reconcile = 0.0
         self._dirty = False
         self._last_save = time.monotonic()
+        self._stop = threading.Event()
+        self._follower: threading.Thread | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -208,7 +212,33 @@ class MatchingService:
                 else:
                     self.rebuild()
             assert self._engine is not None
+            self._start_follower()
             return self._engine
+
+    def _start_follower(self) -> None:
+        """Apply other processes' edits in the background, not only when a query comes."""
+        if self._follower is not None or self._stop.is_set():
+            return
+        self._follower = threading.Thread(
+            target=self._follow_loop, name="matching-follower", daemon=True
+        )
+        self._follower.start()
+
+    def _follow_loop(self) -> None:
+        while not self._stop.wait(RECONCILE_EVERY):
+            try:
+                self.reconcile()
+                # Saving writes the whole index: done here, never in a request's path.
+                self.maybe_save()
+            except Exception:  # the next round retries; queries reconcile too
+                log.exception("applying other processes' edits failed")
+
+    def close(self) -> None:
+        """Stop the background follower and give up the writer role."""
+        self._stop.set()
+        if self._follower is not None and self._follower is not threading.current_thread():
+            self._follower.join(timeout=5)
+        self.store.release()
 
     def _load(self, generation: str) -> None:
         """Map a published generation (no rebuild) and catch up with rows changed since."""
@@ -360,29 +390,29 @@ class MatchingService:
         """Apply rows changed since the watermark (by other processes); returns rows applied."""
         if self._engine is None:
             return 0
-        now = time.monotonic()
-        if not force and now - self._last_reconcile < RECONCILE_EVERY:
-            return 0
-        self._last_reconcile = now
-        if not force and self.follow():
-            return 0
-        with self._session() as session:
-            mark = self._db_watermark(session)
-            if mark is None:
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self._last_reconcile < RECONCILE_EVERY:
                 return 0
-            if not force and self._watermark is not None and mark <= self._watermark:
+            self._last_reconcile = now
+            if not force and self.follow():
                 return 0
-            since = (self._watermark or datetime(1970, 1, 1)) - WATERMARK_MARGIN
-            versions = self._recent_versions(session, since)
-            changed = [key for key, stamp in versions.items() if self._seen.get(key) != stamp]
-            pairs = [(t, int(i)) for t, _, i in (key.partition(":") for key in changed)]
-            applied = self._apply(session, pairs) if pairs else 0
-            # Remember versions near the new watermark, so they are not applied twice.
-            floor = (mark - WATERMARK_MARGIN).isoformat()
-            self._seen = {k: v for k, v in versions.items() if v >= floor}
-            self._watermark = mark
-        self.maybe_save()
-        return applied
+            with self._session() as session:
+                mark = self._db_watermark(session)
+                if mark is None:
+                    return 0
+                if not force and self._watermark is not None and mark <= self._watermark:
+                    return 0
+                since = (self._watermark or datetime(1970, 1, 1)) - WATERMARK_MARGIN
+                versions = self._recent_versions(session, since)
+                changed = [key for key, stamp in versions.items() if self._seen.get(key) != stamp]
+                pairs = [(t, int(i)) for t, _, i in (key.partition(":") for key in changed)]
+                applied = self._apply(session, pairs) if pairs else 0
+                # Remember versions near the new watermark, so they are not applied twice.
+                floor = (mark - WATERMARK_MARGIN).isoformat()
+                self._seen = {k: v for k, v in versions.items() if v >= floor}
+                self._watermark = mark
+            return applied
 
     # --- questions -----------------------------------------------------------------------
 
@@ -485,10 +515,33 @@ def get_service(settings: Settings) -> MatchingService:
         return service
 
 
+def ensure_published() -> None:
+    """Map or build and publish the configured index (run before workers start)."""
+    from silian.config import get_settings
+
+    service = get_service(get_settings())
+    service.engine()
+    forget_services()
+
+
+def warm_in_background(settings: Settings) -> threading.Thread:
+    """Map (or build) the index in a background thread, so the first page is not slow."""
+
+    def warm() -> None:
+        try:
+            get_service(settings).engine()
+        except Exception:  # pages still work; matching retries on first use
+            log.exception("warming the matching index failed")
+
+    thread = threading.Thread(target=warm, name="matching-warmup", daemon=True)
+    thread.start()
+    return thread
+
+
 def forget_services() -> None:
     """Drop every cached service (tests, and before a process forks)."""
     with _services_lock:
         for service in _services.values():
             events.unsubscribe(service.on_changes)
-            service.store.release()
+            service.close()
         _services.clear()
