@@ -386,13 +386,11 @@ def test_panel_loads_its_hits_in_a_bounded_number_of_statements(
     assert sum("/achievements/" in line for line in panel.text.splitlines()) >= len(variants)
     hits = world.matches(f"/api/v1/demands/{did}/matches", kind="achievement", limit=8)
     assert len(hits) == len(variants)
-    print("STATEMENTS", len(statements))
-    # Before batching, each of the 8 hits cost its own query (12 statements in all, 8 of them
-    # for achievements); now the
-    # panel reads its hits with one query per kind whatever their number.
+    # Measured: before batching the panel ran 12 statements on SQLite, 8 of them one SELECT
+    # per hit on achievements; now 5 (SQLite) and 10 (PostgreSQL), one query per kind.
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert sum("FROM achievements" in s for s in selects) <= 2, selects
-    assert len(statements) <= 12, statements
+    assert len(statements) <= 10, statements
 
 
 EDITOR = """
