@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -75,3 +76,25 @@ def test_user_create_bad_input_is_a_chinese_message(run: Any) -> None:
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert "错误" in result.output
+
+
+def test_serve_with_workers_publishes_the_index_once_then_starts_uvicorn_workers(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    import silian.cli as cli
+
+    calls: dict[str, Any] = {}
+    monkeypatch.setattr(cli, "_ensure_index", lambda: calls.setdefault("ensured", True))
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.setdefault("uvicorn", (a, kw)))
+    monkeypatch.setenv("SILIAN_WARM_MATCHING", "0")  # restored after the test
+    result = run("serve", "--workers", "2", "--port", "8123")
+    assert result.exit_code == 0, result.output
+    assert calls["ensured"]
+    args, options = calls["uvicorn"]
+    assert args == ("silian.web.main:app",) and options["workers"] == 2
+    assert "工作进程：2 个" in result.output
+    assert os.environ["SILIAN_WARM_MATCHING"] == "1"
+    refused = run("serve", "--workers", "2", "--reload")
+    assert refused.exit_code != 0 and "--reload" in refused.output

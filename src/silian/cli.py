@@ -227,15 +227,25 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="监听地址"),
     port: int = typer.Option(8000, help="端口"),
     reload: bool = typer.Option(False, help="代码变更时自动重启（开发用）"),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="工作进程数；各进程映射同一份匹配索引（见 docs/matching.md）"
+    ),
 ) -> None:
-    """Serve the web app and API."""
+    """Serve the web app and API (with --workers N, N processes sharing one matching index)."""
     import uvicorn
 
     try:
         settings = get_settings()
     except ValueError as exc:
         _fail(str(exc))
-    if not reload:  # with --reload the app runs in a child process; warming here is wasted
+    if reload and workers > 1:
+        _fail("--reload 与 --workers 不能同时使用")
+    if workers > 1:
+        # Publish the index once, in a child process, before the workers start: each worker
+        # then maps it (no worker builds its own) and warms up in the background.
+        _ensure_index()
+        os.environ["SILIAN_WARM_MATCHING"] = "1"
+    elif not reload:  # with --reload the app runs in a child process; warming here is wasted
         _warm_matching()
     if start_scheduler(settings) is not None:
         console.print(
@@ -243,11 +253,33 @@ def serve(
             f"{settings.figures_hour}:00（北京时间；SILIAN_SCHEDULER=0 可关闭）"
         )
     console.print(f"四链融合平台运行于 http://{host}:{port}  （API 文档：/api/v1/docs）")
+    if workers > 1:
+        console.print(f"工作进程：{workers} 个，共享匹配索引 {settings.index_dir}")
     if settings.trusted_proxies:
         console.print(f"信任以下反向代理的 X-Forwarded-For：{', '.join(settings.trusted_proxies)}")
     uvicorn.run(
-        "silian.web.main:app", host=host, port=port, reload=reload, **proxy_options(settings)
+        "silian.web.main:app",
+        host=host,
+        port=port,
+        reload=reload,
+        workers=workers if workers > 1 else None,
+        **proxy_options(settings),
     )
+
+
+def _ensure_index() -> None:
+    """Load or build and publish the matching index in a short-lived child process."""
+    import multiprocessing
+
+    try:
+        from silian.matching.service import ensure_published
+    except ModuleNotFoundError:
+        return
+    child = multiprocessing.get_context("spawn").Process(target=ensure_published)
+    child.start()
+    child.join()
+    if child.exitcode:
+        console.print("[yellow]匹配索引预建失败；各工作进程将在首次使用时重试[/yellow]")
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:

@@ -258,7 +258,7 @@ def test_save_and_load_round_trip(corpus: list[dict[str, Any]], tmp_path: Path) 
     assert ids(before) == ids(after)
     assert [h.score for h in before] == pytest.approx([h.score for h in after], abs=1e-3)
     assert "achievement:3" not in loaded
-    assert np.array_equal(engine.dense.data[: engine.dense.n], loaded.dense.data)
+    assert np.array_equal(engine.dense.data[: engine.dense.n], loaded.dense.data[: loaded.dense.n])
     # The loaded engine keeps accepting edits, and saving again replaces the directory.
     loaded.update({"id": "demand:2", "kind": "demand", "title": "粪污资源化利用"})
     loaded.save(tmp_path / "index")

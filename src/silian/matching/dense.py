@@ -21,6 +21,8 @@ from silian.matching.lexicon import Lexicon
 # at half the memory (256 MB less at a million records) and half the matrix-vector time.
 DEFAULT_DIM = 64
 BLOCK = 65536
+# Zero rows saved after the last document, so edits after a load append in place.
+HEADROOM = 1024
 
 
 class WordVectorSpace:
@@ -240,16 +242,25 @@ class DenseMatrix:
         return out
 
     def state(self) -> dict[str, NDArray[Any]]:
-        """Arrays to persist."""
-        return {"dense": self.data[: self.n], "dense_mean": self.mean}
+        """Arrays to persist: the rows and some zero rows of headroom (see :meth:`from_state`)."""
+        headroom = max(HEADROOM, self.n // 64)
+        rows = self.data[: min(self.data.shape[0], self.n + headroom)]
+        return {"dense": rows, "dense_mean": self.mean, "dense_n": np.array([self.n], np.int64)}
 
     @classmethod
     def from_state(cls, arrays: Mapping[str, NDArray[Any]]) -> DenseMatrix:
-        """Restore from :meth:`state`."""
-        data = np.asarray(arrays["dense"], np.float32)
+        """Restore from :meth:`state`, keeping a mapped matrix as it is.
+
+        The saved zero rows let the first edits append in place: with a copy-on-write map only
+        the written pages become private, instead of the whole matrix being copied to grow it.
+        """
+        data = arrays["dense"]
+        if data.dtype != np.float32 or data.ndim != 2:
+            data = np.asarray(data, np.float32)
         matrix = cls(data.shape[1])
-        matrix.data = np.array(data)
-        matrix.n = len(data)
+        matrix.data = data
+        count = arrays.get("dense_n")
+        matrix.n = int(count[0]) if count is not None else len(data)
         matrix.mean = np.asarray(arrays["dense_mean"], np.float32)
         return matrix
 

@@ -25,8 +25,8 @@ import shutil
 import sys
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence, Sized
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import lru_cache
 from itertools import islice
@@ -50,10 +50,11 @@ from silian.matching.documents import (
 )
 from silian.matching.embedding import Encoder, configured_model, load_encoder
 from silian.matching.lexicon import load_lexicon
+from silian.matching.parallel import ChunkAnalyser, analyse, build_processes, make_analyser
 from silian.matching.sparse import BM25FIndex
 from silian.matching.text import Analyzer, normalise
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: one .npy file per array, mapped by readers
 SAMPLE_SIZE = 8000
 MIN_SEMANTIC = 0.3
 CHUNK_SIZE = 2048
@@ -136,7 +137,10 @@ class _Column:
         self.n = 0
 
     def set(self, values: NDArray[Any]) -> None:
-        self.data = np.array(values, dtype=self.data.dtype)
+        # A mapped column of the right type is kept as it is (shared pages); the first append
+        # copies it into private memory.
+        same = values.dtype == self.data.dtype and values.ndim == 1
+        self.data = values if same else np.array(values, dtype=self.data.dtype)
         self.n = len(values)
 
     def append(self, value: Any) -> None:
@@ -184,30 +188,45 @@ class _Texts:
     """
 
     def __init__(self) -> None:
+        # ``base``: bytes read with the index (possibly a shared read-only map); ``buffer``:
+        # text appended since, whose offsets continue after the base.
+        self.base: NDArray[np.uint8] = np.zeros(0, np.uint8)
         self.buffer = bytearray()
         self.offsets = _Column(np.int64, 0)
         self.offsets.append(0)
 
     def append(self, text: str) -> None:
         self.buffer += text.encode("utf-8")
-        self.offsets.append(len(self.buffer))
+        self.offsets.append(len(self.base) + len(self.buffer))
 
     def __getitem__(self, i: int) -> str:
-        start, end = self.offsets.data[i], self.offsets.data[i + 1]
-        return self.buffer[start:end].decode("utf-8")
+        start, end = int(self.offsets.data[i]), int(self.offsets.data[i + 1])
+        cut = len(self.base)
+        if end <= cut:
+            return self.base[start:end].tobytes().decode("utf-8")
+        return self.buffer[start - cut : end - cut].decode("utf-8")
 
     def state(self, name: str) -> dict[str, NDArray[Any]]:
+        data = np.frombuffer(bytes(self.buffer), np.uint8)
         return {
-            f"{name}_utf8": np.frombuffer(bytes(self.buffer), np.uint8),
+            f"{name}_utf8": np.concatenate([self.base, data]) if len(self.base) else data,
             f"{name}_offsets": self.offsets.view(),
         }
 
     @classmethod
     def from_state(cls, name: str, arrays: Mapping[str, NDArray[Any]]) -> _Texts:
         texts = cls()
-        texts.buffer = bytearray(arrays[f"{name}_utf8"].tobytes())
+        texts.base = arrays[f"{name}_utf8"]
         texts.offsets.set(arrays[f"{name}_offsets"])
         return texts
+
+
+def _read_array(path: Path, mmap: bool) -> NDArray[Any]:
+    """One saved array, mapped copy-on-write when asked (an empty array cannot be mapped)."""
+    if mmap:
+        with contextlib.suppress(ValueError):
+            return np.load(path, mmap_mode="c", allow_pickle=False)
+    return np.load(path, allow_pickle=False)
 
 
 @lru_cache(maxsize=4)
@@ -395,21 +414,7 @@ class Engine:
 
     # -- analysis ---------------------------------------------------------------------------
     def _analyse(self, doc: Document) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-        title = normalise(doc.title)
-        keywords = normalise(" ; ".join(doc.keywords))
-        text = normalise(doc.text)
-        a = self.analyzer
-        words = {
-            "title": a.words(title, normalised=True),
-            "keywords": a.words(keywords, normalised=True),
-            "text": a.words(text, normalised=True),
-        }
-        bigrams = {
-            "title": a.bigrams(title, normalised=True),
-            "keywords": a.bigrams(keywords, normalised=True),
-            "text": a.bigrams(text, normalised=True),
-        }
-        return words, bigrams
+        return analyse(self.analyzer, doc.title, doc.keywords, doc.text)
 
     def _idf_weights(self) -> tuple[dict[str, float], float]:
         n = len(self.words.terms)
@@ -444,20 +449,27 @@ class Engine:
         config: EngineConfig | None = None,
         progress: Progress | None = None,
         total: int | None = None,
+        processes: int | None = None,
     ) -> Engine:
         """A new engine indexing ``docs`` (streamed in chunks; a later duplicate id wins).
 
         ``progress(done, total)`` is called after each chunk; ``total`` defaults to ``len(docs)``
-        when it has one.
+        when it has one. Segmentation runs in ``processes`` worker processes (default: every
+        core for a large corpus, see :func:`~silian.matching.parallel.build_processes`); the
+        result is the same as with one.
         """
         engine = cls(config)
         if total is None and isinstance(docs, Sized):
             total = len(docs)
-        engine._build(docs, progress, total or 0)
+        engine._build(docs, progress, total or 0, processes)
         return engine
 
     def _build(
-        self, docs: Iterable[Document | Mapping[str, Any]], progress: Progress | None, total: int
+        self,
+        docs: Iterable[Document | Mapping[str, Any]],
+        progress: Progress | None,
+        total: int,
+        processes: int | None = None,
     ) -> None:
         report = progress or (lambda _d, _t: None)
         stream = iter(docs)
@@ -465,36 +477,71 @@ class Engine:
             self._reset()
             if total:
                 self.dense.reserve(total)
-            # Field-length averages, df for the vector weights and the domain dictionary come
-            # from a leading sample (all documents for corpora up to SAMPLE_SIZE).
-            sample = as_documents(list(islice(stream, SAMPLE_SIZE)))
-            self.analyzer.add_words(k for d in sample for k in d.keywords)
-            analysed = [self._analyse(d) for d in sample]
-            self.words.begin([w for w, _ in analysed])
-            self.bigrams.begin([b for _, b in analysed])
-            idf, default = self._sample_idf([w for w, _ in analysed])
-            embedder = None if self.encoder else ChunkEmbedder(self.space, idf, default)
-            self.disciplines = self._discipline_names()
-            done = 0
-            pending = list(zip(sample, analysed, strict=True))
-            del sample, analysed
-            while True:
-                if not pending:
-                    fresh = as_documents(list(islice(stream, CHUNK_SIZE)))
-                    if not fresh:
-                        break
-                    self.analyzer.add_words(k for d in fresh for k in d.keywords)
-                    pending = [(d, self._analyse(d)) for d in fresh]
-                    del fresh
-                chunk, pending = pending[:CHUNK_SIZE], pending[CHUNK_SIZE:]
-                self._add_chunk([d for d, _ in chunk], [a for _, a in chunk], embedder)
-                done += len(chunk)
-                del chunk
-                report(done, max(total, done))
-            self.words.flush()
-            self.bigrams.flush()
-            self.dense.finish()
+            analyser = make_analyser(self.analyzer, build_processes(processes, total))
+            try:
+                self._build_with(stream, analyser, report, total)
+            finally:
+                analyser.close()
+
+    def _build_with(
+        self,
+        stream: Iterator[Document | Mapping[str, Any]],
+        analyser: ChunkAnalyser,
+        report: Progress,
+        total: int,
+    ) -> None:
+        def add_words(batch: Sequence[Document]) -> None:
+            words = [k for d in batch for k in d.keywords]
+            self.analyzer.add_words(words)
+            analyser.add_words(words)
+
+        def texts(batch: Sequence[Document]) -> list[tuple[str, list[str], str]]:
+            return [(d.title, list(d.keywords), d.text) for d in batch]
+
+        # Field-length averages, df for the vector weights and the domain dictionary come
+        # from a leading sample (all documents for corpora up to SAMPLE_SIZE).
+        sample = as_documents(list(islice(stream, SAMPLE_SIZE)))
+        add_words(sample)
+        waiting: deque[list[Document]] = deque()
+        for start in range(0, len(sample), CHUNK_SIZE):
+            waiting.append(sample[start : start + CHUNK_SIZE])
+            analyser.submit(texts(waiting[-1]))
+        ready = list(analyser.results(block=True))
+        analysed = [a for chunk in ready for a in chunk]
+        self.words.begin([w for w, _ in analysed])
+        self.bigrams.begin([b for _, b in analysed])
+        idf, default = self._sample_idf([w for w, _ in analysed])
+        embedder = None if self.encoder else ChunkEmbedder(self.space, idf, default)
+        self.disciplines = self._discipline_names()
+        del sample, analysed
+        done = 0
+
+        def pack(result: list[tuple[dict[str, list[str]], dict[str, list[str]]]]) -> None:
+            nonlocal done
+            chunk = waiting.popleft()
+            self._add_chunk(chunk, result, embedder)
+            done += len(chunk)
             report(done, max(total, done))
+
+        for result in ready:
+            pack(result)
+        del ready
+        while True:
+            fresh = as_documents(list(islice(stream, CHUNK_SIZE)))
+            if not fresh:
+                break
+            add_words(fresh)
+            waiting.append(fresh)
+            analyser.submit(texts(fresh))
+            del fresh
+            for result in analyser.results(block=False):
+                pack(result)
+        for result in analyser.results(block=True):
+            pack(result)
+        self.words.flush()
+        self.bigrams.flush()
+        self.dense.finish()
+        report(done, max(total, done))
 
     def _sample_idf(
         self, fields: Sequence[Mapping[str, list[str]]]
@@ -1089,7 +1136,24 @@ class Engine:
 
     # -- persistence ------------------------------------------------------------------------
     def save(self, directory: Path | str) -> None:
-        """Write the index to ``directory`` atomically (JSON + uncompressed .npz, no pickle)."""
+        """Write the index to ``directory`` atomically (see :meth:`write`), replacing it."""
+        target = Path(directory)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        self.write(tmp)
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        if target.exists():
+            target.rename(old)
+        tmp.rename(target)
+        if old.exists():
+            shutil.rmtree(old)
+
+    def write(self, directory: Path | str) -> None:
+        """Write the index into an existing empty directory: ``meta.json`` and one ``.npy`` file
+        per array (no pickle), each flushed to disk, so that readers can map them."""
         target = Path(directory)
         with self._lock:
             w_meta, w_arrays = self.words.state()
@@ -1122,23 +1186,22 @@ class Engine:
             }
             arrays.update({f"w_{k}": v for k, v in w_arrays.items()})
             arrays.update({f"b_{k}": v for k, v in b_arrays.items()})
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-            if tmp.exists():
-                shutil.rmtree(tmp)
-            tmp.mkdir(parents=True)
-            (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
-            np.savez(tmp / "arrays.npz", **arrays)  # type: ignore[arg-type]
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            if target.exists():
-                target.rename(old)
-            tmp.rename(target)
-            if old.exists():
-                shutil.rmtree(old)
+            meta["arrays"] = sorted(arrays)
+            for name, values in arrays.items():
+                with (target / f"{name}.npy").open("wb") as fh:
+                    np.save(fh, np.ascontiguousarray(values))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            (target / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
 
     @classmethod
-    def load(cls, directory: Path | str) -> Engine:
-        """Read an index written by :meth:`save`."""
+    def load(cls, directory: Path | str, mmap: bool = True) -> Engine:
+        """Read an index written by :meth:`save` / :meth:`write`.
+
+        With ``mmap`` the arrays are mapped copy-on-write (the files are opened read-only):
+        processes reading the same files share their pages, and an edit only makes the pages
+        it writes private to its process.
+        """
         source = Path(directory)
         meta_path = source / "meta.json"
         if not meta_path.is_file():
@@ -1149,8 +1212,7 @@ class Engine:
                 f"索引格式版本不符：{meta.get('format')}（需要 {FORMAT_VERSION}），请重建"
             )
         engine = cls(EngineConfig.from_dict(meta["config"]))
-        with np.load(source / "arrays.npz") as npz:
-            arrays = {k: npz[k] for k in npz.files}
+        arrays = {name: _read_array(source / f"{name}.npy", mmap) for name in meta["arrays"]}
         engine.analyzer.add_words(meta["domain_words"])
         engine.words = BM25FIndex.from_state(
             meta["words"], {k[2:]: v for k, v in arrays.items() if k.startswith("w_")}

@@ -9,10 +9,10 @@ the questions pages and the API ask.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,17 +31,19 @@ from silian.education.models import NamedClass
 from silian.matching import sources
 from silian.matching.embedding import configured_model
 from silian.matching.engine import Engine, Hit
+from silian.matching.store import DirectoryStore, IndexStore
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform
 from silian.talent.models import Talent
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
-STATE_FILE = "silian-sync.json"
 # Re-read rows changed this long before the last watermark: a transaction may commit after a
 # later one, with an older updated_at.
 WATERMARK_MARGIN = timedelta(seconds=30)
-RECONCILE_EVERY = 1.0
+# Edits by other processes are looked for this often, by a background thread of each worker
+# (so that they reach every worker within a second) and before queries.
+RECONCILE_EVERY = 0.5
 SAVE_EVERY = 30.0
 TABLE_MODELS: dict[str, Any] = {
     "achievements": Achievement,
@@ -166,10 +168,15 @@ def _naive_utc(value: datetime) -> datetime:
 class MatchingService:
     """Owns the engine of one database and keeps it in step with the records."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, store: IndexStore | None = None) -> None:
         self.settings = settings
         self.directory: Path = settings.index_dir
+        self.store: IndexStore = store if store is not None else DirectoryStore(self.directory)
         self._engine: Engine | None = None
+        # The generation this engine was read from or saved as, and its build's id: a
+        # generation saved by the writer with edits keeps the build id, a rebuild makes a new one.
+        self._generation: str | None = None
+        self._build: str | None = None
         self._lock = threading.RLock()
         self._watermark: datetime | None = None
         # Row versions already applied near the watermark ("table:id" → updated_at).
@@ -177,6 +184,8 @@ class MatchingService:
         self._last_reconcile = 0.0
         self._dirty = False
         self._last_save = time.monotonic()
+        self._stop = threading.Event()
+        self._follower: threading.Thread | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -192,9 +201,10 @@ class MatchingService:
         """The engine, loaded from disk (then caught up) or built from the database."""
         with self._lock:
             if self._engine is None:
-                if (self.directory / STATE_FILE).exists():
+                generation = self.store.current()
+                if generation is not None:
                     try:
-                        self._load()
+                        self._load(generation)
                     except Exception:  # a damaged or outdated index is rebuilt, not fatal
                         log.exception(
                             "matching index under %s unreadable; rebuilding", self.directory
@@ -203,19 +213,49 @@ class MatchingService:
                 else:
                     self.rebuild()
             assert self._engine is not None
+            self._start_follower()
             return self._engine
 
-    def _load(self) -> None:
-        state = json.loads((self.directory / STATE_FILE).read_text(encoding="utf-8"))
+    def _start_follower(self) -> None:
+        """Apply other processes' edits in the background, not only when a query comes."""
+        if self._follower is not None or self._stop.is_set():
+            return
+        self._follower = threading.Thread(
+            target=self._follow_loop, name="matching-follower", daemon=True
+        )
+        self._follower.start()
+
+    def _follow_loop(self) -> None:
+        while not self._stop.wait(RECONCILE_EVERY):
+            try:
+                self.reconcile()
+                # Saving writes the whole index: done here, never in a request's path.
+                self.maybe_save()
+            except Exception:  # the next round retries; queries reconcile too
+                log.exception("applying other processes' edits failed")
+
+    def close(self) -> None:
+        """Stop the background follower and give up the writer role."""
+        self._stop.set()
+        if self._follower is not None and self._follower is not threading.current_thread():
+            self._follower.join(timeout=5)
+        self.store.release()
+
+    def _load(self, generation: str) -> None:
+        """Map a published generation (no rebuild) and catch up with rows changed since."""
+        engine, state = self.store.open(generation)
         if state.get("database") != self._database_key():
             raise ValueError("index was built for another database")
-        engine = Engine.load(self.directory)
         if engine.config.embedding_model != configured_model():
             raise ValueError("index was built with another embedding model")
-        self._engine = engine
-        mark = state.get("watermark")
-        self._watermark = datetime.fromisoformat(mark) if mark else None
-        self._seen = dict(state.get("seen") or {})
+        with self._lock:
+            self._engine = engine
+            self._generation = generation
+            self._build = state.get("build")
+            mark = state.get("watermark")
+            self._watermark = datetime.fromisoformat(mark) if mark else None
+            self._seen = dict(state.get("seen") or {})
+            self._dirty = False
         self.reconcile(force=True)
 
     def _database_key(self) -> str:
@@ -235,35 +275,54 @@ class MatchingService:
             self._engine = engine
             self._watermark = mark
             self._seen = self._recent_versions(session, mark - WATERMARK_MARGIN) if mark else {}
+            self._build = uuid.uuid4().hex
+            # A rebuild is always published, by whichever process made it.
             self._save()
             return len(docs)
 
-    def save(self) -> None:
-        """Write the engine and the sync watermark under the index directory."""
+    def save(self) -> bool:
+        """Publish the engine with edits as a new generation if this process is the writer."""
         with self._lock:
-            if self._engine is not None:
-                self._save()
+            if self._engine is None or not self.store.try_become_writer():
+                return False
+            self._save()
+            return True
 
     def _save(self) -> None:
         assert self._engine is not None
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self._engine.save(self.directory)
         state = {
             "database": self._database_key(),
+            "build": self._build,
             "watermark": self._watermark.isoformat() if self._watermark else None,
             "seen": self._seen,
             "saved_at": datetime.now(UTC).isoformat(),
         }
-        tmp = self.directory / (STATE_FILE + ".tmp")
-        tmp.write_text(json.dumps(state), encoding="utf-8")
-        tmp.replace(self.directory / STATE_FILE)
+        self._generation = self.store.publish(self._engine, state)
         self._dirty = False
         self._last_save = time.monotonic()
 
     def maybe_save(self) -> None:
-        """Save when there are unsaved changes and the last save is a while ago."""
+        """Publish edits when there are some, the last save is a while ago, and this process is
+        the single writer (other workers apply the same edits in memory and never write)."""
         if self._dirty and time.monotonic() - self._last_save > SAVE_EVERY:
+            self._last_save = time.monotonic()
             self.save()
+
+    def follow(self) -> bool:
+        """Switch to a generation another process rebuilt; True when switched.
+
+        A generation the writer saved with edits belongs to the same build: this engine has
+        the same edits already (from the database), so it is not re-read.
+        """
+        generation = self.store.current()
+        if generation is None or generation == self._generation:
+            return False
+        state = self.store.read_state(generation)
+        if state.get("build") == self._build:
+            self._generation = generation
+            return False
+        self._load(generation)
+        return True
 
     # --- freshness -----------------------------------------------------------------------
 
@@ -332,27 +391,29 @@ class MatchingService:
         """Apply rows changed since the watermark (by other processes); returns rows applied."""
         if self._engine is None:
             return 0
-        now = time.monotonic()
-        if not force and now - self._last_reconcile < RECONCILE_EVERY:
-            return 0
-        self._last_reconcile = now
-        with self._session() as session:
-            mark = self._db_watermark(session)
-            if mark is None:
+        with self._lock:
+            now = time.monotonic()
+            if not force and now - self._last_reconcile < RECONCILE_EVERY:
                 return 0
-            if not force and self._watermark is not None and mark <= self._watermark:
+            self._last_reconcile = now
+            if not force and self.follow():
                 return 0
-            since = (self._watermark or datetime(1970, 1, 1)) - WATERMARK_MARGIN
-            versions = self._recent_versions(session, since)
-            changed = [key for key, stamp in versions.items() if self._seen.get(key) != stamp]
-            pairs = [(t, int(i)) for t, _, i in (key.partition(":") for key in changed)]
-            applied = self._apply(session, pairs) if pairs else 0
-            # Remember versions near the new watermark, so they are not applied twice.
-            floor = (mark - WATERMARK_MARGIN).isoformat()
-            self._seen = {k: v for k, v in versions.items() if v >= floor}
-            self._watermark = mark
-        self.maybe_save()
-        return applied
+            with self._session() as session:
+                mark = self._db_watermark(session)
+                if mark is None:
+                    return 0
+                if not force and self._watermark is not None and mark <= self._watermark:
+                    return 0
+                since = (self._watermark or datetime(1970, 1, 1)) - WATERMARK_MARGIN
+                versions = self._recent_versions(session, since)
+                changed = [key for key, stamp in versions.items() if self._seen.get(key) != stamp]
+                pairs = [(t, int(i)) for t, _, i in (key.partition(":") for key in changed)]
+                applied = self._apply(session, pairs) if pairs else 0
+                # Remember versions near the new watermark, so they are not applied twice.
+                floor = (mark - WATERMARK_MARGIN).isoformat()
+                self._seen = {k: v for k, v in versions.items() if v >= floor}
+                self._watermark = mark
+            return applied
 
     # --- questions -----------------------------------------------------------------------
 
@@ -367,11 +428,15 @@ class MatchingService:
         out = []
         chains = sources.chain_names(session)
         floor = MIN_SCORE if len(self.engine()) >= MIN_RECORDS_FOR_THRESHOLD else float("-inf")
-        for rank, hit in enumerate(hits, 1):
+        keys = [(kind, int(raw_id)) for kind, _, raw_id in (h.doc_id.partition(":") for h in hits)]
+        # One batched read per kind, not one per hit (the panel was N+1).
+        records = sources.load_records(
+            session, [k for k, h in zip(keys, hits, strict=True) if h.score >= floor], chains
+        )
+        for rank, (hit, (kind, _)) in enumerate(zip(hits, keys, strict=True), 1):
             if hit.score < floor:
                 continue
-            kind, _, raw_id = hit.doc_id.partition(":")
-            record = sources.load_record(session, kind, int(raw_id), chains)
+            record = records.get(keys[rank - 1])
             if record is None:  # removed since it was indexed
                 continue
             out.append(
@@ -524,9 +589,33 @@ def get_service(settings: Settings) -> MatchingService:
         return service
 
 
+def ensure_published() -> None:
+    """Map or build and publish the configured index (run before workers start)."""
+    from silian.config import get_settings
+
+    service = get_service(get_settings())
+    service.engine()
+    forget_services()
+
+
+def warm_in_background(settings: Settings) -> threading.Thread:
+    """Map (or build) the index in a background thread, so the first page is not slow."""
+
+    def warm() -> None:
+        try:
+            get_service(settings).engine()
+        except Exception:  # pages still work; matching retries on first use
+            log.exception("warming the matching index failed")
+
+    thread = threading.Thread(target=warm, name="matching-warmup", daemon=True)
+    thread.start()
+    return thread
+
+
 def forget_services() -> None:
     """Drop every cached service (tests, and before a process forks)."""
     with _services_lock:
         for service in _services.values():
             events.unsubscribe(service.on_changes)
+            service.close()
         _services.clear()

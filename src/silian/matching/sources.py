@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from silian.achievements.models import Achievement
 from silian.chains.models import IndustryChain
@@ -183,13 +184,20 @@ def platform_record(item: Platform, chains: dict[int, str]) -> Record:
     )
 
 
-def enterprise_record(session: Session, org: Organization) -> Record:
-    """An enterprise: its profile, chains and the titles of its public demands."""
-    demand_titles = session.scalars(
-        select(Demand.title)
-        .where(Demand.organization_id == org.id, Demand.status.in_(DEMAND_PUBLIC))
-        .limit(20)
-    )
+def enterprise_record(
+    session: Session, org: Organization, demand_titles: Iterable[str] | None = None
+) -> Record:
+    """An enterprise: its profile, chains and the titles of its public demands.
+
+    ``demand_titles`` (at most 20) are read here when not given by a batched caller.
+    """
+    if demand_titles is None:
+        demand_titles = session.scalars(
+            select(Demand.title)
+            .where(Demand.organization_id == org.id, Demand.status.in_(DEMAND_PUBLIC))
+            .order_by(Demand.id)
+            .limit(20)
+        )
     chain_rows = list(org.chains)
     return Record(
         kind="enterprise",
@@ -262,6 +270,96 @@ def load_record(
         n = session.get(NamedClass, record_id)
         return named_class_record(n, _org_chain_codes(n.enterprise)) if n else None
     return None
+
+
+# Rows of one kind are read in IN-lists of this size (SQLite allows 32,766 parameters).
+BATCH = 500
+
+
+def _by_id(session: Session, model: Any, ids: list[int], *options: Any) -> dict[int, Any]:
+    """Rows of ``model`` with these ids, one query per BATCH ids."""
+    out: dict[int, Any] = {}
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        stmt = select(model).where(model.id.in_(chunk)).options(*options)
+        out.update((row.id, row) for row in session.scalars(stmt).unique())
+    return out
+
+
+def _demand_titles(session: Session, org_ids: list[int]) -> dict[int, list[str]]:
+    """The first 20 public demand titles of each organisation, one query for all of them."""
+    titles: dict[int, list[str]] = defaultdict(list)
+    for start in range(0, len(org_ids), BATCH):
+        rows = session.execute(
+            select(Demand.organization_id, Demand.title)
+            .where(
+                Demand.organization_id.in_(org_ids[start : start + BATCH]),
+                Demand.status.in_(DEMAND_PUBLIC),
+            )
+            .order_by(Demand.organization_id, Demand.id)
+        )
+        for org_id, title in rows:
+            if len(titles[org_id]) < 20:
+                titles[org_id].append(title)
+    return titles
+
+
+def load_records(
+    session: Session, keys: Iterable[tuple[str, int]], chains: dict[int, str] | None = None
+) -> dict[tuple[str, int], Record]:
+    """Batched :func:`load_record`: ``(kind, id)`` → record, for those that may be indexed.
+
+    A few queries per kind however many keys (a suggestion panel used to load each hit with
+    its own queries); keys that are gone or not public are absent from the result.
+    """
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for kind, record_id in keys:
+        wanted[kind].append(record_id)
+    if not wanted:
+        return {}
+    chains = chain_names(session) if chains is None else chains
+    out: dict[tuple[str, int], Record] = {}
+    for kind, ids in wanted.items():
+        ids = sorted(set(ids))
+        if kind == "achievement":
+            for i, a in _by_id(session, Achievement, ids).items():
+                if a.status == "published":
+                    out[kind, i] = achievement_record(a, chains)
+        elif kind == "demand":
+            for i, d in _by_id(session, Demand, ids).items():
+                if d.status in DEMAND_PUBLIC:
+                    out[kind, i] = demand_record(d, chains)
+        elif kind == "talent":
+            talents = _by_id(
+                session,
+                Talent,
+                ids,
+                selectinload(Talent.organization).selectinload(Organization.chains),
+            )
+            for i, t in talents.items():
+                if t.consent_public:
+                    org = t.organization if t.organization_id else None
+                    out[kind, i] = talent_record(t, org, _org_chain_codes(org))
+        elif kind == "platform":
+            for i, p in _by_id(session, Platform, ids, selectinload(Platform.services)).items():
+                if p.status != "suspended":
+                    out[kind, i] = platform_record(p, chains)
+        elif kind == "enterprise":
+            orgs = _by_id(session, Organization, ids, selectinload(Organization.chains))
+            live = [i for i, o in orgs.items() if o.kind == "enterprise" and o.is_active]
+            titles = _demand_titles(session, live)
+            for i in live:
+                out[kind, i] = enterprise_record(session, orgs[i], titles.get(i, []))
+        elif kind == "named_class":
+            classes = _by_id(
+                session,
+                NamedClass,
+                ids,
+                selectinload(NamedClass.enterprise).selectinload(Organization.chains),
+            )
+            for i, n in classes.items():
+                out[kind, i] = named_class_record(n, _org_chain_codes(n.enterprise))
+    return out
 
 
 def iter_records(session: Session) -> Iterator[Record]:

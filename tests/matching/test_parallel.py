@@ -1,0 +1,91 @@
+"""Builds on every core: segmentation in worker processes gives the single-process result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from silian.matching import engine as engine_module
+from silian.matching.engine import Engine, EngineConfig
+from silian.matching.parallel import SerialAnalyser, build_processes
+from silian.matching.text import Analyzer
+
+TOPICS = [
+    (
+        "反渗透膜抗污染改性",
+        ["反渗透膜", "抗污染"],
+        "表面接枝两性离子聚合物降低膜污染，延长清洗周期。",
+    ),
+    ("高镍三元正极材料", ["高镍正极", "共沉淀"], "共沉淀法制备正极材料，提高循环寿命和能量密度。"),
+    (
+        "养殖废水厌氧处理",
+        ["养殖废水", "厌氧发酵"],
+        "规模化养猪场粪污经厌氧发酵与人工湿地处理后达标排放。",
+    ),
+    ("工业机器人视觉抓取", ["机器视觉", "抓取规划"], "基于深度相机的工件位姿估计与抓取路径规划。"),
+    ("海水淡化能量回收", ["能量回收装置", "海水淡化"], "压力交换式能量回收降低反渗透系统能耗。"),
+]
+
+
+def _corpus(n: int) -> list[dict[str, Any]]:
+    docs = []
+    for i in range(n):
+        title, keywords, text = TOPICS[i % len(TOPICS)]
+        # Keywords appear chunk by chunk, so later chunks are segmented with a larger dictionary.
+        docs.append(
+            {
+                "id": f"achievement:{i}",
+                "kind": "achievement",
+                "title": f"{title}{i}",
+                "keywords": [*keywords, f"专用术语{i}号"],
+                "text": f"{text}涉及专用术语{i - 1}号和专用术语{i + 7}号。",
+            }
+        )
+    return docs
+
+
+def test_parallel_build_equals_single_process_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Small chunks and sample, so that 40 documents make a sample and several streamed chunks.
+    monkeypatch.setattr(engine_module, "CHUNK_SIZE", 4)
+    monkeypatch.setattr(engine_module, "SAMPLE_SIZE", 10)
+    config = EngineConfig(classify=False, tag_industries=False)
+    docs = _corpus(40)
+    steps: list[tuple[int, int]] = []
+    one = Engine.build(docs, config, processes=1)
+    two = Engine.build(docs, config, processes=2, progress=lambda d, t: steps.append((d, t)))
+
+    assert steps[-1] == (40, 40) and len(steps) > 5  # progress after every chunk, kept
+    assert one.analyzer.domain_words == two.analyzer.domain_words
+    for a, b in ((one.words, two.words), (one.bigrams, two.bigrams)):
+        assert a.terms == b.terms
+        assert np.array_equal(a.df, b.df)
+        assert [(s.base, s.size) for s in a.segments] == [(s.base, s.size) for s in b.segments]
+        for sa, sb in zip(a.segments, b.segments, strict=True):
+            assert np.array_equal(sa.indptr, sb.indptr)
+            assert np.array_equal(sa.rows, sb.rows)
+            assert np.array_equal(sa.values, sb.values)
+    assert np.array_equal(one.dense.data[: one.dense.n], two.dense.data[: two.dense.n])
+    for query in ("反渗透膜污染", "专用术语12号", "养猪场粪污处理"):
+        hits_one, hits_two = one.query(query, limit=10), two.query(query, limit=10)
+        assert [h.doc_id for h in hits_one] == [h.doc_id for h in hits_two]
+        assert [h.score for h in hits_one] == [h.score for h in hits_two]
+    # The domain word of a later chunk changed segmentation (else the test would prove little).
+    assert "专用术语30号" in one.words.vocab
+
+
+def test_serial_analyser_is_the_default_for_small_corpora(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SILIAN_BUILD_PROCESSES", raising=False)
+    assert build_processes(None, 100) == 1
+    assert build_processes(3, 100) == 3
+    monkeypatch.setenv("SILIAN_BUILD_PROCESSES", "2")
+    assert build_processes(None, 100) == 2
+    analyser = SerialAnalyser(Analyzer())
+    analyser.submit([("反渗透膜", ["膜"], "海水淡化")])
+    (chunk,) = list(analyser.results(block=False))
+    words, bigrams = chunk[0]
+    assert "反渗透" in words["title"] or "反渗透膜" in words["title"]
+    assert bigrams["text"] == ["海水", "水淡", "淡化"]
