@@ -667,3 +667,26 @@ def world_after(db: Session, w: World) -> World:
         w.entries,
         list(db.scalars(select(Event))),
     )
+
+
+def test_office_desk_flags_overdue_tasks_and_offers_the_briefing(
+    client: TestClient, factory: Factory
+) -> None:
+    office = factory.user("office")
+    decision = factory.decision(factory.meeting())
+    today = date.today()
+    factory.task(decision, office, title="逾期的督办任务", due_date=today - timedelta(days=3))
+    factory.task(decision, office, title="未到期的督办任务", due_date=today + timedelta(days=3))
+    late = today - timedelta(days=3)
+    factory.task(decision, office, title="已办结的督办任务", due_date=late, status="done")
+    login(client, office)
+    page = client.get("/dashboard?period=quarter&year=2026&number=2").text
+    desk = page.split('id="overdue-tasks"', 1)[1].split("</section>", 1)[0]
+    assert "逾期的督办任务" in desk
+    assert "未到期的督办任务" not in desk and "已办结的督办任务" not in desk
+    assert "/briefing/quarterly?year=2026&amp;quarter=2&amp;format=docx" in page
+
+    other = TestClient(client.app)
+    login(other, factory.user("enterprise"))
+    own = other.get("/dashboard").text
+    assert 'id="overdue-tasks"' not in own and "/briefing/quarterly" not in own

@@ -49,6 +49,8 @@ from silian.events.choices import EVENT_KINDS
 from silian.events.models import Event, EventEntry
 from silian.insights import figures, freshness, service
 from silian.insights.models import CITY, FigureDay
+from silian.meetings import service as meetings
+from silian.meetings.models import FollowUpTask
 from silian.talent import service as talent
 from silian.talent.models import TalentNeed
 
@@ -663,6 +665,9 @@ class Dashboard:
     refreshed: int = 0  # marked days recomputed before reading
     pending: int = 0  # marked days still waiting (beyond what one read recomputes)
     summarised: bool = True  # the summary holds the period (else `silian figures refresh`)
+    # The offices' desk: 督办 tasks past their due date, and the quarter a briefing would cover.
+    overdue_tasks: list[FollowUpTask] | None = None  # None: the viewer does not run meetings
+    briefing_quarter: tuple[int, int] | None = None  # None: the viewer may not download it
 
     def label(self, key: str) -> str:
         """A number's Chinese label."""
@@ -965,6 +970,11 @@ def dashboard(session: Session, user: User, f: Filters) -> Dashboard:
             for k in keys
         ]
     out.brokers = top_brokers(session, scope, f)
+    if permissions.can(user, "meeting.view"):
+        out.overdue_tasks = meetings.list_tasks(session, user, overdue=True)
+    if permissions.can(user, "briefing.download"):
+        last = f.span.end  # the quarter the period ends in (the end day is inclusive)
+        out.briefing_quarter = (last.year, (last.month - 1) // 3 + 1)
     return out
 
 
