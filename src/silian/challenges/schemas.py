@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from silian.challenges.choices import FEEDBACK_REASONS, IP_TERMS
 from silian.core.fields import Multiline, blank_to_none, split_list
-from silian.core.money import is_negotiable, money_field
+from silian.core.money import Amount, is_negotiable
 from silian.core.schemas import InputModel
 
 LABELS = {
@@ -67,7 +67,7 @@ class ChallengeIn(InputModel):
     bidding_deadline: date
     phases: list[PhaseIn] = Field(default_factory=list, max_length=10)
     criteria: list[CriterionIn] = Field(min_length=1, max_length=12)
-    prize: Decimal = Field(default=Decimal(0), ge=0, le=Decimal("1e11"))
+    prize: Amount = Field(default=Decimal(0), ge=0, le=Decimal("1e11"))
     ip_terms: str = "solver_keeps"
     confidential: bool = False
     terms_text: Multiline = Field(default="", max_length=5000)
@@ -78,7 +78,7 @@ class ChallengeIn(InputModel):
         value = blank_to_none(value)
         if value is None or (isinstance(value, str) and is_negotiable(value)):
             return Decimal(0)  # 0 means 面议
-        return money_field(value)  # 300000、80万、1.2亿 are all read into 元
+        return value  # Amount reads 300000、80万、1.2亿 into 元 once the text is checked
 
     @field_validator("ip_terms")
     @classmethod
