@@ -80,7 +80,7 @@ def test_challenge_from_posting_to_accepted_contract(
     # The enterprise sets its published demand up as a challenge.
     sign_in(page, enterprise, f"/challenges/new?demand={demand.id}")
     page.get_by_label("揭榜截止日期").fill(DEADLINE.isoformat())
-    page.get_by_label("榜额/奖金(元)").fill("800000")
+    page.get_by_label("榜额/奖金").fill("800000")
     page.get_by_label("知识产权约定").select_option(label="双方共有或许可使用")
     page.get_by_label("阶段1名称").fill("方案征集")
     page.get_by_label("阶段1开始").fill(TODAY.isoformat())

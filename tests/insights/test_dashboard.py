@@ -684,7 +684,7 @@ def test_office_desk_flags_overdue_tasks_and_offers_the_briefing(
     desk = page.split('id="overdue-tasks"', 1)[1].split("</section>", 1)[0]
     assert "逾期的督办任务" in desk
     assert "未到期的督办任务" not in desk and "已办结的督办任务" not in desk
-    assert "/briefing/quarterly?year=2026&amp;quarter=2&amp;format=docx" in page
+    assert "/briefing/quarterly?year=2026&quarter=2&format=docx" in unescape(page)
 
     other = TestClient(client.app)
     login(other, factory.user("enterprise"))
