@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -441,3 +442,70 @@ def test_an_edit_in_another_process_reaches_this_worker_within_a_second(
     assert seen < 3.0, seen
     # The worker applied the edit to its engine in memory; it did not rebuild or reload.
     assert service.engine() is engine
+
+
+def test_no_connection_is_opened_while_the_engine_lock_is_held(
+    world: World, settings: Settings, db: Session
+) -> None:
+    """Lock order: a connection is never awaited under the engine's lock.
+
+    CI once saw 50 concurrent creates on PostgreSQL's pool of 15 wait the 30 s pool timeout:
+    requests applying their commit held a connection and waited for the lock, while the
+    catch-up held the lock and waited for a connection.
+    """
+    aid = world.publish_achievement(ACHIEVEMENTS["ro"])
+    did = world.publish_demand()
+    service = get_service(settings)
+    service.engine()
+    opened_under_lock: list[str] = []
+    real_session = service._session
+
+    def watched_session() -> Session:
+        if service._lock._is_owned():  # type: ignore[attr-defined]
+            opened_under_lock.append("session opened while holding the engine lock")
+        return real_session()
+
+    service._session = watched_session  # type: ignore[method-assign]
+    try:
+        item = db.get(Achievement, aid)
+        assert item is not None
+        item.title = "反渗透膜抗污染涂层（锁顺序）"
+        db.commit()  # a commit in this process: applied by the change listener
+        service.reconcile(force=True)  # an edit seen by the catch-up
+        service.rebuild()
+        world.matches(f"/api/v1/demands/{did}/matches")
+    finally:
+        service._session = real_session  # type: ignore[method-assign]
+    assert opened_under_lock == []
+
+
+def test_a_query_does_not_wait_long_for_a_stuck_catch_up(world: World, settings: Settings) -> None:
+    """A catch-up that cannot get a connection delays a query at most CATCH_UP_WAIT seconds."""
+    from silian.matching import service as service_module
+
+    world.publish_achievement(ACHIEVEMENTS["ro"])
+    did = world.publish_demand()
+    service = get_service(settings)
+    service.engine()
+    service._last_reconcile = 0.0
+    held = threading.Event()
+    release = threading.Event()
+
+    def stuck_catch_up() -> None:
+        with service._loading:
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=stuck_catch_up)
+    thread.start()
+    try:
+        assert held.wait(5)
+        started = time.monotonic()
+        assert service.reconcile() == 0
+        waited = time.monotonic() - started
+        hits = world.matches(f"/api/v1/demands/{did}/matches")
+    finally:
+        release.set()
+        thread.join()
+    assert service_module.CATCH_UP_WAIT - 0.5 <= waited < service_module.CATCH_UP_WAIT + 3
+    assert hits

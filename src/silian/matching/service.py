@@ -45,6 +45,8 @@ WATERMARK_MARGIN = timedelta(seconds=30)
 # (so that they reach every worker within a second) and before queries.
 RECONCILE_EVERY = 0.5
 SAVE_EVERY = 30.0
+# Seconds a query waits for another thread's catch-up before answering from what is loaded.
+CATCH_UP_WAIT = 2.0
 TABLE_MODELS: dict[str, Any] = {
     "achievements": Achievement,
     "demands": Demand,
@@ -177,6 +179,14 @@ class MatchingService:
         # generation saved by the writer with edits keeps the build id, a rebuild makes a new one.
         self._generation: str | None = None
         self._build: str | None = None
+        # Lock order, so that no thread waits for a pooled connection while holding what a
+        # connection holder waits for: ``_loading`` (loads, rebuilds, catch-ups; they read the
+        # database) → a database connection → ``_lock`` (in-memory engine state only; never
+        # held while opening a session). Before this order, 50 concurrent creates on
+        # PostgreSQL's pool of 15 deadlocked until the 30 s pool timeout: requests applying
+        # their commit held a connection waiting for ``_lock`` while the catch-up held
+        # ``_lock`` waiting for a connection.
+        self._loading = threading.RLock()
         self._lock = threading.RLock()
         self._watermark: datetime | None = None
         # Row versions already applied near the watermark ("table:id" → updated_at).
@@ -199,7 +209,10 @@ class MatchingService:
 
     def engine(self) -> Engine:
         """The engine, loaded from disk (then caught up) or built from the database."""
-        with self._lock:
+        if self._engine is not None:
+            self._start_follower()
+            return self._engine
+        with self._loading:
             if self._engine is None:
                 generation = self.store.current()
                 if generation is not None:
@@ -265,19 +278,22 @@ class MatchingService:
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Index every visible record from scratch and save; returns the document count."""
-        with self._lock, self._session() as session:
-            mark = self._db_watermark(session)
-            records = list(sources.iter_records(session))
+        with self._loading:
+            with self._session() as session:
+                mark = self._db_watermark(session)
+                records = list(sources.iter_records(session))
+                seen = self._recent_versions(session, mark - WATERMARK_MARGIN) if mark else {}
             docs = [r.as_dict() for r in records]
             if progress:
                 progress(0, len(docs))
             engine = Engine.build(docs, progress=progress)
-            self._engine = engine
-            self._watermark = mark
-            self._seen = self._recent_versions(session, mark - WATERMARK_MARGIN) if mark else {}
-            self._build = uuid.uuid4().hex
-            # A rebuild is always published, by whichever process made it.
-            self._save()
+            with self._lock:
+                self._engine = engine
+                self._watermark = mark
+                self._seen = seen
+                self._build = uuid.uuid4().hex
+                # A rebuild is always published, by whichever process made it.
+                self._save()
             return len(docs)
 
     def save(self) -> bool:
@@ -338,11 +354,14 @@ class MatchingService:
         }
         if wanted:
             with self._session() as session:
-                self._apply(session, wanted)
+                loaded = self._read_changed(session, wanted)
+            # The connection is back in the pool before the engine's lock is taken.
+            self._apply(loaded)
 
-    def _apply(self, session: Session, changed: Iterable[tuple[str, int]]) -> int:
-        engine = self._engine
-        assert engine is not None
+    def _read_changed(
+        self, session: Session, changed: Iterable[tuple[str, int]]
+    ) -> list[tuple[str, dict[str, Any] | None]]:
+        """Read the documents of changed rows: (doc id, document, or None when it is gone)."""
         touched: set[tuple[str, int]] = set()
         for table, row_id in changed:
             kind = sources.TABLE_KIND[table]
@@ -353,16 +372,26 @@ class MatchingService:
                 if org_id is not None:
                     touched.add(("enterprise", org_id))
         chains = sources.chain_names(session)
+        out: list[tuple[str, dict[str, Any] | None]] = []
+        for kind, row_id in sorted(touched):
+            record = sources.load_record(session, kind, row_id, chains)
+            out.append((f"{kind}:{row_id}", None if record is None else record.as_dict()))
+        return out
+
+    def _apply(self, loaded: list[tuple[str, dict[str, Any] | None]]) -> int:
+        """Put read documents into the engine (memory only: no database under the lock)."""
         with self._lock:
-            for kind, row_id in touched:
-                record = sources.load_record(session, kind, row_id, chains)
-                if record is None:
-                    engine.delete(f"{kind}:{row_id}")
+            engine = self._engine
+            if engine is None:
+                return 0
+            for doc_id, doc in loaded:
+                if doc is None:
+                    engine.delete(doc_id)
                 else:
-                    engine.update(record.as_dict())
-            if touched:
+                    engine.update(doc)
+            if loaded:
                 self._dirty = True
-        return len(touched)
+        return len(loaded)
 
     def _db_watermark(self, session: Session) -> datetime | None:
         marks = [
@@ -391,7 +420,11 @@ class MatchingService:
         """Apply rows changed since the watermark (by other processes); returns rows applied."""
         if self._engine is None:
             return 0
-        with self._lock:
+        # A query waits for another thread's catch-up (whose edits it should see) only so
+        # long: that thread may itself wait for a connection this query's request holds.
+        if not self._loading.acquire(timeout=-1 if force else CATCH_UP_WAIT):
+            return 0
+        try:
             now = time.monotonic()
             if not force and now - self._last_reconcile < RECONCILE_EVERY:
                 return 0
@@ -408,12 +441,17 @@ class MatchingService:
                 versions = self._recent_versions(session, since)
                 changed = [key for key, stamp in versions.items() if self._seen.get(key) != stamp]
                 pairs = [(t, int(i)) for t, _, i in (key.partition(":") for key in changed)]
-                applied = self._apply(session, pairs) if pairs else 0
-                # Remember versions near the new watermark, so they are not applied twice.
-                floor = (mark - WATERMARK_MARGIN).isoformat()
+                loaded = self._read_changed(session, pairs) if pairs else []
+            applied = self._apply(loaded) if loaded else 0
+            # Remember versions near the new watermark, so they are not applied twice. A row a
+            # commit changed again meanwhile has a newer version and is applied next round.
+            floor = (mark - WATERMARK_MARGIN).isoformat()
+            with self._lock:
                 self._seen = {k: v for k, v in versions.items() if v >= floor}
                 self._watermark = mark
             return applied
+        finally:
+            self._loading.release()
 
     # --- questions -----------------------------------------------------------------------
 
