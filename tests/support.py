@@ -14,7 +14,7 @@ from silian.accounts.service import create_user
 from silian.achievements.models import Achievement
 from silian.brokerage.models import BrokerTraining, TrainingEnrollment
 from silian.core.db import utcnow
-from silian.education.models import TrainingBase
+from silian.education.models import Major, MajorOffering, TrainingBase
 from silian.events.models import Event, EventEntry, EventJudge, EventLead, EventRegistration
 from silian.hiring.models import Application
 from silian.meetings.models import Decision, FollowUpTask, JointMeeting
@@ -341,6 +341,31 @@ class Factory:
             user_id=talent.user_id,
             status=status,
         )
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def major(self, name: str = "", level: str = "undergraduate", **kw: Any) -> Major:
+        """A committed catalogue major with a unique code."""
+        self.count += 1
+        values: dict[str, Any] = {
+            "code": f"T{self.count:05d}",
+            "name": name or f"测试专业{self.count}",
+        }
+        item = Major(level=level, **(values | kw))
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def offering(
+        self, university: Organization | None = None, major: Major | None = None, **kw: Any
+    ) -> MajorOffering:
+        """A committed major run by university (new ones if none): 100 a year for 4 years, since
+        2018, still admitting."""
+        university = university or self.org("university")
+        major = major or self.major()
+        values: dict[str, Any] = {"yearly_intake": 100, "duration_years": 4, "first_year": 2018}
+        item = MajorOffering(university_id=university.id, major_id=major.id, **(values | kw))
         self.session.add(item)
         self.session.commit()
         return item

@@ -30,6 +30,7 @@ from silian.education.models import (
     Discipline,
     IndustryCollege,
     Major,
+    MajorOffering,
     NamedClass,
     TrainingBase,
 )
@@ -103,6 +104,7 @@ __all__ = [
     "JointMeeting",
     "LoginAttempt",
     "Major",
+    "MajorOffering",
     "Match",
     "MatchFeedback",
     "NamedClass",

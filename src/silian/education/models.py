@@ -1,4 +1,5 @@
-"""Discipline, Major, IndustryCollege, TrainingBase, Consortium and NamedClass models."""
+"""Discipline, Major, MajorOffering, IndustryCollege, TrainingBase, Consortium and NamedClass
+models."""
 
 from __future__ import annotations
 
@@ -50,6 +51,51 @@ class Major(Base):
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     level: Mapped[str] = mapped_column(String(20), nullable=False, default="undergraduate")
     category: Mapped[str] = mapped_column(String(50), nullable=False, default="")
+
+
+class MajorOffering(TimestampMixin, Base):
+    """A major a university or college runs: yearly intake, length of study, the year it opened
+    and the chain it serves (a major opened for a chain is a 新增专业). Supply for the talent
+    arrival forecast and the majors–industry fit index."""
+
+    __tablename__ = "major_offerings"
+    __table_args__ = (
+        UniqueConstraint("university_id", "major_id"),
+        CheckConstraint("yearly_intake >= 0", name="intake_nonnegative"),
+        CheckConstraint("duration_years BETWEEN 1 AND 8", name="duration_range"),
+        CheckConstraint("first_year BETWEEN 1949 AND 2100", name="first_year_range"),
+    )
+    owner_unit_key: ClassVar[str | None] = "university_id"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    university_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False
+    )
+    major_id: Mapped[int] = mapped_column(
+        ForeignKey("majors.id", ondelete="RESTRICT"), nullable=False
+    )
+    chain_id: Mapped[int | None] = mapped_column(
+        ForeignKey("industry_chains.id", ondelete="SET NULL"), nullable=True
+    )
+    # Students admitted each year; graduates of year Y are the intake of Y - duration_years.
+    yearly_intake: Mapped[int] = mapped_column(nullable=False, default=0)
+    duration_years: Mapped[int] = mapped_column(nullable=False, default=4)
+    first_year: Mapped[int] = mapped_column(nullable=False)
+    # The last year students were admitted (None: still admitting).
+    last_year: Mapped[int | None] = mapped_column(nullable=True)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    university: Mapped[Organization] = relationship(lazy="joined")
+    major: Mapped[Major] = relationship(lazy="joined")
+
+    def graduates(self, year: int) -> int:
+        """Expected graduates in a year (before retention): the intake admitted duration years
+        earlier, if the major admitted students that year."""
+        admitted = year - self.duration_years
+        if admitted < self.first_year or (self.last_year is not None and admitted > self.last_year):
+            return 0
+        return self.yearly_intake
 
 
 class IndustryCollege(TimestampMixin, Base):
