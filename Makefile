@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Swagger UI and ECharts: pinned npm tarballs, checked against their sha512 and unpacked here.
+ASSETS := src/silian/web/static/vendor/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -14,9 +16,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(ASSETS): scripts/fetch_web_assets.py
+	$(PYTHON) scripts/fetch_web_assets.py
+	touch $(ASSETS)
 
-demo: $(STAMP)
+install: $(STAMP) $(ASSETS)
+
+demo: $(STAMP) $(ASSETS)
 	$(BIN)/silian db upgrade
 	$(BIN)/silian demo load
 	$(BIN)/silian index rebuild
@@ -31,11 +37,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
 
-test: $(STAMP) system-deps lint
+test: $(STAMP) $(ASSETS) system-deps lint
 	$(BIN)/pytest -n 2 --dist loadfile
 
 check-migrations: $(STAMP)
 	bash scripts/check-migrations.sh
 
 clean:
-	rm -rf $(VENV) var artifacts .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) var artifacts .pytest_cache .mypy_cache .ruff_cache .import_linter_cache src/silian/web/static/vendor
