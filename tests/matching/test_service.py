@@ -398,13 +398,42 @@ EDITOR = """
 import sys, time
 import silian.models  # noqa: F401  (every mapper)
 from silian.achievements.models import Achievement
+from silian.core import audit
 from silian.core.db import session_factory
 with session_factory(sys.argv[1])() as session:
     item = session.get(Achievement, int(sys.argv[2]))
     item.title = sys.argv[3]
+    if sys.argv[4] == "service":  # as every service function does: an audit row with the change
+        audit.record(session, actor=None, action="update", entity=item)
     session.commit()
     print(time.time(), flush=True)
 """
+
+
+def _edit_in_another_process(
+    settings: Settings, tmp_path: Path, aid: int, title: str, how: str = "service"
+) -> float:
+    """Commit a new title from a second process; returns the commit's wall-clock time."""
+    script = tmp_path / "edit.py"
+    script.write_text(EDITOR, "utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script), settings.database_url, str(aid), title, how],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return float(done.stdout.split()[-1])
+
+
+def _seconds_until_seen(world: World, did: int, title: str, committed: float, wait: float) -> float:
+    """Seconds from the commit until this worker's suggestions show title (fails after wait)."""
+    while time.time() - committed < wait:
+        hits = world.matches(f"/api/v1/demands/{did}/matches")
+        if hits and hits[0]["title"] == title:
+            return time.time() - committed
+        time.sleep(0.05)
+    raise AssertionError(f"{title} not seen within {wait} s")
 
 
 def test_an_edit_in_another_process_reaches_this_worker_within_a_second(
@@ -418,25 +447,9 @@ def test_an_edit_in_another_process_reaches_this_worker_within_a_second(
     assert service.store.current() is not None
 
     # A second process (another worker, or the CLI) commits an edit: no in-process event.
-    script = tmp_path / "edit.py"
-    script.write_text(EDITOR, "utf-8")
     title = "反渗透膜抗污染涂层（另一进程修改）"
-    done = subprocess.run(
-        [sys.executable, str(script), settings.database_url, str(aid), title],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    committed = float(done.stdout.split()[-1])
-    seen = None
-    while time.time() - committed < 5:
-        hits = world.matches(f"/api/v1/demands/{did}/matches")
-        if hits and hits[0]["title"] == title:
-            seen = time.time() - committed
-            break
-        time.sleep(0.05)
-    assert seen is not None
+    committed = _edit_in_another_process(settings, tmp_path, aid, title)
+    seen = _seconds_until_seen(world, did, title, committed, 5)
     # The follower polls every 0.5 s (about 1 s end to end on a quiet machine, docs/matching.md);
     # the bound leaves room for a CI machine running two test workers and their databases.
     assert seen < 3.0, seen
@@ -509,3 +522,63 @@ def test_a_query_does_not_wait_long_for_a_stuck_catch_up(world: World, settings:
         thread.join()
     assert service_module.CATCH_UP_WAIT - 0.5 <= waited < service_module.CATCH_UP_WAIT + 3
     assert hits
+
+
+def test_on_postgresql_edits_arrive_by_notify_and_the_poll_is_a_safety_net(
+    world: World, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: another process's audited edit is applied from its NOTIFY (no polling query);
+    an edit without an audit row (SQL by hand) is still caught by the slower poll."""
+    if settings.is_sqlite:
+        pytest.skip("NOTIFY is PostgreSQL's; SQLite workers poll (test above)")
+    from silian.matching import service as service_module
+
+    monkeypatch.setattr(service_module, "POLL_WHILE_LISTENING", 2.0)
+    aid = world.publish_achievement(ACHIEVEMENTS["ro"])
+    did = world.publish_demand()
+    service = get_service(settings)
+    service.engine()
+    deadline = time.monotonic() + 10
+    while not service.listening and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert service.listening
+    before = dict(service.applied)
+
+    # (The suggestions read titles from the database: the counters say what reached the engine.)
+    title = "反渗透膜抗污染涂层（通知送达）"
+    committed = _edit_in_another_process(settings, tmp_path, aid, title)
+    while service.applied["notice"] == before["notice"] and time.time() - committed < 5:
+        time.sleep(0.02)
+    # About 0.1 s on a quiet machine; the bound leaves room for a loaded CI machine.
+    assert time.time() - committed < 3.0
+    assert service.applied["notice"] == before["notice"] + 1, (before, service.applied)
+    assert service.applied["poll"] == before["poll"]
+
+    title = "反渗透膜抗污染涂层（手工SQL）"
+    committed = _edit_in_another_process(settings, tmp_path, aid, title, how="raw")
+    while service.applied["poll"] == before["poll"] and time.time() - committed < 8:
+        time.sleep(0.05)
+    assert service.applied["poll"] == before["poll"] + 1, (before, service.applied)
+    assert service.applied["notice"] == before["notice"] + 1
+    assert world.matches(f"/api/v1/demands/{did}/matches")[0]["title"] == title
+
+
+def test_a_commit_in_this_process_is_applied_once(
+    world: World, settings: Settings, db: Session
+) -> None:
+    """The committing worker applies its change at once and the catch-up does not redo it."""
+    aid = world.publish_achievement(ACHIEVEMENTS["ro"])
+    service = get_service(settings)
+    service.engine()
+    service.reconcile(force=True)
+    before = dict(service.applied)
+    item = db.get(Achievement, aid)
+    assert item is not None
+    item.title = "反渗透膜抗污染涂层（只应用一次）"
+    from silian.core import audit
+
+    audit.record(db, actor=None, action="update", entity=item)
+    db.commit()
+    assert service.applied["commit"] == before["commit"] + 1
+    service.reconcile(force=True)
+    assert service.applied["poll"] == before["poll"]

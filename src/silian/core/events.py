@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from silian.core import changefeed
+
 log = logging.getLogger(__name__)
 _KEY = "silian_changes"
 _COMMITTED = "silian_committed_changes"
@@ -49,6 +51,8 @@ def notify(session: Session, entity_type: str, entity_id: int, action: str) -> N
     connection = session.connection()  # a transaction exists whose end decides delivery
     database = connection.engine.url.render_as_string(hide_password=True)
     session.info.setdefault(_KEY, []).append(Change(entity_type, entity_id, action, database))
+    # Other processes hear of it too (PostgreSQL NOTIFY, delivered only if this commits).
+    changefeed.announce(session, entity_type, entity_id)
 
 
 @event.listens_for(Session, "after_commit")

@@ -10,6 +10,7 @@ the questions pages and the API ask.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import uuid
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from silian.achievements.models import Achievement
 from silian.config import Settings
-from silian.core import events
+from silian.core import changefeed, events
 from silian.core.db import session_factory
 from silian.demands.models import Demand
 from silian.education.models import NamedClass
@@ -44,6 +45,9 @@ WATERMARK_MARGIN = timedelta(seconds=30)
 # Edits by other processes are looked for this often, by a background thread of each worker
 # (so that they reach every worker within a second) and before queries.
 RECONCILE_EVERY = 0.5
+# On PostgreSQL edits arrive by NOTIFY; the polling query then only catches what was committed
+# without an audit row (bulk loads, SQL by hand), this often.
+POLL_WHILE_LISTENING = 10.0
 SAVE_EVERY = 30.0
 # Seconds a query waits for another thread's catch-up before answering from what is loaded.
 CATCH_UP_WAIT = 2.0
@@ -192,6 +196,10 @@ class MatchingService:
         # Row versions already applied near the watermark ("table:id" → updated_at).
         self._seen: dict[str, str] = {}
         self._last_reconcile = 0.0
+        self._last_poll = 0.0
+        # Rows applied by each route (tests and the benchmark read these).
+        self.applied = {"commit": 0, "notice": 0, "poll": 0}
+        self._feed: changefeed.Listener | None = None
         self._dirty = False
         self._last_save = time.monotonic()
         self._stop = threading.Event()
@@ -230,8 +238,19 @@ class MatchingService:
             return self._engine
 
     def _start_follower(self) -> None:
-        """Apply other processes' edits in the background, not only when a query comes."""
-        if self._follower is not None or self._stop.is_set():
+        """Apply other processes' edits in the background, not only when a query comes: by
+        LISTEN on PostgreSQL, by polling the watermark on SQLite."""
+        if self._follower is not None or self._feed is not None or self._stop.is_set():
+            return
+        if not self.settings.is_sqlite:
+            self._feed = changefeed.Listener(
+                self.settings.database_url,
+                on_notice=self.on_notice,
+                on_connect=lambda: self.reconcile(force=True),
+                on_idle=self._idle,
+                idle_every=RECONCILE_EVERY,
+            )
+            self._feed.start()
             return
         self._follower = threading.Thread(
             target=self._follow_loop, name="matching-follower", daemon=True
@@ -240,18 +259,28 @@ class MatchingService:
 
     def _follow_loop(self) -> None:
         while not self._stop.wait(RECONCILE_EVERY):
-            try:
-                self.reconcile()
-                # Saving writes the whole index: done here, never in a request's path.
-                self.maybe_save()
-            except Exception:  # the next round retries; queries reconcile too
-                log.exception("applying other processes' edits failed")
+            self._idle()
+
+    def _idle(self) -> None:
+        try:
+            self.reconcile()
+            # Saving writes the whole index: done here, never in a request's path.
+            self.maybe_save()
+        except Exception:  # the next round retries; queries reconcile too
+            log.exception("applying other processes' edits failed")
+
+    @property
+    def listening(self) -> bool:
+        """True while edits arrive by PostgreSQL NOTIFY (polling is then only a safety net)."""
+        return self._feed is not None and self._feed.listening.is_set()
 
     def close(self) -> None:
         """Stop the background follower and give up the writer role."""
         self._stop.set()
         if self._follower is not None and self._follower is not threading.current_thread():
             self._follower.join(timeout=5)
+        if self._feed is not None:
+            self._feed.close()
         self.store.release()
 
     def _load(self, generation: str) -> None:
@@ -354,9 +383,32 @@ class MatchingService:
         }
         if wanted:
             with self._session() as session:
+                stamps = self._stamps(session, wanted)
                 loaded = self._read_changed(session, wanted)
             # The connection is back in the pool before the engine's lock is taken.
-            self._apply(loaded)
+            self.applied["commit"] += self._apply(loaded, stamps)
+
+    def on_notice(self, notice: changefeed.Notice) -> None:
+        """Change feed listener: apply another process's committed change (PostgreSQL)."""
+        if self._engine is None or notice.pid == os.getpid() or notice.table not in TABLE_MODELS:
+            return  # this process applied its own commits already (on_changes)
+        wanted = {(notice.table, notice.row_id)}
+        with self._session() as session:
+            stamps = self._stamps(session, wanted)
+            if stamps and all(self._seen.get(key) == stamp for key, stamp in stamps.items()):
+                return  # already applied (by the polling safety net)
+            loaded = self._read_changed(session, wanted)
+        self.applied["notice"] += self._apply(loaded, stamps)
+
+    def _stamps(self, session: Session, changed: Iterable[tuple[str, int]]) -> dict[str, str]:
+        """``table:id`` → updated_at of rows that exist (the versions that are applied)."""
+        out: dict[str, str] = {}
+        for table, row_id in changed:
+            model = TABLE_MODELS[table]
+            stamp = session.scalar(select(model.updated_at).where(model.id == row_id))
+            if stamp is not None:
+                out[f"{table}:{row_id}"] = _naive_utc(stamp).isoformat()
+        return out
 
     def _read_changed(
         self, session: Session, changed: Iterable[tuple[str, int]]
@@ -378,8 +430,11 @@ class MatchingService:
             out.append((f"{kind}:{row_id}", None if record is None else record.as_dict()))
         return out
 
-    def _apply(self, loaded: list[tuple[str, dict[str, Any] | None]]) -> int:
-        """Put read documents into the engine (memory only: no database under the lock)."""
+    def _apply(
+        self, loaded: list[tuple[str, dict[str, Any] | None]], stamps: dict[str, str]
+    ) -> int:
+        """Put read documents into the engine (memory only: no database under the lock) and
+        remember the row versions applied, so the polling safety net does not apply them again."""
         with self._lock:
             engine = self._engine
             if engine is None:
@@ -391,6 +446,9 @@ class MatchingService:
                     engine.update(doc)
             if loaded:
                 self._dirty = True
+            for key, stamp in stamps.items():
+                if self._seen.get(key, "") < stamp:
+                    self._seen[key] = stamp
         return len(loaded)
 
     def _db_watermark(self, session: Session) -> datetime | None:
@@ -431,6 +489,9 @@ class MatchingService:
             self._last_reconcile = now
             if not force and self.follow():
                 return 0
+            if not force and self.listening and now - self._last_poll < POLL_WHILE_LISTENING:
+                return 0
+            self._last_poll = now
             with self._session() as session:
                 mark = self._db_watermark(session)
                 if mark is None:
@@ -439,15 +500,23 @@ class MatchingService:
                     return 0
                 since = (self._watermark or datetime(1970, 1, 1)) - WATERMARK_MARGIN
                 versions = self._recent_versions(session, since)
-                changed = [key for key, stamp in versions.items() if self._seen.get(key) != stamp]
+                changed = [
+                    key for key, stamp in versions.items() if self._seen.get(key, "") < stamp
+                ]
                 pairs = [(t, int(i)) for t, _, i in (key.partition(":") for key in changed)]
                 loaded = self._read_changed(session, pairs) if pairs else []
-            applied = self._apply(loaded) if loaded else 0
+            stamps = {key: versions[key] for key in changed}
+            applied = self._apply(loaded, stamps) if loaded else 0
+            self.applied["poll"] += applied
             # Remember versions near the new watermark, so they are not applied twice. A row a
             # commit changed again meanwhile has a newer version and is applied next round.
             floor = (mark - WATERMARK_MARGIN).isoformat()
             with self._lock:
-                self._seen = {k: v for k, v in versions.items() if v >= floor}
+                merged = dict(self._seen)
+                for key, stamp in versions.items():
+                    if merged.get(key, "") < stamp:
+                        merged[key] = stamp
+                self._seen = {k: v for k, v in merged.items() if v >= floor}
                 self._watermark = mark
             return applied
         finally:
