@@ -26,9 +26,10 @@ from silian.core.db import get_engine, session_factory
 from silian.core.idempotency import IdempotencyKey
 from silian.core.scheduler import JobLease
 from silian.demo.loader import load_demo
-from silian.education.models import Major
+from silian.education.models import Major, MajorOffering
 from silian.insights.models import FigureDay
 from silian.notifications.models import Notification
+from silian.organizations.models import Organization
 from tests.conftest import PG_ADMIN_URL, _backends, _pg_available
 
 
@@ -36,7 +37,14 @@ def _fill(db_url: str) -> None:
     """Rows in every table: the demo city plus the few tables it leaves empty."""
     load_demo(db_url)
     with session_factory(db_url)() as session:
-        session.add(Major(code="080901", name="计算机科学与技术", category="工学"))
+        major = Major(code="080901", name="计算机科学与技术", category="工学")
+        session.add(major)
+        university = session.scalars(
+            select(Organization).where(Organization.kind == "university").order_by(Organization.id)
+        ).first()
+        assert university is not None
+        session.flush()
+        session.add(MajorOffering(university_id=university.id, major_id=major.id, first_year=2020))
         session.add(LoginAttempt(username="someone", ip="192.0.2.1", success=False))
         match = session.scalars(select(Match).order_by(Match.id)).first()
         assert match is not None
