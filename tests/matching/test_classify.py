@@ -1,4 +1,4 @@
-"""The discipline classifier: held-out exclusion of training rows, training and persistence."""
+"""Taggers: discipline classifier (held-out rows, training, persistence), GB/T 4754 bridge."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from pathlib import Path
 import numpy as np
 
 from silian.matching.classify import (
+    DISCIPLINE_INDUSTRIES,
+    DISCIPLINE_WEIGHT,
     DisciplineClassifier,
+    IndustryTagger,
+    discipline_labels,
     held_out_abstracts,
     load_csldcp,
     text_key,
@@ -90,3 +94,31 @@ def test_train_save_load_round_trip(tmp_path: Path) -> None:
     tokens = [analyzer.words(q) for q in queries]
     assert loaded.predict_tokens(tokens) == model.predict_tokens(tokens)
     assert loaded.predict_tokens([]) == [] and loaded.predict([]) == []
+
+
+def test_bridge_codes_are_divisions_and_disciplines_are_csl_labels() -> None:
+    tagger = IndustryTagger()
+    codes = {d.code for d in tagger.divisions}
+    assert set(DISCIPLINE_INDUSTRIES) <= set(discipline_labels())
+    for industries in DISCIPLINE_INDUSTRIES.values():
+        assert 1 <= len(industries) <= 2 and set(industries) <= codes
+
+
+def test_discipline_bridge_adds_weighted_divisions() -> None:
+    tagger = IndustryTagger()
+    labels = ["中医学/中药学", "历史学"]
+    bridge = tagger.bridge(labels)
+    col = {d.code: j for j, d in enumerate(tagger.divisions)}
+    assert bridge[0, col["84"]] == 1.0 and bridge[0, col["27"]] == 0.5
+    assert bridge[0].sum() == 1.5 and bridge[1].sum() == 0.0  # 历史学 has no industry
+    unknown = [["zzzqqq"]]  # no word of the standard: similarity 0 everywhere
+    assert tagger.tag_tokens(unknown) == [[]]
+    proba = np.array([[0.6, 0.4]], np.float32)
+    # 84 scores 0.5 × 0.6 = 0.30, 27 scores 0.5 × 0.6 × 0.5 = 0.15; both above the 0.08 floor.
+    assert DISCIPLINE_WEIGHT == 0.5
+    assert tagger.tag_tokens(unknown, discipline_proba=proba, discipline_labels=labels) == [
+        ["84", "27"]
+    ]
+    assert tagger.tag_tokens(
+        unknown, floor=0.2, discipline_proba=proba, discipline_labels=labels
+    ) == [["84"]]

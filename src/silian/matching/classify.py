@@ -333,6 +333,66 @@ def industries() -> tuple[Industry, ...]:
     )
 
 
+# Discipline → GB/T 4754 bridge: the divisions (first = main) whose industry uses or produces the
+# work of each CSL discipline. Disciplines without one industry (mathematics, physics, history …)
+# have none and add nothing. Written from the discipline names; weight and effect measured in
+# ``bench.gbt`` (docs/benchmarks.md, 「GB/T 4754 tagging」).
+DISCIPLINE_INDUSTRIES: dict[str, tuple[str, ...]] = {
+    "作物学": ("01", "05"),
+    "口腔医学": ("84", "35"),
+    "药学": ("27",),
+    "教育学": ("83",),
+    "水利工程": ("76", "48"),
+    "食品科学与工程": ("14", "13"),
+    "畜牧学/兽医学": ("03", "74"),
+    "体育学": ("89", "83"),
+    "核科学与技术": ("44",),
+    "园艺学": ("01",),
+    "水产": ("04", "13"),
+    "法学": ("92", "72"),
+    "地质学/地质资源与地质工程": ("74", "09"),
+    "石油与天然气工程": ("07", "11"),
+    "农林经济管理": ("01",),
+    "信息与通信工程": ("39", "63"),
+    "图书馆、情报与档案管理": ("88",),
+    "电气工程": ("38", "44"),
+    "海洋科学": ("74",),
+    "航空宇航科学与技术": ("37",),
+    "化学/化学工程与技术": ("26",),
+    "公共卫生与预防医学": ("84",),
+    "艺术学": ("88",),
+    "农业工程": ("35", "01"),
+    "船舶与海洋工程": ("37",),
+    "计算机科学与技术": ("65",),
+    "冶金工程": ("31", "32"),
+    "交通运输工程": ("54", "48"),
+    "动力工程及工程热物理": ("34", "44"),
+    "纺织科学与工程": ("17", "18"),
+    "建筑学": ("47", "74"),
+    "环境科学与工程": ("77", "46"),
+    "公共管理": ("92",),
+    "林学/林业工程": ("02", "20"),
+    "中医学/中药学": ("84", "27"),
+    "机械工程": ("34", "35"),
+    "土木工程": ("48", "47"),
+    "光学工程": ("40", "39"),
+    "农业资源利用": ("01",),
+    "矿业工程": ("06",),
+    "大气科学": ("74",),
+    "基础医学/临床医学": ("84",),
+    "电子科学与技术": ("39",),
+    "测绘科学与技术": ("74",),
+    "控制科学与工程": ("40",),
+    "新闻传播学": ("86",),
+    "地球物理学": ("74",),
+    "植物保护": ("01", "26"),
+}
+# Added to a division's similarity: weight × P(discipline) for the main division of a discipline,
+# half that for its second. Tuned on the odd-numbered half of bench/gbt (0.3 and 0.5 tie on top-1,
+# 0.5 is better on top-2); the even-numbered half is the report.
+DISCIPLINE_WEIGHT = 0.5
+
+
 class IndustryTagger:
     """Tags text with GB/T 4754 divisions by TF-IDF similarity to the standard's descriptions."""
 
@@ -349,19 +409,55 @@ class IndustryTagger:
         docs = [normalise(f"{d.name} {d.name} {d.description}") for d in self.divisions]
         self.matrix = self.vectorizer.fit_transform(docs)
 
-    def tag(self, texts: Iterable[str], top: int = 2, floor: float = 0.08) -> list[list[str]]:
-        """Up to ``top`` division codes per text whose similarity is at least ``floor``."""
-        return self.tag_tokens([self.analyzer.words(t) for t in texts], top, floor)
+    def tag(
+        self,
+        texts: Iterable[str],
+        top: int = 2,
+        floor: float = 0.08,
+        classifier: DisciplineClassifier | None = None,
+    ) -> list[list[str]]:
+        """Up to ``top`` division codes per text whose score is at least ``floor``.
+
+        The score is the TF-IDF similarity; with a ``classifier`` the text's discipline
+        distribution adds :data:`DISCIPLINE_WEIGHT` through :data:`DISCIPLINE_INDUSTRIES`.
+        """
+        texts = list(texts)
+        proba = None
+        labels: Sequence[str] = ()
+        if classifier is not None and texts:
+            proba, labels = classifier.proba(texts), classifier.labels
+        return self.tag_tokens([self.analyzer.words(t) for t in texts], top, floor, proba, labels)
+
+    def bridge(self, labels: Sequence[str]) -> NDArray[np.float32]:
+        """Disciplines × divisions matrix of :data:`DISCIPLINE_INDUSTRIES` (1 main, 0.5 second)."""
+        column = {d.code: j for j, d in enumerate(self.divisions)}
+        out = np.zeros((len(labels), len(self.divisions)), np.float32)
+        for i, label in enumerate(labels):
+            for rank, code in enumerate(DISCIPLINE_INDUSTRIES.get(label, ())):
+                if code in column:
+                    out[i, column[code]] = 1.0 if rank == 0 else 0.5
+        return out
 
     def tag_tokens(
-        self, token_lists: Sequence[Sequence[str]], top: int = 2, floor: float = 0.08
+        self,
+        token_lists: Sequence[Sequence[str]],
+        top: int = 2,
+        floor: float = 0.08,
+        discipline_proba: NDArray[np.float32] | None = None,
+        discipline_labels: Sequence[str] = (),
     ) -> list[list[str]]:
-        """:meth:`tag` for already-segmented words."""
+        """:meth:`tag` for already-segmented words.
+
+        ``discipline_proba`` (one row per text, columns in ``discipline_labels`` order), when
+        given, adds the discipline bridge to the similarities.
+        """
         if not token_lists:
             return []
         vec = self.vectorizer
         features = tfidf_rows(token_lists, vec.vocabulary_, vec.idf_, bigrams=False)
         sims = (features @ self.matrix.T).toarray()
+        if discipline_proba is not None:
+            sims = sims + DISCIPLINE_WEIGHT * (discipline_proba @ self.bridge(discipline_labels))
         out: list[list[str]] = []
         for row in sims:
             order = np.argsort(-row)[:top]
