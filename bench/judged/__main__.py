@@ -1,7 +1,7 @@
 """Judged dev set figures: Silian beside bm25s+jieba, both run now, scored on blind judgments.
 
 Usage:
-    .venv/bin/python -m bench.judged [--split dev|check|all] [--corpus FILE]
+    .venv/bin/python -m bench.judged [--split dev|check|heldout|all] [--corpus FILE]
         [--variant NAME:weight=value,...] [--partial] [--json FILE]
 
 Builds both systems on the corpus (the dev-demands corpus by default), runs the demands of the

@@ -24,7 +24,7 @@ QUERIES = HERE / "queries.jsonl"
 JUDGMENTS = HERE / "judgments.tsv"
 POOL = HERE / "pool.json"
 PACKETS = HERE / "packets"
-SPLITS = ("dev", "check")
+SPLITS = ("dev", "check", "heldout")
 GRADES = (0, 1, 2)
 JUDGMENTS_HEADER = ("query-id", "corpus-id", "score")
 SHEET_HEADER = ("query-id", "candidate", "score")
@@ -48,9 +48,9 @@ class Demand:
 
 
 def load_demands(path: Path = QUERIES, split: str = "all") -> list[Demand]:
-    """The demands of ``split`` (``dev``, ``check`` or ``all``), in file order."""
+    """The demands of ``split`` (``dev``, ``check``, ``heldout`` or ``all``), in file order."""
     if split not in (*SPLITS, "all"):
-        raise JudgedError(f"未知的 split：{split!r}（应为 dev、check 或 all）")
+        raise JudgedError(f"未知的 split：{split!r}（应为 dev、check、heldout 或 all）")
     demands: list[Demand] = []
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not raw.strip():
@@ -61,7 +61,7 @@ def load_demands(path: Path = QUERIES, split: str = "all") -> list[Demand]:
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise JudgedError(f"{path} 第 {number} 行：需求格式不对（{exc}）") from None
         if demand.split not in SPLITS:
-            raise JudgedError(f"{path} 第 {number} 行：split 应为 dev 或 check")
+            raise JudgedError(f"{path} 第 {number} 行：split 应为 dev、check 或 heldout")
         if split in ("all", demand.split):
             demands.append(demand)
     return demands

@@ -2,18 +2,20 @@
 
 Usage:
     .venv/bin/python -m bench.judged.pool [--corpus ../shared/data/bench/dev-demands/corpus.jsonl]
-        [--k 10] [--per-packet 10] [--variant NAME:weight=value,...]
+        [--split dev|check|heldout|all] [--k 10] [--per-packet 10]
+        [--variant NAME:weight=value,...]
     .venv/bin/python -m bench.judged.pool --collect
 
 Runs bm25s+jieba and Silian (plus any named weight variant) over the corpus for every demand
-of ``queries.jsonl`` (both splits), merges each system's top k per demand into one pool, and
-writes packets only for the (demand, document) pairs that are neither judged (``judgments.tsv``
-or a filled answer sheet) nor already waiting in an earlier packet, so a rerun after an engine
-change adds just the documents it newly brings into a top 10. Each packet ``packets/NN.md``
-holds about ``--per-packet`` demands, each with its candidates in a fixed pseudo-random order
-(a hash of demand and document, not any rank) under opaque candidate ids; ``packets/NN.tsv``
-is its blank answer sheet. Which system found what is written to ``pool.json`` only.
-``--collect`` folds the grades filled in on the answer sheets into ``judgments.tsv``.
+of ``queries.jsonl`` (every split, or only the one ``--split`` names), merges each system's top k
+per demand into one pool, and writes packets only for the (demand, document) pairs that are
+neither judged (``judgments.tsv`` or a filled answer sheet) nor already waiting in an earlier
+packet, so a rerun after an engine change adds just the documents it newly brings into a top 10.
+Each packet ``packets/NN.md`` holds about ``--per-packet`` demands, each with its candidates in a
+fixed pseudo-random order (a hash of demand and document, not any rank) under opaque candidate
+ids; ``packets/NN.tsv`` is its blank answer sheet. Which system found what is written to
+``pool.json`` only. ``--collect`` folds the grades filled in on the answer sheets into
+``judgments.tsv``.
 """
 
 from __future__ import annotations
@@ -225,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=data.DEFAULT_CORPUS)
     parser.add_argument("--queries", type=Path, default=data.QUERIES)
+    parser.add_argument("--split", default="all", choices=(*data.SPLITS, "all"))
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--per-packet", type=int, default=10)
     parser.add_argument("--variant", action="append", default=[], help="NAME:weight=value,...")
@@ -236,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"judgments.tsv: {count} 对已评；答题表里还有 {blank} 行未填")
             return 0
         variants = dict(parse_variant(v) for v in args.variant)
-        demands = data.load_demands(args.queries)
+        demands = data.load_demands(args.queries, args.split)
         pool = data.load_pool(data.POOL)
         judged = data.all_judgments(data.JUDGMENTS, data.POOL, data.PACKETS)
         corpus_rows = load_corpus(args.corpus)

@@ -220,4 +220,20 @@ def test_the_committed_demands_are_well_formed() -> None:
     demands = data.load_demands(data.QUERIES)
     assert len(demands) >= 90 and len({d.id for d in demands}) == len(demands)
     assert len(data.load_demands(data.QUERIES, "dev")) >= 80
+    heldout = data.load_demands(data.QUERIES, "heldout")
+    assert len(heldout) == 40 and all(d.id > "jd100" for d in heldout)
+    earlier = {d.id for d in demands} - {d.id for d in heldout}
+    assert earlier == {f"jd{n:03d}" for n in range(1, 101)}
     assert {d.style for d in demands} == {"everyday", "listing"}
+
+
+def test_pool_split_writes_packets_for_that_split_only(
+    judged_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _use_runs(monkeypatch, _runs(["doc-0"], ["doc-1"]))
+    assert pool.main(["--split", "check"]) == 0
+    sheet = data.read_sheet(judged_dir / "packets" / "01.tsv")
+    assert {q for q, _, _ in sheet} == {"jd002"}
+    assert set(data.load_pool(judged_dir / "pool.json")["pairs"]) == {"jd002"}
+    assert pool.main(["--split", "dev"]) == 0  # the other split's pairs come later, numbered on
+    assert {q for q, _, _ in data.read_sheet(judged_dir / "packets" / "02.tsv")} == {"jd001"}
