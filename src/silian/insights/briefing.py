@@ -88,6 +88,8 @@ def display(value: Decimal, unit: str) -> str:
     """A figure as printed: money in 万元 with two decimals, counts with thousands separators."""
     if unit == "元":
         return f"{(value / TEN_THOUSAND).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
+    if unit == "%":
+        return f"{value.quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
     return f"{value.quantize(Decimal(1), ROUND_HALF_UP):,}"
 
 

@@ -763,6 +763,15 @@ def report(session: Session, span: Period, chain_id: int | None = None) -> list[
     return out
 
 
+def compare(
+    session: Session, span: Period, previous: Period, chain_id: int | None = None
+) -> list[tuple[FigureValue, FigureValue]]:
+    """Every figure for span beside the same figure for previous, in `FIGURES` order."""
+    return list(
+        zip(report(session, span, chain_id), report(session, previous, chain_id), strict=True)
+    )
+
+
 def period_figures(
     session: Session,
     user: User | None,

@@ -15,7 +15,7 @@ from silian.coordination.choices import PROJECT_STATUS
 from silian.core.permissions import can
 from silian.core.web import api_user, csrf_protect, current_user, get_db, render
 from silian.events import service as events
-from silian.insights import dashboard_routes, figures, gaps, office_routes, service
+from silian.insights import dashboard_routes, figures, freshness, gaps, office_routes, service
 from silian.insights.schemas import ChainMapOut, ChainPage, FiguresOut, OrganizationProfileOut
 from silian.meetings import service as meetings
 from silian.organizations import service as organizations
@@ -50,6 +50,9 @@ def chain_map_page(
     chain = chains.get_chain(db, user, chain_id)
     m = service.chain_map(db, user, chain)
     found = gaps.chain_gaps(db, user, chain) if can(user, "gap.view") else None
+    year = figures.period("year", figures.city_today().year)
+    # The year's figures read the daily summary: recompute what changes marked in it first.
+    freshness.process(db, year.start, year.end)
     return render(
         request,
         "insights/chain_map.html",
@@ -58,6 +61,8 @@ def chain_map_page(
             "m": m,
             "gaps": found,
             "graph": gaps.chain_graph(m, found),
+            "year": year,
+            "figure_rows": [(v, None) for v in figures.report(db, year, chain.id)],
             "upcoming": meetings.upcoming_meetings(db, user),
             "events": events.list_events(db, user, 1, 5, chain_id=chain.id).items,
             "platform_kinds": PLATFORM_KINDS,
@@ -193,3 +198,4 @@ api.include_router(office_routes.api)
 
 # The dashboard's pages live in their own module (insights/dashboard_routes.py).
 router.include_router(dashboard_routes.router)
+api.include_router(dashboard_routes.api)
