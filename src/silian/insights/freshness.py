@@ -101,8 +101,8 @@ def _mark(session: Session, flush_context: Any, instances: Any) -> None:
 # runs (`runs`), each in one pass over the records, so a bulk load's hundreds of marked days
 # cost a few queries per run rather than per day; the cap bounds one request's work all the same.
 READ_LIMIT = 3660
-# Marked days at most this far apart are recomputed as one run (the clean days between them
-# are rewritten with the values they already hold, which costs less than another pass).
+# Marked days with at most this many clean days between them are recomputed as one run (the
+# clean days are rewritten with the values they already hold, which costs less than a pass).
 RUN_GAP = 31
 # One run is at most this long, so a transaction (and the rows it rewrites) stays small.
 RUN_DAYS = 400
@@ -121,13 +121,13 @@ def dirty_days(session: Session, start: date | None = None, end: date | None = N
 
 
 def runs(days: list[date], gap: int = RUN_GAP, longest: int = RUN_DAYS) -> list[tuple[date, date]]:
-    """Marked days (any order) coalesced into (first, last) runs, newest run first: days at most
-    gap days apart share a run, and no run is longer than longest days."""
+    """Marked days (any order) coalesced into (first, last) runs, newest run first: days with at
+    most gap clean days between them share a run, and no run is longer than longest days."""
     out: list[tuple[date, date]] = []
     for day in sorted(set(days), reverse=True):
         if out:
             first, last = out[-1]
-            if (first - day).days <= gap and (last - day).days < longest:
+            if (first - day).days <= gap + 1 and (last - day).days < longest:
                 out[-1] = (day, last)
                 continue
         out.append((day, day))
