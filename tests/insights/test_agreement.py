@@ -384,9 +384,19 @@ def test_every_figure_agrees_on_the_demo_city(db: Session, db_url: str, app: Any
         api = {f["key"]: Decimal(str(f["total"])) for f in data.json()["figures"]}
         _check("dashboard API", api, expected["year"], keys)
 
-        # 4. Each chain map page: the chain's figures of the year.
+        # 4. Each chain map: the chain's figures of the year, as the map loads them into its
+        # page (the fragment) and as their own page.
         for c in chains:
-            page = client.get(f"/chains/{c.id}").text
+            assert f'hx-get="/chains/{c.id}/figures"' in client.get(f"/chains/{c.id}").text
+            fragment = client.get(f"/chains/{c.id}/figures", headers={"HX-Request": "true"}).text
+            assert "<html" not in fragment
+            _check(
+                f"chain map {c.name}",
+                _page_values(fragment, "all-figures"),
+                chain_expected[c.id],
+                keys,
+            )
+            page = client.get(f"/chains/{c.id}/figures").text
             _check(
                 f"chain map {c.name}", _page_values(page, "all-figures"), chain_expected[c.id], keys
             )

@@ -733,8 +733,11 @@ def period_value(
     return _number(result, figure.scale), {}
 
 
-def report(session: Session, span: Period, chain_id: int | None = None) -> list[FigureValue]:
-    """Every figure for a period and a chain (None: the city), in `FIGURES` order."""
+def report(
+    session: Session, span: Period, chain_id: int | None = None, precomputed_only: bool = False
+) -> list[FigureValue]:
+    """Every figure for a period and a chain (None: the city), in `FIGURES` order;
+    precomputed_only leaves out the "period" figures (which call their functions)."""
     values = read(session, span, chain_id)
     refreshed = (
         session.scalar(
@@ -747,6 +750,8 @@ def report(session: Session, span: Period, chain_id: int | None = None) -> list[
     cache: dict[Any, Any] = {}
     out = []
     for figure in FIGURES:
+        if not figure.precomputed and precomputed_only:
+            continue
         if not figure.precomputed:
             total, breakdown = period_value(session, figure, span, chain_id, cache)
             out.append(FigureValue(figure, total, breakdown, refreshed=True))

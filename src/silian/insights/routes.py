@@ -50,9 +50,6 @@ def chain_map_page(
     chain = chains.get_chain(db, user, chain_id)
     m = service.chain_map(db, user, chain)
     found = gaps.chain_gaps(db, user, chain) if can(user, "gap.view") else None
-    year = figures.period("year", figures.city_today().year)
-    # The year's figures read the daily summary: recompute what changes marked in it first.
-    freshness.process(db, year.start, year.end)
     return render(
         request,
         "insights/chain_map.html",
@@ -61,8 +58,6 @@ def chain_map_page(
             "m": m,
             "gaps": found,
             "graph": gaps.chain_graph(m, found),
-            "year": year,
-            "figure_rows": [(v, None) for v in figures.report(db, year, chain.id)],
             "upcoming": meetings.upcoming_meetings(db, user),
             "events": events.list_events(db, user, 1, 5, chain_id=chain.id).items,
             "platform_kinds": PLATFORM_KINDS,
@@ -72,6 +67,29 @@ def chain_map_page(
             "rights": TALENT_RIGHTS,
         },
     )
+
+
+@router.get("/chains/{chain_id}/figures")
+def chain_figures_page(
+    chain_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(current_user),
+) -> Response:
+    """The chain's registered figures of this year with their sources (the chain map loads it
+    into its page after the map itself, so the map stays fast)."""
+    chain = chains.get_chain(db, user, chain_id)
+    year = figures.period("year", figures.city_today().year)
+    # The year's figures read the daily summary: recompute what changes marked in it first.
+    freshness.process(db, year.start, year.end)
+    context = {
+        "chain": chain,
+        "year": year,
+        "figure_rows": [(v, None) for v in figures.report(db, year, chain.id)],
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "insights/_chain_figures.html", context)
+    return render(request, "insights/chain_figures.html", context)
 
 
 @router.get("/organizations/{org_id}")
