@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from silian.brokerage.models import Broker, Deal
+from silian.brokerage.models import Broker, Deal, DealStep
 from silian.chains.models import IndustryChain
 from silian.core.db import session_factory
 from silian.insights import figures, freshness, jobs
@@ -254,3 +254,38 @@ def test_dashboard_api_is_the_page_as_json_with_its_permissions(
     assert bad.status_code in (400, 422) and "时段" in bad.text
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/dashboard" in spec["paths"]
+
+
+def test_broker_training_figures_read_over_the_period(db: Session, factory: Factory) -> None:
+    chain = IndustryChain(code="broker-chain", name="经纪产业链", sort_order=1)
+    db.add(chain)
+    db.commit()
+    course = factory.training(chain_id=chain.id)
+    day = date(2026, 5, 10)
+    trainee = factory.user("broker")
+    factory.enrollment(course, trainee, enrolled_on=day, passed=True, exam_on=day, certified_on=day)
+    factory.enrollment(course, factory.user("broker"), enrolled_on=day + timedelta(days=40))
+    broker = Broker(
+        name="持证经纪人",
+        certificate_no="JJR-001",
+        certified_on=day,
+        specialties=[chain.name],
+    )
+    db.add(broker)
+    db.flush()
+    deal = Deal(title="经纪对接", broker_id=broker.id, stage="contacted")
+    db.add(deal)
+    db.flush()
+    db.add(DealStep(deal_id=deal.id, stage="contacted", happened_on=day + timedelta(days=5)))
+    db.commit()
+    may = figures.period("month", 2026, 5)
+    for chain_id in (None, chain.id):
+        got = {v.figure.key: v.total for v in figures.report(db, may, chain_id)}
+        assert (
+            got["brokers_trained"],
+            got["brokers_passed"],
+            got["broker_certificates"],
+            got["brokers_active"],
+        ) == (1, 1, 1, 1), chain_id
+    june = {v.figure.key: v.total for v in figures.report(db, figures.period("month", 2026, 6))}
+    assert (june["brokers_trained"], june["brokers_active"]) == (1, 0)
