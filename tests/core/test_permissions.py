@@ -696,6 +696,13 @@ PERMISSIONS: dict[str, list[Case]] = {
             by("dashboard.view"),
             "/dashboard/records?figure=achievements_published&start=2026-01-01&end=2026-12-31",
         ),
+        # The dashboard's data as JSON: the same rule and scope as the page.
+        _get("/api/v1/dashboard", by("dashboard.view")),
+        # A chain's registered figures of the year (loaded into the chain map): public like it.
+        _get("/chains/{chain_id}/figures", EVERYONE, "/chains/{chain}/figures"),
+        _get(
+            "/chains/{chain_id}/figures", seen("chain.view_inactive"), "/chains/{chain_off}/figures"
+        ),
     ],
     "hiring": [
         Case(

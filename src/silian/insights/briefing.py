@@ -88,6 +88,8 @@ def display(value: Decimal, unit: str) -> str:
     """A figure as printed: money in 万元 with two decimals, counts with thousands separators."""
     if unit == "元":
         return f"{(value / TEN_THOUSAND).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
+    if unit == "%":
+        return f"{value.quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
     return f"{value.quantize(Decimal(1), ROUND_HALF_UP):,}"
 
 
@@ -169,10 +171,15 @@ class Briefing:
         return next(r for r in self.rows if r.key == key)
 
 
-def _rows(session: Session, year: int, quarter: int, chain_id: int | None) -> list[FigureRow]:
-    now = figures.report(session, quarter_span(year, quarter), chain_id)
-    before = figures.report(session, quarter_span(*previous_quarter(year, quarter)), chain_id)
-    last = figures.report(session, quarter_span(year - 1, quarter), chain_id)
+def _rows(
+    session: Session, year: int, quarter: int, chain_id: int | None, every: bool = True
+) -> list[FigureRow]:
+    spans = (
+        quarter_span(year, quarter),
+        quarter_span(*previous_quarter(year, quarter)),
+        quarter_span(year - 1, quarter),
+    )
+    now, before, last = (figures.report(session, s, chain_id, not every) for s in spans)
     return [
         FigureRow(
             key=a.figure.key,
@@ -231,8 +238,19 @@ def _record_lists(session: Session, span: figures.Period) -> dict[str, list[list
     return out
 
 
-def collect(session: Session, year: int, quarter: int, as_of: date | None = None) -> Briefing:
-    """The briefing's content for a quarter (city, each active chain, gaps, decisions)."""
+def collect(
+    session: Session,
+    year: int,
+    quarter: int,
+    as_of: date | None = None,
+    every_chain_figure: bool = True,
+) -> Briefing:
+    """The briefing's content for a quarter (city, each active chain, gaps, decisions).
+
+    Without every_chain_figure the chain sections hold only the precomputed figures (what the
+    Word briefing prints per chain; each feature's period figures per chain and quarter are
+    what made the Word file slow), the workbook's per-chain sheet holds them all.
+    """
     span = quarter_span(year, quarter)
     refreshed_to = session.scalar(
         select(func.max(FigureDay.day)).where(
@@ -242,7 +260,7 @@ def collect(session: Session, year: int, quarter: int, as_of: date | None = None
     sections = [
         ChainSection(
             chain=c,
-            rows=_rows(session, year, quarter, c.id),
+            rows=_rows(session, year, quarter, c.id, every_chain_figure),
             gaps=gaps.chain_gaps(session, None, c),
         )
         for c in session.scalars(chains.visible_query(None))
@@ -609,7 +627,7 @@ def write(session: Session, year: int, quarter: int, fmt: str, out: Path | io.By
     """Collect the quarter and write it as docx or xlsx."""
     if fmt not in FORMATS:
         raise BriefingError("格式应为 docx 或 xlsx")
-    b = collect(session, year, quarter)
+    b = collect(session, year, quarter, every_chain_figure=fmt == "xlsx")
     (write_docx if fmt == "docx" else write_xlsx)(b, out)
     return b
 

@@ -662,6 +662,9 @@ class Dashboard:
     by_channel: dict[str, list[tuple[str, str, Decimal, str]]] = field(default_factory=dict)
     funnels: dict[str, list[tuple[str, Decimal, str]]] = field(default_factory=dict)
     brokers: list[dict[str, Any]] = field(default_factory=list)
+    # Every registered figure (now, previous period) with its source; None outside the city view
+    # (the registry's figures count the whole city or a chain, not one unit's records).
+    all_figures: list[tuple[figures.FigureValue, figures.FigureValue]] | None = None
     refreshed: int = 0  # marked days recomputed before reading
     pending: int = 0  # marked days still waiting (beyond what one read recomputes)
     summarised: bool = True  # the summary holds the period (else `silian figures refresh`)
@@ -970,12 +973,91 @@ def dashboard(session: Session, user: User, f: Filters) -> Dashboard:
             for k in keys
         ]
     out.brokers = top_brokers(session, scope, f)
+    if scope.city:
+        out.all_figures = figures.compare(session, f.span, f.previous, f.chain_id)
     if permissions.can(user, "meeting.view"):
         out.overdue_tasks = meetings.list_tasks(session, user, overdue=True)
     if permissions.can(user, "briefing.download"):
         last = f.span.end  # the quarter the period ends in (the end day is inclusive)
         out.briefing_quarter = (last.year, (last.month - 1) // 3 + 1)
     return out
+
+
+def to_dict(d: Dashboard) -> dict[str, Any]:
+    """The dashboard as JSON-ready data (the API's `DashboardOut`): the page's numbers."""
+    f = d.filters
+    return {
+        "scope": {"city": d.scope.city, "label": d.scope.label},
+        "period": {"start": f.span.start, "end": f.span.end, "label": f.span.label},
+        "previous_period": {
+            "start": f.previous.start,
+            "end": f.previous.end,
+            "label": f.previous.label,
+        },
+        "chain_id": f.chain_id,
+        "summarised": d.summarised,
+        "pending": d.pending,
+        "headlines": [
+            {
+                "key": h.key,
+                "label": h.label,
+                "unit": h.unit,
+                "value": h.value,
+                "previous": h.previous,
+                "change": h.change,
+                "link": h.link,
+                "previous_link": h.previous_link,
+            }
+            for h in d.headlines
+        ],
+        "months": [f"{m.start:%Y-%m}" for m in d.months],
+        "trends": [
+            {
+                "key": k,
+                "label": d.label(k),
+                "unit": d.unit(k),
+                "values": [v for v, _ in points],
+                "links": [link for _, link in points],
+            }
+            for k, points in d.trends.items()
+        ],
+        "by_chain": [
+            {"chain_id": c.id, "chain_name": c.name, "values": {k: v for k, (v, _) in row.items()}}
+            for c, row in d.by_chain
+        ],
+        "by_channel": {
+            k: [
+                {"value": value, "label": label, "total": v, "link": link}
+                for value, label, v, link in rows
+            ]
+            for k, rows in d.by_channel.items()
+        },
+        "funnels": {
+            name: [
+                {"key": key, "label": label, "value": v, "link": link}
+                for key, (label, v, link) in zip(FUNNELS[name], steps, strict=True)
+            ]
+            for name, steps in d.funnels.items()
+        },
+        "top_brokers": [
+            {k: b[k] for k in ("id", "name", "deals", "contracts", "value")} for b in d.brokers
+        ],
+        "figures": None
+        if d.all_figures is None
+        else [
+            {
+                "key": now.figure.key,
+                "label": now.figure.label,
+                "unit": now.figure.unit,
+                "kind": now.figure.kind,
+                "source": now.figure.source,
+                "total": now.total,
+                "breakdown": now.breakdown,
+                "previous": before.total,
+            }
+            for now, before in d.all_figures
+        ],
+    }
 
 
 # --- drill-down -------------------------------------------------------------------------------

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
+from silian.brokerage import figures as brokerage_figures
 from silian.brokerage.models import Broker, Contract, Deal
 from silian.chains import service as chains
 from silian.coordination.models import InnovationConsortium, InvestmentProject
@@ -31,38 +32,66 @@ from silian.demands.models import Demand
 from silian.education import service as education
 from silian.education.models import NamedClass, TrainingBase
 from silian.events.models import Event
+from silian.hiring import figures as hiring_figures
 from silian.insights import service
 from silian.insights.models import CITY, FigureDay
 from silian.organizations import service as organizations
 from silian.organizations.models import Organization, organization_chains
+from silian.platforms import figures as platforms_figures
 from silian.platforms import service as platforms
 from silian.platforms.models import Platform
+from silian.subsidies import figures as subsidy_figures
 from silian.talent import service as talent
 from silian.talent.models import TalentNeed
+from silian.training import figures as training_figures
 
 # Days are the city's calendar days (China Standard Time), whatever the server's zone.
 CITY_TZ = timezone(timedelta(hours=8))
 ZERO = Decimal(0)
 
 
+# A feature's figure function: (session, first day, last day, chain or None for the city) →
+# a number, a dataclass holding numbers (`Figure.field` picks one), or a mapping (a breakdown).
+PeriodFn = Callable[[Session, date, date, int | None], Any]
+
+
 @dataclass(frozen=True)
 class Figure:
-    """One reported figure: its key, Chinese label, unit, flow or stock, and what it reads."""
+    """One reported figure: key, Chinese label, unit, how it is read, and its source.
+
+    kind is "flow" (summed over the period's days) or "stock" (read on the period's last day),
+    both precomputed per day by `compute_day`; or "period": read from the feature's figure
+    function `fn` over exactly the period asked for (figures that do not add up day by day,
+    such as distinct active brokers or a utilisation, or that span date ranges). `field` picks
+    one attribute of the function's result; `scale` multiplies it (a ratio shown in percent).
+    """
 
     key: str
     label: str
     unit: str
     kind: str
     source: str
+    fn: PeriodFn | None = None
+    field: str = ""
+    scale: int = 1
+
+    @property
+    def precomputed(self) -> bool:
+        """Whether the figure is read from the daily summary (else from `fn` over the period)."""
+        return self.kind in ("flow", "stock")
 
 
+# The registry: every figure the city reports, in the order the pages and the briefing list
+# them. Adding a feature's figure is one line naming its figure function (kind "period").
 FIGURES: tuple[Figure, ...] = (
+    # Innovation chain.
     Figure(
         "achievements_collected", "成果入库", "项", "flow", "科技成果（按录入时间，按来源渠道）"
     ),
     Figure("achievements_published", "成果发布", "项", "flow", "已发布科技成果（按发布时间）"),
     Figure("enterprises_connected", "入驻企业", "家", "stock", "在册企业（产业链按企业所属链）"),
     Figure("institutions_connected", "入驻高校院所", "家", "stock", "在册高校、科研院所"),
+    # Industry chain: demand lists, deals and contracts.
     Figure(
         "demands_published",
         "发布榜单",
@@ -78,15 +107,193 @@ FIGURES: tuple[Figure, ...] = (
     Figure("deals_by_stage", "对接项目", "项", "stock", "经纪对接（按当前阶段）"),
     Figure("contracts_signed", "技术合同", "份", "flow", "技术合同（按签订日期，按对接渠道）"),
     Figure("contract_value", "技术合同额", "元", "flow", "技术合同金额（按签订日期，按对接渠道）"),
+    # Brokers: registered and certified (stocks), trained, passed, certified, active (period).
     Figure("brokers", "技术经纪人", "名", "stock", "登记的技术经纪人（全市）"),
     Figure("brokers_certified", "持证经纪人", "名", "stock", "已取得证书的技术经纪人（全市）"),
+    Figure(
+        "brokers_trained",
+        "培训技术经纪人",
+        "人次",
+        "period",
+        "技术经纪人培训报名（按报名日期，产业链按课程方向）：brokerage.figures.trained",
+        brokerage_figures.trained,
+    ),
+    Figure(
+        "brokers_passed",
+        "培训考试合格",
+        "人次",
+        "period",
+        "技术经纪人培训考试合格（按考试日期）：brokerage.figures.passed",
+        brokerage_figures.passed,
+    ),
+    Figure(
+        "broker_certificates",
+        "新发经纪人证书",
+        "张",
+        "period",
+        "技术经纪人培训发证（按发证日期）：brokerage.figures.certified",
+        brokerage_figures.certified,
+    ),
+    Figure(
+        "brokers_active",
+        "活跃经纪人",
+        "名",
+        "period",
+        "时段内记录过对接进展的持证经纪人（产业链按专长）：brokerage.figures.active_brokers",
+        brokerage_figures.active_brokers,
+    ),
+    # Events.
     Figure("events_held", "举办活动", "场", "flow", "已举办的路演、对接活动（按开始时间）"),
-    Figure("talent_needs_collected", "征集人才需求", "个", "flow", "人才需求（按发布时间）"),
+    # Talent chain: needs, hires, subsidies.
+    Figure(
+        "talent_needs_collected",
+        "征集人才需求",
+        "个",
+        "flow",
+        "人才需求（按发布时间；与 hiring.figures.needs_collected 同口径）",
+    ),
+    Figure(
+        "hires",
+        "引进人才",
+        "人",
+        "period",
+        "岗位录用（按录用日期，按产业链）：hiring.figures.hires_by_chain",
+        hiring_figures.hires_by_chain,
+    ),
+    Figure(
+        "co_shared_hires",
+        "共引共享人才",
+        "人",
+        "period",
+        "共引共享岗位录用（按录用日期）：hiring.figures.co_shared_hires",
+        hiring_figures.co_shared_hires,
+    ),
+    Figure(
+        "subsidies_approved",
+        "批准补贴",
+        "项",
+        "period",
+        "补贴申请（按审批时间，已批准或已拨付；产业链按申请单位）：subsidies.figures",
+        subsidy_figures.figures,
+        "approved_count",
+    ),
+    Figure(
+        "subsidies_approved_amount",
+        "批准补贴金额",
+        "元",
+        "period",
+        "已批准补贴金额（按审批时间）：subsidies.figures",
+        subsidy_figures.figures,
+        "approved_amount",
+    ),
+    Figure(
+        "subsidies_paid",
+        "拨付补贴",
+        "项",
+        "period",
+        "已拨付补贴（按拨付日期）：subsidies.figures",
+        subsidy_figures.figures,
+        "paid_count",
+    ),
+    Figure(
+        "subsidies_paid_amount",
+        "拨付补贴金额",
+        "元",
+        "period",
+        "已拨付补贴金额（按拨付日期）：subsidies.figures",
+        subsidy_figures.figures,
+        "paid_amount",
+    ),
+    # Education chain: named classes, training bases, training programmes.
     Figure("named_classes", "冠名班", "个", "stock", "冠名班（产业链按合作企业或招商项目）"),
     Figure("class_students", "冠名班学生", "人", "stock", "冠名班在读学生"),
     Figure("training_seats", "实训工位", "人/年", "stock", "公共实训基地年培训能力"),
     Figure("trainees", "实训人次", "人次", "stock", "公共实训基地本年度培训人次"),
+    Figure(
+        "training_programmes",
+        "开班实训项目",
+        "个",
+        "period",
+        "实训项目（按开班日期）：training.figures",
+        training_figures.figures,
+        "programmes",
+    ),
+    Figure(
+        "training_programme_seats",
+        "实训项目名额",
+        "人",
+        "period",
+        "开班实训项目的名额（按开班日期）：training.figures",
+        training_figures.figures,
+        "seats",
+    ),
+    Figure(
+        "programme_trainees",
+        "实训项目学员",
+        "人",
+        "period",
+        "开班实训项目的在训、结业学员（按开班日期）：training.figures",
+        training_figures.figures,
+        "trainees",
+    ),
+    Figure(
+        "training_completions",
+        "实训结业",
+        "人",
+        "period",
+        "开班实训项目的结业学员（按开班日期）：training.figures",
+        training_figures.figures,
+        "completions",
+    ),
+    Figure(
+        "training_certificates",
+        "实训获证",
+        "人",
+        "period",
+        "开班实训项目的获证学员（按开班日期）：training.figures",
+        training_figures.figures,
+        "certificates",
+    ),
+    # Pilot and proof-of-concept platforms and their use.
     Figure("platforms", "中试/概念验证平台", "个", "stock", "中试、概念验证平台"),
+    Figure(
+        "platform_bookings",
+        "平台服务预约",
+        "次",
+        "period",
+        "已批准的平台服务预约（按开始日期）：platforms.figures.platform_figures",
+        platforms_figures.platform_figures,
+        "bookings_approved",
+    ),
+    Figure(
+        "platform_bookings_completed",
+        "完成平台服务",
+        "次",
+        "period",
+        "已完成的平台服务预约（按开始日期）：platforms.figures.platform_figures",
+        platforms_figures.platform_figures,
+        "bookings_completed",
+    ),
+    Figure(
+        "platform_utilisation",
+        "平台利用率",
+        "%",
+        "period",
+        "已占用 ÷ 可供服务单元·天（时段内）：platforms.figures.platform_figures",
+        platforms_figures.platform_figures,
+        "utilisation",
+        100,
+    ),
+    Figure(
+        "platform_income",
+        "平台服务收入",
+        "元",
+        "period",
+        "时段内完成的平台服务费用：platforms.figures.platform_figures",
+        platforms_figures.platform_figures,
+        "income",
+    ),
+    # Innovation consortia.
     Figure("consortium_projects", "创新联合体", "个", "stock", "创新联合体"),
 )
 FIGURE_BY_KEY = {f.key: f for f in FIGURES}
@@ -161,41 +368,125 @@ def _org_chains(session: Session) -> dict[int, set[int]]:
     return out
 
 
+class _Days:
+    """One tally per day of a range: flows land on their day, stocks count from theirs onwards."""
+
+    def __init__(self, start: date, end: date) -> None:
+        self.start, self.end = start, end
+        self.flows: dict[date, _Tally] = defaultdict(_Tally)
+        self.stocks: dict[date, _Tally] = defaultdict(_Tally)  # additions on each day
+
+    def flow(
+        self,
+        day: date | None,
+        figure: str,
+        chains: Iterable[int | None],
+        value: Any,
+        breakdown: str = "",
+    ) -> None:
+        """Add to a flow on its day (days outside the range are ignored)."""
+        if day is not None and self.start <= day <= self.end:
+            self.flows[day].add(figure, chains, value, breakdown)
+
+    def stock(
+        self,
+        since: date,
+        figure: str,
+        chains: Iterable[int | None],
+        value: Any,
+        breakdown: str = "",
+    ) -> None:
+        """Count a record in a stock from the day it is there (earlier: from the range's start)."""
+        if since <= self.end:
+            self.stocks[max(since, self.start)].add(figure, chains, value, breakdown)
+
+    def result(self) -> dict[date, dict[Key, Decimal]]:
+        """Each day's values: its flows, and the stocks accumulated up to and including it."""
+        out: dict[date, dict[Key, Decimal]] = {}
+        running: dict[Key, Decimal] = defaultdict(Decimal)
+        day = self.start
+        while day <= self.end:
+            t = _Tally()
+            for figure in FIGURES:
+                if figure.precomputed:
+                    t.touch(figure.key)
+            for key, value in self.stocks[day].values.items() if day in self.stocks else ():
+                running[key] += value
+            t.values.update(running)
+            for key, value in self.flows[day].values.items() if day in self.flows else ():
+                t.values[key] += value
+            out[day] = dict(t.values)
+            day += timedelta(days=1)
+        return out
+
+
 def compute_day(session: Session, day: date) -> dict[Key, Decimal]:
-    """Every figure's values on day, from the records as they are now."""
-    start, end = day_bounds(day)
-    t = _Tally()
-    for figure in FIGURES:
-        t.touch(figure.key)
+    """Every precomputed figure's values on day, from the records as they are now."""
+    return compute_days(session, day, day)[day]
+
+
+def compute_days(session: Session, first: date, last: date) -> dict[date, dict[Key, Decimal]]:
+    """Every precomputed figure's values on each day from first to last, in one pass.
+
+    Reads each record type once for the whole range (a bulk load marks hundreds of days; one
+    query per figure and range, not per day, keeps recomputing them fast). A flow counts a record
+    on its city day; a stock counts it on every day from the one it appeared.
+    """
+    start, _ = day_bounds(first)
+    _, end = day_bounds(last)
+    days = _Days(first, last)
 
     # Innovation: achievements collected and published, by source channel.
-    for chain_id, channel in session.execute(
-        select(Achievement.chain_id, Achievement.source_channel).where(
+    for created, chain_id, channel in session.execute(
+        select(Achievement.created_at, Achievement.chain_id, Achievement.source_channel).where(
             Achievement.created_at >= start, Achievement.created_at < end
         )
     ):
-        t.add("achievements_collected", [chain_id], 1, channel)
+        days.flow(city_day(created), "achievements_collected", [chain_id], 1, channel)
     published = service.published_achievements().where(
         Achievement.published_at >= start, Achievement.published_at < end
     )
-    for item in session.scalars(published):
-        t.add("achievements_published", [item.chain_id], 1, item.source_channel)
+    # Columns only (visible_query's filters kept): loading whole records made this the slowest
+    # part of recomputing a bulk load's days.
+    for published_at, chain_id, channel in session.execute(
+        published.with_only_columns(
+            Achievement.published_at, Achievement.chain_id, Achievement.source_channel
+        )
+    ):
+        days.flow(
+            city_day(published_at) if published_at else None,
+            "achievements_published",
+            [chain_id],
+            1,
+            channel,
+        )
 
     # Units connected (stocks), on each of their chains.
     org_chains = _org_chains(session)
-    for org in session.scalars(
-        organizations.visible_query(service.PUBLIC).where(Organization.created_at < end)
+    for org_id, created, kind in session.execute(
+        organizations.visible_query(service.PUBLIC)
+        .where(Organization.created_at < end)
+        .with_only_columns(Organization.id, Organization.created_at, Organization.kind)
     ):
-        if org.kind == "enterprise":
-            t.add("enterprises_connected", org_chains.get(org.id, ()), 1)
-        elif org.kind in ("university", "institute"):
-            t.add("institutions_connected", org_chains.get(org.id, ()), 1, org.kind)
+        since = city_day(created)
+        if kind == "enterprise":
+            days.stock(since, "enterprises_connected", org_chains.get(org_id, ()), 1)
+        elif kind in ("university", "institute"):
+            days.stock(since, "institutions_connected", org_chains.get(org_id, ()), 1, kind)
 
     # Industry: demand lists published, and signed when their first contract is signed.
-    for listed in session.scalars(
-        service.published_demands().where(Demand.published_at >= start, Demand.published_at < end)
+    for published_at, chain_id, list_type in session.execute(
+        service.published_demands()
+        .where(Demand.published_at >= start, Demand.published_at < end)
+        .with_only_columns(Demand.published_at, Demand.chain_id, Demand.list_type)
     ):
-        t.add("demands_published", [listed.chain_id], 1, listed.list_type)
+        days.flow(
+            city_day(published_at) if published_at else None,
+            "demands_published",
+            [chain_id],
+            1,
+            list_type,
+        )
     first_signed = dict(
         session.execute(
             select(Deal.demand_id, func.min(Contract.signed_on))
@@ -204,42 +495,41 @@ def compute_day(session: Session, day: date) -> dict[Key, Decimal]:
             .group_by(Deal.demand_id)
         ).all()
     )
-    signed_today = [d for d, first in first_signed.items() if first == day]
-    for demand in session.scalars(select(Demand).where(Demand.id.in_(signed_today))):
-        t.add("demands_signed", [demand.chain_id], 1)
-    for chain_id, amount in session.execute(
-        select(Demand.chain_id, Contract.amount)
+    signed_in_range = {d: first for d, first in first_signed.items() if first_day_in(first, days)}
+    for demand_id, chain_id in session.execute(
+        select(Demand.id, Demand.chain_id).where(Demand.id.in_(list(signed_in_range)))
+    ):
+        days.flow(signed_in_range[demand_id], "demands_signed", [chain_id], 1)
+    for signed_on, chain_id, amount in session.execute(
+        select(Contract.signed_on, Demand.chain_id, Contract.amount)
         .join(Deal, Deal.id == Contract.deal_id)
         .join(Demand, Demand.id == Deal.demand_id)
-        .where(Contract.signed_on == day)
+        .where(Contract.signed_on >= first, Contract.signed_on <= last)
     ):
-        t.add("demands_signed_value", [chain_id], amount)
+        days.flow(signed_on, "demands_signed_value", [chain_id], amount)
 
     # Brokerage: deals by channel (new that day) and by current stage (all so far), contracts.
-    # Counted in SQL: every day reads every deal so far (the stock by stage), so no deal is
-    # loaded into Python (10k deals × 365 days made the yearly refresh take minutes).
+    # Read as columns, not objects: every deal so far counts in the stock by stage.
     deal_chain = func.coalesce(Demand.chain_id, Achievement.chain_id)
     by_channel = case(
         (Deal.match_id.is_not(None), "suggestion"),
         (Deal.broker_id.is_not(None), "broker"),
         else_="direct",
     )
-
-    def deal_counts(*columns: Any) -> Select[Any]:
-        return (
-            select(*columns, deal_chain, func.count(Deal.id))
-            .outerjoin(Demand, Demand.id == Deal.demand_id)
-            .outerjoin(Achievement, Achievement.id == Deal.achievement_id)
-            .group_by(*columns, deal_chain)
-        )
-
-    for stage, chain_id, n in session.execute(deal_counts(Deal.stage).where(Deal.created_at < end)):
-        t.add("deals_by_stage", [chain_id], n, stage)
-    for deal_channel, chain_id, n in session.execute(
-        deal_counts(by_channel).where(Deal.created_at >= start, Deal.created_at < end)
+    for created, stage, deal_channel, chain_id in session.execute(
+        select(Deal.created_at, Deal.stage, by_channel, deal_chain)
+        .outerjoin(Demand, Demand.id == Deal.demand_id)
+        .outerjoin(Achievement, Achievement.id == Deal.achievement_id)
+        .where(Deal.created_at < end)
     ):
-        t.add("deals_created", [chain_id], n, deal_channel)
-    contracts = list(session.scalars(select(Contract).where(Contract.signed_on == day)))
+        created_day = city_day(created)
+        days.stock(created_day, "deals_by_stage", [chain_id], 1, stage)
+        days.flow(created_day, "deals_created", [chain_id], 1, deal_channel)
+    contracts = list(
+        session.scalars(
+            select(Contract).where(Contract.signed_on >= first, Contract.signed_on <= last)
+        )
+    )
     contract_deals = {
         d.id: d
         for d in session.scalars(
@@ -251,26 +541,35 @@ def compute_day(session: Session, day: date) -> dict[Key, Decimal]:
         signed_deal = contract_deals.get(contract.deal_id) if contract.deal_id else None
         channel = _deal_channel(signed_deal) if signed_deal else "direct"
         chain = [contract_chain.get(signed_deal.id)] if signed_deal else []
-        t.add("contracts_signed", chain, 1, channel)
-        t.add("contract_value", chain, contract.amount, channel)
-    for certified_on in session.scalars(select(Broker.certified_on).where(Broker.created_at < end)):
-        t.add("brokers", [], 1)
-        if certified_on is not None and certified_on <= day:
-            t.add("brokers_certified", [], 1)
+        days.flow(contract.signed_on, "contracts_signed", chain, 1, channel)
+        days.flow(contract.signed_on, "contract_value", chain, contract.amount, channel)
+    for created, certified_on in session.execute(
+        select(Broker.created_at, Broker.certified_on).where(Broker.created_at < end)
+    ):
+        since = city_day(created)
+        days.stock(since, "brokers", [], 1)
+        if certified_on is not None:
+            days.stock(max(since, certified_on), "brokers_certified", [], 1)
 
     # Events held (closed ones were held too), talent needs collected.
-    for (chain_id,) in session.execute(
-        select(Event.chain_id).where(
+    for starts_at, chain_id in session.execute(
+        select(Event.starts_at, Event.chain_id).where(
             Event.status.in_(("held", "closed")), Event.starts_at >= start, Event.starts_at < end
         )
     ):
-        t.add("events_held", [chain_id], 1)
-    for need in session.scalars(
-        talent.visible_needs(service.PUBLIC).where(
-            TalentNeed.created_at >= start, TalentNeed.created_at < end
-        )
+        days.flow(city_day(starts_at), "events_held", [chain_id], 1)
+    for created, chain_id, co_shared in session.execute(
+        talent.visible_needs(service.PUBLIC)
+        .where(TalentNeed.created_at >= start, TalentNeed.created_at < end)
+        .with_only_columns(TalentNeed.created_at, TalentNeed.chain_id, TalentNeed.co_shared)
     ):
-        t.add("talent_needs_collected", [need.chain_id], 1, "co_shared" if need.co_shared else "")
+        days.flow(
+            city_day(created),
+            "talent_needs_collected",
+            [chain_id],
+            1,
+            "co_shared" if co_shared else "",
+        )
 
     # Education: named classes on their enterprise's chains or their project's chain, training.
     project_chain = {
@@ -283,20 +582,31 @@ def compute_day(session: Session, day: date) -> dict[Key, Decimal]:
         chains = set(org_chains.get(named.enterprise_id, ()))
         if named.investment_project_id is not None:
             chains.add(project_chain.get(named.investment_project_id) or 0)
-        t.add("named_classes", chains, 1)
-        t.add("class_students", chains, named.students)
+        since = city_day(named.created_at)
+        days.stock(since, "named_classes", chains, 1)
+        days.stock(since, "class_students", chains, named.students)
     for base in session.scalars(select(TrainingBase).where(TrainingBase.created_at < end)):
-        t.add("training_seats", [base.chain_id], base.yearly_capacity)
-        t.add("trainees", [base.chain_id], base.trainees_this_year)
-    for platform in session.scalars(
-        platforms.visible_query(service.PUBLIC).where(Platform.created_at < end)
+        since = city_day(base.created_at)
+        days.stock(since, "training_seats", [base.chain_id], base.yearly_capacity)
+        days.stock(since, "trainees", [base.chain_id], base.trainees_this_year)
+    for created, chain_id, kind in session.execute(
+        platforms.visible_query(service.PUBLIC)
+        .where(Platform.created_at < end)
+        .with_only_columns(Platform.created_at, Platform.chain_id, Platform.kind)
     ):
-        t.add("platforms", [platform.chain_id], 1, platform.kind)
-    for (chain_id,) in session.execute(
-        select(InnovationConsortium.chain_id).where(InnovationConsortium.created_at < end)
+        days.stock(city_day(created), "platforms", [chain_id], 1, kind)
+    for created, chain_id in session.execute(
+        select(InnovationConsortium.created_at, InnovationConsortium.chain_id).where(
+            InnovationConsortium.created_at < end
+        )
     ):
-        t.add("consortium_projects", [chain_id], 1)
-    return dict(t.values)
+        days.stock(city_day(created), "consortium_projects", [chain_id], 1)
+    return days.result()
+
+
+def first_day_in(day: date | None, days: _Days) -> bool:
+    """Whether a date falls in the range being computed."""
+    return day is not None and days.start <= day <= days.end
 
 
 # --- periods and reading ---------------------------------------------------------------------
@@ -386,8 +696,48 @@ class FigureValue:
     refreshed: bool
 
 
-def report(session: Session, span: Period, chain_id: int | None = None) -> list[FigureValue]:
-    """Every figure for a period and a chain (None: the city), in `FIGURES` order."""
+def _number(value: Any, scale: int = 1) -> Decimal:
+    """A figure function's number as a Decimal (None, as a utilisation with no capacity, is 0)."""
+    if value is None:
+        return ZERO
+    return (Decimal(str(value)) * scale).quantize(Decimal("0.01")).normalize() + ZERO
+
+
+def period_value(
+    session: Session,
+    figure: Figure,
+    span: Period,
+    chain_id: int | None = None,
+    cache: dict[Any, Any] | None = None,
+) -> tuple[Decimal, dict[str, Decimal]]:
+    """A "period" figure's total and breakdown, from its feature's function over span.
+
+    cache (one per report) lets several figures read one function call, as the four subsidy
+    figures read one `subsidies.figures` result. A mapping result is a breakdown (its keys, None
+    written "none") whose total is the sum of its values.
+    """
+    if figure.fn is None:
+        raise ValueError(f"figure {figure.key} has no figure function")
+    cache = {} if cache is None else cache
+    call = (figure.fn, span.start, span.end, chain_id)
+    if call not in cache:
+        cache[call] = figure.fn(session, span.start, span.end, chain_id)
+    result = cache[call]
+    if figure.field:
+        result = getattr(result, figure.field)
+    if isinstance(result, Mapping):
+        breakdown = {
+            ("none" if k is None else str(k)): _number(v, figure.scale) for k, v in result.items()
+        }
+        return sum(breakdown.values(), ZERO), dict(sorted(breakdown.items()))
+    return _number(result, figure.scale), {}
+
+
+def report(
+    session: Session, span: Period, chain_id: int | None = None, precomputed_only: bool = False
+) -> list[FigureValue]:
+    """Every figure for a period and a chain (None: the city), in `FIGURES` order;
+    precomputed_only leaves out the "period" figures (which call their functions)."""
     values = read(session, span, chain_id)
     refreshed = (
         session.scalar(
@@ -397,8 +747,15 @@ def report(session: Session, span: Period, chain_id: int | None = None) -> list[
         )
         or 0
     ) > 0
+    cache: dict[Any, Any] = {}
     out = []
     for figure in FIGURES:
+        if not figure.precomputed and precomputed_only:
+            continue
+        if not figure.precomputed:
+            total, breakdown = period_value(session, figure, span, chain_id, cache)
+            out.append(FigureValue(figure, total, breakdown, refreshed=True))
+            continue
         got = values.get(figure.key, {})
         out.append(
             FigureValue(
@@ -409,6 +766,15 @@ def report(session: Session, span: Period, chain_id: int | None = None) -> list[
             )
         )
     return out
+
+
+def compare(
+    session: Session, span: Period, previous: Period, chain_id: int | None = None
+) -> list[tuple[FigureValue, FigureValue]]:
+    """Every figure for span beside the same figure for previous, in `FIGURES` order."""
+    return list(
+        zip(report(session, span, chain_id), report(session, previous, chain_id), strict=True)
+    )
 
 
 def period_figures(

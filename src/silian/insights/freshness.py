@@ -15,7 +15,7 @@ summary; `silian figures refresh` clears the markers of the days it rewrites.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, select
@@ -97,9 +97,15 @@ def _mark(session: Session, flush_context: Any, instances: Any) -> None:
     session.add_all(FigureDirtyDay(day=d) for d in sorted(days))
 
 
-# A reader recomputes at most this many marked days (newest first) before it reads: ordinary
-# edits mark one or two days; a bulk load marks hundreds, which `silian figures refresh` rewrites.
-READ_LIMIT = 31
+# A reader recomputes at most this many days before it reads. Marked days are recomputed in
+# runs (`runs`), each in one pass over the records, so a bulk load's hundreds of marked days
+# cost a few queries per run rather than per day; the cap bounds one request's work all the same.
+READ_LIMIT = 3660
+# Marked days with at most this many clean days between them are recomputed as one run (the
+# clean days are rewritten with the values they already hold, which costs less than a pass).
+RUN_GAP = 31
+# One run is at most this long, so a transaction (and the rows it rewrites) stays small.
+RUN_DAYS = 400
 
 
 def dirty_days(session: Session, start: date | None = None, end: date | None = None) -> list[date]:
@@ -114,26 +120,45 @@ def dirty_days(session: Session, start: date | None = None, end: date | None = N
     return list(session.scalars(stmt))
 
 
+def runs(days: list[date], gap: int = RUN_GAP, longest: int = RUN_DAYS) -> list[tuple[date, date]]:
+    """Marked days (any order) coalesced into (first, last) runs, newest run first: days with at
+    most gap clean days between them share a run, and no run is longer than longest days."""
+    out: list[tuple[date, date]] = []
+    for day in sorted(set(days), reverse=True):
+        if out:
+            first, last = out[-1]
+            if (first - day).days <= gap + 1 and (last - day).days < longest:
+                out[-1] = (day, last)
+                continue
+        out.append((day, day))
+    return out
+
+
 def process(
     session: Session,
     start: date | None = None,
     end: date | None = None,
     limit: int | None = READ_LIMIT,
 ) -> int:
-    """Recompute marked days between start and end, newest first, one transaction each.
+    """Recompute marked days between start and end in runs, newest first, one transaction each,
+    until limit days are recomputed (None: all of them).
 
-    Returns the number of days recomputed. Two readers may recompute the same day at once:
+    Returns the number of days recomputed. Two readers may recompute the same run at once:
     the one that loses the race on the summary's unique key gives way, the other's rows stand.
     """
     done = 0
-    for day in dirty_days(session, start, end)[:limit]:
+    for first, last in runs(dirty_days(session, start, end)):
+        if limit is not None and done >= limit:
+            break
+        if limit is not None:
+            first = max(first, last - timedelta(days=limit - done - 1))
         try:
-            jobs.refresh_day(session, day)
+            jobs.refresh_range(session, first, last)
             commit(session)
-            done += 1
+            done += (last - first).days + 1
         except (IntegrityError, OperationalError):
             session.rollback()
-            log.info("figures of %s were being recomputed by another request", day)
+            log.info("figures of %s–%s were being recomputed by another request", first, last)
     return done
 
 

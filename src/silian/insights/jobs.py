@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from silian.achievements.models import Achievement
@@ -66,6 +66,22 @@ def refresh_day(session: Session, day: date) -> int:
     )
     session.flush()
     return len(values)
+
+
+def refresh_range(session: Session, first: date, last: date) -> int:
+    """Rewrite the rows of every day from first to last in the caller's transaction, computed
+    in one pass (`figures.compute_days`); the number of rows written."""
+    span = (FigureDirtyDay.day >= first, FigureDirtyDay.day <= last)
+    session.execute(delete(FigureDirtyDay).where(*span))
+    session.execute(delete(FigureDay).where(FigureDay.day >= first, FigureDay.day <= last))
+    rows = [
+        {"day": day, "chain_id": chain_id, "figure": figure, "breakdown": breakdown, "value": v}
+        for day, values in sorted(figures.compute_days(session, first, last).items())
+        for (chain_id, figure, breakdown), v in sorted(values.items())
+    ]
+    if rows:
+        session.execute(insert(FigureDay), rows)
+    return len(rows)
 
 
 def refresh(

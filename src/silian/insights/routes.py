@@ -15,7 +15,7 @@ from silian.coordination.choices import PROJECT_STATUS
 from silian.core.permissions import can
 from silian.core.web import api_user, csrf_protect, current_user, get_db, render
 from silian.events import service as events
-from silian.insights import dashboard_routes, figures, gaps, office_routes, service
+from silian.insights import dashboard_routes, figures, freshness, gaps, office_routes, service
 from silian.insights.schemas import ChainMapOut, ChainPage, FiguresOut, OrganizationProfileOut
 from silian.meetings import service as meetings
 from silian.organizations import service as organizations
@@ -67,6 +67,29 @@ def chain_map_page(
             "rights": TALENT_RIGHTS,
         },
     )
+
+
+@router.get("/chains/{chain_id}/figures")
+def chain_figures_page(
+    chain_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(current_user),
+) -> Response:
+    """The chain's registered figures of this year with their sources (the chain map loads it
+    into its page after the map itself, so the map stays fast)."""
+    chain = chains.get_chain(db, user, chain_id)
+    year = figures.period("year", figures.city_today().year)
+    # The year's figures read the daily summary: recompute what changes marked in it first.
+    freshness.process(db, year.start, year.end)
+    context = {
+        "chain": chain,
+        "year": year,
+        "figure_rows": [(v, None) for v in figures.report(db, year, chain.id)],
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "insights/_chain_figures.html", context)
+    return render(request, "insights/chain_figures.html", context)
 
 
 @router.get("/organizations/{org_id}")
@@ -193,3 +216,4 @@ api.include_router(office_routes.api)
 
 # The dashboard's pages live in their own module (insights/dashboard_routes.py).
 router.include_router(dashboard_routes.router)
+api.include_router(dashboard_routes.api)

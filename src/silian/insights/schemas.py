@@ -104,3 +104,102 @@ class FiguresOut(BaseModel):
     chain_id: int | None
     refreshed: bool
     figures: list[FigureOut]
+
+
+class ScopeOut(BaseModel):
+    """Whose figures: the whole city (office) or the caller's own unit."""
+
+    city: bool
+    label: str
+
+
+class PeriodOut(BaseModel):
+    """A closed range of city days."""
+
+    start: date
+    end: date
+    label: str
+
+
+class HeadlineOut(BaseModel):
+    """A headline figure with the previous period's value and the relative change."""
+
+    key: str
+    label: str
+    unit: str
+    value: Decimal
+    previous: Decimal
+    change: float | None
+    link: str
+    previous_link: str
+
+
+class TrendOut(BaseModel):
+    """One figure's value per month (months as in `DashboardOut.months`)."""
+
+    key: str
+    label: str
+    unit: str
+    values: list[Decimal]
+    links: list[str]
+
+
+class ChainRowOut(BaseModel):
+    """One chain's values of the per-chain figures."""
+
+    chain_id: int
+    chain_name: str
+    values: dict[str, Decimal]
+
+
+class BreakdownOut(BaseModel):
+    """One channel (or list type) of a figure, with its Chinese label."""
+
+    value: str
+    label: str
+    total: Decimal
+    link: str
+
+
+class FunnelStepOut(BaseModel):
+    """One step of a conversion funnel."""
+
+    key: str
+    label: str
+    value: Decimal
+    link: str
+
+
+class BrokerRowOut(BaseModel):
+    """A broker of the top-brokers table."""
+
+    id: int
+    name: str
+    deals: int
+    contracts: int
+    value: Decimal
+
+
+class RegisteredFigureOut(FigureOut):
+    """A registered figure for the period, with the previous period's total."""
+
+    previous: Decimal
+
+
+class DashboardOut(BaseModel):
+    """The dashboard's data: what /dashboard shows, for the same period, chain and scope."""
+
+    scope: ScopeOut
+    period: PeriodOut
+    previous_period: PeriodOut
+    chain_id: int | None
+    summarised: bool
+    pending: int
+    headlines: list[HeadlineOut]
+    months: list[str]
+    trends: list[TrendOut]
+    by_chain: list[ChainRowOut]
+    by_channel: dict[str, list[BreakdownOut]]
+    funnels: dict[str, list[FunnelStepOut]]
+    top_brokers: list[BrokerRowOut]
+    figures: list[RegisteredFigureOut] | None

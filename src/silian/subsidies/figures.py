@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, select
@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from silian.organizations.models import organization_chains
 from silian.subsidies.models import SubsidyApplication
+
+CITY_TZ = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,9 @@ def figures(
 ) -> SubsidyFigures:
     """Applications approved (decided in [start, end], now approved or paid) and paid (paid_on in
     [start, end]); chain_id limits them to units of that chain."""
-    since = datetime.combine(start, time.min, tzinfo=UTC)
-    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+    # Days are the city's calendar days (China Standard Time), as every figure's are.
+    since = datetime.combine(start, time.min, tzinfo=CITY_TZ).astimezone(UTC)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=CITY_TZ).astimezone(UTC)
     chain = _in_chain(chain_id)
     approved = session.execute(
         select(func.count(), func.coalesce(func.sum(SubsidyApplication.amount), 0)).where(
