@@ -41,6 +41,7 @@ schemathesis = pytest.importorskip("schemathesis")
 pytestmark = pytest.mark.fuzz
 
 EXAMPLES = int(os.environ.get("SILIAN_FUZZ_EXAMPLES", "10"))
+REQUEST_TIMEOUT = 120
 CHECK_NAMES = (
     "not_a_server_error",
     "status_code_conformance",
@@ -122,7 +123,9 @@ def _fuzz_operation(
         # Failures are collected, not raised: one run reports every operation's problems.
         SENT[0] += 1
         try:
-            case.call_and_validate(headers=headers, checks=checks)
+            # Timings are bench/load.py's, not this test's: a request may take longer than
+            # schemathesis' 10 s default on a loaded CI machine (the Word briefing renders charts).
+            case.call_and_validate(headers=headers, checks=checks, timeout=REQUEST_TIMEOUT)
         except BaseExceptionGroup as group:
             for failure in group.exceptions:
                 found[f"[{mode.value}] {_describe(failure)}"] += 1
