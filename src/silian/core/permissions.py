@@ -225,6 +225,7 @@ PERMISSIONS: dict[str, Rule] = {
         OFFICE, message="只有政府部门可以为招商引资项目对接冠名班"
     ),
     "investment_project.import": _rule(OFFICE, message="只有政府部门可以导入招商引资项目"),
+    "named_class.import": _rule(OFFICE, ("university",), "只有政府部门和高校院所可以导入冠名班"),
 }
 
 

@@ -1,0 +1,119 @@
+"""Import and export of investment projects and named classes: round trips through Excel and
+CSV, and a bad row reported by its row number with nothing written."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from silian.coordination.models import InvestmentProject
+from silian.education.models import NamedClass
+from silian.io.service import export_records, import_records
+from tests.support import Factory
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def test_projects_round_trip_through_excel(db: Session, factory: Factory, tmp_path: Path) -> None:
+    """Exported projects import back as updates of the same projects, needs intact."""
+    office = factory.user("office")
+    ent = factory.org("enterprise", "青岛示例智能家电有限公司")
+    needs = [
+        {"major": "智能控制技术", "code": "", "year": 2027, "count": 40},
+        {"major": "电气自动化技术", "code": "", "year": 2028, "count": 15},
+    ]
+    project = factory.investment_project(
+        name="智能家电产业园三期", organization_id=ent.id, talent_needs=needs
+    )
+    path = tmp_path / "projects.xlsx"
+    assert export_records(db, office, "investment-projects", path) == 1
+    report = import_records(db, office, "investment-projects", path)
+    db.commit()
+    assert report.ok, report.errors
+    assert (report.created, report.updated) == (0, 1)
+    db.expire_all()
+    again = db.get(InvestmentProject, project.id)
+    assert again is not None and again.talent_needs == needs
+    assert again.organization_id == ent.id
+
+
+def test_bad_needs_row_is_reported_by_row_number(
+    db: Session, factory: Factory, tmp_path: Path
+) -> None:
+    """Row 3's needs cell has a bad headcount, row 4 an unknown enterprise: both reported with
+    their row numbers and columns; nothing is written."""
+    office = factory.user("office")
+    factory.org("enterprise", "青岛示例智能家电有限公司")
+    path = _write_csv(
+        tmp_path / "projects.csv",
+        [
+            ["项目名称", "投资企业", "投产日期", "分专业人才需求", "项目状态"],
+            ["项目甲", "青岛示例智能家电有限公司", "2027-09-01", "智能控制技术 2027 40", "已签约"],
+            ["项目乙", "", "2027-09-01", "软件技术 2027 5；焊接 2027 零", "已签约"],
+            ["项目丙", "不存在的企业", "2027/9/1", "软件技术 2027 5", "建设中"],
+        ],
+    )
+    report = import_records(db, office, "investment-projects", path)
+    db.commit()
+    assert not report.written
+    by_row = {(e.row, e.column): e.reason for e in report.errors}
+    assert by_row[(3, "分专业人才需求")] == "第 2 项「人数」应为正整数"
+    assert "不存在的企业" in by_row[(4, "投资企业")]
+    assert db.scalar(select(func.count(InvestmentProject.id))) == 0
+    fixed = import_records(db, office, "investment-projects", path, skip_invalid=True)
+    db.commit()
+    assert fixed.created == 1
+    project = db.scalar(select(InvestmentProject))
+    assert project is not None and project.opening_date == date(2027, 9, 1)
+    assert project.talent_needs == [
+        {"major": "智能控制技术", "code": "", "year": 2027, "count": 40}
+    ]
+
+
+def test_named_classes_round_trip_and_school_accounts(
+    db: Session, factory: Factory, tmp_path: Path
+) -> None:
+    """Classes export with school, enterprise and project names and import back; a school's
+    account imports only its own classes; a bad year is named by row."""
+    office = factory.user("office")
+    school = factory.org("university", "青岛职业技术学院")
+    ent = factory.org("enterprise", "青岛示例智能家电有限公司")
+    project = factory.investment_project(name="智能家电产业园三期")
+    factory.named_class(
+        school, ent, name="海尔智能控制冠名班", students=45, investment_project_id=project.id
+    )
+    path = tmp_path / "classes.csv"
+    assert export_records(db, office, "named-classes", path) == 1
+    rows = list(csv.reader(path.open(encoding="utf-8-sig")))
+    assert rows[1][:3] == ["海尔智能控制冠名班", "青岛职业技术学院", "青岛示例智能家电有限公司"]
+    assert rows[1][-1] == "智能家电产业园三期"
+    rows.append(
+        ["新冠名班", "青岛职业技术学院", "青岛示例智能家电有限公司", "软件技术", "30", "明年", ""]
+    )
+    rows.append(
+        ["软件订单班", "青岛职业技术学院", "青岛示例智能家电有限公司", "软件技术", "30", "2028", ""]
+    )
+    _write_csv(path, rows)
+    report = import_records(db, office, "named-classes", path)
+    assert not report.written
+    assert [(e.row, e.column) for e in report.errors] == [(3, "毕业年份")]
+    db.rollback()
+    del rows[2]
+    _write_csv(path, rows)
+    teacher = factory.user("university", school)
+    report = import_records(db, teacher, "named-classes", path)
+    db.commit()
+    assert report.ok, report.errors
+    assert (report.created, report.updated) == (1, 1)
+    assert db.scalar(select(func.count(NamedClass.id))) == 2
+    other = factory.user("university")
+    refused = import_records(db, other, "named-classes", path)
+    assert refused.errors and "只能导入本单位" in refused.errors[0].reason
