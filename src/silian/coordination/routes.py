@@ -163,6 +163,7 @@ VIEWS = RecordViews(
     in_schema=InvestmentProjectIn,
     out_schema=InvestmentProjectOut,
     page_schema=InvestmentProjectPage,
+    created_text="招商引资项目已登记，到岗预测见右侧",
     flash_texts={
         "build": "项目已标记为建设中",
         "open": "项目已标记为投产",
