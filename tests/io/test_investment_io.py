@@ -117,3 +117,34 @@ def test_named_classes_round_trip_and_school_accounts(
     other = factory.user("university")
     refused = import_records(db, other, "named-classes", path)
     assert refused.errors and "只能导入本单位" in refused.errors[0].reason
+
+
+def test_talent_needs_round_trip_and_bad_row(db: Session, factory: Factory, tmp_path: Path) -> None:
+    """Needs export and import back as updates by 外部编号; a bad headcount and a bad 是/否
+    are named by row and column and nothing is written."""
+    ent = factory.org("enterprise", "蓝港海工科技")
+    poster = factory.user("enterprise", ent)
+    office = factory.user("office")
+    path = _write_csv(
+        tmp_path / "needs.csv",
+        [
+            ["外部编号", "岗位名称", "需求人数", "年薪下限", "专业要求", "共引共享岗位"],
+            ["RC-1", "海工结构工程师", "3", "25万", "船舶与海洋工程", "否"],
+            ["RC-2", "焊接工艺工程师", "0", "", "焊接", "否"],
+            ["RC-3", "防腐研究员", "1", "", "材料", "也许"],
+        ],
+    )
+    report = import_records(db, poster, "talent-needs", path)
+    assert not report.written
+    assert [(e.row, e.column) for e in report.errors] == [(3, "需求人数"), (4, "共引共享岗位")]
+    db.rollback()
+    rows = list(csv.reader(path.open(encoding="utf-8-sig")))
+    _write_csv(path, rows[:2])
+    report = import_records(db, poster, "talent-needs", path)
+    db.commit()
+    assert report.ok and report.created == 1, report.errors
+    out = tmp_path / "needs.xlsx"
+    assert export_records(db, office, "talent-needs", out) >= 1
+    again = import_records(db, poster, "talent-needs", out)
+    db.commit()
+    assert again.ok and (again.created, again.updated) == (0, 1), again.errors

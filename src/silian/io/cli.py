@@ -16,7 +16,7 @@ console = Console()
 
 KIND_HELP = (
     "achievements（科技成果）、demands（技术需求）、investment-projects（招商引资项目）"
-    "或 named-classes（冠名班）"
+    "、named-classes（冠名班）或 talent-needs（人才需求）"
 )
 
 
@@ -27,6 +27,7 @@ class Kind(StrEnum):
     demands = "demands"
     investment_projects = "investment-projects"
     named_classes = "named-classes"
+    talent_needs = "talent-needs"
 
 
 def _fail(message: str) -> NoReturn:

@@ -34,12 +34,13 @@ from silian.demands.schemas import DemandIn
 from silian.io import synonyms
 from silian.io.reader import ROW_NUMBER
 
-KINDS = ("achievements", "demands", "investment-projects", "named-classes")
+KINDS = ("achievements", "demands", "investment-projects", "named-classes", "talent-needs")
 KIND_LABELS = {
     "achievements": "科技成果",
     "demands": "技术需求",
     "investment-projects": "招商引资项目",
     "named-classes": "冠名班",
+    "talent-needs": "人才需求",
 }
 SOURCE_REF_HEADER = "外部编号"
 ORG_HEADER = "单位名称"
@@ -117,6 +118,8 @@ class Column:
                 "每项为 专业名称或专业代码、年份、人数，项之间用分号分隔，"
                 "如 智能控制技术 2027 40；460306 2028 20"
             )
+        if self.kind == "bool":
+            return "是 或 否；留空为否"
         if self.kind == "year":
             return "2000–2100 的年份"
         if self.kind == "count":
@@ -384,11 +387,60 @@ def _class_columns() -> list[Column]:
     ]
 
 
+def _need_columns() -> list[Column]:
+    from silian.talent.choices import TALENT_NEED_STATUS
+    from silian.talent.schemas import NEED_LABELS, TalentNeedIn
+
+    m, lb = TalentNeedIn, NEED_LABELS
+
+    def c(*args: Any, **kw: Any) -> Column:
+        return _column(m, lb, *args, **kw)
+
+    return [
+        _ref("人才需求"),
+        c("position", "text", "岗位名称", "海工结构工程师", required=True),
+        _org("人才需求"),
+        c("headcount", "count", "需求人数（正整数）", "3", required=True),
+        c("salary_min", "money", "年薪下限（元）", "25万"),
+        c("salary_max", "money", "年薪上限（元）", "40万"),
+        c("major", "text", "专业要求", "船舶与海洋工程"),
+        c("requirements", "text", "任职要求", "硕士及以上，三年以上海工结构设计经验"),
+        c("chain_id", "chain", "所属产业链", "海洋装备"),
+        Column(
+            header=lb["co_shared"],
+            field="co_shared",
+            kind="bool",
+            meaning="共引共享岗位（高校院所持岗、企业提供场景）",
+            example="否",
+        ),
+        Column(
+            header=lb["host_organization_id"],
+            field="host_organization_id",
+            kind="unit",
+            meaning="共引共享岗位所在的高校或院所",
+            example="中国海洋大学",
+            relation="host",
+        ),
+        Column(
+            header=lb["scene_organization_id"],
+            field="scene_organization_id",
+            kind="unit",
+            meaning="共引共享岗位提供产业场景的企业",
+            example="青岛海洋装备有限公司（示例）",
+            relation="scene",
+            unit_kind="enterprise",
+        ),
+        c("deadline", "date", "截止日期", "2027-06-30"),
+        _status(TALENT_NEED_STATUS),
+    ]
+
+
 COLUMNS: dict[str, list[Column]] = {
     "achievements": _achievement_columns(),
     "demands": _demand_columns(),
     "investment-projects": _investment_columns(),
     "named-classes": _class_columns(),
+    "talent-needs": _need_columns(),
 }
 
 

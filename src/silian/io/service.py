@@ -55,6 +55,9 @@ from silian.io.reader import ROW_NUMBER, FileProblem, Table, file_format, read_t
 from silian.io.synonyms import fold, normalise_header
 from silian.io.values import CellError
 from silian.organizations.models import Organization
+from silian.talent import service as talent_service
+from silian.talent.models import TalentNeed
+from silian.talent.schemas import TalentNeedIn
 
 Progress = Callable[[int, int], None]
 WHOLE_ROW = "（整行）"
@@ -66,6 +69,7 @@ IMPORT_ACTIONS = {
     "demands": "demand.import",
     "investment-projects": "investment_project.import",
     "named-classes": "named_class.import",
+    "talent-needs": "talent_need.import",
 }
 _ASCII_FIELDS = frozenset({"contact_phone", "patent_numbers"})
 IGNORE = "__ignore__"
@@ -273,6 +277,17 @@ _KINDS = {
         "named_class.import",
         org_field="university_id",
         find=_find_class,
+    ),
+    "talent-needs": _Kind(
+        TalentNeed,
+        TalentNeedIn,
+        talent_service.create_need,
+        lambda session, user, item_id, data: talent_service.update_need(
+            session, user, item_id, data
+        ),
+        _no_status_change,
+        talent_service.visible_needs,
+        "talent_need.import",
     ),
 }
 
@@ -578,6 +593,14 @@ def _read_cell(
         if not re.fullmatch(r"\d{1,6}", text):
             raise CellError("应为年份（如 2027）" if kind == "year" else "应为非负整数")
         data[name] = int(text)
+    elif kind == "bool":
+        word = fold(_text(raw)).lower()
+        if word in ("是", "y", "yes", "true", "1", "√", "✓"):
+            data[name] = True
+        elif word in ("否", "n", "no", "false", "0", "×", ""):
+            data[name] = False
+        else:
+            raise CellError(f"“{_text(raw)}”应为 是 或 否")
     elif kind == "needs":
         try:
             data[name] = parse_needs(_text(raw))
@@ -987,6 +1010,8 @@ def _export_value(
         return col.choices.label(value) if value else ""
     if col.kind in ("year", "count"):
         return value
+    if col.kind == "bool":
+        return "是" if value else "否"
     if col.kind == "choices":
         assert col.choices is not None
         return LIST_SEPARATOR.join(col.choices.label(v) for v in value or [])
