@@ -148,3 +148,38 @@ def test_talent_needs_round_trip_and_bad_row(db: Session, factory: Factory, tmp_
     again = import_records(db, poster, "talent-needs", out)
     db.commit()
     assert again.ok and (again.created, again.updated) == (0, 1), again.errors
+
+
+def test_subsidy_application_list_round_trip(db: Session, factory: Factory, tmp_path: Path) -> None:
+    """A unit imports its applications as drafts with amounts computed from the policy; an
+    unknown policy is named by row; the exported list carries amount, computation and status."""
+    factory.policy(title="人才薪酬补贴")
+    unit = factory.org("enterprise", "蓝港海工科技")
+    applicant = factory.user("enterprise", unit)
+    office = factory.user("office")
+    year = str(date.today().year)
+    path = _write_csv(
+        tmp_path / "applications.csv",
+        [
+            ["政策名称", "申请年度", "年薪", "申请理由"],
+            ["人才薪酬补贴", year, "30万", "引进海工结构工程师"],
+            ["不存在的政策", year, "30万", "引进焊接工程师"],
+        ],
+    )
+    report = import_records(db, applicant, "subsidy-applications", path)
+    assert not report.written
+    assert [(e.row, e.column) for e in report.errors] == [(3, "政策名称")]
+    db.rollback()
+    rows = list(csv.reader(path.open(encoding="utf-8-sig")))
+    _write_csv(path, rows[:2])
+    report = import_records(db, applicant, "subsidy-applications", path)
+    db.commit()
+    assert report.ok and report.created == 1, report.errors
+    out = tmp_path / "list.csv"
+    assert export_records(db, office, "subsidy-applications", out) == 1
+    exported = list(csv.reader(out.open(encoding="utf-8-sig")))
+    header, row = exported[0], exported[1]
+    assert row[header.index("申请单位")] == "蓝港海工科技"
+    assert row[header.index("核定金额（元）")] == "60000"
+    assert row[header.index("状态")] == "草稿"
+    assert "20%" in row[header.index("计算过程")]

@@ -227,6 +227,7 @@ PERMISSIONS: dict[str, Rule] = {
     "investment_project.import": _rule(OFFICE, message="只有政府部门可以导入招商引资项目"),
     "named_class.import": _rule(OFFICE, ("university",), "只有政府部门和高校院所可以导入冠名班"),
     "talent_need.import": _rule(OFFICE, NEED_POSTERS, "只有企业、高校和政府部门可以导入人才需求"),
+    "subsidy.import": _rule(OFFICE, SUBSIDY_APPLICANTS, "您的角色不能导入补贴申请"),
 }
 
 

@@ -16,7 +16,7 @@ console = Console()
 
 KIND_HELP = (
     "achievements（科技成果）、demands（技术需求）、investment-projects（招商引资项目）"
-    "、named-classes（冠名班）或 talent-needs（人才需求）"
+    "、named-classes（冠名班）、talent-needs（人才需求）或 subsidy-applications（补贴申请）"
 )
 
 
@@ -28,6 +28,7 @@ class Kind(StrEnum):
     investment_projects = "investment-projects"
     named_classes = "named-classes"
     talent_needs = "talent-needs"
+    subsidy_applications = "subsidy-applications"
 
 
 def _fail(message: str) -> NoReturn:

@@ -34,13 +34,21 @@ from silian.demands.schemas import DemandIn
 from silian.io import synonyms
 from silian.io.reader import ROW_NUMBER
 
-KINDS = ("achievements", "demands", "investment-projects", "named-classes", "talent-needs")
+KINDS = (
+    "achievements",
+    "demands",
+    "investment-projects",
+    "named-classes",
+    "talent-needs",
+    "subsidy-applications",
+)
 KIND_LABELS = {
     "achievements": "科技成果",
     "demands": "技术需求",
     "investment-projects": "招商引资项目",
     "named-classes": "冠名班",
     "talent-needs": "人才需求",
+    "subsidy-applications": "补贴申请",
 }
 SOURCE_REF_HEADER = "外部编号"
 ORG_HEADER = "单位名称"
@@ -124,6 +132,8 @@ class Column:
             return "2000–2100 的年份"
         if self.kind == "count":
             return "非负整数"
+        if self.kind == "policy":
+            return "与平台上的政策名称完全一致"
         if self.kind == "project":
             return "与平台上的招商引资项目名称完全一致；可留空"
         if self.kind == "chain":
@@ -435,12 +445,69 @@ def _need_columns() -> list[Column]:
     ]
 
 
+def _subsidy_columns() -> list[Column]:
+    from silian.subsidies.choices import SUBSIDY_STATUS
+    from silian.subsidies.schemas import ApplicationIn
+
+    lb = {
+        "year": "申请年度",
+        "fact_amount": "计算依据金额（元）",
+        "persons": "人数",
+        "reason": "申请理由",
+    }
+
+    def c(*args: Any, **kw: Any) -> Column:
+        return _column(ApplicationIn, lb, *args, **kw)
+
+    return [
+        Column(
+            header="政策名称",
+            field="policy_id",
+            kind="policy",
+            meaning="所申请的政策",
+            example="人才薪酬补贴（示例）",
+            required=True,
+            relation="policy",
+        ),
+        Column(
+            header="申请单位",
+            field="organization_id",
+            kind="org",
+            meaning="申请单位；以单位账号导入时可省略",
+            example="青岛海洋装备有限公司（示例）",
+            required=True,
+        ),
+        c("year", "year", "申请年度", "2026", required=True),
+        c("fact_amount", "money", "年薪、猎头费、预约金额等计算依据", "30万"),
+        c("persons", "count", "人数（按人计的政策）", "2"),
+        c("reason", "text", "申请理由", "引进海工结构工程师 2 名"),
+        Column(
+            header="核定金额（元）",
+            field="amount",
+            kind="money",
+            meaning="按政策计算的补贴金额；导出时写出，导入时重新计算",
+            example="60000",
+            export_only=True,
+        ),
+        Column(
+            header="计算过程",
+            field="computation",
+            kind="text",
+            meaning="补贴金额的计算过程；导出时写出，导入时忽略",
+            example="年薪 30万元 × 20% = 6万元",
+            export_only=True,
+        ),
+        _status(SUBSIDY_STATUS),
+    ]
+
+
 COLUMNS: dict[str, list[Column]] = {
     "achievements": _achievement_columns(),
     "demands": _demand_columns(),
     "investment-projects": _investment_columns(),
     "named-classes": _class_columns(),
     "talent-needs": _need_columns(),
+    "subsidy-applications": _subsidy_columns(),
 }
 
 

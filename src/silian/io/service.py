@@ -55,6 +55,9 @@ from silian.io.reader import ROW_NUMBER, FileProblem, Table, file_format, read_t
 from silian.io.synonyms import fold, normalise_header
 from silian.io.values import CellError
 from silian.organizations.models import Organization
+from silian.subsidies import service as subsidy_service
+from silian.subsidies.models import Policy, SubsidyApplication
+from silian.subsidies.schemas import ApplicationIn
 from silian.talent import service as talent_service
 from silian.talent.models import TalentNeed
 from silian.talent.schemas import TalentNeedIn
@@ -70,6 +73,7 @@ IMPORT_ACTIONS = {
     "investment-projects": "investment_project.import",
     "named-classes": "named_class.import",
     "talent-needs": "talent_need.import",
+    "subsidy-applications": "subsidy.import",
 }
 _ASCII_FIELDS = frozenset({"contact_phone", "patent_numbers"})
 IGNORE = "__ignore__"
@@ -288,6 +292,19 @@ _KINDS = {
         _no_status_change,
         talent_service.visible_needs,
         "talent_need.import",
+    ),
+    "subsidy-applications": _Kind(
+        SubsidyApplication,
+        ApplicationIn,
+        subsidy_service.create_application,
+        lambda session, user, item_id, data: subsidy_service.update_application(
+            session, user, item_id, data, None
+        ),
+        _no_status_change,
+        subsidy_service.visible_query,
+        "subsidy.import",
+        # Applications have no natural key: every row is a new draft application.
+        find=lambda _session, _data: None,
     ),
 }
 
@@ -585,6 +602,13 @@ def _read_cell(
         data[name] = _unit_id(ctx, col, raw)
     elif kind == "project":
         data[name] = _project_id(ctx, raw)
+    elif kind == "policy":
+        assert ctx.session is not None
+        policy_name = unicodedata.normalize("NFKC", _text(raw)).strip()
+        found = ctx.session.scalar(select(Policy.id).where(Policy.title == policy_name))
+        if found is None:
+            raise CellError(f"政策“{policy_name}”不存在（须与平台上的政策名称一致）")
+        data[name] = int(found)
     elif kind in ("year", "count"):
         text = unicodedata.normalize("NFKC", _text(raw)).removesuffix("年").removesuffix("届")
         text = text.removesuffix("人").strip()
@@ -989,6 +1013,8 @@ def _export_value(
 ) -> Any:
     if col.kind == "org":
         return item.university.name if isinstance(item, NamedClass) else item.organization.name
+    if col.kind == "policy":
+        return item.policy.title
     if col.kind == "unit":
         unit = getattr(item, col.relation)
         return unit.name if unit is not None else ""
