@@ -125,7 +125,7 @@ class Forecast:
 
     @property
     def arrivals(self) -> float:
-        """Total expected arrivals (each major counted up to its need is not applied here)."""
+        """Total expected arrivals over all majors (a surplus in one major is not capped)."""
         return sum(m.arrivals for m in self.majors)
 
 

@@ -38,7 +38,6 @@ from silian.core.web import (
     settings_of,
 )
 from silian.organizations.models import Organization
-from silian.reference import data as reference
 
 # Blank rows the needs editor offers below the filled ones (more with JavaScript).
 SPARE_ROWS = 3
@@ -94,9 +93,6 @@ def _form_context(db: Session, user: User) -> dict[str, Any]:
                 .order_by(Organization.name)
             )
         ),
-        "districts": sorted(reference.districts_of("370200").items())
-        if hasattr(reference, "districts_of")
-        else [],
     }
 
 
