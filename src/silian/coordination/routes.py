@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -80,8 +81,14 @@ def need_rows(values: dict[str, Any]) -> list[dict[str, Any]]:
     return rows + [{"major": "", "year": "", "count": ""}] * SPARE_ROWS
 
 
+def bad_need_rows(message: str | None) -> set[int]:
+    """Row numbers a needs-table message names (to mark those rows on the form)."""
+    return {int(n) for n in re.findall(r"第 (\d+) 行", message or "")}
+
+
 def _form_context(db: Session, user: User) -> dict[str, Any]:
     return {
+        "bad_need_rows": bad_need_rows,
         "chains": _chains(db),
         "labels": LABELS,
         "statuses": PROJECT_STATUS,
