@@ -13,8 +13,9 @@ from silian.accounts.models import User
 from silian.accounts.service import create_user
 from silian.achievements.models import Achievement
 from silian.brokerage.models import BrokerTraining, TrainingEnrollment
+from silian.coordination.models import InvestmentProject
 from silian.core.db import utcnow
-from silian.education.models import Major, MajorOffering, TrainingBase
+from silian.education.models import Major, MajorOffering, NamedClass, TrainingBase
 from silian.events.models import Event, EventEntry, EventJudge, EventLead, EventRegistration
 from silian.hiring.models import Application
 from silian.meetings.models import Decision, FollowUpTask, JointMeeting
@@ -366,6 +367,42 @@ class Factory:
         major = major or self.major()
         values: dict[str, Any] = {"yearly_intake": 100, "duration_years": 4, "first_year": 2018}
         item = MajorOffering(university_id=university.id, major_id=major.id, **(values | kw))
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def investment_project(self, **kw: Any) -> InvestmentProject:
+        """A committed investment project opening in two years, needing 40 of 智能控制技术."""
+        self.count += 1
+        values: dict[str, Any] = {
+            "name": f"测试招商项目{self.count}",
+            "opening_date": date(date.today().year + 2, 9, 1),
+            "talent_needs": [
+                {"major": "智能控制技术", "code": "", "year": date.today().year + 2, "count": 40}
+            ],
+        }
+        item = InvestmentProject(**(values | kw))
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def named_class(
+        self,
+        university: Organization | None = None,
+        enterprise: Organization | None = None,
+        **kw: Any,
+    ) -> NamedClass:
+        """A committed named class of 30 students in 智能控制技术 graduating next year."""
+        self.count += 1
+        university = university or self.org("university")
+        enterprise = enterprise or self.org("enterprise")
+        values: dict[str, Any] = {
+            "name": f"测试冠名班{self.count}",
+            "major_name": "智能控制技术",
+            "students": 30,
+            "graduation_year": date.today().year + 1,
+        }
+        item = NamedClass(university_id=university.id, enterprise_id=enterprise.id, **(values | kw))
         self.session.add(item)
         self.session.commit()
         return item

@@ -32,6 +32,11 @@ class Settings:
     scheduler: bool = False
     remind_hour: int = 8
     figures_hour: int = 2
+    # Talent-arrival forecast of investment projects (docs/investment.md): the share of expected
+    # graduates who take a job in the city, and the share of the city's graduates of a needed
+    # major that one project can expect to hire (linked named classes are trained for it: 100 %).
+    talent_retention_rate: float = 0.7
+    project_hire_share: float = 0.1
 
     @property
     def is_sqlite(self) -> bool:
@@ -83,6 +88,13 @@ def _float(name: str, default: float) -> float:
         raise ValueError(f"{name} 必须是数字：{value!r}") from None
 
 
+def _share(name: str, default: float) -> float:
+    value = _float(name, default)
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name} 必须是 0 到 1 之间的比例：{value}")
+    return value
+
+
 def _hour(name: str, default: int) -> int:
     value = _int(name, default)
     if not 0 <= value <= 23:
@@ -119,6 +131,8 @@ def load_settings() -> Settings:
         scheduler=os.environ.get("SILIAN_SCHEDULER", "1") == "1",
         remind_hour=_hour("SILIAN_REMIND_HOUR", 8),
         figures_hour=_hour("SILIAN_FIGURES_HOUR", 2),
+        talent_retention_rate=_share("SILIAN_TALENT_RETENTION_RATE", 0.7),
+        project_hire_share=_share("SILIAN_PROJECT_HIRE_SHARE", 0.1),
     )
 
 

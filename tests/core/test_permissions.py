@@ -122,6 +122,19 @@ CLASS_BODY: dict[str, Any] = {
     "students": 40,
     "graduation_year": 2027,
 }
+INVESTMENT_BODY: dict[str, Any] = {
+    "name": "海工配套招商项目{n}",
+    "opening_date": "2028-09-01",
+    "talent_needs": [{"major": "船舶工程技术", "year": 2028, "count": 20}],
+    "status": "signed",
+}
+INVESTMENT_FORM: dict[str, Any] = {
+    "name": "海工配套招商项目{n}",
+    "status": "signed",
+    "need_major": "船舶工程技术",
+    "need_year": "2028",
+    "need_count": "20",
+}
 DISPATCH_BODY: dict[str, Any] = {"start_on": "2026-03-02", "host_share": 60, "scene_share": 40}
 PROJECT_FORM: dict[str, Any] = {
     "name": "{p}的产才融合项目{n}",
@@ -2156,6 +2169,101 @@ PERMISSIONS: dict[str, list[Case]] = {
         ),
         _get("/api/v1/training/utilisation", by("training.report")),
     ],
+    # Investment projects (招商引资项目): a public register the offices keep.
+    "investment_projects": [
+        _get("/investment-projects", EVERYONE),
+        _get("/investment-projects/new", by("investment_project.create")),
+        Case(
+            "POST",
+            "/investment-projects/new",
+            by("investment_project.create"),
+            body=INVESTMENT_FORM,
+        ),
+        _get("/investment-projects/{project_id}", EVERYONE, "/investment-projects/{investment}"),
+        _get(
+            "/investment-projects/{project_id}/matches",
+            by("investment_project.view_matches", "ent", anon="F"),
+            "/investment-projects/{investment}/matches",
+        ),
+        _get(
+            "/investment-projects/{project_id}/edit",
+            by("investment_project.edit"),
+            "/investment-projects/{investment}/edit",
+        ),
+        Case(
+            "POST",
+            "/investment-projects/{project_id}/edit",
+            by("investment_project.edit"),
+            "/investment-projects/{new_investment}/edit",
+            INVESTMENT_FORM,
+        ),
+        Case(
+            "POST",
+            "/investment-projects/{project_id}/{action}",
+            by("investment_project.edit"),
+            "/investment-projects/{new_investment}/build",
+            {},
+        ),
+        Case(
+            "POST",
+            "/investment-projects/{project_id}/classes",
+            by("investment_project.link_class"),
+            "/investment-projects/{new_investment}/classes",
+            {"class_id": "{new_class}"},
+        ),
+        Case(
+            "POST",
+            "/investment-projects/{project_id}/classes/{class_id}/unlink",
+            by("investment_project.link_class"),
+            "/investment-projects/{new_linked_investment}/classes/{last_class}/unlink",
+            {},
+        ),
+        _get("/api/v1/investment-projects", EVERYONE),
+        _get(
+            "/api/v1/investment-projects/{project_id}",
+            EVERYONE,
+            "/api/v1/investment-projects/{investment}",
+        ),
+        _get(
+            "/api/v1/investment-projects/{project_id}/forecast",
+            EVERYONE,
+            "/api/v1/investment-projects/{investment}/forecast",
+        ),
+        Case(
+            "POST",
+            "/api/v1/investment-projects",
+            by("investment_project.create"),
+            body=INVESTMENT_BODY,
+        ),
+        Case(
+            "PUT",
+            "/api/v1/investment-projects/{project_id}",
+            by("investment_project.edit"),
+            "/api/v1/investment-projects/{new_investment}",
+            INVESTMENT_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/investment-projects/{project_id}/{action}",
+            by("investment_project.edit"),
+            "/api/v1/investment-projects/{new_investment}/build",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/investment-projects/{project_id}/classes",
+            by("investment_project.link_class"),
+            "/api/v1/investment-projects/{new_investment}/classes",
+            {"class_id": "{new_class}"},
+        ),
+        Case(
+            "DELETE",
+            "/api/v1/investment-projects/{project_id}/classes/{class_id}",
+            by("investment_project.link_class"),
+            "/api/v1/investment-projects/{new_linked_investment}/classes/{last_class}",
+            {},
+        ),
+    ],
 }
 
 # Routes that are not permission-checked requests: static files.
@@ -2332,6 +2440,28 @@ class World:
                 status=key[8:],
                 created_by_id=self.users["ent_owner"].id,
             )
+        elif key in ("new_investment", "new_linked_investment"):
+            record = InvestmentProject(
+                name=f"待处理招商项目{n}",
+                organization_id=ids["ent"],
+                opening_date=date(2028, 9, 1),
+                talent_needs=[{"major": "轮机工程", "year": 2028, "count": 10}],
+            )
+            if key == "new_linked_investment":
+                self.db.add(record)
+                self.db.flush()
+                klass = NamedClass(
+                    name=f"已对接冠名班{n}",
+                    university_id=ids["uni"],
+                    enterprise_id=ids["ent"],
+                    major_name="轮机工程",
+                    graduation_year=2027,
+                    investment_project_id=record.id,
+                )
+                self.db.add(klass)
+                self.db.flush()
+                self.last["last_class"] = klass.id
+                self.fresh.append((NamedClass, klass.id))
         elif key == "new_programme":
             record = programme(f"待处理培训{n}", ids["base"], ids["uni"])
         elif key == "new_enrolment":

@@ -21,7 +21,7 @@ from silian.core.db import session_factory
 from silian.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from silian.hiring import figures, service
 from silian.hiring.models import Application, Hire
-from silian.talent.models import SalaryGradeRule, Talent, TalentNeed
+from silian.talent.models import SalaryGradeRule, Talent, TalentNeed, TalentProject
 from tests.support import Factory
 
 
@@ -347,3 +347,49 @@ def test_two_offers_racing_for_the_last_seat_one_is_refused(
     db.expire_all()
     statuses = sorted(db.scalars(select(Application.status).where(Application.need_id == need.id)))
     assert statuses == ["interviewed", "offered"]
+
+
+def test_grading_uses_the_rules_of_the_projects_year(db: Session, factory: Factory) -> None:
+    """A year with its own thresholds grades by them; another year falls back to the standing
+    set; a chain without rules uses the city-wide set of that year."""
+    chain = _chain_rules(db)  # standing: B ≥ 1,000,000, D ≥ 300,000
+    db.add_all(
+        [
+            SalaryGradeRule(
+                chain_id=chain.id, year=2025, grade="B", min_annual_salary=Decimal("800000")
+            ),
+            SalaryGradeRule(
+                chain_id=chain.id, year=2025, grade="D", min_annual_salary=Decimal("250000")
+            ),
+            SalaryGradeRule(
+                chain_id=None, year=2025, grade="E", min_annual_salary=Decimal("90000")
+            ),
+        ]
+    )
+    db.commit()
+    ent = factory.user("enterprise")
+    made: list[TalentProject] = []
+
+    def project(year: int, chain_id: int | None) -> TalentProject:
+        item = TalentProject(
+            name=f"产才融合项目{len(made)}",
+            organization_id=ent.organization_id,
+            chain_id=chain_id,
+            year=year,
+        )
+        db.add(item)
+        db.commit()
+        made.append(item)
+        return item
+
+    in_2025 = service.grade_for_project(db, project(2025, chain.id), Decimal("900000"))
+    assert (in_2025.grade, in_2025.scope) == ("B", "海洋装备产业链2025年标准")
+    assert in_2025.rule is not None and in_2025.rule.min_annual_salary == Decimal("800000")
+    in_2026 = service.grade_for_project(db, project(2026, chain.id), Decimal("900000"))
+    assert (in_2026.grade, in_2026.scope) == ("D", "海洋装备产业链标准")
+    low = service.grade_for_project(db, project(2025, chain.id), Decimal("200000"))
+    assert low.grade is None and "最低门槛为D类（骨干人才）250,000元" in low.note
+    city = service.grade_for_project(db, project(2025, None), Decimal("100000"))
+    assert (city.grade, city.scope) == ("E", "全市通用标准（2025年）")
+    city_2026 = service.grade_for_project(db, project(2026, None), Decimal("100000"))
+    assert city_2026.grade is None and city_2026.scope == "全市通用标准"

@@ -23,13 +23,14 @@ from silian.coordination.choices import (
     COMMON_TECH_STATUS,
     PROJECT_STATUS,
 )
+from silian.core.concurrency import Versioned
 from silian.core.db import Base, TimestampMixin
 
 if TYPE_CHECKING:
     from silian.organizations.models import Organization
 
 
-class InvestmentProject(TimestampMixin, Base):
+class InvestmentProject(Versioned, TimestampMixin, Base):
     """A city investment project (招商引资项目) with its opening date and talent needs by major."""
 
     __tablename__ = "investment_projects"
@@ -49,7 +50,8 @@ class InvestmentProject(TimestampMixin, Base):
     region_code: Mapped[str] = mapped_column(String(12), nullable=False, default="")
     opening_date: Mapped[date | None] = mapped_column(nullable=True)
     investment: Mapped[Decimal | None] = mapped_column(Numeric(16, 2), nullable=True)
-    # [{"major": "...", "count": n}] — drives links to named classes and majors.
+    # [{"major": name, "code": catalogue code or "", "year": needed by, "count": n ≥ 1}],
+    # validated by coordination.schemas.parse_needs; drives the arrival forecast.
     talent_needs: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="signed")

@@ -216,6 +216,18 @@ PERMISSIONS: dict[str, Rule] = {
         OFFICE | {"broker"}, message="只有政府部门和技术经纪人可以把意向转为对接"
     ),
     "event.suggest": _rule(OFFICE, message="只有政府部门可以查看路演成果推荐"),
+    # Investment projects (招商引资项目, issue 13 part 5): the offices keep the register, link
+    # named classes to it and import it; the register has no review, so nobody submits one.
+    "investment_project.create": _rule(OFFICE, message="只有政府部门可以登记招商引资项目"),
+    "investment_project.edit": _rule(OFFICE, message="只有政府部门可以修改招商引资项目"),
+    "investment_project.submit": _rule(message="招商引资项目无需提交审核"),
+    "investment_project.link_class": _rule(
+        OFFICE, message="只有政府部门可以为招商引资项目对接冠名班"
+    ),
+    "investment_project.import": _rule(OFFICE, message="只有政府部门可以导入招商引资项目"),
+    "named_class.import": _rule(OFFICE, ("university",), "只有政府部门和高校院所可以导入冠名班"),
+    "talent_need.import": _rule(OFFICE, NEED_POSTERS, "只有企业、高校和政府部门可以导入人才需求"),
+    "subsidy.import": _rule(OFFICE, SUBSIDY_APPLICANTS, "您的角色不能导入补贴申请"),
 }
 
 

@@ -84,6 +84,9 @@ class RecordViews:
     out_schema: type[BaseModel] | None = None
     page_schema: type[BaseModel] | None = None
     flash_texts: Mapping[str, str] = field(default_factory=dict)
+    # What a user is told after creating a record without submitting it (records without review
+    # are not drafts); default: "<noun>已保存为草稿".
+    created_text: str = ""
 
     def url(self, record_id: int) -> str:
         """The record's page."""
@@ -178,7 +181,8 @@ def page_routes(views: RecordViews) -> APIRouter:
         except ValidationFailed as exc:
             db.rollback()
             return form_page(views, request, db, user, None, data, exc.errors, 422)
-        message = views.action_flash("submit") if submit else f"{views.noun}已保存为草稿"
+        saved = views.created_text or f"{views.noun}已保存为草稿"
+        message = views.action_flash("submit") if submit else saved
         return redirect(views.url(item.id), message)
 
     def detail_page(

@@ -56,6 +56,7 @@ survive a reload.
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 from collections.abc import Callable, Sequence
@@ -84,6 +85,7 @@ from silian.brokerage.models import (
 from silian.chains import service as chains_service
 from silian.chains.models import IndustryChain
 from silian.challenges.models import BidScore, Challenge, Reviewer
+from silian.config import Settings
 from silian.coordination.models import (
     CommonTechProject,
     InnovationConsortium,
@@ -444,6 +446,12 @@ SALARY_SCALES: dict[str | None, float] = {
     "integrated_circuits": 1.2,
     "artificial_intelligence": 1.2,
     "modern_fishery": 0.8,
+}
+# Last year's thresholds (rules carry their year; grading picks the set of the project's year):
+# the city and the IC chain raised theirs this year.
+SALARY_YEAR_SCALES: dict[tuple[str | None, int], float] = {
+    (None, TODAY.year - 1): 0.9,
+    ("integrated_circuits", TODAY.year - 1): 1.1,
 }
 
 
@@ -1054,9 +1062,14 @@ def _demands(city: _City, progress: Progress) -> None:
 
 
 def _salary_grade_rules(city: _City) -> None:
-    """按薪定才 thresholds: city-wide, and scaled for a few chains."""
+    """按薪定才 thresholds: city-wide and scaled for a few chains (standing, for any year), and
+    last year's own sets for the city and one chain."""
     session = city.session
-    for scale_code, scale in SALARY_SCALES.items():
+    sets: list[tuple[str | None, int | None, float]] = [
+        (code, None, scale) for code, scale in SALARY_SCALES.items()
+    ]
+    sets += [(code, year, scale) for (code, year), scale in SALARY_YEAR_SCALES.items()]
+    for scale_code, year, scale in sets:
         chain_id = city.chains[scale_code].id if scale_code else None
         for grade, amount in SALARY_THRESHOLDS.items():
             rule = session.scalar(
@@ -1064,6 +1077,9 @@ def _salary_grade_rules(city: _City) -> None:
                     SalaryGradeRule.chain_id.is_(None)
                     if chain_id is None
                     else SalaryGradeRule.chain_id == chain_id,
+                    SalaryGradeRule.year.is_(None)
+                    if year is None
+                    else SalaryGradeRule.year == year,
                     SalaryGradeRule.grade == grade,
                 )
             )
@@ -1071,6 +1087,7 @@ def _salary_grade_rules(city: _City) -> None:
                 session.add(
                     SalaryGradeRule(
                         chain_id=chain_id,
+                        year=year,
                         grade=grade,
                         min_annual_salary=Decimal(int(amount * scale)),
                     )
@@ -2102,87 +2119,138 @@ def _education(city: _City) -> None:
     vocational = [u for u in city.universities if u.description.startswith("专科")]
     undergrad = [u for u in city.universities if u.description.startswith("本科")]
     projects: list[InvestmentProject] = []
+    # (name, chain, needs (major, headcount), days from today to opening, classes cover needs):
+    # covered projects' linked classes are large enough after retention; the others fall short
+    # and have a free class of the right major waiting to be linked (the forecast shows it).
     project_specs = [
         (
             "智能家电产业园三期",
             "smart_home_appliances",
             [("电气自动化技术", 60), ("智能控制技术", 40)],
+            210,
+            True,
         ),
         (
             "海洋装备配套产业基地",
             "marine_equipment",
             [("船舶工程技术", 50), ("焊接技术与自动化", 40)],
+            320,
+            False,
         ),
         (
             "新能源汽车零部件项目",
             "new_energy_vehicles",
             [("新能源汽车技术", 80), ("汽车检测与维修技术", 30)],
+            -60,
+            True,
         ),
         (
             "集成电路封装测试项目",
             "integrated_circuits",
             [("微电子技术", 50), ("电子信息工程技术", 40)],
+            400,
+            False,
         ),
-        ("海洋生物医药产业园", "marine_biomedicine", [("药品生产技术", 40), ("生物技术", 30)]),
-        ("工业互联网创新中心", "industrial_internet", [("软件技术", 60), ("物联网应用技术", 40)]),
-        ("高端食品饮料产业基地", "food_beverage", [("食品检验检测技术", 30), ("食品生物技术", 30)]),
+        (
+            "海洋生物医药产业园",
+            "marine_biomedicine",
+            [("药品生产技术", 40), ("生物技术", 30)],
+            250,
+            True,
+        ),
+        (
+            "工业互联网创新中心",
+            "industrial_internet",
+            [("软件技术", 60), ("物联网应用技术", 40)],
+            150,
+            False,
+        ),
+        (
+            "高端食品饮料产业基地",
+            "food_beverage",
+            [("食品检验检测技术", 30), ("食品生物技术", 30)],
+            380,
+            True,
+        ),
         (
             "轨道交通装备维保基地",
             "rail_transit",
             [("城市轨道交通车辆技术", 50), ("机电一体化技术", 30)],
+            -20,
+            False,
         ),
     ]
     districts = sorted(reference.districts_of(QINGDAO))
-    for index, (name, code, needs) in enumerate(project_specs):
+    covered: dict[int, bool] = {}
+    for index, (name, code, needs, days, enough) in enumerate(project_specs):
         full = f"{name}（示例）"
         project = _by_name(session, InvestmentProject, full)
         if project is None:
             rng = names.rng_for(full)
+            opening = TODAY + timedelta(days=days)
             project = InvestmentProject(
                 name=full,
                 organization_id=city.chain_companies[code][index % 3].id,
                 chain_id=city.chains[code].id,
                 region_code=districts[index % len(districts)],
-                opening_date=TODAY + timedelta(days=rng.randint(-120, 400)),
+                opening_date=opening,
                 investment=_money(rng.random(), 200_000_000, 3_000_000_000, 10_000_000),
-                talent_needs=[{"major": m, "count": c} for m, c in needs],
+                talent_needs=[
+                    {"major": m, "code": "", "year": opening.year, "count": c} for m, c in needs
+                ],
                 description=(
                     f"{city.chains[code].name}产业链招商引资项目，投产后需要"
                     f"{'、'.join(m for m, _ in needs)}等专业技术技能人才。"
                 ),
-                status=["signed", "building", "opened"][index % 3],
+                status=["signed", "building", "opened"][index % 3] if days > 0 else "opened",
                 is_sample=True,
             )
             session.add(project)
             city.report.count("investment_projects")
         projects.append(project)
+        covered[len(projects) - 1] = enough
     session.flush()
+    retention = Settings.talent_retention_rate
     for index, project in enumerate(projects):
         school = vocational[index % len(vocational)]
+        other = vocational[(index + 1) % len(vocational)]
+        year = project.opening_date.year if project.opening_date else TODAY.year + 1
+        enterprise = project.organization or city.chain_companies["smart_home_appliances"][0]
+        short = enterprise.name.replace("青岛", "")[:6]
         for k, need in enumerate(project.talent_needs):
-            enterprise = project.organization or city.chain_companies["smart_home_appliances"][0]
-            name = f"{enterprise.name.replace('青岛', '')[:6]}{need['major']}冠名班"
-            if (
-                session.scalar(
-                    select(NamedClass).where(
-                        NamedClass.university_id == school.id, NamedClass.name == name
+            count = int(need["count"])
+            # Covered: enough students that retention still meets the need; else about half.
+            students = math.ceil(count / retention) + 2 if covered[index] else count // 2
+            classes: list[tuple[str, Organization, int | None, int]] = [
+                (f"{short}{need['major']}冠名班", school, project.id, students)
+            ]
+            if not covered[index] and k == 0:
+                # A class of the same major not yet serving any project: linking it closes
+                # the gap of the first major.
+                spare = math.ceil(count / retention) - students + 3
+                classes.append((f"{short}{need['major']}订单班", other, None, spare))
+            for class_name, at, project_id, size in classes:
+                if (
+                    session.scalar(
+                        select(NamedClass).where(
+                            NamedClass.university_id == at.id, NamedClass.name == class_name
+                        )
                     )
-                )
-                is None
-            ):
-                session.add(
-                    NamedClass(
-                        name=name,
-                        university_id=school.id,
-                        enterprise_id=enterprise.id,
-                        major_name=need["major"],
-                        students=min(int(need["count"]), 45),
-                        graduation_year=2027 + k,
-                        investment_project_id=project.id,
-                        is_sample=True,
+                    is None
+                ):
+                    session.add(
+                        NamedClass(
+                            name=class_name,
+                            university_id=at.id,
+                            enterprise_id=enterprise.id,
+                            major_name=need["major"],
+                            students=size,
+                            graduation_year=year,
+                            investment_project_id=project_id,
+                            is_sample=True,
+                        )
                     )
-                )
-                city.report.count("named_classes")
+                    city.report.count("named_classes")
     colleges = [
         (
             "海洋装备现代产业学院",

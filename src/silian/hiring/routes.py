@@ -290,7 +290,7 @@ def project_page(
         "may_recommend": may_recommend,
         "may_confirm": can(user, "recommendation.confirm"),
         "talents": _talents(db, user) if may_recommend else [],
-        "thresholds": service.thresholds_for(db, item.chain_id),
+        "thresholds": service.thresholds_for(db, item.chain_id, item.year),
     }
     return render(request, "hiring/project.html", ctx)
 

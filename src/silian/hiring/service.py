@@ -99,21 +99,45 @@ def grade_salary(thresholds: Iterable[Threshold], salary: Decimal, scope: str) -
     return Grading(None, lowest, scope, note)
 
 
-def thresholds_for(session: Session, chain_id: int | None) -> tuple[list[Threshold], str]:
-    """The chain's thresholds, or the city-wide ones when the chain has none; and their scope."""
+def _rules_of_year(
+    session: Session, chain_id: int | None, year: int | None
+) -> tuple[list[Threshold], int | None]:
+    """The chain's (None: city-wide) rules set for year, else its standing (undated) rules;
+    and the year of the set used (None: standing)."""
+    scope = (
+        SalaryGradeRule.chain_id.is_(None)
+        if chain_id is None
+        else SalaryGradeRule.chain_id == chain_id
+    )
+    if year is not None:
+        dated = list(
+            session.scalars(select(SalaryGradeRule).where(scope, SalaryGradeRule.year == year))
+        )
+        if dated:
+            return [Threshold(r.grade, r.min_annual_salary, r.id) for r in dated], year
+    standing = session.scalars(select(SalaryGradeRule).where(scope, SalaryGradeRule.year.is_(None)))
+    return [Threshold(r.grade, r.min_annual_salary, r.id) for r in standing], None
+
+
+def thresholds_for(
+    session: Session, chain_id: int | None, year: int | None = None
+) -> tuple[list[Threshold], str]:
+    """The thresholds for a chain and year: the chain's set for that year, else the chain's
+    standing set; when the chain has neither, the city-wide set chosen the same way. Also
+    their scope, naming the year when a year's own set applied."""
     if chain_id is not None:
         chain = session.get(IndustryChain, chain_id)
-        rows = session.scalars(select(SalaryGradeRule).where(SalaryGradeRule.chain_id == chain_id))
-        found = [Threshold(r.grade, r.min_annual_salary, r.id) for r in rows]
+        found, used = _rules_of_year(session, chain_id, year)
         if found:
-            return found, f"{chain.name if chain else '产业链'}标准"
-    rows = session.scalars(select(SalaryGradeRule).where(SalaryGradeRule.chain_id.is_(None)))
-    return [Threshold(r.grade, r.min_annual_salary, r.id) for r in rows], CITY_WIDE
+            name = chain.name if chain else "产业链"
+            return found, f"{name}{used}年标准" if used else f"{name}标准"
+    found, used = _rules_of_year(session, None, year)
+    return found, f"{CITY_WIDE}（{used}年）" if used else CITY_WIDE
 
 
 def grade_for_project(session: Session, project: TalentProject, salary: Decimal) -> Grading:
-    """按薪定才 for a project: the rules of the project's chain (else the city's)."""
-    thresholds, scope = thresholds_for(session, project.chain_id)
+    """按薪定才 for a project: the rules of the project's chain and year (else the city's)."""
+    thresholds, scope = thresholds_for(session, project.chain_id, project.year)
     return grade_salary(thresholds, salary, scope)
 
 

@@ -14,11 +14,21 @@ MAX_SHOWN_ERRORS = 200
 console = Console()
 
 
+KIND_HELP = (
+    "achievements（科技成果）、demands（技术需求）、investment-projects（招商引资项目）"
+    "、named-classes（冠名班）、talent-needs（人才需求）或 subsidy-applications（补贴申请）"
+)
+
+
 class Kind(StrEnum):
     """What a file holds."""
 
     achievements = "achievements"
     demands = "demands"
+    investment_projects = "investment-projects"
+    named_classes = "named-classes"
+    talent_needs = "talent-needs"
+    subsidy_applications = "subsidy-applications"
 
 
 def _fail(message: str) -> NoReturn:
@@ -67,7 +77,7 @@ def _print_report(report: object) -> None:
 
 
 def import_command(
-    kind: Kind = typer.Argument(..., help="achievements（科技成果）或 demands（技术需求）"),
+    kind: Kind = typer.Argument(..., help=KIND_HELP),
     file: Path = typer.Argument(..., help=".xlsx 或 .csv 文件，列格式见 docs/import-format.md"),
     org: str | None = typer.Option(None, "--org", help="所有行所属的单位（名称或编号）"),
     as_user: str | None = typer.Option(
@@ -165,7 +175,7 @@ def import_command(
 
 
 def export_command(
-    kind: Kind = typer.Argument(..., help="achievements（科技成果）或 demands（技术需求）"),
+    kind: Kind = typer.Argument(..., help=KIND_HELP),
     file: Path = typer.Argument(..., help="输出文件，.xlsx 或 .csv（UTF-8 带 BOM）"),
     status: str = typer.Option("", "--status", help="只导出此状态，例如 published 或 已发布"),
     org: str | None = typer.Option(None, "--org", help="只导出此单位（名称或编号）的记录"),

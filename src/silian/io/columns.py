@@ -34,8 +34,22 @@ from silian.demands.schemas import DemandIn
 from silian.io import synonyms
 from silian.io.reader import ROW_NUMBER
 
-KINDS = ("achievements", "demands")
-KIND_LABELS = {"achievements": "科技成果", "demands": "技术需求"}
+KINDS = (
+    "achievements",
+    "demands",
+    "investment-projects",
+    "named-classes",
+    "talent-needs",
+    "subsidy-applications",
+)
+KIND_LABELS = {
+    "achievements": "科技成果",
+    "demands": "技术需求",
+    "investment-projects": "招商引资项目",
+    "named-classes": "冠名班",
+    "talent-needs": "人才需求",
+    "subsidy-applications": "补贴申请",
+}
 SOURCE_REF_HEADER = "外部编号"
 ORG_HEADER = "单位名称"
 STATUS_HEADER = "状态"
@@ -63,6 +77,9 @@ class Column:
     choices: Choices | None = None
     default: str = ""
     export_only: bool = False
+    # unit columns: the record's relationship holding the unit, and the kind of unit it must be.
+    relation: str = ""
+    unit_kind: str = ""
 
     def accepted(self) -> str:
         """Accepted values in words, for the docs and the template."""
@@ -102,8 +119,23 @@ class Column:
             return "日期，YYYY-MM-DD（也接受 2026/7/3、2026.7.3、2026年7月3日 和 Excel 日期单元格）"
         if self.kind == "list":
             return f"多个用顿号、逗号、分号或空格分隔，最多 {self.max_items} 个"
-        if self.kind == "org":
+        if self.kind in ("org", "unit"):
             return "与平台上的单位名称完全一致"
+        if self.kind == "needs":
+            return (
+                "每项为 专业名称或专业代码、年份、人数，项之间用分号分隔，"
+                "如 智能控制技术 2027 40；460306 2028 20"
+            )
+        if self.kind == "bool":
+            return "是 或 否；留空为否"
+        if self.kind == "year":
+            return "2000–2100 的年份"
+        if self.kind == "count":
+            return "非负整数"
+        if self.kind == "policy":
+            return "与平台上的政策名称完全一致"
+        if self.kind == "project":
+            return "与平台上的招商引资项目名称完全一致；可留空"
         if self.kind == "chain":
             return "产业链名称或代码，须为平台已配置的产业链；可留空"
         if self.kind == "ref":
@@ -282,9 +314,200 @@ def _demand_columns() -> list[Column]:
     ]
 
 
+def _investment_columns() -> list[Column]:
+    from silian.coordination.choices import PROJECT_STATUS
+    from silian.coordination.schemas import LABELS as PROJECT_LABELS
+    from silian.coordination.schemas import InvestmentProjectIn
+
+    m, lb = InvestmentProjectIn, PROJECT_LABELS
+
+    def c(*args: Any, **kw: Any) -> Column:
+        return _column(m, lb, *args, **kw)
+
+    return [
+        c(
+            "name",
+            "text",
+            "项目名称；与已有项目同名时更新该项目",
+            "智能家电产业园三期",
+            required=True,
+        ),
+        Column(
+            header=lb["organization_id"],
+            field="organization_id",
+            kind="unit",
+            meaning="投资企业（平台上的企业单位）",
+            example="青岛示例智能家电有限公司",
+            relation="organization",
+            unit_kind="enterprise",
+        ),
+        c("chain_id", "chain", "所属产业链", "智能家电"),
+        c("region_code", "region", "项目所在区市", "黄岛区"),
+        c("opening_date", "date", "计划或实际投产日期", "2027-09-01"),
+        c("investment", "money", "投资额（元）", "3亿"),
+        c(
+            "talent_needs",
+            "needs",
+            "分专业人才需求",
+            "电气自动化技术 2027 60；智能控制技术 2027 40",
+        ),
+        c("status", "choice", "项目状态", "已签约", choices=PROJECT_STATUS),
+        c("description", "text", "项目简介", "智能家电产业链招商引资项目"),
+    ]
+
+
+def _class_columns() -> list[Column]:
+    from silian.education.schemas import CLASS_LABELS, NamedClassIn
+
+    m, lb = NamedClassIn, CLASS_LABELS
+
+    def c(*args: Any, **kw: Any) -> Column:
+        return _column(m, lb, *args, **kw)
+
+    return [
+        c(
+            "name",
+            "text",
+            "冠名班名称；同一院校同名时更新该班",
+            "海尔智能控制冠名班",
+            required=True,
+        ),
+        Column(
+            header=lb["university_id"],
+            field="organization_id",
+            kind="org",
+            meaning="办学院校；以院校账号导入时可省略",
+            example="青岛职业技术学院",
+            required=True,
+        ),
+        Column(
+            header=lb["enterprise_id"],
+            field="enterprise_id",
+            kind="unit",
+            meaning="冠名企业（平台上的企业单位）",
+            example="青岛示例智能家电有限公司",
+            required=True,
+            relation="enterprise",
+            unit_kind="enterprise",
+        ),
+        c("major_name", "text", "专业名称", "智能控制技术", required=True),
+        c("students", "count", "在读学生数", "45"),
+        c("graduation_year", "year", "毕业年份", "2027", required=True),
+        c("investment_project_id", "project", "服务的招商引资项目", "智能家电产业园三期"),
+    ]
+
+
+def _need_columns() -> list[Column]:
+    from silian.talent.choices import TALENT_NEED_STATUS
+    from silian.talent.schemas import NEED_LABELS, TalentNeedIn
+
+    m, lb = TalentNeedIn, NEED_LABELS
+
+    def c(*args: Any, **kw: Any) -> Column:
+        return _column(m, lb, *args, **kw)
+
+    return [
+        _ref("人才需求"),
+        c("position", "text", "岗位名称", "海工结构工程师", required=True),
+        _org("人才需求"),
+        c("headcount", "count", "需求人数（正整数）", "3", required=True),
+        c("salary_min", "money", "年薪下限（元）", "25万"),
+        c("salary_max", "money", "年薪上限（元）", "40万"),
+        c("major", "text", "专业要求", "船舶与海洋工程"),
+        c("requirements", "text", "任职要求", "硕士及以上，三年以上海工结构设计经验"),
+        c("chain_id", "chain", "所属产业链", "海洋装备"),
+        Column(
+            header=lb["co_shared"],
+            field="co_shared",
+            kind="bool",
+            meaning="共引共享岗位（高校院所持岗、企业提供场景）",
+            example="否",
+        ),
+        Column(
+            header=lb["host_organization_id"],
+            field="host_organization_id",
+            kind="unit",
+            meaning="共引共享岗位所在的高校或院所",
+            example="中国海洋大学",
+            relation="host",
+        ),
+        Column(
+            header=lb["scene_organization_id"],
+            field="scene_organization_id",
+            kind="unit",
+            meaning="共引共享岗位提供产业场景的企业",
+            example="青岛海洋装备有限公司（示例）",
+            relation="scene",
+            unit_kind="enterprise",
+        ),
+        c("deadline", "date", "截止日期", "2027-06-30"),
+        _status(TALENT_NEED_STATUS),
+    ]
+
+
+def _subsidy_columns() -> list[Column]:
+    from silian.subsidies.choices import SUBSIDY_STATUS
+    from silian.subsidies.schemas import ApplicationIn
+
+    lb = {
+        "year": "申请年度",
+        "fact_amount": "计算依据金额（元）",
+        "persons": "人数",
+        "reason": "申请理由",
+    }
+
+    def c(*args: Any, **kw: Any) -> Column:
+        return _column(ApplicationIn, lb, *args, **kw)
+
+    return [
+        Column(
+            header="政策名称",
+            field="policy_id",
+            kind="policy",
+            meaning="所申请的政策",
+            example="人才薪酬补贴（示例）",
+            required=True,
+            relation="policy",
+        ),
+        Column(
+            header="申请单位",
+            field="organization_id",
+            kind="org",
+            meaning="申请单位；以单位账号导入时可省略",
+            example="青岛海洋装备有限公司（示例）",
+            required=True,
+        ),
+        c("year", "year", "申请年度", "2026", required=True),
+        c("fact_amount", "money", "年薪、猎头费、预约金额等计算依据", "30万"),
+        c("persons", "count", "人数（按人计的政策）", "2"),
+        c("reason", "text", "申请理由", "引进海工结构工程师 2 名"),
+        Column(
+            header="核定金额（元）",
+            field="amount",
+            kind="money",
+            meaning="按政策计算的补贴金额；导出时写出，导入时重新计算",
+            example="60000",
+            export_only=True,
+        ),
+        Column(
+            header="计算过程",
+            field="computation",
+            kind="text",
+            meaning="补贴金额的计算过程；导出时写出，导入时忽略",
+            example="年薪 30万元 × 20% = 6万元",
+            export_only=True,
+        ),
+        _status(SUBSIDY_STATUS),
+    ]
+
+
 COLUMNS: dict[str, list[Column]] = {
     "achievements": _achievement_columns(),
     "demands": _demand_columns(),
+    "investment-projects": _investment_columns(),
+    "named-classes": _class_columns(),
+    "talent-needs": _need_columns(),
+    "subsidy-applications": _subsidy_columns(),
 }
 
 

@@ -59,12 +59,16 @@ def upload_page(kind: str, request: Request, user: User = Depends(require_user))
     return render(request, "io/upload.html", _base(kind))
 
 
+# Where the records of a kind are listed, when not at /<kind>.
+LIST_URLS = {"named-classes": "/education?tab=classes"}
+
+
 def _base(kind: str) -> dict[str, Any]:
     return {
         "kind": kind,
         "noun": KIND_LABELS[kind],
         "max_mb": uploads.MAX_UPLOAD_BYTES // (1024 * 1024),
-        "list_url": f"/{kind}",
+        "list_url": LIST_URLS.get(kind, f"/{kind}"),
     }
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 import silian.models  # noqa: F401  (every mapper configured before the first query)
 from silian.accounts.models import User
@@ -23,6 +23,9 @@ from silian.achievements import service as achievement_service
 from silian.achievements.models import Achievement
 from silian.achievements.schemas import AchievementIn
 from silian.chains.models import IndustryChain
+from silian.coordination import service as project_service
+from silian.coordination.models import InvestmentProject
+from silian.coordination.schemas import InvestmentProjectIn, NeedsError, needs_text, parse_needs
 from silian.core import events
 from silian.core.errors import NotFound, SilianError, ValidationFailed
 from silian.core.fields import clean_for_export, text_problem
@@ -32,6 +35,9 @@ from silian.core.validation import parse
 from silian.demands import service as demand_service
 from silian.demands.models import Demand
 from silian.demands.schemas import DemandIn
+from silian.education import service as education_service
+from silian.education.models import NamedClass
+from silian.education.schemas import NamedClassIn
 from silian.io import values
 from silian.io.columns import (
     KIND_LABELS,
@@ -49,13 +55,26 @@ from silian.io.reader import ROW_NUMBER, FileProblem, Table, file_format, read_t
 from silian.io.synonyms import fold, normalise_header
 from silian.io.values import CellError
 from silian.organizations.models import Organization
+from silian.subsidies import service as subsidy_service
+from silian.subsidies.models import Policy, SubsidyApplication
+from silian.subsidies.schemas import ApplicationIn
+from silian.talent import service as talent_service
+from silian.talent.models import TalentNeed
+from silian.talent.schemas import TalentNeedIn
 
 Progress = Callable[[int, int], None]
 WHOLE_ROW = "（整行）"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PREVIEW_ROWS = 10
 #: The declared permission (core.permissions) that lets a user import each kind of record.
-IMPORT_ACTIONS = {"achievements": "achievement.import", "demands": "demand.import"}
+IMPORT_ACTIONS = {
+    "achievements": "achievement.import",
+    "demands": "demand.import",
+    "investment-projects": "investment_project.import",
+    "named-classes": "named_class.import",
+    "talent-needs": "talent_need.import",
+    "subsidy-applications": "subsidy.import",
+}
 _ASCII_FIELDS = frozenset({"contact_phone", "patent_numbers"})
 IGNORE = "__ignore__"
 
@@ -195,6 +214,29 @@ class _Kind:
     change_status: Callable[..., Any]
     visible_query: Callable[[User | None], Any]
     permission: str  # the import action in core.permissions
+    # The schema field the 单位名称 column fills (None: the kind has no owning-unit column).
+    org_field: str | None = "organization_id"
+    # The record a row updates, found by its natural key (kinds without 外部编号).
+    find: Callable[[Session, dict[str, Any]], Any] | None = None
+
+
+def _find_project(session: Session, data: dict[str, Any]) -> Any:
+    return session.scalar(
+        select(InvestmentProject).where(InvestmentProject.name == data.get("name"))
+    )
+
+
+def _find_class(session: Session, data: dict[str, Any]) -> Any:
+    return session.scalar(
+        select(NamedClass).where(
+            NamedClass.university_id == data.get("university_id"),
+            NamedClass.name == data.get("name"),
+        )
+    )
+
+
+def _no_status_change(*_: Any, **__: Any) -> Any:
+    raise SilianError("此类记录导入后无需审核发布")
 
 
 _KINDS = {
@@ -216,12 +258,60 @@ _KINDS = {
         demand_service.visible_query,
         "demand.import",
     ),
+    "investment-projects": _Kind(
+        InvestmentProject,
+        InvestmentProjectIn,
+        project_service.create_project,
+        project_service.update_project,
+        _no_status_change,
+        project_service.visible_query,
+        "investment_project.import",
+        org_field=None,
+        find=_find_project,
+    ),
+    "named-classes": _Kind(
+        NamedClass,
+        NamedClassIn,
+        lambda session, user, data: education_service.create_named_class(session, user, data),
+        lambda session, user, item_id, data: education_service.update_named_class(
+            session, user, item_id, data
+        ),
+        _no_status_change,
+        education_service.visible_query,
+        "named_class.import",
+        org_field="university_id",
+        find=_find_class,
+    ),
+    "talent-needs": _Kind(
+        TalentNeed,
+        TalentNeedIn,
+        talent_service.create_need,
+        lambda session, user, item_id, data: talent_service.update_need(
+            session, user, item_id, data
+        ),
+        _no_status_change,
+        talent_service.visible_needs,
+        "talent_need.import",
+    ),
+    "subsidy-applications": _Kind(
+        SubsidyApplication,
+        ApplicationIn,
+        subsidy_service.create_application,
+        lambda session, user, item_id, data: subsidy_service.update_application(
+            session, user, item_id, data, None
+        ),
+        _no_status_change,
+        subsidy_service.visible_query,
+        "subsidy.import",
+        # Applications have no natural key: every row is a new draft application.
+        find=lambda _session, _data: None,
+    ),
 }
 
 
 def _kind(kind: str) -> _Kind:
     if kind not in KINDS:
-        raise SilianError(f"未知的数据类型：{kind}（可选 achievements、demands）")
+        raise SilianError(f"未知的数据类型：{kind}（可选 {'、'.join(KINDS)}）")
     return _KINDS[kind]
 
 
@@ -404,6 +494,7 @@ class _Context:
     chains: dict[str, int]
     chain_names: dict[int, str]
     orgs: dict[str, Organization] | None = None
+    session: Session | None = None
 
     @property
     def positions(self) -> dict[str, int]:
@@ -502,16 +593,72 @@ def _read_cell(
         if numbers:
             implied["patent_numbers"] = numbers
     elif kind == "choice":
-        data[name] = values.choice(name, raw)
+        data[name] = values.choice(name, raw, col.choices)
     elif kind == "choices":
         data[name] = values.choices_list(name, raw)
     elif kind == "region":
         data[name] = values.parse_region(raw)
+    elif kind == "unit":
+        data[name] = _unit_id(ctx, col, raw)
+    elif kind == "project":
+        data[name] = _project_id(ctx, raw)
+    elif kind == "policy":
+        assert ctx.session is not None
+        policy_name = unicodedata.normalize("NFKC", _text(raw)).strip()
+        found = ctx.session.scalar(select(Policy.id).where(Policy.title == policy_name))
+        if found is None:
+            raise CellError(f"政策“{policy_name}”不存在（须与平台上的政策名称一致）")
+        data[name] = int(found)
+    elif kind in ("year", "count"):
+        text = unicodedata.normalize("NFKC", _text(raw)).removesuffix("年").removesuffix("届")
+        text = text.removesuffix("人").strip()
+        if isinstance(raw, float) and raw.is_integer():
+            text = str(int(raw))
+        if not re.fullmatch(r"\d{1,6}", text):
+            raise CellError("应为年份（如 2027）" if kind == "year" else "应为非负整数")
+        data[name] = int(text)
+    elif kind == "bool":
+        word = fold(_text(raw)).lower()
+        if word in ("是", "y", "yes", "true", "1", "√", "✓"):
+            data[name] = True
+        elif word in ("否", "n", "no", "false", "0", "×", ""):
+            data[name] = False
+        else:
+            raise CellError(f"“{_text(raw)}”应为 是 或 否")
+    elif kind == "needs":
+        try:
+            data[name] = parse_needs(_text(raw))
+        except NeedsError as exc:
+            # Items of the cell are 项, so the message does not read as a spreadsheet row.
+            raise CellError(str(exc).replace(" 行", " 项")) from None
     elif name in _ASCII_FIELDS:
         # Phone and patent numbers typed with full-width digits (０５３２－…) stored as ASCII.
         data[name] = unicodedata.normalize("NFKC", _text(raw))
     else:
         data[name] = _text(raw)
+
+
+def _unit_id(ctx: _Context, col: Column, raw: Any) -> int:
+    """The id of the unit a cell names (any unit kind the column allows); CellError if none."""
+    assert ctx.session is not None
+    if ctx.orgs is None:
+        ctx.orgs = {_org_key(o.name): o for o in ctx.session.scalars(select(Organization))}
+    name = _text(raw)
+    org = ctx.orgs.get(_org_key(name))
+    if org is None or (col.unit_kind and org.kind != col.unit_kind):
+        return_kind = "企业" if col.unit_kind == "enterprise" else "单位"
+        raise CellError(f"{return_kind}“{name}”不存在（须与平台上的单位名称一致）")
+    return int(org.id)
+
+
+def _project_id(ctx: _Context, raw: Any) -> int:
+    """The id of the investment project a cell names; CellError if none."""
+    assert ctx.session is not None
+    name = unicodedata.normalize("NFKC", _text(raw)).strip()
+    found = ctx.session.scalar(select(InvestmentProject.id).where(InvestmentProject.name == name))
+    if found is None:
+        raise CellError(f"招商引资项目“{name}”不存在")
+    return int(found)
 
 
 def _row_data(
@@ -559,6 +706,8 @@ def _row_data(
             data[name] = value
     if "stage" in ctx.spec.schema.model_fields and "stage" not in data and "trl" in data:
         data["stage"] = values.stage_for_trl(int(data["trl"]))
+    if ctx.spec.org_field is None:
+        return data, ref, errors
     if isinstance(org_raw, str) and text_problem(org_raw):
         return data, ref, errors  # reported above
     org_id, org_error = _resolve_org(ctx, session, org_raw)
@@ -566,7 +715,7 @@ def _row_data(
         header = next((u.header for u in ctx.uses if u.field == "organization_id"), ORG_HEADER)
         errors.append(RowError(number, header, org_error))
     else:
-        data["organization_id"] = org_id
+        data[ctx.spec.org_field] = org_id
     return data, ref, errors
 
 
@@ -764,6 +913,7 @@ def import_records(
         return report
     chains, chain_names = _chain_lookup(session)
     ctx = _Context(kind, spec, actor, org, report.columns, columns, chains, chain_names)
+    ctx.session = session
     report.total = len(table.rows)
     duplicates = _duplicate_refs(ctx, table.rows)
     duplicate_rows = {e.row for e in duplicates}
@@ -823,7 +973,10 @@ def _write_one(
 ) -> list[RowError]:
     """Write one valid-looking row in its own savepoint; the errors the services raised."""
     model = ctx.spec.model
-    existing = session.scalar(select(model).where(model.source_ref == ref)) if ref else None
+    if ctx.spec.find is not None:
+        existing = ctx.spec.find(session, data)
+    else:
+        existing = session.scalar(select(model).where(model.source_ref == ref)) if ref else None
     mark = _queue_mark(session)
     row = session.begin_nested()
     errors: list[RowError] = []
@@ -855,15 +1008,36 @@ def _write_one(
 # ---------------------------------------------------------------- export
 
 
-def _export_value(col: Column, item: Any, data: dict[str, Any]) -> Any:
+def _export_value(
+    col: Column, item: Any, data: dict[str, Any], chain_names: dict[int, str] | None = None
+) -> Any:
     if col.kind == "org":
-        return item.organization.name
+        return item.university.name if isinstance(item, NamedClass) else item.organization.name
+    if col.kind == "policy":
+        return item.policy.title
+    if col.kind == "unit":
+        unit = getattr(item, col.relation)
+        return unit.name if unit is not None else ""
     if col.kind == "chain":
+        if chain_names is not None:
+            return chain_names.get(data.get(col.field) or 0, "")
         return item.chain.name if item.chain is not None else ""
+    if col.kind == "needs":
+        return needs_text(data.get(col.field))
+    if col.kind == "project":
+        project_id = data.get(col.field)
+        if not project_id:
+            return ""
+        project = object_session(item).get(InvestmentProject, project_id)  # type: ignore[union-attr]
+        return project.name if project is not None else ""
     value = data.get(col.field)
     if col.kind in ("choice", "status", "stage", "ip"):
         assert col.choices is not None
         return col.choices.label(value) if value else ""
+    if col.kind in ("year", "count"):
+        return value
+    if col.kind == "bool":
+        return "是" if value else "否"
     if col.kind == "choices":
         assert col.choices is not None
         return LIST_SEPARATOR.join(col.choices.label(v) for v in value or [])
@@ -901,14 +1075,18 @@ def export_rows(
             raise ValidationFailed({"status": f"状态“{status}”无效，可选值：{labels}"})
         stmt = stmt.where(model.status == value)
     if organization_id is not None:
-        stmt = stmt.where(model.organization_id == organization_id)
+        owner = getattr(model, spec.org_field or "organization_id", None)
+        if owner is None:
+            raise ValidationFailed({"organization_id": "此类记录不能按单位筛选"})
+        stmt = stmt.where(owner == organization_id)
     rows: list[list[Any]] = [[c.header for c in columns]]
+    chain_names = None if hasattr(model, "chain") else _chain_lookup(session)[1]
     for item in session.scalars(stmt.order_by(model.id)):
         if kind == "demands":
             data = demand_service.to_public_dict(actor, item)
         else:
             data = {c.key: getattr(item, c.key) for c in model.__mapper__.column_attrs}
-        rows.append([_export_value(c, item, data) for c in columns])
+        rows.append([_export_value(c, item, data, chain_names) for c in columns])
     return rows
 
 

@@ -361,9 +361,10 @@ CHOICES: dict[str, Choices] = {
 }
 
 
-def choice(field: str, value: Any) -> str:
-    """The stored value of a choice cell, by label, code or one of the words above."""
-    choices = CHOICES[field]
+def choice(field: str, value: Any, choices: Choices | None = None) -> str:
+    """The stored value of a choice cell, by label, code or one of the words above (choices:
+    the column's own, for fields not in CHOICES)."""
+    choices = choices or CHOICES[field]
     raw = text(value)
     word = fold(raw)
     found = choices.value_for(raw) or choices.value_for(word)

@@ -59,6 +59,7 @@ SOURCE_PAGES = {
     "demand": "/demands",
     "achievement": "/achievements",
     "talent_need": "/talent-needs",
+    "investment_project": "/investment-projects",
 }
 
 
@@ -165,6 +166,18 @@ def need_panel(
 ) -> Response:
     """Experts suggested for a talent need (HTMX fragment)."""
     return _panel(request, db, user, "talent_need", need_id, "talent")
+
+
+@router.get("/investment-projects/{project_id}/matches")
+def project_panel(
+    project_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(current_user),
+) -> Response:
+    """Named classes suggested for an investment project (HTMX fragment), each one click from
+    being linked."""
+    return _panel(request, db, user, "investment_project", project_id, "named_class")
 
 
 @router.get("/match")

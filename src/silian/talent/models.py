@@ -146,8 +146,9 @@ class SalaryGradeRule(Versioned, TimestampMixin, Base):
 
     __tablename__ = "salary_grade_rules"
     __table_args__ = (
-        UniqueConstraint("chain_id", "grade"),
+        UniqueConstraint("chain_id", "year", "grade"),
         TALENT_GRADES.check("grade"),
+        CheckConstraint("year IS NULL OR year BETWEEN 2000 AND 2100", name="year_range"),
         CheckConstraint("min_annual_salary > 0", name="salary_positive"),
     )
 
@@ -155,5 +156,7 @@ class SalaryGradeRule(Versioned, TimestampMixin, Base):
     chain_id: Mapped[int | None] = mapped_column(
         ForeignKey("industry_chains.id", ondelete="CASCADE"), nullable=True
     )
+    # The year the thresholds apply from (None: standing rules for any year without its own).
+    year: Mapped[int | None] = mapped_column(nullable=True)
     grade: Mapped[str] = mapped_column(String(1), nullable=False)
     min_annual_salary: Mapped[Decimal] = mapped_column(Numeric(12, 2), nullable=False)

@@ -518,7 +518,8 @@ def _require_signed_in(user: User | None) -> User:
 def salary_rule_table(session: Session, user: User | None) -> list[RuleRow]:
     """Every chain's thresholds, the city-wide default first; for signed-in users."""
     _require_signed_in(user)
-    rules = list(session.scalars(select(SalaryGradeRule)))
+    # The editor keeps the standing (undated) rules; a year's own set is applied by hiring.
+    rules = list(session.scalars(select(SalaryGradeRule).where(SalaryGradeRule.year.is_(None))))
     chains = list(
         session.scalars(
             select(IndustryChain)
@@ -540,7 +541,8 @@ def rules_for(session: Session, chain_id: int | None) -> dict[str, Decimal | Non
     stmt = select(SalaryGradeRule).where(
         SalaryGradeRule.chain_id.is_(None)
         if chain_id is None
-        else SalaryGradeRule.chain_id == chain_id
+        else SalaryGradeRule.chain_id == chain_id,
+        SalaryGradeRule.year.is_(None),
     )
     found: dict[str, Decimal | None] = dict.fromkeys(TALENT_GRADES.values)
     for rule in session.scalars(stmt):
@@ -554,7 +556,8 @@ def _rule_rows(session: Session, chain_id: int | None) -> list[SalaryGradeRule]:
             select(SalaryGradeRule).where(
                 SalaryGradeRule.chain_id.is_(None)
                 if chain_id is None
-                else SalaryGradeRule.chain_id == chain_id
+                else SalaryGradeRule.chain_id == chain_id,
+                SalaryGradeRule.year.is_(None),
             )
         )
     )

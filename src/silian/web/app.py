@@ -61,6 +61,7 @@ FEATURES = (
     "subsidies",
     "training",
     "platforms",
+    "coordination",
 )
 
 SECURITY_HEADERS = {
