@@ -31,6 +31,8 @@ from silian.brokerage.models import (
     TrainingEnrollment,
 )
 from silian.chains.models import IndustryChain
+from silian.config import get_settings
+from silian.coordination.forecast import project_forecast
 from silian.coordination.models import InnovationConsortium, InvestmentProject
 from silian.core.db import session_factory
 from silian.demands.models import Demand
@@ -288,6 +290,23 @@ class Independent:
                 if b.status == "completed" and inside(b.completed_on)
             ),
             Decimal(0),
+        )
+        projects = [p for p in self._all(InvestmentProject) if on(p.chain_id)]
+        out["investment_projects"] = sum(1 for p in projects if inside(day_of(p.created_at)))
+        # A project's own forecast (coordination.forecast, tested on hand-computed examples);
+        # what is counted here independently is which projects open in the period.
+        config = get_settings()
+        out["investment_projects_at_risk"] = sum(
+            1
+            for p in projects
+            if p.status != "cancelled"
+            and inside(p.opening_date)
+            and project_forecast(
+                self.db,
+                p,
+                retention_rate=config.talent_retention_rate,
+                hire_share=config.project_hire_share,
+            ).at_risk
         )
         out["consortium_projects"] = sum(
             1

@@ -26,6 +26,7 @@ from silian.achievements.models import Achievement
 from silian.brokerage import figures as brokerage_figures
 from silian.brokerage.models import Broker, Contract, Deal
 from silian.chains import service as chains
+from silian.coordination import figures as coordination_figures
 from silian.coordination.models import InnovationConsortium, InvestmentProject
 from silian.core.errors import ValidationFailed
 from silian.demands.models import Demand
@@ -207,6 +208,22 @@ FIGURES: tuple[Figure, ...] = (
     # Education chain: named classes, training bases, training programmes.
     Figure("named_classes", "冠名班", "个", "stock", "冠名班（产业链按合作企业或招商项目）"),
     Figure("class_students", "冠名班学生", "人", "stock", "冠名班在读学生"),
+    Figure(
+        "investment_projects",
+        "招商引资项目",
+        "个",
+        "period",
+        "时段内登记的招商引资项目：coordination.figures.projects_recorded",
+        coordination_figures.projects_recorded,
+    ),
+    Figure(
+        "investment_projects_at_risk",
+        "人才到岗风险项目",
+        "个",
+        "period",
+        "时段内建成、人才到岗预测未达标的项目：coordination.figures.projects_at_risk",
+        coordination_figures.projects_at_risk,
+    ),
     Figure("training_seats", "实训工位", "人/年", "stock", "公共实训基地年培训能力"),
     Figure("trainees", "实训人次", "人次", "stock", "公共实训基地本年度培训人次"),
     Figure(
