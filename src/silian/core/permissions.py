@@ -216,6 +216,18 @@ PERMISSIONS: dict[str, Rule] = {
         OFFICE | {"broker"}, message="只有政府部门和技术经纪人可以把意向转为对接"
     ),
     "event.suggest": _rule(OFFICE, message="只有政府部门可以查看路演成果推荐"),
+    # Innovation consortia and co-built R&D institutes (issue #12 parts 4 and 5): the office
+    # forms consortia and records institutes; a consortium's lead enterprise runs its projects.
+    "consortium.manage": _rule(OFFICE, message="只有政府部门可以组建和修改创新联合体"),
+    "consortium_project.manage": _rule(
+        OFFICE, ("enterprise",), "只有联合体牵头企业和政府部门可以管理攻关项目"
+    ),
+    "institute.manage": _rule(OFFICE, message="只有政府部门可以维护新型研发机构"),
+    # Platforms themselves: the office registers them; the operating unit keeps its own.
+    "platform.create": _rule(OFFICE, message="只有政府部门可以登记平台"),
+    "platform.edit": _rule(
+        OFFICE, PLATFORM_OPERATORS, "只有平台运营单位和政府部门可以修改平台信息"
+    ),
 }
 
 

@@ -84,11 +84,8 @@ from silian.brokerage.models import (
 from silian.chains import service as chains_service
 from silian.chains.models import IndustryChain
 from silian.challenges.models import BidScore, Challenge, Reviewer
-from silian.coordination.models import (
-    CommonTechProject,
-    InnovationConsortium,
-    InvestmentProject,
-)
+from silian.consortia.models import CommonTechProject, ConsortiumMember, InnovationConsortium
+from silian.coordination.models import InvestmentProject
 from silian.core.audit import AuditLog
 from silian.core.db import session_scope
 from silian.demands.models import Bid, Demand

@@ -61,6 +61,7 @@ FEATURES = (
     "subsidies",
     "training",
     "platforms",
+    "consortia",
 )
 
 SECURITY_HEADERS = {
