@@ -84,7 +84,7 @@ from silian.brokerage.models import (
 from silian.chains import service as chains_service
 from silian.chains.models import IndustryChain
 from silian.challenges.models import BidScore, Challenge, Reviewer
-from silian.consortia.models import CommonTechProject, ConsortiumMember, InnovationConsortium
+from silian.consortia.models import CommonTechProject, InnovationConsortium
 from silian.coordination.models import InvestmentProject
 from silian.core.audit import AuditLog
 from silian.core.db import session_scope

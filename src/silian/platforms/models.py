@@ -69,7 +69,7 @@ class Platform(TimestampMixin, Base):
     organization: Mapped[Organization] = relationship(lazy="joined")
     chain: Mapped[IndustryChain | None] = relationship(lazy="joined")
     chains: Mapped[list[IndustryChain]] = relationship(
-        secondary=platform_chains, order_by="IndustryChain.id"
+        secondary=platform_chains, order_by="IndustryChain.id", lazy="selectin"
     )
     services: Mapped[list[PlatformService]] = relationship(
         back_populates="platform", cascade="all, delete-orphan", order_by="PlatformService.id"

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0016_consortia"
 down_revision: str | None = "0015_major_offerings"
 branch_labels: str | Sequence[str] | None = None
