@@ -255,3 +255,16 @@ def test_institute_refusals(db: Session, factory: Factory) -> None:
     with pytest.raises(ValidationFailed) as exc:
         service.add_talent(db, office, inst.id, {"talent_id": 999999})
     assert exc.value.errors["talent_id"] == "人才不存在"
+
+
+def test_a_bad_cell_names_its_row(db: Session, factory: Factory) -> None:
+    """A malformed cell in a repeated row is reported with the row number and the cell's name."""
+    office = factory.user("office")
+    consortium = factory.consortium()
+    with pytest.raises(ValidationFailed) as exc:
+        service.create_project(
+            db, office, consortium.id,
+            {"title": "攻关", "budget": "100万", "milestones": [
+                {"name": "立项评审", "due_on": "2026-01-01"}, {"name": "中期", "due_on": "明年"}]},
+        )  # fmt: skip
+    assert exc.value.errors["milestones"] == "节点第2行的计划日期：日期格式应为 YYYY-MM-DD"

@@ -178,13 +178,17 @@ def institute_out(db: Session, item: RdInstitute) -> dict[str, Any]:
 # --- form rows ---------------------------------------------------------------------------------
 
 
-def rows(form: dict[str, Any], names: tuple[str, ...], keys: tuple[str, ...]) -> list[dict]:
-    """Repeated form rows (parallel lists) as dicts under keys; wholly blank rows dropped and
+def rows(
+    form: dict[str, Any], names: tuple[str, ...], keys: tuple[str, ...], choice: int | None = None
+) -> list[dict]:
+    """Repeated form rows (parallel lists) as dicts under keys; rows with nothing typed (a
+    drop-down column, index choice, always holds a value and does not count) are dropped and
     blank cells left out, so the schema's defaults and messages apply."""
     columns = [form.get(n) or [] for n in names]
     out = []
     for cells in zip(*columns, strict=False):
-        if not any(str(c).strip() for c in cells):
+        typed = [c for i, c in enumerate(cells) if i != choice]
+        if not any(str(c).strip() for c in typed):
             continue
         out.append({k: c for k, c in zip(keys, cells, strict=True) if str(c).strip() != ""})
     return out
@@ -204,7 +208,7 @@ def consortium_data(form: dict[str, Any]) -> dict[str, Any]:
         },
         ("lead_organization_id", "chain_id", "founded_on"),
     )
-    data["members"] = rows(form, MEMBER_ROWS, ("organization_id", "role"))
+    data["members"] = rows(form, MEMBER_ROWS, ("organization_id", "role"), choice=1)
     return data
 
 
@@ -229,7 +233,7 @@ def institute_data(form: dict[str, Any]) -> dict[str, Any]:
         ("organization_id", "chain_id", "founded_on"),
     )
     data["partners"] = rows(
-        form, PARTNER_ROWS, ("organization_id", "kind", "contribution", "amount")
+        form, PARTNER_ROWS, ("organization_id", "kind", "contribution", "amount"), choice=1
     )
     return data
 
@@ -303,7 +307,7 @@ def _consortium_form(
 
 def _consortium_values(form: dict[str, Any]) -> dict[str, Any]:
     values = dict(form)
-    values["members_rows"] = rows(form, MEMBER_ROWS, ("organization_id", "role"))
+    values["members_rows"] = rows(form, MEMBER_ROWS, ("organization_id", "role"), choice=1)
     return values
 
 
@@ -663,7 +667,7 @@ def _institute_form(
 def _institute_values(form: dict[str, Any]) -> dict[str, Any]:
     values = dict(form)
     values["partner_rows"] = rows(
-        form, PARTNER_ROWS, ("organization_id", "kind", "contribution", "amount")
+        form, PARTNER_ROWS, ("organization_id", "kind", "contribution", "amount"), choice=1
     )
     return values
 

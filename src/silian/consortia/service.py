@@ -7,8 +7,9 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -42,7 +43,7 @@ from silian.consortia.schemas import (
 from silian.core import audit, permissions
 from silian.core.errors import InvalidTransition, NotFound, ValidationFailed
 from silian.core.transactions import commit
-from silian.core.validation import parse
+from silian.core.validation import field_path, message_for, parse
 from silian.organizations.models import Organization
 from silian.talent.models import Talent
 
@@ -50,6 +51,41 @@ from silian.talent.models import Talent
 MAJOR_CONTRACT_VALUE = Decimal(10_000_000)
 # Units that may join a consortium besides its lead enterprise.
 MEMBER_KINDS = ("university", "institute", "enterprise", "platform")
+
+
+M = TypeVar("M", bound=BaseModel)
+# Repeated rows and their cells, as people call them in messages.
+ROW_NOUNS = {"members": "成员", "tasks": "任务", "milestones": "节点", "partners": "共建单位"}
+CELL_LABELS = {
+    "organization_id": "单位",
+    "role": "分工",
+    "task": "任务内容",
+    "budget": "经费",
+    "name": "名称",
+    "due_on": "计划日期",
+    "done_on": "完成日期",
+    "kind": "投入类型",
+    "contribution": "投入内容",
+    "amount": "金额",
+}
+
+
+def parse_rows(model: type[M], data: dict[str, Any]) -> M:
+    """Validate data into model; an error inside a repeated row names the row and the cell
+    (“任务第2行的经费：请填写数字”) instead of the whole list."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            loc = error.get("loc") or ()
+            field = str(loc[0]) if loc else "__all__"
+            message = message_for(error)
+            if field in ROW_NOUNS and len(loc) >= 2 and isinstance(loc[1], int):
+                cell = "的" + CELL_LABELS.get(str(loc[2]), str(loc[2])) if len(loc) >= 3 else ""
+                message = f"{ROW_NOUNS[field]}第{loc[1] + 1}行{cell}：{message}"
+            errors.setdefault(field if field in ROW_NOUNS else field_path(loc[:1]), message)
+        raise ValidationFailed(errors) from exc
 
 
 def today() -> date:
@@ -284,7 +320,7 @@ def _member_snapshot(item: InnovationConsortium) -> list[str]:
 def create_consortium(session: Session, user: User, data: dict[str, Any]) -> InnovationConsortium:
     """The office forms a consortium: lead enterprise, member units with their parts, goal."""
     permissions.require(user, "consortium.manage")
-    clean = parse(ConsortiumIn, data)
+    clean = parse_rows(ConsortiumIn, data)
     _check_consortium(session, clean, None)
     item = InnovationConsortium(
         **clean.model_dump(exclude={"members"}),
@@ -311,7 +347,7 @@ def update_consortium(
     """The office edits a consortium's name, lead, chain, goal and members."""
     item = get_consortium(session, user, consortium_id)
     permissions.require(user, "consortium.manage", item)
-    clean = parse(ConsortiumIn, data)
+    clean = parse_rows(ConsortiumIn, data)
     _check_consortium(session, clean, item.id)
     before = audit.snapshot(item) | {"members": _member_snapshot(item)}
     for key, value in clean.model_dump(exclude={"members"}).items():
@@ -381,7 +417,7 @@ def create_project(
     """A consortium sets up a common-technology project (status 立项) with tasks and milestones."""
     consortium = get_consortium(session, user, consortium_id)
     permissions.require(user, "consortium_project.manage", consortium)
-    clean = parse(ProjectIn, data)
+    clean = parse_rows(ProjectIn, data)
     _check_project(session, consortium, clean)
     project = CommonTechProject(
         consortium_id=consortium.id,
@@ -411,7 +447,7 @@ def update_project(
     permissions.require(user, "consortium_project.manage", project.consortium)
     if project.status == "done":
         raise InvalidTransition("项目已验收，不能再修改")
-    clean = parse(ProjectIn, data)
+    clean = parse_rows(ProjectIn, data)
     _check_project(session, project.consortium, clean)
     before = _plan_snapshot(project)
     for key, value in clean.model_dump(exclude={"tasks", "milestones"}).items():
@@ -634,7 +670,7 @@ def _partner_snapshot(item: RdInstitute) -> list[str]:
 def create_institute(session: Session, user: User, data: dict[str, Any]) -> RdInstitute:
     """The office records a co-built institute with its partners and their contributions."""
     permissions.require(user, "institute.manage")
-    clean = parse(InstituteIn, data)
+    clean = parse_rows(InstituteIn, data)
     _check_institute(session, clean, None)
     item = RdInstitute(**clean.model_dump(exclude={"partners"}))
     _set_partners(item, clean)
@@ -658,7 +694,7 @@ def update_institute(
     """The office edits an institute and its partners."""
     item = get_institute(session, user, institute_id)
     permissions.require(user, "institute.manage", item)
-    clean = parse(InstituteIn, data)
+    clean = parse_rows(InstituteIn, data)
     _check_institute(session, clean, item.id)
     before = audit.snapshot(item) | {"partners": _partner_snapshot(item)}
     for key, value in clean.model_dump(exclude={"partners"}).items():
