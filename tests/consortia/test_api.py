@@ -81,12 +81,10 @@ def test_institute_through_the_api(client: TestClient, factory: Factory) -> None
     by grade and flags the major achievement; others may only read."""
     office = api_headers(client, factory.user("office"))
     uni = factory.org("university", name="共建大学")
-    body = {"name": "海洋新材料研究院",
-            "partners": [{"organization_id": uni.id, "kind": "site", "contribution": "实验楼 5000 平方米"}]}  # fmt: skip
-    assert (
-        client.post("/api/v1/institutes", json=body, headers=api_headers(
-            client, factory.user("university", uni))).status_code == 403
-    )  # fmt: skip
+    partner = {"organization_id": uni.id, "kind": "site", "contribution": "实验楼 5000 平方米"}
+    body = {"name": "海洋新材料研究院", "partners": [partner]}
+    uni_h = api_headers(client, factory.user("university", uni))
+    assert client.post("/api/v1/institutes", json=body, headers=uni_h).status_code == 403
     made = client.post("/api/v1/institutes", json=body, headers=office)
     assert made.status_code == 201, made.text
     iid = made.json()["id"]
