@@ -51,6 +51,12 @@ class ConsortiumMember(Base):
         """Chinese role name."""
         return MEMBER_ROLES.label(self.role)
 
+    @property
+    def role_rank(self) -> int:
+        """Position of the role in MEMBER_ROLES (core members listed first)."""
+        values = MEMBER_ROLES.values
+        return values.index(self.role) if self.role in values else len(values)
+
 
 # The member table under its old name (other code reads it as a plain table).
 innovation_consortium_members = ConsortiumMember.__table__
