@@ -388,7 +388,7 @@ class Factory:
         values: dict[str, Any] = {"name": f"测试创新联合体{self.count}", "goal": "联合攻关"} | kw
         item = InnovationConsortium(lead_organization_id=lead.id, **values)
         item.memberships = [
-            ConsortiumMember(organization_id=o.id, role=r) for o, r in (members or {}).items()
+            ConsortiumMember(organization_id=o.id, part=r) for o, r in (members or {}).items()
         ]
         self.session.add(item)
         self.session.commit()

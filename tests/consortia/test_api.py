@@ -21,7 +21,7 @@ def test_consortium_and_project_road_through_the_api(client: TestClient, factory
     lead_h = api_headers(client, factory.user("enterprise", lead))
     other = api_headers(client, factory.user("enterprise"))
     body = {"name": "智能家电创新联合体", "lead_organization_id": lead.id, "goal": "变频控制",
-            "members": [{"organization_id": uni.id, "role": "research"}]}  # fmt: skip
+            "members": [{"organization_id": uni.id, "part": "research"}]}  # fmt: skip
     assert client.post("/api/v1/consortia", json=body, headers=lead_h).status_code == 403
     bad = client.post(
         "/api/v1/consortia", json=body | {"members": [{"organization_id": 999999}]},

@@ -31,7 +31,7 @@ def test_office_forms_a_consortium_on_the_form(
         "lead_organization_id": str(lead.id),
         "goal": "深海探测装备共性技术",
         "member_organization_id": [str(uni.id), str(lead.id), ""],
-        "member_role": ["research", "core", "research"],
+        "member_part": ["research", "core", "research"],
     }
     refused = client.post("/consortia/new", data=data)
     assert refused.status_code == 422
@@ -39,7 +39,7 @@ def test_office_forms_a_consortium_on_the_form(
     assert 'value="深海装备创新联合体"' in refused.text
     saved = client.post(
         "/consortia/new",
-        data=data | {"member_organization_id": [str(uni.id)], "member_role": ["research"]},
+        data=data | {"member_organization_id": [str(uni.id)], "member_part": ["research"]},
         follow_redirects=False,
     )
     assert saved.status_code == 303

@@ -45,12 +45,12 @@ def test_office_forms_a_consortium_with_members_and_roles(db: Session, factory: 
             "lead_organization_id": lead.id,
             "goal": "深海装备关键共性技术",
             "members": [
-                {"organization_id": uni.id, "role": "research"},
-                {"organization_id": inst.id, "role": "core"},
+                {"organization_id": uni.id, "part": "research"},
+                {"organization_id": inst.id, "part": "core"},
             ],
         },
     )
-    assert {(m.organization.name, m.role) for m in item.memberships} == {
+    assert {(m.organization.name, m.part) for m in item.memberships} == {
         ("海洋大学", "research"),
         ("海洋研究所", "core"),
     }
@@ -62,10 +62,10 @@ def test_office_forms_a_consortium_with_members_and_roles(db: Session, factory: 
         {
             "name": "海洋装备创新联合体",
             "lead_organization_id": lead.id,
-            "members": [{"organization_id": uni.id, "role": "core"}],
+            "members": [{"organization_id": uni.id, "part": "core"}],
         },  # fmt: skip
     )
-    assert [(m.organization_id, m.role) for m in updated.memberships] == [(uni.id, "core")]
+    assert [(m.organization_id, m.part) for m in updated.memberships] == [(uni.id, "core")]
     assert _audit(db, item) == ["create", "update"]
     change = db.scalars(select(AuditLog).where(AuditLog.action == "update")).one()
     assert "members" in change.changes

@@ -3,7 +3,7 @@
 from silian.core.choices import Choices
 
 # The lead enterprise is the consortium's own column; these are the other members' parts.
-MEMBER_ROLES = Choices(
+MEMBER_PARTS = Choices(
     ("core", "核心成员"),
     ("research", "研发单位"),
     ("application", "应用验证单位"),

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from silian.consortia.choices import COMMON_TECH_STATUS, CONTRIBUTION_KINDS, MEMBER_ROLES
+from silian.consortia.choices import COMMON_TECH_STATUS, CONTRIBUTION_KINDS, MEMBER_PARTS
 from silian.core.db import Base, TimestampMixin
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class ConsortiumMember(Base):
     """A member unit of an innovation consortium and its part (the lead is the consortium's)."""
 
     __tablename__ = "innovation_consortium_members"
-    __table_args__ = (MEMBER_ROLES.check("role"),)
+    __table_args__ = (MEMBER_PARTS.check("part"),)
 
     consortium_id: Mapped[int] = mapped_column(
         ForeignKey("innovation_consortia.id", ondelete="CASCADE"), primary_key=True
@@ -40,22 +40,22 @@ class ConsortiumMember(Base):
     organization_id: Mapped[int] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[str] = mapped_column(
+    part: Mapped[str] = mapped_column(
         String(20), nullable=False, default="research", server_default="research"
     )
 
     organization: Mapped[Organization] = relationship(lazy="joined")
 
     @property
-    def role_label(self) -> str:
-        """Chinese role name."""
-        return MEMBER_ROLES.label(self.role)
+    def part_label(self) -> str:
+        """Chinese name of the member's part."""
+        return MEMBER_PARTS.label(self.part)
 
     @property
-    def role_rank(self) -> int:
-        """Position of the role in MEMBER_ROLES (core members listed first)."""
-        values = MEMBER_ROLES.values
-        return values.index(self.role) if self.role in values else len(values)
+    def part_rank(self) -> int:
+        """Position of the part in MEMBER_PARTS (core members listed first)."""
+        values = MEMBER_PARTS.values
+        return values.index(self.part) if self.part in values else len(values)
 
 
 # The member table under its old name (other code reads it as a plain table).
@@ -84,7 +84,7 @@ class InnovationConsortium(TimestampMixin, Base):
     lead_organization: Mapped[Organization] = relationship(lazy="joined")
     chain: Mapped[IndustryChain | None] = relationship(lazy="joined")
     memberships: Mapped[list[ConsortiumMember]] = relationship(
-        cascade="all, delete-orphan", order_by="ConsortiumMember.role"
+        cascade="all, delete-orphan", order_by="ConsortiumMember.part"
     )
     members: Mapped[list[Organization]] = relationship(
         secondary=innovation_consortium_members, viewonly=True

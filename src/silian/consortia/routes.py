@@ -58,7 +58,7 @@ consortia_api = APIRouter(prefix="/api/v1/consortia", tags=["consortia"])
 projects_api = APIRouter(prefix="/api/v1/consortium-projects", tags=["consortia"])
 institutes_api = APIRouter(prefix="/api/v1/institutes", tags=["consortia"])
 
-MEMBER_ROWS = ("member_organization_id", "member_role")
+MEMBER_ROWS = ("member_organization_id", "member_part")
 TASK_ROWS = ("task_organization_id", "task_text", "task_budget")
 MILESTONE_ROWS = ("milestone_name", "milestone_due_on", "milestone_done_on")
 PARTNER_ROWS = ("partner_organization_id", "partner_kind", "partner_contribution", "partner_amount")
@@ -83,7 +83,7 @@ def consortium_out(item: InnovationConsortium) -> dict[str, Any]:
                 "organization_id": m.organization_id,
                 "organization_name": m.organization.name,
                 "organization_kind": m.organization.kind,
-                "role": m.role,
+                "part": m.part,
             }
             for m in item.memberships
         ],
@@ -208,7 +208,7 @@ def consortium_data(form: dict[str, Any]) -> dict[str, Any]:
         },
         ("lead_organization_id", "chain_id", "founded_on"),
     )
-    data["members"] = rows(form, MEMBER_ROWS, ("organization_id", "role"), choice=1)
+    data["members"] = rows(form, MEMBER_ROWS, ("organization_id", "part"), choice=1)
     return data
 
 
@@ -307,7 +307,7 @@ def _consortium_form(
 
 def _consortium_values(form: dict[str, Any]) -> dict[str, Any]:
     values = dict(form)
-    values["members_rows"] = rows(form, MEMBER_ROWS, ("organization_id", "role"), choice=1)
+    values["members_rows"] = rows(form, MEMBER_ROWS, ("organization_id", "part"), choice=1)
     return values
 
 
@@ -375,7 +375,7 @@ def edit_consortium_page(
         "goal": item.goal,
         "founded_on": item.founded_on.isoformat() if item.founded_on else "",
         "members_rows": [
-            {"organization_id": m.organization_id, "role": m.role} for m in item.memberships
+            {"organization_id": m.organization_id, "part": m.part} for m in item.memberships
         ],
     }
     return _consortium_form(request, db, item, values, {})

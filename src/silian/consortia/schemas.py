@@ -14,7 +14,7 @@ from silian.core.schemas import InputModel
 
 # Numeric(14, 2): at most twelve digits before the point.
 MAX_AMOUNT = Decimal("999999999999.99")
-MemberRole = Literal["core", "research", "application", "support"]
+MemberPart = Literal["core", "research", "application", "support"]
 ContributionKind = Literal["funding", "site", "equipment", "talent", "technology", "other"]
 
 
@@ -22,7 +22,7 @@ class MemberIn(InputModel):
     """One member unit of a consortium and its part."""
 
     organization_id: int = Field(ge=1)
-    role: MemberRole = "research"
+    part: MemberPart = "research"
 
 
 class ConsortiumIn(InputModel):
@@ -128,7 +128,7 @@ class MemberOut(BaseModel):
     organization_id: int
     organization_name: str
     organization_kind: str
-    role: str
+    part: str
 
 
 class ConsortiumOut(BaseModel):

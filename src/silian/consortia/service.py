@@ -58,7 +58,7 @@ M = TypeVar("M", bound=BaseModel)
 ROW_NOUNS = {"members": "成员", "tasks": "任务", "milestones": "节点", "partners": "共建单位"}
 CELL_LABELS = {
     "organization_id": "单位",
-    "role": "分工",
+    "part": "分工",
     "task": "任务内容",
     "budget": "经费",
     "name": "名称",
@@ -305,16 +305,16 @@ def _check_consortium(session: Session, clean: ConsortiumIn, own_id: int | None)
 
 
 def _set_members(item: InnovationConsortium, clean: ConsortiumIn) -> None:
-    wanted = {m.organization_id: m.role for m in clean.members}
+    wanted = {m.organization_id: m.part for m in clean.members}
     item.memberships = [m for m in item.memberships if m.organization_id in wanted]
     for member in item.memberships:
-        member.role = wanted.pop(member.organization_id)
-    for org_id, role in wanted.items():
-        item.memberships.append(ConsortiumMember(organization_id=org_id, role=role))
+        member.part = wanted.pop(member.organization_id)
+    for org_id, part in wanted.items():
+        item.memberships.append(ConsortiumMember(organization_id=org_id, part=part))
 
 
 def _member_snapshot(item: InnovationConsortium) -> list[str]:
-    return sorted(f"{m.organization_id}:{m.role}" for m in item.memberships)
+    return sorted(f"{m.organization_id}:{m.part}" for m in item.memberships)
 
 
 def create_consortium(session: Session, user: User, data: dict[str, Any]) -> InnovationConsortium:

@@ -122,6 +122,7 @@ TASK_TEXT = {
     "application": "应用场景验证与示范推广",
     "support": "检验检测与标准制定",
 }
+PART_ORDER = ["core", "research", "application", "support"]
 MILESTONES = ["方案评审", "关键技术突破", "样机（样品）验证", "项目验收准备"]
 
 
@@ -169,7 +170,7 @@ def consortia(city: City, today: date) -> None:
         if top is not None and top[0] not in {o.id for o, _ in members}:
             members.append((session.get_one(Organization, top[0]), "research"))
         consortium.memberships = [
-            ConsortiumMember(organization_id=org.id, role=role) for org, role in members
+            ConsortiumMember(organization_id=org.id, part=role) for org, role in members
         ]
         session.add(consortium)
         session.flush()
@@ -201,7 +202,9 @@ def consortia(city: City, today: date) -> None:
                 due_on=_month_later(begin, months),
                 accepted_on=today - timedelta(days=40) if status == "done" else None,
             )
-            units = [(companies[0], "lead"), *members[:4]]
+            # The lead and four members, the core and research units first.
+            ranked = sorted(members, key=lambda m: PART_ORDER.index(m[1]))
+            units = [(companies[0], "lead"), *ranked[:4]]
             share = Decimal(budget * 10_000 // len(units))
             project.tasks = [
                 ProjectTask(organization_id=org.id, task=TASK_TEXT[role], budget=share)
