@@ -124,11 +124,15 @@ def test_project_lifecycle_by_the_lead_enterprise(db: Session, factory: Factory)
     assert project.budget == Decimal(5_000_000) and project.status == "planned"
     assert [t.task for t in project.tasks] == ["样机集成与验证", "材料配方研究"]
     achievement = factory.achievement(uni)
+    draft = factory.achievement(uni, status="draft")
     with pytest.raises(InvalidTransition):
         service.link_output(db, lead_user, project.id, {"achievement_id": achievement.id})
     service.start_project(db, lead_user, project.id, {"on": TODAY.isoformat()})
     with pytest.raises(InvalidTransition):
         service.start_project(db, lead_user, project.id)
+    with pytest.raises(ValidationFailed) as exc:
+        service.link_output(db, lead_user, project.id, {"achievement_id": draft.id})
+    assert "尚未发布" in exc.value.errors["achievement_id"]
     service.link_output(db, lead_user, project.id, {"achievement_id": achievement.id})
     with pytest.raises(ValidationFailed) as exc:
         service.link_output(db, lead_user, project.id, {"achievement_id": achievement.id})

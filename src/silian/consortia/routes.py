@@ -487,7 +487,10 @@ def project_page(
             a
             for a in db.scalars(
                 select(Achievement)
-                .where(Achievement.organization_id.in_(member_ids))
+                .where(
+                    Achievement.organization_id.in_(member_ids),
+                    Achievement.status == "published",
+                )
                 .order_by(Achievement.id.desc())
                 .limit(60)
             )
@@ -720,7 +723,7 @@ def _institute_context(db: Session, user: User | None, item: RdInstitute) -> dic
             a
             for a in db.scalars(
                 select(Achievement)
-                .where(Achievement.organization_id.in_(units))
+                .where(Achievement.organization_id.in_(units), Achievement.status == "published")
                 .order_by(Achievement.id.desc())
                 .limit(80)
             )

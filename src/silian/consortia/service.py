@@ -559,6 +559,19 @@ def complete_milestone(
     return milestone
 
 
+def _published_achievement(session: Session, achievement_id: int) -> Achievement:
+    """The achievement, or a refusal naming achievement_id: it must exist and be published
+    (project and institute pages are public, so a draft's title must not appear there)."""
+    achievement = session.get(Achievement, achievement_id)
+    if achievement is None:
+        raise ValidationFailed({"achievement_id": "成果不存在"})
+    if achievement.status != "published":
+        raise ValidationFailed(
+            {"achievement_id": f"成果 {achievement_id} 尚未发布，发布后才能登记为产出成果"}
+        )
+    return achievement
+
+
 def link_output(
     session: Session, user: User, project_id: int, data: dict[str, Any]
 ) -> ProjectAchievement:
@@ -566,9 +579,7 @@ def link_output(
     project = get_project(session, user, project_id)
     permissions.require(user, "consortium_project.manage", project.consortium)
     clean = parse(OutputIn, data)
-    achievement = session.get(Achievement, clean.achievement_id)
-    if achievement is None:
-        raise ValidationFailed({"achievement_id": "成果不存在"})
+    achievement = _published_achievement(session, clean.achievement_id)
     if project.status == "planned":
         raise InvalidTransition("项目尚未启动攻关，不能登记产出成果")
     if session.get(ProjectAchievement, (project.id, achievement.id)) is not None:
@@ -773,9 +784,7 @@ def link_institute_achievement(
     item = get_institute(session, user, institute_id)
     permissions.require(user, "institute.manage", item)
     clean = parse(InstituteAchievementIn, data)
-    achievement = session.get(Achievement, clean.achievement_id)
-    if achievement is None:
-        raise ValidationFailed({"achievement_id": "成果不存在"})
+    achievement = _published_achievement(session, clean.achievement_id)
     if session.get(InstituteAchievement, (item.id, achievement.id)) is not None:
         raise ValidationFailed({"achievement_id": f"“{achievement.title}”已登记为本机构成果"})
     if clean.evidence_amount is not None and not clean.evidence.strip():
