@@ -13,6 +13,12 @@ from silian.accounts.models import User
 from silian.accounts.service import create_user
 from silian.achievements.models import Achievement
 from silian.brokerage.models import BrokerTraining, TrainingEnrollment
+from silian.consortia.models import (
+    CommonTechProject,
+    ConsortiumMember,
+    InnovationConsortium,
+    RdInstitute,
+)
 from silian.coordination.models import InvestmentProject
 from silian.core.db import utcnow
 from silian.education.models import Major, MajorOffering, NamedClass, TrainingBase
@@ -403,6 +409,42 @@ class Factory:
             "graduation_year": date.today().year + 1,
         }
         item = NamedClass(university_id=university.id, enterprise_id=enterprise.id, **(values | kw))
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def consortium(
+        self,
+        lead: Organization | None = None,
+        members: dict[Organization, str] | None = None,
+        **kw: Any,
+    ) -> InnovationConsortium:
+        """A committed innovation consortium led by lead (a new enterprise if None)."""
+        self.count += 1
+        lead = lead or self.org("enterprise")
+        values: dict[str, Any] = {"name": f"测试创新联合体{self.count}", "goal": "联合攻关"} | kw
+        item = InnovationConsortium(lead_organization_id=lead.id, **values)
+        item.memberships = [
+            ConsortiumMember(organization_id=o.id, part=r) for o, r in (members or {}).items()
+        ]
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def common_tech_project(self, consortium: InnovationConsortium, **kw: Any) -> CommonTechProject:
+        """A committed common-technology project of consortium (planned, 1,000,000 元)."""
+        self.count += 1
+        values: dict[str, Any] = {"title": f"测试攻关项目{self.count}",
+                                  "budget": Decimal(1_000_000)} | kw  # fmt: skip
+        item = CommonTechProject(consortium_id=consortium.id, **values)
+        self.session.add(item)
+        self.session.commit()
+        return item
+
+    def rd_institute(self, **kw: Any) -> RdInstitute:
+        """A committed co-built R&D institute."""
+        self.count += 1
+        item = RdInstitute(**({"name": f"测试新型研发机构{self.count}"} | kw))
         self.session.add(item)
         self.session.commit()
         return item

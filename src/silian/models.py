@@ -15,11 +15,19 @@ from silian.brokerage.models import (
 )
 from silian.chains.models import IndustryChain
 from silian.challenges.models import BidScore, Challenge, ChallengeAcceptance, Reviewer
-from silian.coordination.models import (
+from silian.consortia.models import (
     CommonTechProject,
+    ConsortiumMember,
     InnovationConsortium,
-    InvestmentProject,
+    InstituteAchievement,
+    InstitutePartner,
+    InstituteTalent,
+    ProjectAchievement,
+    ProjectMilestone,
+    ProjectTask,
+    RdInstitute,
 )
+from silian.coordination.models import InvestmentProject
 from silian.core.audit import AuditLog
 from silian.core.db import Base
 from silian.core.idempotency import IdempotencyKey
@@ -77,6 +85,14 @@ __all__ = [
     "ChallengeAcceptance",
     "BrokerTraining",
     "CommonTechProject",
+    "ConsortiumMember",
+    "InstituteAchievement",
+    "InstitutePartner",
+    "InstituteTalent",
+    "ProjectAchievement",
+    "ProjectMilestone",
+    "ProjectTask",
+    "RdInstitute",
     "Consortium",
     "Contract",
     "ContractMilestone",

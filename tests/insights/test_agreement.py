@@ -32,8 +32,16 @@ from silian.brokerage.models import (
 )
 from silian.chains.models import IndustryChain
 from silian.config import get_settings
+from silian.consortia.models import (
+    CommonTechProject,
+    InnovationConsortium,
+    InstituteAchievement,
+    InstituteTalent,
+    ProjectAchievement,
+    RdInstitute,
+)
 from silian.coordination.forecast import project_forecast
-from silian.coordination.models import InnovationConsortium, InvestmentProject
+from silian.coordination.models import InvestmentProject
 from silian.core.db import session_factory
 from silian.demands.models import Demand
 from silian.demo.loader import DEMO_PASSWORD, load_demo
@@ -307,6 +315,48 @@ class Independent:
                 retention_rate=config.talent_retention_rate,
                 hire_share=config.project_hire_share,
             ).at_risk
+        )
+        consortium_chain = {c.id: c.chain_id for c in self._all(InnovationConsortium)}
+        project_consortium = {p.id: p.consortium_id for p in self._all(CommonTechProject)}
+        out["common_tech_projects_started"] = sum(
+            1
+            for p in self._all(CommonTechProject)
+            if inside(p.started_on) and on(consortium_chain[p.consortium_id])
+        )
+        out["consortium_outputs"] = len(
+            {
+                o.achievement_id
+                for o in self._all(ProjectAchievement)
+                if inside(o.produced_on) and on(consortium_chain[project_consortium[o.project_id]])
+            }
+        )
+        institutes = {
+            i.id: i
+            for i in self._all(RdInstitute)
+            if on(i.chain_id) and (i.founded_on or day_of(i.created_at) or date.max) <= end
+        }
+        out["rd_institutes"] = len(institutes)
+        chain_institutes = {i.id for i in self._all(RdInstitute) if on(i.chain_id)}
+        out["institute_talents"] = len(
+            {
+                t.talent_id
+                for t in self._all(InstituteTalent)
+                if t.institute_id in chain_institutes and t.joined_on <= end
+            }
+        )
+        big_contracts = {
+            self.deal_by_id[c.deal_id].achievement_id
+            for c in self._all(Contract)
+            if c.amount >= 10_000_000 and c.signed_on is not None and c.signed_on <= end
+        }
+        out["institute_major_achievements"] = len(
+            {
+                a.achievement_id
+                for a in self._all(InstituteAchievement)
+                if a.institute_id in chain_institutes
+                and a.linked_on <= end
+                and ((a.evidence_amount or 0) >= 10_000_000 or a.achievement_id in big_contracts)
+            }
         )
         out["consortium_projects"] = sum(
             1

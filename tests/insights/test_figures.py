@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from silian.achievements.models import Achievement
 from silian.brokerage.models import Broker, Contract, Deal
 from silian.chains.models import IndustryChain
-from silian.coordination.models import InnovationConsortium
+from silian.consortia.models import InnovationConsortium
 from silian.core.db import session_factory
 from silian.core.errors import ValidationFailed
 from silian.demands.models import Demand

@@ -48,6 +48,8 @@ def test_every_registered_figure_is_declared_once_with_its_source() -> None:
         "silian.training.figures",
         "silian.platforms.figures",
         "silian.brokerage.figures",
+        "silian.coordination.figures",
+        "silian.consortia.figures",
     }
 
 

@@ -171,3 +171,92 @@ def test_openapi_lists_the_platform_resources(client: TestClient) -> None:
         "/api/v1/bookings/{booking_id}/approve",
     ):
         assert path in paths, path
+
+
+def test_office_registers_a_platform_serving_several_chains(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    """The office registers a platform on two chains (the first is primary); its operator edits
+    it but may not move it to another unit; bad input names the field."""
+    from silian.chains.models import IndustryChain
+
+    marine = IndustryChain(code="t-marine", name="测试海洋装备链")
+    ic = IndustryChain(code="t-ic", name="测试集成电路链")
+    db.add_all([marine, ic])
+    db.commit()
+    op_org = factory.org("platform", name="测试平台运营公司")
+    office = api_headers(client, factory.user("office"))
+    body = {"name": "多链中试平台", "kind": "pilot", "organization_id": op_org.id,
+            "chain_ids": [ic.id, marine.id], "capabilities": "中试放大、检验检测",
+            "support_amount": "2000万"}  # fmt: skip
+    operator = factory.user("platform", op_org)
+    assert client.post("/api/v1/platforms", json=body, headers=api_headers(client, operator)
+                       ).status_code == 403  # fmt: skip
+    made = client.post("/api/v1/platforms", json=body, headers=office)
+    assert made.status_code == 201, made.text
+    plat = made.json()
+    assert (plat["chain_id"], plat["chain_ids"]) == (ic.id, [ic.id, marine.id])
+    assert plat["capabilities"] == ["中试放大", "检验检测"]
+    assert Decimal(plat["support_amount"]) == Decimal(20_000_000)
+    bad = client.post("/api/v1/platforms", json=body | {"name": "另一个", "chain_ids": [999999]},
+                      headers=office)  # fmt: skip
+    assert bad.status_code == 422 and bad.json()["errors"]["chain_ids"] == "产业链 999999 不存在"
+    mine = api_headers(client, operator)
+    url = f"/api/v1/platforms/{plat['id']}"
+    moved = client.put(url, json=body | {"organization_id": factory.org("platform").id},
+                       headers=mine)  # fmt: skip
+    assert moved.status_code == 422 and "organization_id" in moved.json()["errors"]
+    edited = client.put(url, json=body | {"chain_ids": [marine.id], "status": "building"},
+                        headers=mine)  # fmt: skip
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["chain_ids"], edited.json()["status"]) == ([marine.id], "building")
+    other = api_headers(client, factory.user("platform"))
+    assert client.put(url, json=body, headers=other).status_code == 403
+
+
+def test_platform_pages_create_and_edit(client: TestClient, factory: Factory) -> None:
+    """The office registers a platform on the form; the operator edits it on its own form."""
+    op_org = factory.org("platform", name="页面平台运营公司")
+    login(client, factory.user("office"))
+    assert client.get("/platforms/new").status_code == 200
+    refused = client.post(
+        "/platforms/new",
+        data={
+            "csrf_token": csrf(client),
+            "name": "",
+            "kind": "pilot",
+            "organization_id": op_org.id,
+            "status": "active",
+        },  # fmt: skip
+    )
+    assert refused.status_code == 422 and "不能为空" in refused.text
+    made = client.post(
+        "/platforms/new",
+        data={
+            "csrf_token": csrf(client),
+            "name": "页面登记平台",
+            "kind": "poc",
+            "organization_id": op_org.id,
+            "status": "active",
+            "equipment": "流片设备",
+        },  # fmt: skip
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    url = made.headers["location"]
+    client.cookies.clear()
+    login(client, factory.user("platform", op_org))
+    assert client.get(f"{url}/edit").status_code == 200
+    saved = client.post(
+        f"{url}/edit",
+        data={
+            "csrf_token": csrf(client),
+            "name": "页面登记平台（二期）",
+            "kind": "poc",
+            "organization_id": op_org.id,
+            "status": "active",
+            "equipment": "流片设备",
+        },  # fmt: skip
+        follow_redirects=True,
+    )
+    assert saved.status_code == 200 and "页面登记平台（二期）" in saved.text

@@ -5,4 +5,3 @@ from silian.core.choices import Choices
 PROJECT_STATUS = Choices(
     ("signed", "已签约"), ("building", "建设中"), ("opened", "已投产"), ("cancelled", "已终止")
 )
-COMMON_TECH_STATUS = Choices(("planned", "立项"), ("running", "攻关中"), ("done", "已验收"))

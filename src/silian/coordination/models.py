@@ -1,4 +1,4 @@
-"""Investment projects and innovation consortia with their common-technology projects."""
+"""Investment projects (招商引资项目)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,14 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    Column,
     ForeignKey,
     Numeric,
     String,
-    Table,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from silian.coordination.choices import (
-    COMMON_TECH_STATUS,
-    PROJECT_STATUS,
-)
+from silian.coordination.choices import PROJECT_STATUS
 from silian.core.concurrency import Versioned
 from silian.core.db import Base, TimestampMixin
 
@@ -58,53 +53,3 @@ class InvestmentProject(Versioned, TimestampMixin, Base):
     is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")
-
-
-innovation_consortium_members = Table(
-    "innovation_consortium_members",
-    Base.metadata,
-    Column(
-        "consortium_id",
-        ForeignKey("innovation_consortia.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("organization_id", ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
-)
-
-
-class InnovationConsortium(TimestampMixin, Base):
-    """创新联合体: enterprises and institutes tackling a chain's common technology together."""
-
-    __tablename__ = "innovation_consortia"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True, nullable=False)
-    lead_organization_id: Mapped[int] = mapped_column(
-        ForeignKey("organizations.id", ondelete="RESTRICT"), nullable=False
-    )
-    chain_id: Mapped[int | None] = mapped_column(
-        ForeignKey("industry_chains.id", ondelete="SET NULL"), nullable=True
-    )
-    goal: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-
-    lead_organization: Mapped[Organization] = relationship(lazy="joined")
-    members: Mapped[list[Organization]] = relationship(secondary=innovation_consortium_members)
-
-
-class CommonTechProject(TimestampMixin, Base):
-    """共性技术攻关项目 run by an innovation consortium."""
-
-    __tablename__ = "common_tech_projects"
-    __table_args__ = (
-        COMMON_TECH_STATUS.check("status"),
-        CheckConstraint("budget >= 0", name="budget_nonnegative"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    consortium_id: Mapped[int] = mapped_column(
-        ForeignKey("innovation_consortia.id", ondelete="CASCADE"), nullable=False
-    )
-    title: Mapped[str] = mapped_column(String(200), nullable=False)
-    budget: Mapped[Decimal] = mapped_column(Numeric(14, 2), nullable=False, default=0)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="planned")

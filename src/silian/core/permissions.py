@@ -228,6 +228,18 @@ PERMISSIONS: dict[str, Rule] = {
     "named_class.import": _rule(OFFICE, ("university",), "只有政府部门和高校院所可以导入冠名班"),
     "talent_need.import": _rule(OFFICE, NEED_POSTERS, "只有企业、高校和政府部门可以导入人才需求"),
     "subsidy.import": _rule(OFFICE, SUBSIDY_APPLICANTS, "您的角色不能导入补贴申请"),
+    # Innovation consortia and co-built R&D institutes (issue #12 parts 4 and 5): the office
+    # forms consortia and records institutes; a consortium's lead enterprise runs its projects.
+    "consortium.manage": _rule(OFFICE, message="只有政府部门可以组建和修改创新联合体"),
+    "consortium_project.manage": _rule(
+        OFFICE, ("enterprise",), "只有联合体牵头企业和政府部门可以管理攻关项目"
+    ),
+    "institute.manage": _rule(OFFICE, message="只有政府部门可以维护新型研发机构"),
+    # Platforms themselves: the office registers them; the operating unit keeps its own.
+    "platform.create": _rule(OFFICE, message="只有政府部门可以登记平台"),
+    "platform.edit": _rule(
+        OFFICE, PLATFORM_OPERATORS, "只有平台运营单位和政府部门可以修改平台信息"
+    ),
 }
 
 

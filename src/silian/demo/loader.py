@@ -86,15 +86,12 @@ from silian.chains import service as chains_service
 from silian.chains.models import IndustryChain
 from silian.challenges.models import BidScore, Challenge, Reviewer
 from silian.config import Settings
-from silian.coordination.models import (
-    CommonTechProject,
-    InnovationConsortium,
-    InvestmentProject,
-)
+from silian.consortia.models import CommonTechProject, InnovationConsortium, RdInstitute
+from silian.coordination.models import InvestmentProject
 from silian.core.audit import AuditLog
 from silian.core.db import session_scope
 from silian.demands.models import Bid, Demand
-from silian.demo import names
+from silian.demo import innovation, names
 from silian.education import service as education_service
 from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
 from silian.events import service as events_service
@@ -1477,6 +1474,15 @@ def _service_kind(kind: str, capability: str) -> tuple[str, str, int]:
     return "testing", "台次", 4
 
 
+PLATFORM_EXTRA_CHAINS: dict[str, tuple[str, ...]] = {
+    "marine_equipment": ("marine_resources",),
+    "integrated_circuits": ("new_display",),
+    "new_materials": ("new_energy_vehicles", "fine_chemicals"),
+    "artificial_intelligence": ("industrial_internet",),
+    "marine_biomedicine": ("medicine_devices",),
+}
+
+
 def _platforms(city: _City) -> None:
     """Each platform: run by the demo platform operator, its capabilities and equipment as
     bookable services (capacity per day, open dates), a PoC funding call for PoC centres, and
@@ -1507,6 +1513,8 @@ def _platforms(city: _City) -> None:
             status="active" if index != 9 else "building",
             is_sample=True,
         )
+        # Some platforms also serve neighbouring chains (the first chain stays the primary one).
+        platform.chains = [chain] + [city.chains[c] for c in PLATFORM_EXTRA_CHAINS.get(code, ())]
         session.add(platform)
         session.flush()
         offers = [(c, *_service_kind(kind, c)) for c in capabilities]
@@ -2544,34 +2552,6 @@ def _selections(city: _City, published: list[Achievement]) -> None:
 
 def _coordination(city: _City) -> None:
     session = city.session
-    for index, (name, code) in enumerate(
-        (
-            ("海洋装备创新联合体（示例）", "marine_equipment"),
-            ("集成电路创新联合体（示例）", "integrated_circuits"),
-            ("智能家电创新联合体（示例）", "smart_home_appliances"),
-        )
-    ):
-        if _by_name(session, InnovationConsortium, name) is None:
-            consortium = InnovationConsortium(
-                name=name,
-                lead_organization_id=city.chain_companies[code][0].id,
-                chain_id=city.chains[code].id,
-                goal=f"围绕{city.chains[code].name}关键共性技术开展联合攻关。",
-                is_sample=True,
-            )
-            consortium.members = [*city.chain_companies[code][:3], city.universities[index]]
-            session.add(consortium)
-            session.flush()
-            for k, keyword in enumerate(city.chains[code].keywords[:2]):
-                session.add(
-                    CommonTechProject(
-                        consortium_id=consortium.id,
-                        title=f"{keyword}关键共性技术攻关",
-                        budget=Decimal(5_000_000 + 2_000_000 * k),
-                        status=["running", "planned"][k],
-                    )
-                )
-            city.report.count("innovation_consortia")
     meetings = [
         ("2026年第三季度人才、教育、科技工作会商会议（示例）", "2026Q3", date(2026, 9, 20)),
         ("2026年第四季度人才、教育、科技工作会商会议（示例）", "2026Q4", date(2026, 11, 18)),
@@ -2667,6 +2647,12 @@ def _coordination(city: _City) -> None:
     session.flush()
 
 
+def _innovation(city: _City) -> None:
+    """Innovation consortia with their projects, and the co-built R&D institutes."""
+    innovation.consortia(city, TODAY)
+    innovation.institutes(city, TODAY, INSTITUTES, "office:science")
+
+
 def _totals(session: Session, report: DemoReport) -> None:
     models: dict[str, Any] = {
         "organizations": Organization,
@@ -2685,6 +2671,9 @@ def _totals(session: Session, report: DemoReport) -> None:
         "investment_projects": InvestmentProject,
         "events": Event,
         "joint_meetings": JointMeeting,
+        "innovation_consortia": InnovationConsortium,
+        "common_tech_projects": CommonTechProject,
+        "rd_institutes": RdInstitute,
     }
     for key, model in models.items():
         report.totals[key] = int(session.scalar(select(func.count()).select_from(model)) or 0)
@@ -2978,6 +2967,7 @@ def load_demo(database_url: str | None = None, progress: Progress | None = None)
             ("产教融合", lambda: _education(city)),
             ("路演活动", lambda: _events(city)),
             ("统筹会商", lambda: _coordination(city)),
+            ("创新联合体与新型研发机构", lambda: _innovation(city)),
             ("政策与补贴", lambda: _subsidies(city)),
             ("实训项目", lambda: _training(city)),
         ]

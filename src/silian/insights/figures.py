@@ -26,8 +26,10 @@ from silian.achievements.models import Achievement
 from silian.brokerage import figures as brokerage_figures
 from silian.brokerage.models import Broker, Contract, Deal
 from silian.chains import service as chains
+from silian.consortia import figures as consortia_figures
+from silian.consortia.models import InnovationConsortium
 from silian.coordination import figures as coordination_figures
-from silian.coordination.models import InnovationConsortium, InvestmentProject
+from silian.coordination.models import InvestmentProject
 from silian.core.errors import ValidationFailed
 from silian.demands.models import Demand
 from silian.education import service as education
@@ -310,8 +312,48 @@ FIGURES: tuple[Figure, ...] = (
         platforms_figures.platform_figures,
         "income",
     ),
-    # Innovation consortia.
+    # Innovation consortia and co-built R&D institutes.
     Figure("consortium_projects", "创新联合体", "个", "stock", "创新联合体"),
+    Figure(
+        "common_tech_projects_started",
+        "共性技术攻关项目立项",
+        "个",
+        "period",
+        "时段内开始攻关的共性技术项目：consortia.figures.projects_started",
+        consortia_figures.projects_started,
+    ),
+    Figure(
+        "consortium_outputs",
+        "攻关项目产出成果",
+        "项",
+        "period",
+        "时段内关联到攻关项目的已发布成果（去重）：consortia.figures.achievements_produced",
+        consortia_figures.achievements_produced,
+    ),
+    Figure(
+        "rd_institutes",
+        "新型研发机构",
+        "家",
+        "period",
+        "时段末在册的共建新型研发机构：consortia.figures.institutes",
+        consortia_figures.institutes,
+    ),
+    Figure(
+        "institute_talents",
+        "研发机构集聚人才",
+        "人",
+        "period",
+        "时段末新型研发机构集聚的人才（去重）：consortia.figures.talents_gathered",
+        consortia_figures.talents_gathered,
+    ),
+    Figure(
+        "institute_major_achievements",
+        "研发机构重大成果",
+        "项",
+        "period",
+        "合同额或佐证金额 ≥ 1000 万元的机构成果：consortia.figures.major_achievements",
+        consortia_figures.major_achievements,
+    ),
 )
 FIGURE_BY_KEY = {f.key: f for f in FIGURES}
 

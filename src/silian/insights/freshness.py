@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, attributes
 
 from silian.achievements.models import Achievement
 from silian.brokerage.models import Broker, Contract, Deal
-from silian.coordination.models import InnovationConsortium
+from silian.consortia.models import InnovationConsortium
 from silian.core.transactions import commit
 from silian.demands.models import Demand
 from silian.education.models import NamedClass, TrainingBase

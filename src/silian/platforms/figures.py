@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from silian.platforms.choices import HOLDING_STATUSES
-from silian.platforms.models import Platform, PlatformService, ServiceBooking
+from silian.platforms.models import Platform, PlatformService, ServiceBooking, platform_chains
 from silian.platforms.service import daily_load, held_units, overlap_days
 
 
@@ -146,10 +146,14 @@ def platform_figures(
     session: Session, start: date, end: date, chain_id: int | None = None
 ) -> PlatformFigures:
     """Platforms, services, bookings by status, unit-days and income in [start, end]; with
-    chain_id, only the platforms of that chain. Bookings count by their start date."""
+    chain_id, only the platforms serving that chain (primary or not). Bookings count by their
+    start date."""
     stmt = select(Platform)
     if chain_id is not None:
-        stmt = stmt.where(Platform.chain_id == chain_id)
+        serving = select(platform_chains.c.platform_id).where(
+            platform_chains.c.chain_id == chain_id
+        )
+        stmt = stmt.where(or_(Platform.chain_id == chain_id, Platform.id.in_(serving)))
     platforms = list(session.scalars(stmt).unique())
     services = [s for p in platforms for s in p.services]
     ids = [s.id for s in services]

@@ -10,10 +10,12 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Column,
     ForeignKey,
     Index,
     Numeric,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -30,6 +32,16 @@ from silian.platforms.choices import (
 if TYPE_CHECKING:
     from silian.chains.models import IndustryChain
     from silian.organizations.models import Organization
+
+
+# Every chain a platform serves; ``Platform.chain_id`` stays as its primary chain (figures and
+# the per-chain pages group by it) and is always one of these.
+platform_chains = Table(
+    "platform_chains",
+    Base.metadata,
+    Column("platform_id", ForeignKey("platforms.id", ondelete="CASCADE"), primary_key=True),
+    Column("chain_id", ForeignKey("industry_chains.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class Platform(TimestampMixin, Base):
@@ -56,6 +68,9 @@ class Platform(TimestampMixin, Base):
 
     organization: Mapped[Organization] = relationship(lazy="joined")
     chain: Mapped[IndustryChain | None] = relationship(lazy="joined")
+    chains: Mapped[list[IndustryChain]] = relationship(
+        secondary=platform_chains, order_by="IndustryChain.id", lazy="selectin"
+    )
     services: Mapped[list[PlatformService]] = relationship(
         back_populates="platform", cascade="all, delete-orphan", order_by="PlatformService.id"
     )

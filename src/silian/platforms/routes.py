@@ -8,11 +8,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
+from silian.chains.models import IndustryChain
 from silian.core import permissions
 from silian.core.errors import NotFound, ValidationFailed
+from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.web import (
     api_require_user,
@@ -26,6 +29,7 @@ from silian.core.web import (
     require_user,
 )
 from silian.demands.models import Demand
+from silian.organizations.models import Organization
 from silian.platforms import choices, figures, service
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
 from silian.platforms.schemas import (
@@ -35,6 +39,7 @@ from silian.platforms.schemas import (
     DayLoadOut,
     DecisionIn,
     MonthFigureOut,
+    PlatformIn,
     PlatformOut,
     ServiceIn,
     ServiceOut,
@@ -60,6 +65,9 @@ def platform_out(item: Platform) -> dict[str, Any]:
     """A platform with its services for the API."""
     data = {c.key: getattr(item, c.key) for c in Platform.__mapper__.column_attrs}
     data["organization_name"] = item.organization.name
+    # The primary chain first, then the others by id.
+    others = sorted(c.id for c in item.chains if c.id != item.chain_id)
+    data["chain_ids"] = ([item.chain_id] if item.chain_id else []) + others
     data["services"] = [service_out(s) for s in item.services]
     return data
 
@@ -109,7 +117,12 @@ def platforms_page(
     return render(
         request,
         "platforms/list.html",
-        {"items": items, "kind": kind, "choices": choices},
+        {
+            "items": items,
+            "kind": kind,
+            "choices": choices,
+            "can_create": permissions.can(user, "platform.create"),
+        },
     )
 
 
@@ -132,6 +145,7 @@ def _platform_context(
     return {
         "platform": platform,
         "operates": operates,
+        "can_edit": permissions.can(user, "platform.edit", platform),
         "can_book": permissions.can(user, "booking.request"),
         "calendars": calendars,
         "calendar_range": [start.isoformat(), end.isoformat()],
@@ -142,6 +156,114 @@ def _platform_context(
         "values": {},
         "errors": {},
     }
+
+
+def platform_data(form: dict[str, Any]) -> dict[str, Any]:
+    """The platform form as PlatformIn data: the primary chain first, then the others ticked."""
+    data = {
+        k: form.get(k, "")
+        for k in ("name", "kind", "organization_id", "description", "capabilities",
+                  "equipment", "support_amount", "status")
+    }  # fmt: skip
+    data = {k: v for k, v in data.items() if not (k == "support_amount" and not str(v).strip())}
+    primary = str(form.get("primary_chain_id") or "").strip()
+    others = [c for c in form.get("chain_ids", []) if c and c != primary]
+    data["chain_ids"] = ([primary] if primary else []) + others
+    return data
+
+
+def _platform_form(
+    request: Request,
+    db: Session,
+    user: User,
+    item: Platform | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    operators = db.scalars(
+        select(Organization)
+        .where(Organization.kind.in_(service.OPERATOR_KINDS), Organization.is_active.is_(True))
+        .order_by(Organization.kind.desc(), Organization.name)
+    )
+    ctx = {
+        "item": item,
+        "values": values,
+        "errors": errors,
+        "choices": choices,
+        "operators": list(operators),
+        "chains": list(db.scalars(select(IndustryChain).order_by(IndustryChain.id))),
+        "may_move": permissions.sees_everything(user, "platform.edit"),
+        "action": f"/platforms/{item.id}/edit" if item else "/platforms/new",
+    }
+    return render(request, "platforms/form.html", ctx, status_code)
+
+
+@router.get("/platforms/new")
+def new_platform_page(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """The form to register a platform (office)."""
+    permissions.require(user, "platform.create")
+    values = {"kind": request.query_params.get("kind", "pilot"), "status": "active"}
+    return _platform_form(request, db, user, None, values, {})
+
+
+@router.post("/platforms/new")
+async def create_platform(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """Save a new platform."""
+    form = await form_dict(request, ("chain_ids",))
+    try:
+        item = service.create_platform(db, user, platform_data(form))
+    except ValidationFailed as exc:
+        db.rollback()
+        return _platform_form(request, db, user, None, form, exc.errors, 422)
+    return redirect(f"/platforms/{item.id}", f"平台“{item.name}”已登记")
+
+
+@router.get("/platforms/{platform_id}/edit")
+def edit_platform_page(
+    platform_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """The platform's edit form (office, or the operating unit)."""
+    item = service.get_platform(db, platform_id)
+    permissions.require(user, "platform.edit", item)
+    values: dict[str, Any] = {
+        "name": item.name,
+        "kind": item.kind,
+        "organization_id": item.organization_id,
+        "primary_chain_id": item.chain_id or "",
+        "chain_ids": [str(c.id) for c in item.chains if c.id != item.chain_id],
+        "description": item.description,
+        "capabilities": "、".join(item.capabilities),
+        "equipment": "、".join(item.equipment),
+        "support_amount": item.support_amount,
+        "status": item.status,
+    }
+    return _platform_form(request, db, user, item, values, {})
+
+
+@router.post("/platforms/{platform_id}/edit")
+async def update_platform(
+    platform_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Save the platform's changes."""
+    form = await form_dict(request, ("chain_ids",))
+    try:
+        item = service.update_platform(db, user, platform_id, platform_data(form))
+    except ValidationFailed as exc:
+        db.rollback()
+        item = service.get_platform(db, platform_id)
+        return _platform_form(request, db, user, item, form, exc.errors, 422)
+    return redirect(f"/platforms/{item.id}", "已保存")
 
 
 @router.get("/platforms/{platform_id}")
@@ -286,6 +408,28 @@ def api_platforms(
 ) -> list[dict[str, Any]]:
     """Every platform (pilot 中试 or PoC 概念验证) with its services."""
     return [platform_out(p) for p in service.list_platforms(db, user, kind)]
+
+
+@platforms_api.post("", response_model=PlatformOut, status_code=201)
+def api_create_platform(
+    body: PlatformIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
+) -> dict[str, Any]:
+    """The office registers a platform; chain_ids are the chains it serves, the first being
+    its primary chain."""
+    return platform_out(service.create_platform(db, user, body.model_dump(mode="json")))
+
+
+@platforms_api.put("/{platform_id}", response_model=PlatformOut)
+def api_update_platform(
+    platform_id: int,
+    body: PlatformIn,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """The office or the operating unit replaces a platform's details (only the office may
+    change the operating unit)."""
+    data = body.model_dump(mode="json")
+    return platform_out(service.update_platform(db, user, platform_id, data))
 
 
 @platforms_api.get("/{platform_id}", response_model=PlatformOut)

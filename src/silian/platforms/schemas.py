@@ -6,13 +6,37 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
-from silian.core.fields import Multiline
+from silian.core.fields import Multiline, split_list
 from silian.core.money import Amount
 from silian.core.schemas import InputModel
 
 ServiceKind = Literal["equipment", "testing", "small_batch", "poc_funding"]
+
+
+PlatformKind = Literal["pilot", "poc"]
+PlatformStatus = Literal["active", "building", "suspended"]
+
+
+class PlatformIn(InputModel):
+    """A platform as the office registers it (or its operator keeps it): the chains it serves,
+    the first being its primary chain."""
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: PlatformKind = "pilot"
+    organization_id: int = Field(ge=1)
+    chain_ids: list[int] = Field(default_factory=list, max_length=50)
+    description: Multiline = Field(default="", max_length=4000)
+    capabilities: list[str] = Field(default_factory=list, max_length=50)
+    equipment: list[str] = Field(default_factory=list, max_length=100)
+    support_amount: Amount = Field(default=Decimal(0), ge=0, le=Decimal("999999999999.99"))
+    status: PlatformStatus = "active"
+
+    @field_validator("capabilities", "equipment", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> list[str]:
+        return split_list(value)
 
 
 class ServiceIn(InputModel):
@@ -116,9 +140,11 @@ class PlatformOut(BaseModel):
     organization_id: int
     organization_name: str
     chain_id: int | None
+    chain_ids: list[int]
     description: str
     capabilities: list[str]
     equipment: list[str]
+    support_amount: Decimal
     status: str
     services: list[ServiceOut]
 

@@ -11,15 +11,17 @@ from sqlalchemy import Select, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
+from silian.chains.models import IndustryChain
 from silian.core import audit, permissions
 from silian.core.db import utcnow
 from silian.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from silian.core.transactions import commit
 from silian.core.validation import parse
 from silian.demands.models import Demand
+from silian.organizations.models import Organization
 from silian.platforms.choices import HOLDING_STATUSES, OPEN_STATUSES
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
-from silian.platforms.schemas import BookingIn, CompletionIn, DecisionIn, ServiceIn
+from silian.platforms.schemas import BookingIn, CompletionIn, DecisionIn, PlatformIn, ServiceIn
 
 # A booking may not reach further ahead than this: keeps the day-by-day capacity check bounded.
 MAX_BOOKING_DAYS = 366
@@ -222,6 +224,93 @@ def check_dates(service: PlatformService, start: date, end: date, quantity: int)
 
 
 # --- state changes ---------------------------------------------------------------------------
+
+# Units that may operate a platform.
+OPERATOR_KINDS = ("platform", "enterprise", "university", "institute")
+
+
+def _check_platform(session: Session, clean: PlatformIn, own_id: int | None) -> None:
+    errors: dict[str, str] = {}
+    taken = select(Platform.id).where(Platform.name == clean.name)
+    if own_id is not None:
+        taken = taken.where(Platform.id != own_id)
+    if session.scalar(taken) is not None:
+        errors["name"] = f"已有名为“{clean.name}”的平台"
+    org = session.get(Organization, clean.organization_id)
+    if org is None:
+        errors["organization_id"] = "运营单位不存在"
+    elif org.kind not in OPERATOR_KINDS:
+        errors["organization_id"] = f"“{org.name}”是{org.kind_label}，不能作为平台运营单位"
+    if len(set(clean.chain_ids)) != len(clean.chain_ids):
+        errors["chain_ids"] = "服务的产业链重复"
+    else:
+        for chain_id in clean.chain_ids:
+            if session.get(IndustryChain, chain_id) is None:
+                errors["chain_ids"] = f"产业链 {chain_id} 不存在"
+                break
+    if errors:
+        raise ValidationFailed(errors, next(iter(errors.values())))
+
+
+def _platform_snapshot(platform: Platform) -> dict[str, Any]:
+    return audit.snapshot(platform) | {"chain_ids": [c.id for c in platform.chains]}
+
+
+def _apply_platform(session: Session, platform: Platform, clean: PlatformIn) -> None:
+    for key, value in clean.model_dump(exclude={"chain_ids"}).items():
+        setattr(platform, key, value)
+    # The first chain listed is the primary one (kept in chain_id for per-chain figures).
+    platform.chain_id = clean.chain_ids[0] if clean.chain_ids else None
+    platform.chains = [session.get_one(IndustryChain, cid) for cid in clean.chain_ids]
+
+
+def create_platform(session: Session, user: User, data: dict[str, Any]) -> Platform:
+    """The office registers a pilot or proof-of-concept platform and the chains it serves."""
+    permissions.require(user, "platform.create")
+    clean = parse(PlatformIn, data)
+    _check_platform(session, clean, None)
+    platform = Platform(name=clean.name, kind=clean.kind, organization_id=clean.organization_id)
+    _apply_platform(session, platform, clean)
+    session.add(platform)
+    session.flush()
+    audit.record(
+        session,
+        actor=user,
+        action="create",
+        entity=platform,
+        changes=_platform_snapshot(platform),
+        summary=f"登记平台：{platform.name}",
+    )
+    commit(session)
+    return platform
+
+
+def update_platform(
+    session: Session, user: User, platform_id: int, data: dict[str, Any]
+) -> Platform:
+    """The office or the operating unit edits a platform; only the office moves it to another
+    operating unit."""
+    platform = get_platform(session, platform_id)
+    permissions.require(user, "platform.edit", platform)
+    clean = parse(PlatformIn, data)
+    if clean.organization_id != platform.organization_id and not permissions.sees_everything(
+        user, "platform.edit"
+    ):
+        raise ValidationFailed({"organization_id": "运营单位只能由政府部门变更"})
+    _check_platform(session, clean, platform.id)
+    before = _platform_snapshot(platform)
+    _apply_platform(session, platform, clean)
+    session.flush()
+    audit.record(
+        session,
+        actor=user,
+        action="update",
+        entity=platform,
+        changes=audit.diff(before, _platform_snapshot(platform)),
+        summary=f"修改平台信息：{platform.name}",
+    )
+    commit(session)
+    return platform
 
 
 def create_service(

@@ -62,6 +62,7 @@ FEATURES = (
     "training",
     "platforms",
     "coordination",
+    "consortia",
 )
 
 SECURITY_HEADERS = {

@@ -1,0 +1,1132 @@
+"""Pages and REST endpoints of innovation consortia, their projects and co-built institutes.
+
+Routes parse the request, call one service function and render; every change ends in a
+redirect with a flash message (pages) or the changed record (API).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from silian.accounts.models import User
+from silian.achievements.models import Achievement
+from silian.chains.models import IndustryChain
+from silian.consortia import choices, service
+from silian.consortia.models import (
+    CommonTechProject,
+    InnovationConsortium,
+    RdInstitute,
+)
+from silian.consortia.schemas import (
+    ConsortiumIn,
+    ConsortiumOut,
+    InstituteAchievementIn,
+    InstituteIn,
+    InstituteOut,
+    InstituteTalentIn,
+    MilestoneDoneIn,
+    OutputIn,
+    ProjectIn,
+    ProjectOut,
+    TransitionIn,
+)
+from silian.core import permissions
+from silian.core.errors import NotFound, ValidationFailed
+from silian.core.flash import redirect
+from silian.core.web import (
+    api_require_user,
+    api_user,
+    csrf_protect,
+    current_user,
+    form_dict,
+    get_db,
+    int_or_none,
+    render,
+    require_user,
+)
+from silian.organizations.models import Organization
+from silian.talent.models import Talent
+
+router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
+consortia_api = APIRouter(prefix="/api/v1/consortia", tags=["consortia"])
+projects_api = APIRouter(prefix="/api/v1/consortium-projects", tags=["consortia"])
+institutes_api = APIRouter(prefix="/api/v1/institutes", tags=["consortia"])
+
+MEMBER_ROWS = ("member_organization_id", "member_part")
+TASK_ROWS = ("task_organization_id", "task_text", "task_budget")
+MILESTONE_ROWS = ("milestone_name", "milestone_due_on", "milestone_done_on")
+PARTNER_ROWS = ("partner_organization_id", "partner_kind", "partner_contribution", "partner_amount")
+BLANK_ROWS = 3
+
+
+# --- shaping -----------------------------------------------------------------------------------
+
+
+def consortium_out(item: InnovationConsortium) -> dict[str, Any]:
+    """A consortium for the API."""
+    return {
+        "id": item.id,
+        "name": item.name,
+        "lead_organization_id": item.lead_organization_id,
+        "lead_organization_name": item.lead_organization.name,
+        "chain_id": item.chain_id,
+        "goal": item.goal,
+        "founded_on": item.founded_on,
+        "members": [
+            {
+                "organization_id": m.organization_id,
+                "organization_name": m.organization.name,
+                "organization_kind": m.organization.kind,
+                "part": m.part,
+            }
+            for m in item.memberships
+        ],
+        "project_ids": [p.id for p in item.projects],
+    }
+
+
+def project_out(item: CommonTechProject) -> dict[str, Any]:
+    """A project with tasks, milestones and outputs for the API."""
+    return {
+        "id": item.id,
+        "consortium_id": item.consortium_id,
+        "consortium_name": item.consortium.name,
+        "title": item.title,
+        "budget": item.budget,
+        "description": item.description,
+        "status": item.status,
+        "started_on": item.started_on,
+        "due_on": item.due_on,
+        "accepted_on": item.accepted_on,
+        "tasks": [
+            {
+                "id": t.id,
+                "organization_id": t.organization_id,
+                "organization_name": t.organization.name,
+                "task": t.task,
+                "budget": t.budget,
+            }
+            for t in item.tasks
+        ],
+        "milestones": [
+            {"id": m.id, "name": m.name, "due_on": m.due_on, "done_on": m.done_on}
+            for m in item.milestones
+        ],
+        "outputs": [
+            {
+                "achievement_id": o.achievement_id,
+                "title": o.achievement.title,
+                "produced_on": o.produced_on,
+            }
+            for o in item.outputs
+        ],
+    }
+
+
+def institute_out(db: Session, item: RdInstitute) -> dict[str, Any]:
+    """An institute with partners, talents by grade and achievements for the API."""
+    summary = service.institute_summary(db, item)
+    return {
+        "id": item.id,
+        "name": item.name,
+        "organization_id": item.organization_id,
+        "chain_id": item.chain_id,
+        "founded_on": item.founded_on,
+        "description": item.description,
+        "partners": [
+            {
+                "organization_id": p.organization_id,
+                "organization_name": p.organization.name,
+                "kind": p.kind,
+                "contribution": p.contribution,
+                "amount": p.amount,
+            }
+            for p in item.partners
+        ],
+        "talents": [
+            {
+                "talent_id": t.talent_id,
+                "name": t.talent.name,
+                "grade": t.talent.grade,
+                "joined_on": t.joined_on,
+            }
+            for t in item.talents
+        ],
+        "talents_by_grade": summary["talents_by_grade"],
+        "achievements": [
+            {
+                "achievement_id": a["link"].achievement_id,
+                "title": a["link"].achievement.title,
+                "linked_on": a["link"].linked_on,
+                "contract_value": a["contract_value"],
+                "evidence_amount": a["link"].evidence_amount,
+                "evidence": a["link"].evidence,
+                "is_major": a["is_major"],
+            }
+            for a in summary["achievements"]
+        ],
+        "major_achievements": summary["major_achievements"],
+    }
+
+
+# --- form rows ---------------------------------------------------------------------------------
+
+
+def rows(
+    form: dict[str, Any], names: tuple[str, ...], keys: tuple[str, ...], choice: int | None = None
+) -> list[dict]:
+    """Repeated form rows (parallel lists) as dicts under keys; rows with nothing typed (a
+    drop-down column, index choice, always holds a value and does not count) are dropped and
+    blank cells left out, so the schema's defaults and messages apply."""
+    columns = [form.get(n) or [] for n in names]
+    out = []
+    for cells in zip(*columns, strict=False):
+        typed = [c for i, c in enumerate(cells) if i != choice]
+        if not any(str(c).strip() for c in typed):
+            continue
+        out.append({k: c for k, c in zip(keys, cells, strict=True) if str(c).strip() != ""})
+    return out
+
+
+def blanks_to_none(form: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """Form values with empty optional fields left out."""
+    return {k: v for k, v in form.items() if not (k in fields and str(v).strip() == "")}
+
+
+def consortium_data(form: dict[str, Any]) -> dict[str, Any]:
+    """The consortium form as ConsortiumIn data."""
+    data = blanks_to_none(
+        {
+            k: form.get(k, "")
+            for k in ("name", "lead_organization_id", "chain_id", "goal", "founded_on")
+        },
+        ("lead_organization_id", "chain_id", "founded_on"),
+    )
+    data["members"] = rows(form, MEMBER_ROWS, ("organization_id", "part"), choice=1)
+    return data
+
+
+def project_data(form: dict[str, Any]) -> dict[str, Any]:
+    """The project form as ProjectIn data."""
+    data = blanks_to_none(
+        {k: form.get(k, "") for k in ("title", "budget", "description", "due_on")},
+        ("budget", "due_on"),
+    )
+    data["tasks"] = rows(form, TASK_ROWS, ("organization_id", "task", "budget"))
+    data["milestones"] = rows(form, MILESTONE_ROWS, ("name", "due_on", "done_on"))
+    return data
+
+
+def institute_data(form: dict[str, Any]) -> dict[str, Any]:
+    """The institute form as InstituteIn data."""
+    data = blanks_to_none(
+        {
+            k: form.get(k, "")
+            for k in ("name", "organization_id", "chain_id", "founded_on", "description")
+        },
+        ("organization_id", "chain_id", "founded_on"),
+    )
+    data["partners"] = rows(
+        form, PARTNER_ROWS, ("organization_id", "kind", "contribution", "amount"), choice=1
+    )
+    return data
+
+
+def _padded(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return items + [{} for _ in range(BLANK_ROWS)]
+
+
+def _options(db: Session) -> dict[str, Any]:
+    orgs = list(
+        db.scalars(
+            select(Organization)
+            .where(Organization.is_active.is_(True))
+            .order_by(Organization.kind, Organization.name)
+        )
+    )
+    return {
+        "organizations": orgs,
+        "enterprises": [o for o in orgs if o.kind == "enterprise"],
+        "institute_units": [o for o in orgs if o.kind == "institute"],
+        "chains": list(db.scalars(select(IndustryChain).order_by(IndustryChain.id))),
+        "choices": choices,
+    }
+
+
+def _back(form: dict[str, Any], default: str) -> str:
+    back = str(form.get("next") or "")
+    return back if back.startswith("/") and not back.startswith("//") else default
+
+
+# --- consortium pages --------------------------------------------------------------------------
+
+
+@router.get("/consortia")
+def consortia_page(
+    request: Request, db: Session = Depends(get_db), user: User | None = Depends(current_user)
+) -> Response:
+    """Every innovation consortium (of a chain, or of a unit), with its projects' progress."""
+    chain_id = int_or_none(request.query_params.get("chain"))
+    org_id = int_or_none(request.query_params.get("organization"))
+    items = service.list_consortia(db, user, chain_id=chain_id, organization_id=org_id)
+    return render(
+        request,
+        "consortia/list.html",
+        {
+            "items": items,
+            "chain": db.get(IndustryChain, chain_id) if chain_id else None,
+            "organization": db.get(Organization, org_id) if org_id else None,
+            "can_create": permissions.can(user, "consortium.manage"),
+        },
+    )
+
+
+def _consortium_form(
+    request: Request,
+    db: Session,
+    item: InnovationConsortium | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    ctx = _options(db) | {
+        "item": item,
+        "values": values,
+        "errors": errors,
+        "members": _padded(values.get("members_rows", [])),
+        "action": f"/consortia/{item.id}/edit" if item else "/consortia/new",
+    }
+    return render(request, "consortia/form.html", ctx, status_code)
+
+
+def _consortium_values(form: dict[str, Any]) -> dict[str, Any]:
+    values = dict(form)
+    values["members_rows"] = rows(form, MEMBER_ROWS, ("organization_id", "part"), choice=1)
+    return values
+
+
+@router.get("/consortia/new")
+def new_consortium_page(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """The form to form a consortium (office)."""
+    permissions.require(user, "consortium.manage")
+    values = {"chain_id": request.query_params.get("chain", "")}
+    return _consortium_form(request, db, None, values, {})
+
+
+@router.post("/consortia/new")
+async def create_consortium(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """Save a new consortium."""
+    form = await form_dict(request, MEMBER_ROWS)
+    try:
+        item = service.create_consortium(db, user, consortium_data(form))
+    except ValidationFailed as exc:
+        db.rollback()
+        return _consortium_form(request, db, None, _consortium_values(form), exc.errors, 422)
+    return redirect(f"/consortia/{item.id}", f"创新联合体“{item.name}”已组建")
+
+
+@router.get("/consortia/{consortium_id}")
+def consortium_page(
+    consortium_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(current_user),
+) -> Response:
+    """A consortium: lead, members and their parts, projects with progress, outputs."""
+    item = service.get_consortium(db, user, consortium_id)
+    outputs = [(p, o) for p in item.projects for o in p.outputs]
+    return render(
+        request,
+        "consortia/detail.html",
+        {
+            "item": item,
+            "outputs": outputs,
+            "budget": sum((p.budget for p in item.projects), 0),
+            "can_edit": permissions.can(user, "consortium.manage", item),
+            "can_manage": service.can_manage_projects(user, item),
+        },
+    )
+
+
+@router.get("/consortia/{consortium_id}/edit")
+def edit_consortium_page(
+    consortium_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """The consortium's edit form (office)."""
+    item = service.get_consortium(db, user, consortium_id)
+    permissions.require(user, "consortium.manage", item)
+    values: dict[str, Any] = {
+        "name": item.name,
+        "lead_organization_id": item.lead_organization_id,
+        "chain_id": item.chain_id or "",
+        "goal": item.goal,
+        "founded_on": item.founded_on.isoformat() if item.founded_on else "",
+        "members_rows": [
+            {"organization_id": m.organization_id, "part": m.part} for m in item.memberships
+        ],
+    }
+    return _consortium_form(request, db, item, values, {})
+
+
+@router.post("/consortia/{consortium_id}/edit")
+async def update_consortium(
+    consortium_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Save the consortium's changes."""
+    form = await form_dict(request, MEMBER_ROWS)
+    try:
+        item = service.update_consortium(db, user, consortium_id, consortium_data(form))
+    except ValidationFailed as exc:
+        db.rollback()
+        item = service.get_consortium(db, user, consortium_id)
+        return _consortium_form(request, db, item, _consortium_values(form), exc.errors, 422)
+    return redirect(f"/consortia/{item.id}", "已保存")
+
+
+# --- project pages -----------------------------------------------------------------------------
+
+
+def _project_form(
+    request: Request,
+    db: Session,
+    consortium: InnovationConsortium,
+    item: CommonTechProject | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    units = [consortium.lead_organization, *[m.organization for m in consortium.memberships]]
+    ctx = {
+        "consortium": consortium,
+        "item": item,
+        "units": units,
+        "values": values,
+        "errors": errors,
+        "tasks": _padded(values.get("task_rows", [])),
+        "milestones": _padded(values.get("milestone_rows", [])),
+        "action": (
+            f"/consortium-projects/{item.id}/edit"
+            if item
+            else f"/consortia/{consortium.id}/projects/new"
+        ),
+    }
+    return render(request, "consortia/project_form.html", ctx, status_code)
+
+
+def _project_values(form: dict[str, Any]) -> dict[str, Any]:
+    values = dict(form)
+    values["task_rows"] = rows(form, TASK_ROWS, ("organization_id", "task", "budget"))
+    values["milestone_rows"] = rows(form, MILESTONE_ROWS, ("name", "due_on", "done_on"))
+    return values
+
+
+@router.get("/consortia/{consortium_id}/projects/new")
+def new_project_page(
+    consortium_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """The form to set up a common-technology project."""
+    consortium = service.get_consortium(db, user, consortium_id)
+    permissions.require(user, "consortium_project.manage", consortium)
+    return _project_form(request, db, consortium, None, {}, {})
+
+
+@router.post("/consortia/{consortium_id}/projects/new")
+async def create_project(
+    consortium_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Save a new project (立项)."""
+    form = await form_dict(request, TASK_ROWS + MILESTONE_ROWS)
+    try:
+        item = service.create_project(db, user, consortium_id, project_data(form))
+    except ValidationFailed as exc:
+        db.rollback()
+        consortium = service.get_consortium(db, user, consortium_id)
+        return _project_form(request, db, consortium, None, _project_values(form), exc.errors, 422)
+    return redirect(f"/consortium-projects/{item.id}", f"攻关项目“{item.title}”已立项")
+
+
+@router.get("/consortium-projects/{project_id}")
+def project_page(
+    project_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(current_user),
+) -> Response:
+    """A project: budget and members' tasks, milestones, status and the achievements produced."""
+    item = service.get_project(db, user, project_id)
+    can_manage = service.can_manage_projects(user, item.consortium)
+    member_ids = [item.consortium.lead_organization_id] + [
+        m.organization_id for m in item.consortium.memberships
+    ]
+    suggestions: list[Achievement] = []
+    if can_manage:
+        linked = {o.achievement_id for o in item.outputs}
+        suggestions = [
+            a
+            for a in db.scalars(
+                select(Achievement)
+                .where(
+                    Achievement.organization_id.in_(member_ids),
+                    Achievement.status == "published",
+                )
+                .order_by(Achievement.id.desc())
+                .limit(60)
+            )
+            if a.id not in linked
+        ]
+    return render(
+        request,
+        "consortia/project.html",
+        {
+            "item": item,
+            "can_manage": can_manage,
+            "suggestions": suggestions,
+            "today": service.today(),
+            "errors": {},
+            "values": {},
+        },
+    )
+
+
+@router.get("/consortium-projects/{project_id}/edit")
+def edit_project_page(
+    project_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """The project's edit form."""
+    item = service.get_project(db, user, project_id)
+    permissions.require(user, "consortium_project.manage", item.consortium)
+    values: dict[str, Any] = {
+        "title": item.title,
+        "budget": item.budget,
+        "description": item.description,
+        "due_on": item.due_on.isoformat() if item.due_on else "",
+        "task_rows": [
+            {"organization_id": t.organization_id, "task": t.task, "budget": t.budget}
+            for t in item.tasks
+        ],
+        "milestone_rows": [
+            {"name": m.name, "due_on": m.due_on, "done_on": m.done_on} for m in item.milestones
+        ],
+    }
+    return _project_form(request, db, item.consortium, item, values, {})
+
+
+@router.post("/consortium-projects/{project_id}/edit")
+async def update_project(
+    project_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Save the project's changes."""
+    form = await form_dict(request, TASK_ROWS + MILESTONE_ROWS)
+    try:
+        item = service.update_project(db, user, project_id, project_data(form))
+    except ValidationFailed as exc:
+        db.rollback()
+        item = service.get_project(db, user, project_id)
+        return _project_form(
+            request, db, item.consortium, item, _project_values(form), exc.errors, 422
+        )
+    return redirect(f"/consortium-projects/{item.id}", "已保存")
+
+
+PROJECT_ACTIONS: dict[str, tuple[Callable[..., Any], str]] = {
+    "start": (service.start_project, "项目已启动攻关"),
+    "accept": (service.accept_project, "项目已验收"),
+}
+
+
+@router.post("/consortium-projects/{project_id}/milestones/{milestone_id}/done")
+async def milestone_done(
+    project_id: int,
+    milestone_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Record that a milestone was reached."""
+    form = await form_dict(request)
+    milestone = service.complete_milestone(
+        db, user, milestone_id, blanks_to_none(form, ("done_on",))
+    )
+    if milestone.project_id != project_id:
+        raise NotFound("项目节点不存在")
+    return redirect(f"/consortium-projects/{project_id}", f"节点“{milestone.name}”已完成")
+
+
+@router.post("/consortium-projects/{project_id}/outputs")
+async def add_output(
+    project_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Record an achievement the project produced."""
+    form = await form_dict(request)
+    link = service.link_output(
+        db, user, project_id, blanks_to_none(form, ("achievement_id", "produced_on"))
+    )
+    return redirect(
+        f"/consortium-projects/{project_id}", f"已登记产出成果“{link.achievement.title}”"
+    )
+
+
+@router.post("/consortium-projects/{project_id}/outputs/{achievement_id}/delete")
+def remove_output(
+    project_id: int,
+    achievement_id: int,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Remove an output recorded by mistake."""
+    service.unlink_output(db, user, project_id, achievement_id)
+    return redirect(f"/consortium-projects/{project_id}", "已移除该成果")
+
+
+@router.post("/consortium-projects/{project_id}/{action}")
+async def project_action(
+    project_id: int,
+    action: str,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Start (立项 → 攻关中) or accept (攻关中 → 已验收) a project."""
+    if action not in PROJECT_ACTIONS:
+        raise NotFound("没有这个操作")
+    form = await form_dict(request)
+    do, message = PROJECT_ACTIONS[action]
+    do(db, user, project_id, blanks_to_none(form, ("on",)))
+    return redirect(f"/consortium-projects/{project_id}", message)
+
+
+# --- institute pages ---------------------------------------------------------------------------
+
+
+@router.get("/institutes")
+def institutes_page(
+    request: Request, db: Session = Depends(get_db), user: User | None = Depends(current_user)
+) -> Response:
+    """Every co-built new-type R&D institute with its talents and major achievements."""
+    chain_id = int_or_none(request.query_params.get("chain"))
+    org_id = int_or_none(request.query_params.get("organization"))
+    items = service.list_institutes(db, user, chain_id=chain_id, organization_id=org_id)
+    return render(
+        request,
+        "consortia/institutes.html",
+        {
+            "items": [(i, service.institute_summary(db, i)) for i in items],
+            "chain": db.get(IndustryChain, chain_id) if chain_id else None,
+            "organization": db.get(Organization, org_id) if org_id else None,
+            "can_create": permissions.can(user, "institute.manage"),
+        },
+    )
+
+
+def _institute_form(
+    request: Request,
+    db: Session,
+    item: RdInstitute | None,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    ctx = _options(db) | {
+        "item": item,
+        "values": values,
+        "errors": errors,
+        "partners": _padded(values.get("partner_rows", [])),
+        "action": f"/institutes/{item.id}/edit" if item else "/institutes/new",
+    }
+    return render(request, "consortia/institute_form.html", ctx, status_code)
+
+
+def _institute_values(form: dict[str, Any]) -> dict[str, Any]:
+    values = dict(form)
+    values["partner_rows"] = rows(
+        form, PARTNER_ROWS, ("organization_id", "kind", "contribution", "amount"), choice=1
+    )
+    return values
+
+
+@router.get("/institutes/new")
+def new_institute_page(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """The form to record a co-built institute (office)."""
+    permissions.require(user, "institute.manage")
+    values = {"chain_id": request.query_params.get("chain", "")}
+    return _institute_form(request, db, None, values, {})
+
+
+@router.post("/institutes/new")
+async def create_institute(
+    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
+) -> Response:
+    """Save a new institute."""
+    form = await form_dict(request, PARTNER_ROWS)
+    try:
+        item = service.create_institute(db, user, institute_data(form))
+    except ValidationFailed as exc:
+        db.rollback()
+        return _institute_form(request, db, None, _institute_values(form), exc.errors, 422)
+    return redirect(f"/institutes/{item.id}", f"新型研发机构“{item.name}”已登记")
+
+
+def _institute_context(db: Session, user: User | None, item: RdInstitute) -> dict[str, Any]:
+    can_edit = permissions.can(user, "institute.manage", item)
+    talent_choices: list[Talent] = []
+    achievement_choices: list[Achievement] = []
+    if can_edit:
+        units = [p.organization_id for p in item.partners]
+        if item.organization_id:
+            units.append(item.organization_id)
+        have = {t.talent_id for t in item.talents}
+        talent_choices = [
+            t
+            for t in db.scalars(
+                select(Talent)
+                .where(Talent.organization_id.in_(units))
+                .order_by(Talent.name)
+                .limit(80)
+            )
+            if t.id not in have
+        ]
+        linked = {a.achievement_id for a in item.achievements}
+        achievement_choices = [
+            a
+            for a in db.scalars(
+                select(Achievement)
+                .where(Achievement.organization_id.in_(units), Achievement.status == "published")
+                .order_by(Achievement.id.desc())
+                .limit(80)
+            )
+            if a.id not in linked
+        ]
+    return {
+        "item": item,
+        "summary": service.institute_summary(db, item),
+        "can_edit": can_edit,
+        "talent_choices": talent_choices,
+        "achievement_choices": achievement_choices,
+        "major_value": service.MAJOR_CONTRACT_VALUE,
+        "errors": {},
+        "values": {},
+    }
+
+
+@router.get("/institutes/{institute_id}")
+def institute_page(
+    institute_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(current_user),
+) -> Response:
+    """An institute: partners and contributions, talents by grade, achievements (major flagged)."""
+    item = service.get_institute(db, user, institute_id)
+    return render(request, "consortia/institute.html", _institute_context(db, user, item))
+
+
+@router.get("/institutes/{institute_id}/edit")
+def edit_institute_page(
+    institute_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """The institute's edit form (office)."""
+    item = service.get_institute(db, user, institute_id)
+    permissions.require(user, "institute.manage", item)
+    values: dict[str, Any] = {
+        "name": item.name,
+        "organization_id": item.organization_id or "",
+        "chain_id": item.chain_id or "",
+        "founded_on": item.founded_on.isoformat() if item.founded_on else "",
+        "description": item.description,
+        "partner_rows": [
+            {
+                "organization_id": p.organization_id,
+                "kind": p.kind,
+                "contribution": p.contribution,
+                "amount": p.amount,
+            }
+            for p in item.partners
+        ],
+    }
+    return _institute_form(request, db, item, values, {})
+
+
+@router.post("/institutes/{institute_id}/edit")
+async def update_institute(
+    institute_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Save the institute's changes."""
+    form = await form_dict(request, PARTNER_ROWS)
+    try:
+        item = service.update_institute(db, user, institute_id, institute_data(form))
+    except ValidationFailed as exc:
+        db.rollback()
+        item = service.get_institute(db, user, institute_id)
+        return _institute_form(request, db, item, _institute_values(form), exc.errors, 422)
+    return redirect(f"/institutes/{item.id}", "已保存")
+
+
+async def _institute_add(
+    request: Request,
+    db: Session,
+    user: User,
+    institute_id: int,
+    add: Callable[..., Any],
+    optional: tuple[str, ...],
+    message: str,
+) -> Response:
+    form = await form_dict(request)
+    try:
+        add(db, user, institute_id, blanks_to_none(form, optional))
+    except ValidationFailed as exc:
+        db.rollback()
+        item = service.get_institute(db, user, institute_id)
+        ctx = _institute_context(db, user, item) | {"errors": exc.errors, "values": form}
+        return render(request, "consortia/institute.html", ctx, 422)
+    return redirect(f"/institutes/{institute_id}", message)
+
+
+@router.post("/institutes/{institute_id}/talents")
+async def add_talent(
+    institute_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Record a talent the institute gathered."""
+    return await _institute_add(
+        request,
+        db,
+        user,
+        institute_id,
+        service.add_talent,
+        ("talent_id", "joined_on"),
+        "已登记集聚人才",
+    )
+
+
+@router.post("/institutes/{institute_id}/talents/{talent_id}/delete")
+def remove_talent(
+    institute_id: int,
+    talent_id: int,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Remove a talent recorded by mistake."""
+    service.remove_talent(db, user, institute_id, talent_id)
+    return redirect(f"/institutes/{institute_id}", "已移除该人才")
+
+
+@router.post("/institutes/{institute_id}/achievements")
+async def add_institute_achievement(
+    institute_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Record an achievement of the institute (with contract evidence when off the platform)."""
+    return await _institute_add(
+        request,
+        db,
+        user,
+        institute_id,
+        service.link_institute_achievement,
+        ("achievement_id", "linked_on", "evidence_amount"),
+        "已登记机构成果",
+    )
+
+
+@router.post("/institutes/{institute_id}/achievements/{achievement_id}/delete")
+def remove_institute_achievement(
+    institute_id: int,
+    achievement_id: int,
+    db: Session = Depends(get_db),
+    user: User = Depends(require_user),
+) -> Response:
+    """Remove an achievement recorded by mistake."""
+    service.unlink_institute_achievement(db, user, institute_id, achievement_id)
+    return redirect(f"/institutes/{institute_id}", "已移除该成果")
+
+
+# --- REST --------------------------------------------------------------------------------------
+
+
+@consortia_api.get("", response_model=list[ConsortiumOut])
+def api_consortia(
+    chain_id: int | None = None,
+    organization_id: int | None = None,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(api_user),
+) -> list[dict[str, Any]]:
+    """Innovation consortia (创新联合体), of one chain or one unit (lead or member)."""
+    items = service.list_consortia(db, user, chain_id=chain_id, organization_id=organization_id)
+    return [consortium_out(i) for i in items]
+
+
+@consortia_api.post("", response_model=ConsortiumOut, status_code=201)
+def api_create_consortium(
+    body: ConsortiumIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
+) -> dict[str, Any]:
+    """The office forms a consortium (lead enterprise, members with roles, chain, goal)."""
+    return consortium_out(service.create_consortium(db, user, body.model_dump(mode="json")))
+
+
+@consortia_api.get("/{consortium_id}", response_model=ConsortiumOut)
+def api_consortium(
+    consortium_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
+) -> dict[str, Any]:
+    """One consortium with its members."""
+    return consortium_out(service.get_consortium(db, user, consortium_id))
+
+
+@consortia_api.put("/{consortium_id}", response_model=ConsortiumOut)
+def api_update_consortium(
+    consortium_id: int,
+    body: ConsortiumIn,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """The office replaces a consortium's details and members."""
+    data = body.model_dump(mode="json")
+    return consortium_out(service.update_consortium(db, user, consortium_id, data))
+
+
+@consortia_api.post("/{consortium_id}/projects", response_model=ProjectOut, status_code=201)
+def api_create_project(
+    consortium_id: int,
+    body: ProjectIn,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Set up a common-technology project (立项) with members' tasks and milestones."""
+    data = body.model_dump(mode="json")
+    return project_out(service.create_project(db, user, consortium_id, data))
+
+
+@projects_api.get("", response_model=list[ProjectOut])
+def api_projects(
+    consortium_id: int | None = None,
+    chain_id: int | None = None,
+    status: str = "",
+    db: Session = Depends(get_db),
+    user: User | None = Depends(api_user),
+) -> list[dict[str, Any]]:
+    """Common-technology projects (共性技术攻关项目), newest first."""
+    items = service.list_projects(
+        db, user, consortium_id=consortium_id, chain_id=chain_id, status=status
+    )
+    return [project_out(p) for p in items]
+
+
+@projects_api.get("/{project_id}", response_model=ProjectOut)
+def api_project(
+    project_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
+) -> dict[str, Any]:
+    """One project with tasks, milestones and outputs."""
+    return project_out(service.get_project(db, user, project_id))
+
+
+@projects_api.put("/{project_id}", response_model=ProjectOut)
+def api_update_project(
+    project_id: int,
+    body: ProjectIn,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Replace a project's details, tasks and milestones (refused once accepted)."""
+    data = body.model_dump(mode="json")
+    return project_out(service.update_project(db, user, project_id, data))
+
+
+@projects_api.post("/{project_id}/start", response_model=ProjectOut)
+def api_start_project(
+    project_id: int,
+    body: TransitionIn,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """立项 → 攻关中 on the given date (today by default)."""
+    data = body.model_dump(mode="json", exclude_none=True)
+    return project_out(service.start_project(db, user, project_id, data))
+
+
+@projects_api.post("/{project_id}/accept", response_model=ProjectOut)
+def api_accept_project(
+    project_id: int,
+    body: TransitionIn,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """攻关中 → 已验收; refused (422) while a milestone is not done."""
+    data = body.model_dump(mode="json", exclude_none=True)
+    return project_out(service.accept_project(db, user, project_id, data))
+
+
+@projects_api.post("/{project_id}/milestones/{milestone_id}/done", response_model=ProjectOut)
+def api_milestone_done(
+    project_id: int,
+    milestone_id: int,
+    body: MilestoneDoneIn,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Record the date a milestone was reached."""
+    project = service.get_project(db, user, project_id)
+    if milestone_id not in {m.id for m in project.milestones}:
+        raise NotFound("项目节点不存在")
+    service.complete_milestone(
+        db, user, milestone_id, body.model_dump(mode="json", exclude_none=True)
+    )
+    return project_out(service.get_project(db, user, project_id))
+
+
+@projects_api.post("/{project_id}/outputs", response_model=ProjectOut, status_code=201)
+def api_add_output(
+    project_id: int,
+    body: OutputIn,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Record an existing achievement as produced by the project."""
+    service.link_output(db, user, project_id, body.model_dump(mode="json", exclude_none=True))
+    return project_out(service.get_project(db, user, project_id))
+
+
+@projects_api.delete("/{project_id}/outputs/{achievement_id}", response_model=ProjectOut)
+def api_remove_output(
+    project_id: int,
+    achievement_id: int,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Remove an output recorded by mistake."""
+    return project_out(service.unlink_output(db, user, project_id, achievement_id))
+
+
+@institutes_api.get("", response_model=list[InstituteOut])
+def api_institutes(
+    chain_id: int | None = None,
+    organization_id: int | None = None,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(api_user),
+) -> list[dict[str, Any]]:
+    """Co-built new-type R&D institutes (新型研发机构), of one chain or one unit."""
+    items = service.list_institutes(db, user, chain_id=chain_id, organization_id=organization_id)
+    return [institute_out(db, i) for i in items]
+
+
+@institutes_api.post("", response_model=InstituteOut, status_code=201)
+def api_create_institute(
+    body: InstituteIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
+) -> dict[str, Any]:
+    """The office records an institute with its partners and their contributions."""
+    return institute_out(db, service.create_institute(db, user, body.model_dump(mode="json")))
+
+
+@institutes_api.get("/{institute_id}", response_model=InstituteOut)
+def api_institute(
+    institute_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
+) -> dict[str, Any]:
+    """One institute: partners, talents with counts by grade, achievements (major flagged:
+    contract value ≥ 10,000,000 yuan)."""
+    return institute_out(db, service.get_institute(db, user, institute_id))
+
+
+@institutes_api.put("/{institute_id}", response_model=InstituteOut)
+def api_update_institute(
+    institute_id: int,
+    body: InstituteIn,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """The office replaces an institute's details and partners."""
+    data = body.model_dump(mode="json")
+    return institute_out(db, service.update_institute(db, user, institute_id, data))
+
+
+@institutes_api.post("/{institute_id}/talents", response_model=InstituteOut, status_code=201)
+def api_add_talent(
+    institute_id: int,
+    body: InstituteTalentIn,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Record a talent the institute gathered."""
+    service.add_talent(db, user, institute_id, body.model_dump(mode="json", exclude_none=True))
+    return institute_out(db, service.get_institute(db, user, institute_id))
+
+
+@institutes_api.delete("/{institute_id}/talents/{talent_id}", response_model=InstituteOut)
+def api_remove_talent(
+    institute_id: int,
+    talent_id: int,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Remove a talent recorded by mistake."""
+    return institute_out(db, service.remove_talent(db, user, institute_id, talent_id))
+
+
+@institutes_api.post("/{institute_id}/achievements", response_model=InstituteOut, status_code=201)
+def api_add_institute_achievement(
+    institute_id: int,
+    body: InstituteAchievementIn,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Record an achievement of the institute; evidence_amount needs evidence text."""
+    data = body.model_dump(mode="json", exclude_none=True)
+    service.link_institute_achievement(db, user, institute_id, data)
+    return institute_out(db, service.get_institute(db, user, institute_id))
+
+
+@institutes_api.delete("/{institute_id}/achievements/{achievement_id}", response_model=InstituteOut)
+def api_remove_institute_achievement(
+    institute_id: int,
+    achievement_id: int,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+) -> dict[str, Any]:
+    """Remove an achievement recorded by mistake."""
+    item = service.unlink_institute_achievement(db, user, institute_id, achievement_id)
+    return institute_out(db, item)
+
+
+# One REST router for the app.
+api = APIRouter()
+for _sub in (consortia_api, projects_api, institutes_api):
+    api.include_router(_sub)
