@@ -89,3 +89,12 @@ def test_trend_and_shares() -> None:
     assert years == [2025, 2026, 2027]
     assert weighted_shares({1: 3, 2: 1}) == {1: 0.75, 2: 0.25}
     assert weighted_shares({}) == {}
+
+
+def test_demand_outside_the_catalogue_names_no_major() -> None:
+    data = _data()
+    data.catalogue = frozenset({"A", "B"})  # "C" is an old name, not in the catalogue
+    fit = compute(data, 2026, chain_id=1)
+    assert fit.unspecified_demand == 110 and fit.unmatched == {"C": 50}
+    # C's class students (30) are supply with no demand of their own: leftover 45+40+30+20.
+    assert fit.matched == 80 + min(135, 110)

@@ -2468,6 +2468,62 @@ DEMO_CONSORTIUM_MAJORS = {
     ),
 }
 
+# Campus recruitment by major (校园招聘) posted by chain enterprises: (chain, major, headcount in
+# the first year); the same need is posted for three graduation years, growing 15 % a year.
+CAMPUS_NEEDS: list[tuple[str, str, int]] = [
+    ("integrated_circuits", "集成电路设计与集成系统", 120),
+    ("integrated_circuits", "微电子科学与工程", 90),
+    ("artificial_intelligence", "人工智能", 150),
+    ("artificial_intelligence", "数据科学与大数据技术", 80),
+    ("smart_manufacturing", "智能制造工程", 160),
+    ("smart_manufacturing", "机械设计制造及其自动化", 200),
+    ("smart_manufacturing", "工业机器人技术", 60),
+    ("smart_home_appliances", "电气工程及其自动化", 150),
+    ("smart_home_appliances", "电气自动化技术", 120),
+    ("marine_biomedicine", "海洋药学", 70),
+    ("marine_equipment", "船舶与海洋工程", 80),
+    ("marine_equipment", "船舶工程技术", 90),
+    ("new_energy_vehicles", "新能源汽车工程", 120),
+    ("new_energy_vehicles", "车辆工程", 80),
+    ("industrial_internet", "软件工程", 200),
+    ("industrial_internet", "软件技术", 150),
+    ("marine_resources", "石油工程", 60),
+    ("green_building", "智能建造", 90),
+    ("modern_agriculture", "智慧农业", 80),
+    ("virtual_reality", "虚拟现实技术", 60),
+    ("medicine_devices", "药学", 60),
+    ("food_beverage", "食品科学与工程", 60),
+]
+
+
+def _campus_needs(city: _City) -> None:
+    session = city.session
+    for index, (code, major, headcount) in enumerate(CAMPUS_NEEDS):
+        chain = city.chains.get(code)
+        companies = city.chain_companies.get(code) or []
+        if chain is None or not companies:
+            continue
+        for step, year in enumerate((2026, 2027, 2028)):
+            ref = f"campus-{code}-{index}-{year}"
+            if _by_name(session, TalentNeed, ref, "source_ref") is not None:
+                continue
+            session.add(
+                TalentNeed(
+                    organization_id=companies[(index + step) % len(companies)].id,
+                    position=f"{year}届校园招聘：{major}",
+                    headcount=round(headcount * 1.15**step),
+                    requirements=f"{year}届{major}专业毕业生，面向{chain.name}产业链岗位。",
+                    major=major,
+                    chain_id=chain.id,
+                    deadline=date(year, 6, 30),
+                    status="filled" if date(year, 6, 30) < TODAY else "open",
+                    is_sample=True,
+                    source_ref=ref,
+                )
+            )
+            city.report.count("talent_needs")
+    session.flush()
+
 
 def _major_offerings(city: _City) -> None:
     session = city.session
@@ -2509,6 +2565,7 @@ def _major_offerings(city: _City) -> None:
                 )
             )
             city.report.count("major_offerings")
+    _campus_needs(city)
     # Consortia and colleges: the lead unit's role, the majors they run and their intake.
     for consortium in session.scalars(select(Consortium).where(Consortium.is_sample.is_(True))):
         session.execute(

@@ -78,6 +78,9 @@ class FitData:
     classes: list[ClassFact] = field(default_factory=list)
     trainees: list[TraineeFact] = field(default_factory=list)
     demands: list[DemandFact] = field(default_factory=list)
+    # Names of catalogue majors; demand naming anything else (an old major name, a discipline)
+    # counts as demand naming no major. None: every name is a major.
+    catalogue: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,8 @@ class Fit:
     year: int
     majors: list[MajorBalance]
     trainees: float
-    unspecified_demand: int  # demand that names no major
+    unspecified_demand: int  # demand that names no major (or no catalogue major)
+    unmatched: dict[str, int] = field(default_factory=dict)  # non-catalogue names → headcount
 
     @property
     def supply(self) -> float:
@@ -208,18 +212,21 @@ def compute(data: FitData, year: int, chain_id: int | None = None) -> Fit:
         if t.year == year and (chain_id is None or t.chain_id == chain_id)
     )
     unspecified = 0
+    unmatched: dict[str, int] = {}
     for d in data.demands:
         if d.year != year or (chain_id is not None and d.chain_id != chain_id):
             continue
-        if d.major:
+        if d.major and (data.catalogue is None or d.major in data.catalogue):
             demand[d.major] += d.count
         else:
             unspecified += d.count
+            if d.major:
+                unmatched[d.major] = unmatched.get(d.major, 0) + d.count
     names = sorted(set(graduates) | set(students) | set(demand))
     majors = [
         MajorBalance(m, round(graduates[m], 2), round(students[m], 2), demand[m]) for m in names
     ]
-    return Fit(year, majors, float(trainees), unspecified)
+    return Fit(year, majors, float(trainees), unspecified, unmatched)
 
 
 def universities(data: FitData, year: int, chain_id: int | None = None) -> list[UniversityFit]:
@@ -296,7 +303,7 @@ def load(session: Session) -> FitData:
         major = by_name.get(name)
         return weighted_shares(weights.get(major.id, {})) if major else {}
 
-    data = FitData()
+    data = FitData(catalogue=frozenset(by_name))
     for o in session.scalars(select(MajorOffering)):
         shares = {o.chain_id: 1.0} if o.chain_id else weighted_shares(weights.get(o.major_id, {}))
         data.offerings.append(
@@ -312,7 +319,7 @@ def load(session: Session) -> FitData:
             )
         )
     project_chain = dict(
-        session.execute(select(InvestmentProject.id, InvestmentProject.chain_id)).tuples()
+        session.execute(select(InvestmentProject.id, InvestmentProject.chain_id)).all()
     )
     for c in session.scalars(select(NamedClass)):
         chain = project_chain.get(c.investment_project_id) if c.investment_project_id else None

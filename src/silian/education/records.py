@@ -124,14 +124,14 @@ def mappings(session: Session, major_ids: list[int]) -> dict[int, dict[str, Any]
         .join(Discipline, Discipline.id == MajorDiscipline.discipline_id)
         .where(MajorDiscipline.major_id.in_(major_ids))
         .order_by(Discipline.code)
-    ).tuples():
+    ):
         out[md.major_id]["disciplines"].append(d)
     for mc, c in session.execute(
         select(MajorChain, IndustryChain)
         .join(IndustryChain, IndustryChain.id == MajorChain.chain_id)
         .where(MajorChain.major_id.in_(major_ids))
         .order_by(IndustryChain.sort_order)
-    ).tuples():
+    ):
         out[mc.major_id]["chains"].append((c, mc.weight))
     return out
 
@@ -264,7 +264,7 @@ def members_with_roles(session: Session, consortium_id: int) -> list[tuple[Organ
         select(Organization, consortium_members.c.role)
         .join(consortium_members, consortium_members.c.organization_id == Organization.id)
         .where(consortium_members.c.consortium_id == consortium_id)
-    ).tuples()
+    ).all()
     order = {"lead": 0, "deputy": 1, "member": 2}
     return sorted(rows, key=lambda r: (order.get(r[1], 3), r[0].name))
 
@@ -639,6 +639,10 @@ def fit_report(session: Session, year: int | None, chain_id: int | None) -> dict
         "surplus": round(result.surplus, 1),
         "trainees": result.trainees,
         "unspecified_demand": result.unspecified_demand,
+        "unmatched": [
+            {"name": k, "count": v}
+            for k, v in sorted(result.unmatched.items(), key=lambda i: -i[1])
+        ],
         "formula": FORMULA,
         "majors": [_major_row(m) for m in result.majors],
         "surpluses": [_major_row(m) for m in result.surpluses()],

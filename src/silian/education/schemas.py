@@ -445,6 +445,13 @@ class FitYearOut(BaseModel):
     index: float | None
 
 
+class FitUnmatchedOut(BaseModel):
+    """A major name in the demand that is not in the catalogue (counted as naming no major)."""
+
+    name: str
+    count: int
+
+
 class FitOut(BaseModel):
     """The majors–industry fit index for a year, city-wide or for one chain."""
 
@@ -458,6 +465,7 @@ class FitOut(BaseModel):
     surplus: float
     trainees: float
     unspecified_demand: int
+    unmatched: list[FitUnmatchedOut]
     formula: str
     majors: list[FitMajorOut]
     surpluses: list[FitMajorOut]
