@@ -22,7 +22,7 @@ from silian.core.concurrency import Versioned
 from silian.core.db import Base, TimestampMixin
 from silian.education.choices import (
     CONSORTIUM_KINDS,
-    CONSORTIUM_ROLES,
+    CONSORTIUM_PARTS,
     DISCIPLINE_SOURCES,
     MAJOR_LEVELS,
 )
@@ -187,7 +187,7 @@ consortium_members = Table(
     Column("organization_id", ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
     # The member's part in the consortium (牵头单位, 副理事长单位, 成员单位).
     Column("role", String(20), nullable=False, server_default="member"),
-    CONSORTIUM_ROLES.check("role"),
+    CONSORTIUM_PARTS.check("role"),
 )
 
 

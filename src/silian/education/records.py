@@ -20,7 +20,7 @@ from silian.core.permissions import can, require
 from silian.core.transactions import commit
 from silian.core.validation import parse
 from silian.education import fit
-from silian.education.choices import CONSORTIUM_KINDS, CONSORTIUM_ROLES
+from silian.education.choices import CONSORTIUM_KINDS, CONSORTIUM_PARTS
 from silian.education.models import (
     Consortium,
     Discipline,
@@ -274,7 +274,7 @@ def _members_snapshot(session: Session, item: Any) -> dict[str, Any]:
         return {}
     return {
         "members": sorted(
-            f"{o.name}（{CONSORTIUM_ROLES.label(role)}）"
+            f"{o.name}（{CONSORTIUM_PARTS.label(role)}）"
             for o, role in members_with_roles(session, item.id)
         )
     }
@@ -375,7 +375,7 @@ def consortium_detail(session: Session, item: Consortium) -> dict[str, Any]:
             "name": o.name,
             "kind": o.kind,
             "role": role,
-            "role_label": CONSORTIUM_ROLES.label(role),
+            "role_label": CONSORTIUM_PARTS.label(role),
         }
         for o, role in members
     ]

@@ -363,6 +363,16 @@ class MajorMappingIn(InputModel):
     def _ids(cls, value: Any) -> Any:
         return _id_list(value)
 
+    @field_validator("chain_weights", mode="after")
+    @classmethod
+    def _weights(cls, value: dict[int, int]) -> dict[int, int]:
+        for chain_id, weight in value.items():
+            if not 1 <= chain_id <= 2**31 - 1:
+                raise ValueError(f"产业链编号无效：{chain_id}")
+            if not 1 <= weight <= 10:
+                raise ValueError("产业链权重应为 1 到 10 的整数")
+        return value
+
 
 class ConsortiumMemberOut(OrgRef):
     """A member unit with its role in the consortium."""
