@@ -95,10 +95,12 @@ def reference_load(
         None, "--chains", help="产业链配置 YAML（默认 SILIAN_CHAINS_FILE 或内置 chains.yaml）"
     ),
 ) -> None:
-    """Sync the industry chains from their YAML configuration and load the discipline catalogues."""
+    """Sync the industry chains from their YAML configuration and load the discipline and majors
+    catalogues."""
     from silian.chains.service import sync_chains
     from silian.core.db import session_scope
     from silian.core.migrate import upgrade
+    from silian.education.records import sync_majors
     from silian.education.service import sync_disciplines
     from silian.reference.data import ReferenceError, load_chains
 
@@ -111,9 +113,11 @@ def reference_load(
     with session_scope() as session:
         report = sync_chains(session, None, configs)
         added = sync_disciplines(session)
+        majors = sync_majors(session)
     console.print(
         f"产业链：新增 {len(report.created)}，更新 {len(report.updated)}，"
-        f"停用 {len(report.deactivated)}，未变 {report.unchanged}；学科目录新增 {added} 条"
+        f"停用 {len(report.deactivated)}，未变 {report.unchanged}；学科目录新增 {added} 条；"
+        f"专业目录新增 {majors} 条"
     )
 
 

@@ -37,7 +37,10 @@ def _fill(db_url: str) -> None:
     """Rows in every table: the demo city plus the few tables it leaves empty."""
     load_demo(db_url)
     with session_factory(db_url)() as session:
-        major = Major(code="080901", name="计算机科学与技术", category="工学")
+        # The demo loads the majors catalogue; a school's offering of one of them.
+        major = session.scalars(select(Major).order_by(Major.id)).first() or Major(
+            code="080901", name="计算机科学与技术", category="工学"
+        )
         session.add(major)
         university = session.scalars(
             select(Organization).where(Organization.kind == "university").order_by(Organization.id)

@@ -62,7 +62,14 @@ from silian.coordination.models import InvestmentProject
 from silian.core import permissions
 from silian.core.db import Base, utcnow
 from silian.demands.models import Bid, Demand
-from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
+from silian.education.models import (
+    Consortium,
+    IndustryCollege,
+    Major,
+    MajorOffering,
+    NamedClass,
+    TrainingBase,
+)
 from silian.events.models import Event, EventEntry, EventJudge, EventLead, ExpertScore
 from silian.hiring.models import Application, Hire, Recommendation
 from silian.meetings.models import Decision, FollowUpTask, JointMeeting
@@ -135,6 +142,36 @@ INVESTMENT_FORM: dict[str, Any] = {
     "need_year": "2028",
     "need_count": "20",
 }
+CONSORTIUM_BODY: dict[str, Any] = {
+    "name": "{p}产教联合体{n}",
+    "kind": "city",
+    "lead_organization_id": "{uni}",
+    "yearly_intake": 0,
+}
+CONSORTIUM_EDIT = CONSORTIUM_BODY | {"name": "海洋装备市域产教联合体"}
+COLLEGE_BODY: dict[str, Any] = {
+    "name": "{p}产业学院{n}",
+    "university_id": "{uni}",
+    "students": 0,
+    "yearly_intake": 0,
+}
+COLLEGE_EDIT = COLLEGE_BODY | {"name": "海洋装备现代产业学院"}
+BASE_BODY: dict[str, Any] = {
+    "name": "{p}实训基地{n}",
+    "organization_id": "{uni}",
+    "yearly_capacity": 100,
+    "trainees_this_year": 0,
+}
+BASE_EDIT = BASE_BODY | {"name": "海洋装备公共实训基地"}
+OFFERING_BODY: dict[str, Any] = {
+    "university_id": "{uni}",
+    "major_id": "{major}",
+    "yearly_intake": 60,
+    "duration_years": 4,
+    "first_year": 2020,
+}
+# A new offering of the world's major at the same school is refused (422) once allowed.
+OFFERING_BAD = OFFERING_BODY | {"last_year": 2010}
 DISPATCH_BODY: dict[str, Any] = {"start_on": "2026-03-02", "host_share": 60, "scene_share": 40}
 PROJECT_FORM: dict[str, Any] = {
     "name": "{p}的产才融合项目{n}",
@@ -1000,6 +1037,144 @@ PERMISSIONS: dict[str, list[Case]] = {
             EVERYONE,
             "/api/v1/education/colleges/{college}",
         ),
+        _get("/education/consortia/new", by("edu_consortium.manage")),
+        Case("POST", "/education/consortia/new", by("edu_consortium.manage"), body=CONSORTIUM_BODY),
+        _get(
+            "/education/consortia/{item_id}/edit",
+            by("edu_consortium.manage"),
+            "/education/consortia/{consortium}/edit",
+        ),
+        Case(
+            "POST",
+            "/education/consortia/{item_id}/edit",
+            by("edu_consortium.manage"),
+            "/education/consortia/{consortium}/edit",
+            CONSORTIUM_EDIT,
+        ),
+        _get("/education/colleges/new", by("industry_college.manage")),
+        Case("POST", "/education/colleges/new", by("industry_college.manage"), body=COLLEGE_BODY),
+        _get(
+            "/education/colleges/{item_id}/edit",
+            by("industry_college.manage"),
+            "/education/colleges/{college}/edit",
+        ),
+        Case(
+            "POST",
+            "/education/colleges/{item_id}/edit",
+            by("industry_college.manage"),
+            "/education/colleges/{college}/edit",
+            COLLEGE_EDIT,
+        ),
+        _get("/education/training-bases/new", by("training_base.manage")),
+        Case("POST", "/education/training-bases/new", by("training_base.manage"), body=BASE_BODY),
+        _get(
+            "/education/training-bases/{item_id}/edit",
+            by("training_base.manage"),
+            "/education/training-bases/{base}/edit",
+        ),
+        Case(
+            "POST",
+            "/education/training-bases/{item_id}/edit",
+            by("training_base.manage"),
+            "/education/training-bases/{base}/edit",
+            BASE_EDIT,
+        ),
+        Case(
+            "POST", "/api/v1/education/consortia", by("edu_consortium.manage"), body=CONSORTIUM_BODY
+        ),
+        Case(
+            "PUT",
+            "/api/v1/education/consortia/{consortium_id}",
+            by("edu_consortium.manage"),
+            "/api/v1/education/consortia/{consortium}",
+            CONSORTIUM_EDIT,
+        ),
+        _get(
+            "/api/v1/education/consortia/{consortium_id}/members",
+            EVERYONE,
+            "/api/v1/education/consortia/{consortium}/members",
+        ),
+        Case(
+            "POST", "/api/v1/education/colleges", by("industry_college.manage"), body=COLLEGE_BODY
+        ),
+        Case(
+            "PUT",
+            "/api/v1/education/colleges/{college_id}",
+            by("industry_college.manage"),
+            "/api/v1/education/colleges/{college}",
+            COLLEGE_EDIT,
+        ),
+        Case(
+            "POST", "/api/v1/education/training-bases", by("training_base.manage"), body=BASE_BODY
+        ),
+        Case(
+            "PUT",
+            "/api/v1/education/training-bases/{base_id}",
+            by("training_base.manage"),
+            "/api/v1/education/training-bases/{base}",
+            BASE_EDIT,
+        ),
+        _get("/education/offerings", EVERYONE),
+        _get("/education/offerings/new", by("major_offering.create")),
+        Case(
+            "POST",
+            "/education/offerings/new",
+            by("major_offering.create", allowed="V"),
+            body=OFFERING_BAD,
+        ),
+        _get(
+            "/education/offerings/{offering_id}/edit",
+            by("major_offering.edit", "uni"),
+            "/education/offerings/{offering}/edit",
+        ),
+        Case(
+            "POST",
+            "/education/offerings/{offering_id}/edit",
+            by("major_offering.edit", "uni"),
+            "/education/offerings/{offering}/edit",
+            OFFERING_BODY,
+        ),
+        _get("/api/v1/education/offerings", EVERYONE),
+        _get(
+            "/api/v1/education/offerings/{offering_id}",
+            EVERYONE,
+            "/api/v1/education/offerings/{offering}",
+        ),
+        Case(
+            "POST",
+            "/api/v1/education/offerings",
+            by("major_offering.create", allowed="V"),
+            body=OFFERING_BAD,
+        ),
+        Case(
+            "PUT",
+            "/api/v1/education/offerings/{offering_id}",
+            by("major_offering.edit", "uni"),
+            "/api/v1/education/offerings/{offering}",
+            OFFERING_BODY,
+        ),
+        _get("/education/majors", EVERYONE),
+        _get(
+            "/education/majors/{major_id}/edit",
+            by("major_mapping.edit"),
+            "/education/majors/{major}/edit",
+        ),
+        Case(
+            "POST",
+            "/education/majors/{major_id}/edit",
+            by("major_mapping.edit"),
+            "/education/majors/{major}/edit",
+            {},
+        ),
+        Case(
+            "PUT",
+            "/api/v1/education/majors/{major_id}/mapping",
+            by("major_mapping.edit"),
+            "/api/v1/education/majors/{major}/mapping",
+            {"discipline_ids": [], "chain_weights": {}},
+        ),
+        _get("/education/fit", EVERYONE),
+        _get("/api/v1/education/fit", EVERYONE),
     ],
     # Suggested matches ride on the visibility of their source record.
     "matching": [
@@ -2860,11 +3035,18 @@ def build_world(db: Session, factory: Factory) -> World:
     db.flush()
     consortium = Consortium(name="海洋装备市域产教联合体", kind="city", lead_organization_id=uni.id)
     investment = InvestmentProject(name="海工装备基地招商项目", organization_id=ent.id)
-    db.add_all([consortium, investment])
+    major = Major(code="081901", name="船舶与海洋工程", level="undergraduate")
+    db.add_all([consortium, investment, major])
+    db.flush()
+    offering = MajorOffering(
+        university_id=uni.id, major_id=major.id, yearly_intake=60, first_year=2020
+    )
+    db.add(offering)
     db.commit()
     ids = {key: record.id for key, record in records.items()}
     ids |= {"consortium": consortium.id, "chain": chain.id, "chain_off": chain_off.id}
     ids["investment"] = investment.id
+    ids |= {"major": major.id, "offering": offering.id}
     ids |= {"uni": uni.id, "uni2": uni2.id, "ent": ent.id, "ent2": ent2.id, "inst": inst.id}
     ids["org_off"] = org_off.id
     ids |= _challenges(db, users, ids)

@@ -71,6 +71,19 @@ def test_demo_city_loads_once(db_url: str, db: Session, app: Any) -> None:
         )
         chain_page = client.get(f"/chains/{chain_id}").text
         assert "四链图谱" in chain_page and "短板预警" in chain_page
+        # Majors run and the fit index: the IC chain's new majors fall short of its campus
+        # recruitment; the city's largest majors are in surplus; no film academy runs mining.
+        fit = client.get(f"/api/v1/education/fit?year=2027&chain_id={chain_id}").json()
+        assert "集成电路设计与集成系统" in [g["major"] for g in fit["gaps"]]
+        assert fit["index"] is not None and 0 < fit["index"] < 100
+        city = client.get("/api/v1/education/fit?year=2027").json()
+        assert "机械设计制造及其自动化" in [m["major"] for m in city["surpluses"]]
+        offerings = client.get("/api/v1/education/offerings?q=采矿&per_page=100").json()
+        assert offerings["items"]
+        assert all("电影" not in o["university"]["name"] for o in offerings["items"])
+        new_majors = client.get("/education/offerings?since=2019").text
+        assert "新增专业" in new_majors
+        assert client.get("/education/fit?year=2027").status_code == 200
 
 
 def test_titles_from_texts() -> None:

@@ -240,6 +240,15 @@ PERMISSIONS: dict[str, Rule] = {
     "platform.edit": _rule(
         OFFICE, PLATFORM_OPERATORS, "只有平台运营单位和政府部门可以修改平台信息"
     ),
+    # Education chain (产教融合): the office keeps consortia, modern industry colleges and
+    # training bases and the majors catalogue's mappings; a university records the majors it
+    # runs (the office records them for any school).
+    "edu_consortium.manage": _rule(OFFICE, message="只有政府部门可以编辑产教联合体"),
+    "industry_college.manage": _rule(OFFICE, message="只有政府部门可以编辑现代产业学院"),
+    "training_base.manage": _rule(OFFICE, message="只有政府部门可以编辑公共实训基地"),
+    "major_offering.create": _rule(OFFICE, ("university",), "只有政府部门和高校可以登记开设专业"),
+    "major_offering.edit": _rule(OFFICE, ("university",), "您只能修改本校开设的专业"),
+    "major_mapping.edit": _rule(OFFICE, message="只有政府部门可以编辑专业与学科、产业链的对应关系"),
 }
 
 

@@ -65,7 +65,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from silian.accounts import service as accounts
@@ -92,8 +92,17 @@ from silian.core.audit import AuditLog
 from silian.core.db import session_scope
 from silian.demands.models import Bid, Demand
 from silian.demo import innovation, names
+from silian.education import records as education_records
 from silian.education import service as education_service
-from silian.education.models import Consortium, IndustryCollege, NamedClass, TrainingBase
+from silian.education.models import (
+    Consortium,
+    IndustryCollege,
+    Major,
+    MajorOffering,
+    NamedClass,
+    TrainingBase,
+    consortium_members,
+)
 from silian.events import service as events_service
 from silian.events.models import (
     Event,
@@ -595,6 +604,7 @@ def _reference(city: _City) -> None:
     report = chains_service.sync_chains(city.session, None, reference.load_chains())
     city.report.count("industry_chains", len(report.created))
     city.report.count("disciplines", education_service.sync_disciplines(city.session))
+    city.report.count("majors", education_records.sync_majors(city.session))
     stmt = (
         select(IndustryChain)
         .where(IndustryChain.is_active)
@@ -2343,6 +2353,319 @@ def _education(city: _City) -> None:
     session.flush()
 
 
+# --- majors universities run (supply for the fit index) --------------------------------------
+
+# Per university (MoE list name, or a prefix for the film academy): (major name, yearly intake,
+# first year, chain code for a major opened for a chain or ""). Established majors date from
+# 2012 for the demo; the ones with a chain are 新增专业 opened in recent years.
+DEMO_OFFERINGS: dict[str, list[tuple[str, int, int, str]]] = {
+    "中国海洋大学": [
+        ("海洋科学", 120, 2012, ""),
+        ("海洋技术", 60, 2012, ""),
+        ("船舶与海洋工程", 90, 2012, ""),
+        ("水产养殖学", 80, 2012, ""),
+        ("海洋渔业科学与技术", 40, 2012, ""),
+        ("海洋药学", 40, 2019, "marine_biomedicine"),
+        ("食品科学与工程", 80, 2012, ""),
+        ("环境工程", 60, 2012, ""),
+        ("计算机科学与技术", 120, 2012, ""),
+        ("通信工程", 60, 2012, ""),
+        ("药学", 60, 2012, ""),
+        ("生物技术", 60, 2012, ""),
+    ],
+    "中国石油大学（华东）": [
+        ("石油工程", 240, 2012, ""),
+        ("油气储运工程", 120, 2012, ""),
+        ("资源勘查工程", 90, 2012, ""),
+        ("地球物理学", 60, 2012, ""),
+        ("化学工程与工艺", 200, 2012, ""),
+        ("过程装备与控制工程", 120, 2012, ""),
+        ("机械设计制造及其自动化", 180, 2012, ""),
+        ("海洋资源开发技术", 60, 2021, "marine_resources"),
+        ("人工智能", 60, 2020, "artificial_intelligence"),
+        ("新能源科学与工程", 60, 2021, "new_energy"),
+    ],
+    "山东科技大学": [
+        ("采矿工程", 150, 2012, ""),
+        ("测绘工程", 120, 2012, ""),
+        ("地质工程", 90, 2012, ""),
+        ("电气工程及其自动化", 180, 2012, ""),
+        ("自动化", 120, 2012, ""),
+        ("机械设计制造及其自动化", 200, 2012, ""),
+        ("计算机科学与技术", 180, 2012, ""),
+        ("软件工程", 150, 2012, ""),
+        ("智能制造工程", 60, 2021, "smart_manufacturing"),
+        ("机器人工程", 60, 2020, "smart_manufacturing"),
+    ],
+    "青岛科技大学": [
+        ("高分子材料与工程", 240, 2012, ""),
+        ("化学工程与工艺", 240, 2012, ""),
+        ("应用化学", 120, 2012, ""),
+        ("材料科学与工程", 90, 2012, ""),
+        ("制药工程", 90, 2012, ""),
+        ("机械设计制造及其自动化", 150, 2012, ""),
+        ("数据科学与大数据技术", 60, 2019, "artificial_intelligence"),
+        ("功能材料", 60, 2020, "new_materials"),
+    ],
+    "青岛理工大学": [
+        ("土木工程", 300, 2012, ""),
+        ("建筑学", 90, 2012, ""),
+        ("智能建造", 60, 2020, "green_building"),
+        ("建筑环境与能源应用工程", 90, 2012, ""),
+        ("机械设计制造及其自动化", 180, 2012, ""),
+        ("车辆工程", 90, 2012, ""),
+        ("新能源汽车工程", 60, 2022, "new_energy_vehicles"),
+        ("环境工程", 60, 2012, ""),
+    ],
+    "青岛农业大学": [
+        ("农学", 150, 2012, ""),
+        ("园艺", 120, 2012, ""),
+        ("植物保护", 90, 2012, ""),
+        ("种子科学与工程", 60, 2012, ""),
+        ("水产养殖学", 60, 2012, ""),
+        ("食品科学与工程", 120, 2012, ""),
+        ("食品质量与安全", 90, 2012, ""),
+        ("智慧农业", 60, 2021, "modern_agriculture"),
+        ("农业机械化及其自动化", 60, 2012, ""),
+        ("生物技术", 60, 2012, ""),
+    ],
+    "青岛大学": [
+        ("临床医学", 300, 2012, ""),
+        ("药学", 120, 2012, ""),
+        ("护理学", 150, 2012, ""),
+        ("纺织工程", 90, 2012, ""),
+        ("服装设计与工程", 60, 2012, ""),
+        ("电子信息工程", 120, 2012, ""),
+        ("计算机科学与技术", 150, 2012, ""),
+        ("自动化", 90, 2012, ""),
+        ("微电子科学与工程", 60, 2019, "integrated_circuits"),
+        ("集成电路设计与集成系统", 60, 2022, "integrated_circuits"),
+        ("虚拟现实技术", 40, 2022, "virtual_reality"),
+        ("生物医学工程", 60, 2012, ""),
+        ("物流管理", 90, 2012, ""),
+    ],
+    "青岛滨海学院": [
+        ("电子信息工程", 90, 2012, ""),
+        ("软件工程", 120, 2012, ""),
+        ("护理学", 120, 2012, ""),
+        ("物流管理", 90, 2012, ""),
+        ("机械电子工程", 90, 2012, ""),
+    ],
+    "青岛恒星科技学院": [
+        ("软件工程", 90, 2012, ""),
+        ("物联网工程", 60, 2012, ""),
+        ("数字媒体艺术", 90, 2012, ""),
+        ("动画", 60, 2012, ""),
+        ("物流管理", 60, 2012, ""),
+    ],
+    "青岛黄海学院": [
+        ("机械设计制造及其自动化", 120, 2012, ""),
+        ("电气工程及其自动化", 90, 2012, ""),
+        ("智能制造工程", 60, 2021, "smart_manufacturing"),
+        ("护理学", 90, 2012, ""),
+    ],
+    "青岛理工大学琴岛学院": [
+        ("土木工程", 120, 2012, ""),
+        ("计算机科学与技术", 90, 2012, ""),
+        ("机械设计制造及其自动化", 90, 2012, ""),
+    ],
+    "青岛工学院": [
+        ("机械设计制造及其自动化", 90, 2012, ""),
+        ("车辆工程", 60, 2012, ""),
+        ("软件工程", 90, 2012, ""),
+        ("工业设计", 40, 2012, ""),
+        ("新能源汽车工程", 60, 2021, "new_energy_vehicles"),
+    ],
+    "北京电影学院": [
+        ("数字媒体艺术", 120, 2012, ""),
+        ("动画", 90, 2012, ""),
+        ("数字媒体技术", 60, 2020, "virtual_reality"),
+    ],
+    "青岛职业技术学院": [
+        ("电气自动化技术", 150, 2012, ""),
+        ("机电一体化技术", 180, 2012, ""),
+        ("工业机器人技术", 90, 2012, ""),
+        ("软件技术", 120, 2012, ""),
+        ("物联网应用技术", 90, 2012, ""),
+        ("智能控制技术", 60, 2022, "smart_home_appliances"),
+        ("应用电子技术", 90, 2012, ""),
+        ("药品生物技术", 60, 2012, ""),
+        ("食品检验检测技术", 60, 2012, ""),
+    ],
+    "青岛飞洋职业技术学院": [
+        ("新能源汽车技术", 60, 2019, "new_energy_vehicles"),
+        ("汽车检测与维修技术", 90, 2012, ""),
+        ("计算机应用技术", 90, 2012, ""),
+    ],
+    "山东外贸职业学院": [("现代物流管理", 150, 2012, ""), ("计算机网络技术", 60, 2012, "")],
+    "青岛酒店管理职业技术学院": [
+        ("食品智能加工技术", 40, 2021, "food_beverage"),
+        ("现代物流管理", 60, 2012, ""),
+    ],
+    "青岛港湾职业技术学院": [
+        ("现代物流管理", 150, 2012, ""),
+        ("机电一体化技术", 120, 2012, ""),
+        ("城市轨道车辆应用技术", 60, 2021, "rail_transit"),
+        ("电气自动化技术", 90, 2012, ""),
+        ("航海技术", 60, 2012, ""),
+    ],
+    "青岛求实职业技术学院": [
+        ("数字媒体技术", 60, 2012, ""),
+        ("计算机应用技术", 90, 2012, ""),
+        ("护理", 120, 2012, ""),
+    ],
+    "青岛远洋船员职业学院": [
+        ("航海技术", 200, 2012, ""),
+        ("船舶电气工程技术", 60, 2012, ""),
+        ("船舶工程技术", 60, 2020, "marine_equipment"),
+        ("智能焊接技术", 40, 2022, "marine_equipment"),
+    ],
+}
+DEMO_CONSORTIUM_MAJORS = {
+    "smart_home_appliances": (
+        ["电气自动化技术", "智能控制技术", "物联网应用技术"],
+        ["家电智能制造订单班"],
+        400,
+    ),
+    "marine_equipment": (
+        ["船舶与海洋工程", "船舶工程技术", "智能焊接技术"],
+        ["船舶焊接", "海工装备运维"],
+        360,
+    ),
+    "integrated_circuits": (
+        ["微电子科学与工程", "集成电路设计与集成系统", "微电子技术"],
+        ["芯片封装测试实训"],
+        240,
+    ),
+    "modern_agriculture": (
+        ["智慧农业", "种子科学与工程", "农学"],
+        ["设施园艺", "农机操作与维护"],
+        300,
+    ),
+}
+
+# Campus recruitment by major (校园招聘) posted by chain enterprises: (chain, major, headcount in
+# the first year); the same need is posted for three graduation years, growing 15 % a year.
+CAMPUS_NEEDS: list[tuple[str, str, int]] = [
+    ("integrated_circuits", "集成电路设计与集成系统", 120),
+    ("integrated_circuits", "微电子科学与工程", 90),
+    ("artificial_intelligence", "人工智能", 150),
+    ("artificial_intelligence", "数据科学与大数据技术", 80),
+    ("smart_manufacturing", "智能制造工程", 160),
+    ("smart_manufacturing", "机械设计制造及其自动化", 200),
+    ("smart_manufacturing", "工业机器人技术", 60),
+    ("smart_home_appliances", "电气工程及其自动化", 150),
+    ("smart_home_appliances", "电气自动化技术", 120),
+    ("marine_biomedicine", "海洋药学", 70),
+    ("marine_equipment", "船舶与海洋工程", 80),
+    ("marine_equipment", "船舶工程技术", 90),
+    ("new_energy_vehicles", "新能源汽车工程", 120),
+    ("new_energy_vehicles", "车辆工程", 80),
+    ("industrial_internet", "软件工程", 200),
+    ("industrial_internet", "软件技术", 150),
+    ("marine_resources", "石油工程", 60),
+    ("green_building", "智能建造", 90),
+    ("modern_agriculture", "智慧农业", 80),
+    ("virtual_reality", "虚拟现实技术", 60),
+    ("medicine_devices", "药学", 60),
+    ("food_beverage", "食品科学与工程", 60),
+]
+
+
+def _campus_needs(city: _City) -> None:
+    session = city.session
+    for index, (code, major, headcount) in enumerate(CAMPUS_NEEDS):
+        chain = city.chains.get(code)
+        companies = city.chain_companies.get(code) or []
+        if chain is None or not companies:
+            continue
+        for step, year in enumerate((2026, 2027, 2028)):
+            ref = f"campus-{code}-{index}-{year}"
+            if _by_name(session, TalentNeed, ref, "source_ref") is not None:
+                continue
+            session.add(
+                TalentNeed(
+                    organization_id=companies[(index + step) % len(companies)].id,
+                    position=f"{year}届校园招聘：{major}",
+                    headcount=round(headcount * 1.15**step),
+                    requirements=f"{year}届{major}专业毕业生，面向{chain.name}产业链岗位。",
+                    major=major,
+                    chain_id=chain.id,
+                    deadline=date(year, 6, 30),
+                    status="filled" if date(year, 6, 30) < TODAY else "open",
+                    is_sample=True,
+                    source_ref=ref,
+                )
+            )
+            city.report.count("talent_needs")
+    session.flush()
+
+
+def _major_offerings(city: _City) -> None:
+    session = city.session
+    by_name: dict[tuple[str, str], Major] = {}
+    for row in session.scalars(select(Major)):
+        by_name[(row.name, row.level)] = row
+    schools = [u for u in city.universities]
+    for key, rows in DEMO_OFFERINGS.items():
+        school = next((u for u in schools if u.name == key or u.name.startswith(key)), None)
+        if school is None:
+            continue
+        vocational = school.description.startswith("专科")
+        level, other = (
+            ("vocational", "undergraduate") if vocational else ("undergraduate", "vocational")
+        )
+        for name, intake, first_year, chain_code in rows:
+            major = by_name.get((name, level)) or by_name.get((name, other))
+            if major is None:
+                continue
+            exists = session.scalar(
+                select(MajorOffering.id).where(
+                    MajorOffering.university_id == school.id, MajorOffering.major_id == major.id
+                )
+            )
+            if exists is not None:
+                continue
+            duration = 5 if name == "临床医学" else 3 if vocational else 4
+            chain = city.chains.get(chain_code) if chain_code else None
+            session.add(
+                MajorOffering(
+                    university_id=school.id,
+                    major_id=major.id,
+                    chain_id=chain.id if chain else None,
+                    yearly_intake=intake,
+                    duration_years=duration,
+                    first_year=first_year,
+                    note=f"面向{chain.name}产业链新增专业" if chain else "",
+                    is_sample=True,
+                )
+            )
+            city.report.count("major_offerings")
+    _campus_needs(city)
+    # Consortia and colleges: the lead unit's role, the majors they run and their intake.
+    for consortium in session.scalars(select(Consortium).where(Consortium.is_sample.is_(True))):
+        session.execute(
+            update(consortium_members)
+            .where(
+                consortium_members.c.consortium_id == consortium.id,
+                consortium_members.c.organization_id == consortium.lead_organization_id,
+            )
+            .values(role="lead")
+        )
+        code = next((c for c, ch in city.chains.items() if ch.id == consortium.chain_id), "")
+        if code in DEMO_CONSORTIUM_MAJORS and not consortium.majors:
+            majors, programmes, intake = DEMO_CONSORTIUM_MAJORS[code]
+            consortium.majors, consortium.programmes = majors, programmes
+            consortium.yearly_intake = intake
+    for college in session.scalars(
+        select(IndustryCollege).where(
+            IndustryCollege.is_sample.is_(True), IndustryCollege.yearly_intake == 0
+        )
+    ):
+        college.yearly_intake = max(60, college.students // 4)
+    session.flush()
+
+
 # --- events and coordination -----------------------------------------------------------------
 
 
@@ -2965,6 +3288,7 @@ def load_demo(database_url: str | None = None, progress: Progress | None = None)
             ("技术经纪与对接", lambda: _brokerage(city)),
             ("揭榜挂帅", lambda: _challenges(city)),
             ("产教融合", lambda: _education(city)),
+            ("高校开设专业", lambda: _major_offerings(city)),
             ("路演活动", lambda: _events(city)),
             ("统筹会商", lambda: _coordination(city)),
             ("创新联合体与新型研发机构", lambda: _innovation(city)),

@@ -7,3 +7,4 @@ DISCIPLINE_SOURCES = Choices(("csl", "CSL学科"), ("nsfc", "国家自然科学�
 MAJOR_LEVELS = Choices(
     ("undergraduate", "本科"), ("vocational", "高职专科"), ("graduate", "研究生")
 )
+CONSORTIUM_PARTS = Choices(("lead", "牵头单位"), ("deputy", "副理事长单位"), ("member", "成员单位"))

@@ -1,5 +1,5 @@
-"""Discipline, Major, MajorOffering, IndustryCollege, TrainingBase, Consortium and NamedClass
-models."""
+"""Discipline, Major (with its discipline and chain mappings), MajorOffering, IndustryCollege,
+TrainingBase, Consortium and NamedClass models."""
 
 from __future__ import annotations
 
@@ -20,7 +20,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from silian.core.concurrency import Versioned
 from silian.core.db import Base, TimestampMixin
-from silian.education.choices import CONSORTIUM_KINDS, DISCIPLINE_SOURCES, MAJOR_LEVELS
+from silian.education.choices import (
+    CONSORTIUM_KINDS,
+    CONSORTIUM_PARTS,
+    DISCIPLINE_SOURCES,
+    MAJOR_LEVELS,
+)
 
 if TYPE_CHECKING:
     from silian.organizations.models import Organization
@@ -51,6 +56,35 @@ class Major(Base):
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     level: Mapped[str] = mapped_column(String(20), nullable=False, default="undergraduate")
     category: Mapped[str] = mapped_column(String(50), nullable=False, default="")
+
+
+class MajorDiscipline(Base):
+    """A major mapped to a CSL discipline (专业—学科对应), edited by the office."""
+
+    __tablename__ = "major_disciplines"
+
+    major_id: Mapped[int] = mapped_column(
+        ForeignKey("majors.id", ondelete="CASCADE"), primary_key=True
+    )
+    discipline_id: Mapped[int] = mapped_column(
+        ForeignKey("disciplines.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class MajorChain(Base):
+    """A major mapped to an industry chain it supplies (专业—产业链对应), with a weight: a
+    major's graduates are shared among its chains in proportion to the weights."""
+
+    __tablename__ = "major_chains"
+    __table_args__ = (CheckConstraint("weight BETWEEN 1 AND 10", name="weight_range"),)
+
+    major_id: Mapped[int] = mapped_column(
+        ForeignKey("majors.id", ondelete="CASCADE"), primary_key=True
+    )
+    chain_id: Mapped[int] = mapped_column(
+        ForeignKey("industry_chains.id", ondelete="CASCADE"), primary_key=True
+    )
+    weight: Mapped[int] = mapped_column(nullable=False, default=1)
 
 
 class MajorOffering(TimestampMixin, Base):
@@ -114,6 +148,7 @@ class IndustryCollege(TimestampMixin, Base):
     partner_names: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     majors: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     students: Mapped[int] = mapped_column(nullable=False, default=0)
+    yearly_intake: Mapped[int] = mapped_column(nullable=False, default=0, server_default="0")
     is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     university: Mapped[Organization] = relationship(lazy="joined")
@@ -150,6 +185,9 @@ consortium_members = Table(
     Base.metadata,
     Column("consortium_id", ForeignKey("consortia.id", ondelete="CASCADE"), primary_key=True),
     Column("organization_id", ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+    # The member's part in the consortium (牵头单位, 副理事长单位, 成员单位).
+    Column("role", String(20), nullable=False, server_default="member"),
+    CONSORTIUM_PARTS.check("role"),
 )
 
 
@@ -169,6 +207,14 @@ class Consortium(TimestampMixin, Base):
         ForeignKey("organizations.id", ondelete="RESTRICT"), nullable=False
     )
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Catalogue names of the majors and the training programmes the consortium runs together.
+    majors: Mapped[list[str]] = mapped_column(
+        JSON, nullable=False, default=list, server_default="[]"
+    )
+    programmes: Mapped[list[str]] = mapped_column(
+        JSON, nullable=False, default=list, server_default="[]"
+    )
+    yearly_intake: Mapped[int] = mapped_column(nullable=False, default=0, server_default="0")
     is_sample: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
 
     lead_organization: Mapped[Organization] = relationship(lazy="joined")

@@ -31,7 +31,7 @@ from silian.core.web import (
     render,
     require_user,
 )
-from silian.education import choices, service
+from silian.education import choices, edit_routes, records, service
 from silian.education.models import NamedClass
 from silian.education.schemas import (
     CLASS_LABELS,
@@ -49,6 +49,9 @@ from silian.organizations.models import Organization
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 api = APIRouter(prefix="/api/v1/education", tags=["education"])
+# Editing pages first: /education/consortia/new must not be read as a consortium id.
+router.include_router(edit_routes.router)
+api.include_router(edit_routes.api)
 
 # Overview tabs: key → (Chinese title, list function).
 TABS: dict[str, tuple[str, Callable[..., Page[Any]]]] = {
@@ -262,7 +265,12 @@ def consortium_page(
     return render(
         request,
         "education/consortium_detail.html",
-        {"item": item, "chain": chain, "choices": choices},
+        {
+            "item": item,
+            "chain": chain,
+            "choices": choices,
+            "members": records.members_with_roles(db, item.id),
+        },
     )
 
 

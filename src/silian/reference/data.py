@@ -97,6 +97,45 @@ def industry_codes() -> dict[str, IndustryCode]:
     return out
 
 
+@dataclass(frozen=True)
+class CatalogueMajor:
+    """One major of the national catalogues (本科 or 高职专科) with its default mappings."""
+
+    level: str
+    code: str
+    name: str
+    category: str
+    disciplines: tuple[str, ...]
+    chains: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def majors_catalogue() -> list[CatalogueMajor]:
+    """The shipped subset of the undergraduate (2020 edition codes) and higher-vocational (2021)
+    major catalogues, with default CSL-discipline and chain mappings (see SOURCES.md)."""
+    out: list[CatalogueMajor] = []
+    seen: set[tuple[str, str]] = set()
+    with (DATA / "majors.csv").open(encoding="utf-8") as fh:
+        for line, row in enumerate(csv.DictReader(fh), start=2):
+            key = (row["level"].strip(), row["code"].strip())
+            if not all(key) or not row["name"].strip():
+                raise ReferenceError(f"majors.csv 第 {line} 行：层次、代码和名称均为必填")
+            if key in seen:
+                raise ReferenceError(f"majors.csv 第 {line} 行：专业代码 {key[1]} 重复")
+            seen.add(key)
+            out.append(
+                CatalogueMajor(
+                    level=key[0],
+                    code=key[1],
+                    name=row["name"].strip(),
+                    category=row["category"].strip(),
+                    disciplines=tuple(row["disciplines"].split()),
+                    chains=tuple(row["chains"].split()),
+                )
+            )
+    return out
+
+
 @lru_cache(maxsize=1)
 def csl_disciplines() -> list[CslDiscipline]:
     """The 67 CSL disciplines in catalogue order."""
