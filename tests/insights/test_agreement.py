@@ -51,7 +51,7 @@ from silian.hiring.models import Hire
 from silian.insights import briefing, figures, freshness, jobs
 from silian.insights.models import CITY, FigureDay
 from silian.organizations.models import Organization, organization_chains
-from silian.platforms.models import Platform, PlatformService, ServiceBooking
+from silian.platforms.models import Platform, PlatformService, ServiceBooking, platform_chains
 from silian.subsidies.models import SubsidyApplication
 from silian.talent.models import TalentNeed
 from silian.training.models import Enrolment, TrainingProgramme
@@ -255,12 +255,19 @@ class Independent:
         out["training_completions"] = sum(1 for e in seated if e.completed_on is not None)
         out["training_certificates"] = sum(1 for e in seated if e.certificate_no is not None)
         all_platforms = self._all(Platform)
+        # A platform is on every chain it serves (its primary chain among them).
+        served: dict[int, set[int | None]] = defaultdict(set)
+        for platform_id, served_chain in self.db.execute(
+            select(platform_chains.c.platform_id, platform_chains.c.chain_id)
+        ):
+            served[platform_id].add(served_chain)
         out["platforms"] = sum(
             1
             for p in all_platforms
-            if (day_of(p.created_at) or date.max) <= stock_day and on(p.chain_id)
+            if (day_of(p.created_at) or date.max) <= stock_day
+            and on_any(served[p.id] | {p.chain_id})
         )
-        mine = {p.id for p in all_platforms if on(p.chain_id)}
+        mine = {p.id for p in all_platforms if on_any(served[p.id] | {p.chain_id})}
         services = [s for s in self._all(PlatformService) if s.platform_id in mine]
         service_ids = {s.id for s in services}
         bookings = [b for b in self._all(ServiceBooking) if b.service_id in service_ids]

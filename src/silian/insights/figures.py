@@ -42,7 +42,7 @@ from silian.organizations import service as organizations
 from silian.organizations.models import Organization, organization_chains
 from silian.platforms import figures as platforms_figures
 from silian.platforms import service as platforms
-from silian.platforms.models import Platform
+from silian.platforms.models import Platform, platform_chains
 from silian.subsidies import figures as subsidy_figures
 from silian.talent import service as talent
 from silian.talent.models import TalentNeed
@@ -648,12 +648,18 @@ def compute_days(session: Session, first: date, last: date) -> dict[date, dict[K
         since = city_day(base.created_at)
         days.stock(since, "training_seats", [base.chain_id], base.yearly_capacity)
         days.stock(since, "trainees", [base.chain_id], base.trainees_this_year)
-    for created, chain_id, kind in session.execute(
+    # A platform counts on every chain it serves (its primary chain is one of them).
+    served: dict[int, set[int | None]] = defaultdict(set)
+    for platform_id, served_chain in session.execute(
+        select(platform_chains.c.platform_id, platform_chains.c.chain_id)
+    ):
+        served[platform_id].add(served_chain)
+    for platform_id, created, chain_id, kind in session.execute(
         platforms.visible_query(service.PUBLIC)
         .where(Platform.created_at < end)
-        .with_only_columns(Platform.created_at, Platform.chain_id, Platform.kind)
+        .with_only_columns(Platform.id, Platform.created_at, Platform.chain_id, Platform.kind)
     ):
-        days.stock(city_day(created), "platforms", [chain_id], 1, kind)
+        days.stock(city_day(created), "platforms", served[platform_id] | {chain_id}, 1, kind)
     for created, chain_id in session.execute(
         select(InnovationConsortium.created_at, InnovationConsortium.chain_id).where(
             InnovationConsortium.created_at < end
