@@ -411,3 +411,69 @@ def test_office_edits_rules_with_validation_and_audit(
     assert city_grade["grade"] == "B" and city_grade["rule_source"] == "city"
     rows = client.get("/api/v1/salary-grade-rules", headers=office).json()
     assert rows[0]["chain_id"] is None and rows[0]["thresholds"]["E"] is None
+
+
+def test_office_sets_a_years_own_rules_beside_the_standing_ones(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    w = build(db, factory)
+    login(client, factory.user("office"))
+    client.post(
+        "/salary-grade-rules/edit",
+        data={
+            "chain_id": "",
+            "grade_A": "1000000",
+            "grade_B": "600000",
+            "csrf_token": csrf(client),
+        },
+    )
+    # A year without its own set starts the form from the standing thresholds.
+    form = client.get(f"/salary-grade-rules/edit?chain={w.chain.id}&year=2027")
+    assert form.status_code == 200 and "（2027年度）" in form.text
+    bad = client.post(
+        "/salary-grade-rules/edit",
+        data={
+            "chain_id": str(w.chain.id),
+            "year": "1900",
+            "grade_A": "1",
+            "csrf_token": csrf(client),
+        },
+    )
+    assert bad.status_code == 422 and "年度：" in bad.text
+    saved = client.post(
+        "/salary-grade-rules/edit",
+        data={
+            "chain_id": str(w.chain.id),
+            "year": "2027",
+            "grade_A": "1500000",
+            "grade_B": "800000",
+            "csrf_token": csrf(client),
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303 and saved.headers["location"] == "/salary-grade-rules?year=2027"
+    dated = db.scalars(select(SalaryGradeRule).where(SalaryGradeRule.year == 2027)).all()
+    assert sorted((r.chain_id, r.grade, int(r.min_annual_salary)) for r in dated) == [
+        (w.chain.id, "A", 1500000),
+        (w.chain.id, "B", 800000),
+    ]
+    # The standing set is untouched; the page lists the year as a tab and shows its set.
+    standing = client.get("/salary-grade-rules")
+    assert "2027年度" in standing.text and "100万元" in standing.text
+    assert "150万元" not in standing.text
+    page = client.get("/salary-grade-rules?year=2027")
+    assert "150万元" in page.text
+    office = api_headers(client, factory.user("office"))
+    rows = client.get("/api/v1/salary-grade-rules?year=2027", headers=office).json()
+    mine = next(r for r in rows if r["chain_id"] == w.chain.id)
+    assert mine["year"] == 2027 and mine["thresholds"]["A"] == "1500000.00"
+    # The API edits a year's set under its own ETag.
+    put = client.put(
+        "/api/v1/salary-grade-rules",
+        json={"chain_id": w.chain.id, "year": 2027, "grade_A": 1600000},
+        headers=office | {"If-Match": mine["etag"]},
+    )
+    assert put.status_code == 200, put.text
+    assert put.json()["year"] == 2027 and put.json()["thresholds"]["B"] is None
+    assert _audit(db, "salary_grade_rules", "update")[-1].summary.endswith("年薪≥1,600,000元")
+    assert "2027年度" in _audit(db, "salary_grade_rules", "update")[-1].summary

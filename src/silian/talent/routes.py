@@ -566,9 +566,11 @@ def _salary(value: str | None) -> Decimal | None:
 def rules_page(
     request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
 ) -> Response:
-    """按薪定才 thresholds by chain, with a calculator; offices may edit."""
-    rows = service.salary_rule_table(db, user)
+    """按薪定才 thresholds by chain (the standing set, or a year's own set with ?year=), with a
+    calculator; offices may edit."""
     q = request.query_params
+    year = _rule_year(q.get("year"))
+    rows = service.salary_rule_table(db, user, year)
     salary = _salary(q.get("salary"))
     chain_id = int_or_none(q.get("chain"))
     result = None
@@ -585,8 +587,16 @@ def rules_page(
             "result": result,
             "salary_text": q.get("salary", ""),
             "chain_id": chain_id,
+            "year": year,
+            "years": service.salary_rule_years(db),
         },
     )
+
+
+def _rule_year(value: str | None) -> int | None:
+    """A year's own rule set from the query (None: the standing set; nonsense is ignored)."""
+    year = int_or_none(value)
+    return year if year is not None and 2000 <= year <= 2100 else None
 
 
 def _rules_form(
@@ -597,13 +607,15 @@ def _rules_form(
     errors: dict[str, str],
     status: int = 200,
     stale: dict[str, Any] | None = None,
+    year: int | None = None,
 ) -> Response:
     chain = db.get(IndustryChain, chain_id) if chain_id else None
     ctx = {
         "stale": stale,
-        "form_version": service.rules_etag(db, chain_id),
-        "loaded": service.rules_for(db, chain_id),
+        "form_version": service.rules_etag(db, chain_id, year),
+        "loaded": service.rules_for(db, chain_id, year),
         "chain": chain,
+        "year": year,
         "values": values,
         "errors": errors,
         "choices": choices,
@@ -618,12 +630,17 @@ def rules_edit(
     db: Session = Depends(get_db),
     user: User = Depends(require_permission("salary_rule.edit")),
 ) -> Response:
-    """Office form for one chain's thresholds (no chain: the city-wide default)."""
+    """Office form for one chain's thresholds (no chain: the city-wide default), standing or of
+    one year (?year=; a year without its own set yet starts from the standing thresholds)."""
     chain_id = int_or_none(request.query_params.get("chain"))
-    current = service.rules_for(db, chain_id)
+    year = _rule_year(request.query_params.get("year"))
+    current = service.rules_for(db, chain_id, year)
+    if year is not None and not any(v is not None for v in current.values()):
+        current = service.rules_for(db, chain_id)
     values: dict[str, Any] = {f"grade_{g}": v for g, v in current.items()}
     values["chain_id"] = chain_id
-    return _rules_form(request, db, chain_id, values, {})
+    values["year"] = year
+    return _rules_form(request, db, chain_id, values, {}, year=year)
 
 
 @router.post("/salary-grade-rules/edit")
@@ -638,14 +655,15 @@ async def rules_save(
     loaded = data.pop("version", None) or None
     loaded_values = {k: data.pop(k) for k in list(data) if k.startswith("loaded_grade_")}
     chain_id = int_or_none(data.get("chain_id"))
+    year = _rule_year(data.get("year"))
     try:
         service.set_salary_rules(db, user, data, loaded)
     except ValidationFailed as exc:
         db.rollback()
-        return _rules_form(request, db, chain_id, data, exc.errors, 422)
+        return _rules_form(request, db, chain_id, data, exc.errors, 422, year=year)
     except StaleEdit:
         # The form carried the thresholds it was loaded with: show which another office changed.
-        current = service.rules_for(db, chain_id)
+        current = service.rules_for(db, chain_id, year)
         changes = [
             {
                 "label": choices.TALENT_GRADES.label(grade),
@@ -658,23 +676,28 @@ async def rules_save(
             if _salary(loaded_values.get(f"loaded_grade_{grade}")) != value
         ]
         stale = stale_context(db, None, None) | {"changes": changes}
-        return _rules_form(request, db, chain_id, data, {}, 409, stale)
-    return RedirectResponse("/salary-grade-rules?saved=1", status_code=303)
+        return _rules_form(request, db, chain_id, data, {}, 409, stale, year)
+    back = f"/salary-grade-rules?year={year}" if year is not None else "/salary-grade-rules"
+    return redirect(back, f"已保存{f'{year}年度' if year is not None else '常设'}按薪定才标准")
 
 
 @api.get("/salary-grade-rules", response_model=list[SalaryRuleRow])
 def api_rules(
-    db: Session = Depends(get_db), user: User = Depends(api_require_user)
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> list[dict[str, Any]]:
-    """按薪定才 thresholds by chain; the city-wide default has chain_id null."""
+    """按薪定才 thresholds by chain; the city-wide default has chain_id null. Without year the
+    standing set; with year that year's own set (projects of that year are graded by it)."""
     return [
         {
             "chain_id": r.chain.id if r.chain else None,
             "chain_name": r.chain_name,
+            "year": year,
             "thresholds": r.thresholds,
-            "etag": service.rules_etag(db, r.chain.id if r.chain else None),
+            "etag": service.rules_etag(db, r.chain.id if r.chain else None, year),
         }
-        for r in service.salary_rule_table(db, user)
+        for r in service.salary_rule_table(db, user, year)
     ]
 
 
@@ -690,12 +713,13 @@ def api_set_rules(
     the set's ETag (the etag of its row in GET /salary-grade-rules)."""
     service.set_salary_rules(db, user, body.model_dump(), tag)
     chain = db.get(IndustryChain, body.chain_id) if body.chain_id else None
-    tag = service.rules_etag(db, body.chain_id)
+    tag = service.rules_etag(db, body.chain_id, body.year)
     response.headers["ETag"] = tag
     return {
         "chain_id": body.chain_id,
         "chain_name": chain.name if chain else service.CITY_WIDE,
-        "thresholds": service.rules_for(db, body.chain_id),
+        "year": body.year,
+        "thresholds": service.rules_for(db, body.chain_id, body.year),
         "etag": tag,
     }
 

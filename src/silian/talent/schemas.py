@@ -212,13 +212,16 @@ class SalaryRulesIn(InputModel):
     """
 
     chain_id: int | None = None
+    # A year's own set (e.g. the thresholds agreed for 2026 projects); null: the standing set
+    # that applies in every year without one.
+    year: int | None = Field(default=None, ge=2000, le=2100)
     grade_A: Money = Field(default=None, gt=0, le=MONEY_CAP)
     grade_B: Money = Field(default=None, gt=0, le=MONEY_CAP)
     grade_C: Money = Field(default=None, gt=0, le=MONEY_CAP)
     grade_D: Money = Field(default=None, gt=0, le=MONEY_CAP)
     grade_E: Money = Field(default=None, gt=0, le=MONEY_CAP)
 
-    @field_validator("chain_id", *GRADE_FIELDS, mode="before")
+    @field_validator("chain_id", "year", *GRADE_FIELDS, mode="before")
     @classmethod
     def _blank(cls, value: Any) -> Any:
         return blank_to_none(value)
@@ -245,6 +248,7 @@ class SalaryRuleRow(BaseModel):
 
     chain_id: int | None
     chain_name: str
+    year: int | None = Field(default=None, description="该年度专用标准；null 为常设标准")
     thresholds: dict[str, Decimal | None]
     etag: str = Field(description="ETag of this chain's threshold set: send it in If-Match to PUT")
 

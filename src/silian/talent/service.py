@@ -515,11 +515,26 @@ def _require_signed_in(user: User | None) -> User:
     return user
 
 
-def salary_rule_table(session: Session, user: User | None) -> list[RuleRow]:
-    """Every chain's thresholds, the city-wide default first; for signed-in users."""
+def _in_year(year: int | None) -> Any:
+    """Rules of a year's own set, or the standing (undated) set when year is None."""
+    return SalaryGradeRule.year.is_(None) if year is None else SalaryGradeRule.year == year
+
+
+def salary_rule_years(session: Session) -> list[int]:
+    """Years that have their own thresholds, newest first."""
+    found = session.scalars(
+        select(SalaryGradeRule.year).where(SalaryGradeRule.year.is_not(None)).distinct()
+    )
+    return sorted((y for y in found if y is not None), reverse=True)
+
+
+def salary_rule_table(
+    session: Session, user: User | None, year: int | None = None
+) -> list[RuleRow]:
+    """Every chain's thresholds of the standing set (or of a year's own set), the city-wide
+    default first; for signed-in users."""
     _require_signed_in(user)
-    # The editor keeps the standing (undated) rules; a year's own set is applied by hiring.
-    rules = list(session.scalars(select(SalaryGradeRule).where(SalaryGradeRule.year.is_(None))))
+    rules = list(session.scalars(select(SalaryGradeRule).where(_in_year(year))))
     chains = list(
         session.scalars(
             select(IndustryChain)
@@ -536,13 +551,15 @@ def salary_rule_table(session: Session, user: User | None) -> list[RuleRow]:
     return rows
 
 
-def rules_for(session: Session, chain_id: int | None) -> dict[str, Decimal | None]:
-    """Thresholds set for one chain (or the city-wide default)."""
+def rules_for(
+    session: Session, chain_id: int | None, year: int | None = None
+) -> dict[str, Decimal | None]:
+    """Thresholds set for one chain (or the city-wide default), standing or of one year."""
     stmt = select(SalaryGradeRule).where(
         SalaryGradeRule.chain_id.is_(None)
         if chain_id is None
         else SalaryGradeRule.chain_id == chain_id,
-        SalaryGradeRule.year.is_(None),
+        _in_year(year),
     )
     found: dict[str, Decimal | None] = dict.fromkeys(TALENT_GRADES.values)
     for rule in session.scalars(stmt):
@@ -550,22 +567,25 @@ def rules_for(session: Session, chain_id: int | None) -> dict[str, Decimal | Non
     return found
 
 
-def _rule_rows(session: Session, chain_id: int | None) -> list[SalaryGradeRule]:
+def _rule_rows(
+    session: Session, chain_id: int | None, year: int | None = None
+) -> list[SalaryGradeRule]:
     return list(
         session.scalars(
             select(SalaryGradeRule).where(
                 SalaryGradeRule.chain_id.is_(None)
                 if chain_id is None
                 else SalaryGradeRule.chain_id == chain_id,
-                SalaryGradeRule.year.is_(None),
+                _in_year(year),
             )
         )
     )
 
 
-def rules_etag(session: Session, chain_id: int | None) -> str:
-    """ETag of one chain's threshold set (city-wide when chain_id is None), edited as a whole."""
-    return set_etag(_rule_rows(session, chain_id))
+def rules_etag(session: Session, chain_id: int | None, year: int | None = None) -> str:
+    """ETag of one chain's threshold set (city-wide when chain_id is None; standing, or of one
+    year), edited as a whole."""
+    return set_etag(_rule_rows(session, chain_id, year))
 
 
 def set_salary_rules(
@@ -581,7 +601,9 @@ def set_salary_rules(
         if chain is None:
             raise ValidationFailed({"chain_id": "产业链不存在"})
     scope = chain.name if chain else CITY_WIDE
-    rows = _rule_rows(session, chain.id if chain else None)
+    if clean.year is not None:
+        scope = f"{scope}（{clean.year}年度）"
+    rows = _rule_rows(session, chain.id if chain else None, clean.year)
     check_set_tag(rows, expected_tag)
     existing = {r.grade: r for r in rows}
     kept: list[SalaryGradeRule] = []
@@ -603,7 +625,7 @@ def set_salary_rules(
                 continue
             if rule is None:
                 rule = SalaryGradeRule(
-                    chain_id=clean.chain_id, grade=grade, min_annual_salary=amount
+                    chain_id=clean.chain_id, year=clean.year, grade=grade, min_annual_salary=amount
                 )
                 session.add(rule)
                 audit.record(
