@@ -41,7 +41,7 @@ def _fill_bid(page: Page, team: str, amount: str) -> None:
     page.get_by_label("报价(元)").fill(amount)
     page.get_by_label("进度安排").fill("六个月完成中试")
     page.get_by_role("button", name="提交揭榜方案").click()
-    expect(page.get_by_role("status")).to_have_text("已保存")
+    expect(page.get_by_role("status")).to_have_text("揭榜方案已提交")
 
 
 def test_challenge_from_posting_to_accepted_contract(
@@ -256,7 +256,7 @@ def test_broker_takes_a_suggestion_to_signature(page: Page, live_app: LiveApp, s
             page.locator("#f-next").fill(action)
             page.locator("#f-due").fill((TODAY + timedelta(days=days)).isoformat())
         page.get_by_role("button", name="保存进展").click()
-        expect(page.get_by_role("status")).to_have_text("已保存")
+        expect(page.get_by_role("status")).to_have_text("已保存对接进展")
         expect(page.locator(".timeline")).to_contain_text(note)
     expect(page.locator(".page-head .status")).to_have_text("已签约")
     expect(page.locator(".timeline li")).to_have_count(4)

@@ -284,7 +284,7 @@ def test_demo_broker_takes_a_queued_suggestion_to_signature(
             page.locator("#f-next").fill(action)
             page.locator("#f-due").fill((TODAY + timedelta(days=days)).isoformat())
         page.get_by_role("button", name="保存进展").click()
-        expect(page.get_by_role("status")).to_have_text("已保存")
+        expect(page.get_by_role("status")).to_have_text("已保存对接进展")
         expect(page.locator(".timeline")).to_contain_text(note)
     expect(page.locator(".page-head .status")).to_have_text("已签约")
     expect(page.locator(".timeline li")).to_have_count(4)

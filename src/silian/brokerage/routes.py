@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -235,7 +235,7 @@ async def advance(
         return render(
             request, "brokerage/deal.html", _deal_context(db, user, deal, form, exc.errors), 422
         )
-    return RedirectResponse(f"/deals/{deal_id}?saved=1", status_code=303)
+    return redirect(f"/deals/{deal_id}", "已保存对接进展")
 
 
 @router.get("/contracts")
@@ -317,7 +317,7 @@ async def create_contract(
             _contract_form_context(db, source, form, exc.errors),
             422,
         )
-    return RedirectResponse(f"/contracts/{contract.id}?saved=1", status_code=303)
+    return redirect(f"/contracts/{contract.id}", "合同已登记")
 
 
 @router.get("/contracts/{contract_id}")
@@ -390,7 +390,7 @@ async def accept(
     """验收 the contract."""
     form = await form_dict(request)
     service.accept_contract(db, user, contract_id, version_from_form(form.get("version")))
-    return RedirectResponse(f"/contracts/{contract_id}?saved=1", status_code=303)
+    return redirect(f"/contracts/{contract_id}", "合同已验收")
 
 
 # --- REST ----------------------------------------------------------------------------------
@@ -653,7 +653,7 @@ async def create_training(
     """The office opens a course."""
     form = await form_dict(request)
     training = service.create_training(db, user, form)
-    return RedirectResponse(f"/trainings/{training.id}?saved=1", status_code=303)
+    return redirect(f"/trainings/{training.id}", "培训班已创建")
 
 
 @router.get("/trainings/{training_id}")
@@ -690,7 +690,7 @@ async def enroll(
     """Enrol a registered user by username."""
     form = await form_dict(request)
     service.enroll_trainee(db, user, training_id, form)
-    return RedirectResponse(f"/trainings/{training_id}?saved=1", status_code=303)
+    return redirect(f"/trainings/{training_id}", "学员已报名")
 
 
 @router.post("/trainings/enrollments/{enrollment_id}/{action}")
@@ -709,7 +709,9 @@ async def enrollment_action(
         row = service.certify_trainee(db, user, enrollment_id, form)
     else:
         raise NotFound("没有这个操作")
-    return RedirectResponse(f"/trainings/{row.training_id}?saved=1", status_code=303)
+    return redirect(
+        f"/trainings/{row.training_id}", "考试成绩已记录" if action == "exam" else "证书已颁发"
+    )
 
 
 @trainings_api.get("", response_model=list[TrainingOut])

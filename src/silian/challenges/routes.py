@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -277,7 +277,7 @@ async def create_page(
         if not demand_id:
             ctx["demands"] = service.eligible_demands(db, user)
         return render(request, "challenges/form.html", ctx, 422)
-    return RedirectResponse(f"/challenges/{item.id}?saved=1", status_code=303)
+    return redirect(f"/challenges/{item.id}", "揭榜挂帅榜单已创建")
 
 
 @router.get("/challenges/{challenge_id}")
@@ -354,7 +354,7 @@ async def edit(
         item = service.get_challenge(db, user, challenge_id)
         ctx = _settings_context(form, exc.errors) | {"demand_id": item.demand_id, "item": item}
         return render(request, "challenges/form.html", ctx, 422)
-    return RedirectResponse(f"/challenges/{challenge_id}?saved=1", status_code=303)
+    return redirect(f"/challenges/{challenge_id}", "榜单设置已保存")
 
 
 @router.post("/challenges/{challenge_id}/publish")
@@ -476,7 +476,7 @@ async def bid_submit(
         return render(
             request, "challenges/bid_form.html", _bid_context(item, form, exc.errors, bid), 422
         )
-    return RedirectResponse(f"/challenges/{challenge_id}?saved=1", status_code=303)
+    return redirect(f"/challenges/{challenge_id}", "揭榜方案已保存" if bid_id else "揭榜方案已提交")
 
 
 @router.post("/bids/{bid_id}/withdraw")
@@ -562,9 +562,7 @@ async def score(
     service.submit_score(db, user, bid_id, {"scores": parsed, "comment": form.get("comment", "")})
     bid = db.get(Bid, bid_id)
     item = service.challenge_for_demand(db, bid.demand_id) if bid else None
-    return RedirectResponse(
-        f"/challenges/{item.id if item else ''}/review?saved=1", status_code=303
-    )
+    return redirect(f"/challenges/{item.id if item else ''}/review", "评分已提交")
 
 
 @router.get("/challenges/{challenge_id}/award")
@@ -622,7 +620,7 @@ async def award(
             "values": form,
         }
         return render(request, "challenges/award.html", ctx, 422)
-    return RedirectResponse(f"/challenges/{challenge_id}?saved=1", status_code=303)
+    return redirect(f"/challenges/{challenge_id}", "已确定中榜方")
 
 
 # --- REST ----------------------------------------------------------------------------------

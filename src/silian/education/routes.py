@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from silian.chains.models import IndustryChain
 from silian.coordination.models import InvestmentProject
 from silian.core.concurrency import etag, stale_context, version_from_form
 from silian.core.errors import StaleEdit, ValidationFailed
+from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.pagination import Page
 from silian.core.permissions import require
@@ -165,7 +166,7 @@ async def class_create(
     except ValidationFailed as exc:
         db.rollback()
         return _class_form(request, db, user, None, data, exc.errors, 422)
-    return RedirectResponse(f"/education/named-classes/{item.id}?saved=1", status_code=303)
+    return redirect(f"/education/named-classes/{item.id}", "冠名班已登记")
 
 
 @router.get("/education/named-classes/{class_id}")
@@ -236,7 +237,7 @@ async def class_update(
         item = service.get_named_class(db, class_id)
         stale = stale_context(db, item, loaded, CLASS_LABELS)
         return _class_form(request, db, user, item, data, {}, 409, stale)
-    return RedirectResponse(f"/education/named-classes/{item.id}?saved=1", status_code=303)
+    return redirect(f"/education/named-classes/{item.id}", "冠名班已保存")
 
 
 @router.get("/education/training-bases/{base_id}")

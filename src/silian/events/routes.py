@@ -220,7 +220,7 @@ async def create(
         db.rollback()
         ctx = _form_context(db) | {"item": None, "values": shown, "errors": exc.errors}
         return render(request, "events/form.html", ctx | {"message": exc.message}, 422)
-    return RedirectResponse(f"/events/{item.id}?saved=1", status_code=303)
+    return redirect(f"/events/{item.id}", "活动已创建")
 
 
 @router.get("/events/{event_id}")
@@ -267,7 +267,7 @@ async def update(
         item = service.get_event(db, user, event_id)
         ctx = _form_context(db) | {"item": item, "values": shown, "errors": exc.errors}
         return render(request, "events/form.html", ctx | {"message": exc.message}, 422)
-    return RedirectResponse(f"/events/{item.id}?saved=1", status_code=303)
+    return redirect(f"/events/{item.id}", "活动已保存")
 
 
 @router.post("/events/{event_id}/entries")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
@@ -141,7 +141,7 @@ async def meeting_create(
     except ValidationFailed as exc:
         db.rollback()
         return _meeting_form(request, None, form, exc.errors, 422)
-    return RedirectResponse(f"/meetings/{item.id}?saved=1", status_code=303)
+    return redirect(f"/meetings/{item.id}", "会商已创建")
 
 
 def _detail(
@@ -230,7 +230,7 @@ async def meeting_update(
         current = service.get_meeting(db, user, meeting_id)
         stale = stale_context(db, current, loaded, LABELS)
         return _meeting_form(request, current, form, {}, 409, stale)
-    return RedirectResponse(f"/meetings/{meeting_id}?saved=1", status_code=303)
+    return redirect(f"/meetings/{meeting_id}", "会商已保存")
 
 
 @router.post("/meetings/{meeting_id}/agenda")

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -79,6 +79,15 @@ def booking_out(item: ServiceBooking) -> dict[str, Any]:
     data["platform_id"] = item.service.platform_id
     data["organization_name"] = item.organization.name
     return data
+
+
+# What the booking list says after each action.
+BOOKING_DONE = {
+    "approve": "预约已批准",
+    "decline": "预约已婉拒",
+    "complete": "服务已完成，实际用量与费用已记录",
+    "cancel": "预约已取消，占用的能力已释放",
+}
 
 
 def _act(db: Session, user: User, booking_id: int, action: str, data: dict[str, Any]) -> Any:
@@ -296,7 +305,7 @@ async def create_service(
         context = _platform_context(db, user, platform, request)
         context |= {"values": form, "errors": exc.errors}
         return render(request, "platforms/detail.html", context, 422)
-    return RedirectResponse(f"/platforms/{platform_id}?saved=1", status_code=303)
+    return redirect(f"/platforms/{platform_id}", "服务已发布")
 
 
 def _book_context(
@@ -359,7 +368,7 @@ async def book(
         return render(
             request, "platforms/book.html", _book_context(db, platform, form, exc.errors), 422
         )
-    return RedirectResponse(f"/bookings?saved=1#booking-{booking.id}", status_code=303)
+    return redirect(f"/bookings#booking-{booking.id}", "预约申请已提交，等待平台审核")
 
 
 @router.get("/bookings")
@@ -396,7 +405,7 @@ async def booking_action(
     _act(db, user, booking_id, action, form)
     back = form.get("next") or "/bookings"
     back = back if str(back).startswith("/") and not str(back).startswith("//") else "/bookings"
-    return RedirectResponse(f"{back}?saved=1", status_code=303)
+    return redirect(back, BOOKING_DONE.get(action, "已保存"))
 
 
 # --- REST ----------------------------------------------------------------------------------

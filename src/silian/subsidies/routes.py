@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from silian.accounts.models import User
 from silian.core import permissions
 from silian.core.concurrency import etag, stale_context, version_from_etag, version_from_form
 from silian.core.errors import Conflict, InvalidTransition, StaleEdit, ValidationFailed
+from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.web import (
     PUT_RESPONSES,
@@ -152,7 +153,7 @@ async def create_policy(
     except ValidationFailed as exc:
         db.rollback()
         return _policy_form(request, None, data, exc.errors, 422)
-    return RedirectResponse(f"/subsidies/policies/{item.id}?saved=1", status_code=303)
+    return redirect(f"/subsidies/policies/{item.id}", "补贴政策已创建")
 
 
 @router.get("/subsidies/policies/{policy_id}")
@@ -207,7 +208,7 @@ async def update_policy(
         item = service.get_policy(db, user, policy_id)
         stale = stale_context(db, item, loaded, POLICY_LABELS)
         return _policy_form(request, item, data, {}, 409, stale)
-    return RedirectResponse(f"/subsidies/policies/{item.id}?saved=1", status_code=303)
+    return redirect(f"/subsidies/policies/{item.id}", "补贴政策已保存")
 
 
 def _application_form(
@@ -259,7 +260,7 @@ async def apply(
     except ValidationFailed as exc:
         db.rollback()
         return _application_form(request, db, user, None, data, exc.errors, 422)
-    return RedirectResponse(f"/subsidies/applications/{item.id}?saved=1", status_code=303)
+    return redirect(f"/subsidies/applications/{item.id}", "补贴申请已保存为草稿，核对金额后提交")
 
 
 def _detail(
@@ -338,7 +339,7 @@ async def update_application(
         db.rollback()
         item = service.get_application(db, user, app_id)
         return _application_form(request, db, user, item, data, exc.errors, 422)
-    return RedirectResponse(f"/subsidies/applications/{item.id}?saved=1", status_code=303)
+    return redirect(f"/subsidies/applications/{item.id}", "补贴申请已保存")
 
 
 @router.post("/subsidies/applications/{app_id}/{action}")
@@ -361,7 +362,7 @@ async def application_action(
             message = "；".join(exc.errors.values()) or exc.message
         code = exc.status_code
         return _detail(request, db, user, service.get_application(db, user, app_id), message, code)
-    return RedirectResponse(f"/subsidies/applications/{item.id}?saved=1", status_code=303)
+    return redirect(f"/subsidies/applications/{item.id}", f"补贴申请{item.status_label}")
 
 
 # --- REST ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import WithJsonSchema
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -142,7 +142,7 @@ async def my_profile_save(
         current = service.own_talent(db, user)
         stale = stale_context(db, current, loaded, PROFILE_LABELS)
         return _profile_form(request, data, {}, current, 409, stale)
-    return RedirectResponse(f"/talents/{item.id}?saved=1", status_code=303)
+    return redirect(f"/talents/{item.id}", "人才档案已保存")
 
 
 @router.get("/talents/{talent_id}")
@@ -315,7 +315,7 @@ async def need_create(
     except ValidationFailed as exc:
         db.rollback()
         return _need_form(request, db, user, None, data, exc.errors, 422)
-    return RedirectResponse(f"/talent-needs/{item.id}?saved=1", status_code=303)
+    return redirect(f"/talent-needs/{item.id}", "人才需求已创建")
 
 
 @router.get("/talent-needs/{need_id}")
@@ -375,7 +375,7 @@ async def need_update(
         item = service.get_need(db, user, need_id)
         stale = stale_context(db, item, loaded, NEED_LABELS)
         return _need_form(request, db, user, item, data, {}, 409, stale)
-    return RedirectResponse(f"/talent-needs/{item.id}?saved=1", status_code=303)
+    return redirect(f"/talent-needs/{item.id}", "人才需求已保存")
 
 
 NEED_DONE = {

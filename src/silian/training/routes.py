@@ -174,7 +174,7 @@ async def create(
     except ValidationFailed as exc:
         db.rollback()
         return _form(request, db, user, None, data, exc.errors, 422)
-    return RedirectResponse(f"/training/programmes/{item.id}?saved=1", status_code=303)
+    return redirect(f"/training/programmes/{item.id}", "实训项目已创建")
 
 
 def _detail(
@@ -245,7 +245,7 @@ async def update(
         item = service.get_programme(db, user, programme_id)
         stale = stale_context(db, item, loaded, LABELS)
         return _form(request, db, user, item, data, {}, 409, stale)
-    return RedirectResponse(f"/training/programmes/{item.id}?saved=1", status_code=303)
+    return redirect(f"/training/programmes/{item.id}", "实训项目已保存")
 
 
 @router.post("/training/programmes/{programme_id}/enrol")
