@@ -167,6 +167,7 @@ VIEWS = RecordViews(
     out_schema=InvestmentProjectOut,
     page_schema=InvestmentProjectPage,
     created_text="招商引资项目已登记，到岗预测见右侧",
+    reviewed=False,
     flash_texts={
         "build": "项目已标记为建设中",
         "open": "项目已标记为投产",

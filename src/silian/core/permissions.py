@@ -217,10 +217,9 @@ PERMISSIONS: dict[str, Rule] = {
     ),
     "event.suggest": _rule(OFFICE, message="只有政府部门可以查看路演成果推荐"),
     # Investment projects (招商引资项目, issue 13 part 5): the offices keep the register, link
-    # named classes to it and import it; the register has no review, so nobody submits one.
+    # named classes to it and import it; the register has no review (RecordViews.reviewed).
     "investment_project.create": _rule(OFFICE, message="只有政府部门可以登记招商引资项目"),
     "investment_project.edit": _rule(OFFICE, message="只有政府部门可以修改招商引资项目"),
-    "investment_project.submit": _rule(message="招商引资项目无需提交审核"),
     "investment_project.link_class": _rule(
         OFFICE, message="只有政府部门可以为招商引资项目对接冠名班"
     ),

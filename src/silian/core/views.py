@@ -87,6 +87,9 @@ class RecordViews:
     # What a user is told after creating a record without submitting it (records without review
     # are not drafts); default: "<noun>已保存为草稿".
     created_text: str = ""
+    # Whether records go through review (submit → approve / return); a register without review
+    # (investment projects) offers no "save and submit".
+    reviewed: bool = True
 
     def url(self, record_id: int) -> str:
         """The record's page."""
@@ -120,7 +123,7 @@ def readable(changes: list[Change] | None, views: RecordViews) -> list[Change] |
 
 
 def _submit_label(views: RecordViews, user: Actor, item: Any) -> str:
-    if item is None or not can(user, f"{views.kind}.submit", item):
+    if not views.reviewed or item is None or not can(user, f"{views.kind}.submit", item):
         return ""
     return {"draft": "保存并提交审核", "returned": "保存并重新提交"}.get(item.status, "")
 
