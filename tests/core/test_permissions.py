@@ -58,6 +58,15 @@ from silian.brokerage.models import (
 from silian.chains.models import IndustryChain
 from silian.challenges.models import BidScore, Challenge, Reviewer
 from silian.config import Settings
+from silian.consortia.models import (
+    CommonTechProject,
+    InnovationConsortium,
+    InstituteAchievement,
+    InstituteTalent,
+    ProjectAchievement,
+    ProjectMilestone,
+    RdInstitute,
+)
 from silian.coordination.models import InvestmentProject
 from silian.core import permissions
 from silian.core.db import Base, utcnow
@@ -295,6 +304,16 @@ LEAD_BODY: dict[str, Any] = {"achievement_id": "{last_achievement}", "organizati
 LEAD_DEAL_BODY: dict[str, Any] = {
     "next_action": "联系双方",
     "next_due": (date.today() + timedelta(days=3)).isoformat(),
+}
+# Innovation consortia, their common-technology projects, co-built institutes; platforms.
+ICONS_BODY: dict[str, Any] = {"name": "{p}创新联合体{n}", "lead_organization_id": "{ent}"}
+CT_PROJECT_BODY: dict[str, Any] = {"title": "{p}攻关项目{n}", "budget": "1000000"}
+INSTITUTE_BODY: dict[str, Any] = {"name": "{p}新型研发机构{n}"}
+PLATFORM_BODY: dict[str, Any] = {
+    "name": "{p}登记平台{n}",
+    "kind": "pilot",
+    "organization_id": "{plat_org}",
+    "status": "active",
 }
 FEEDBACK_BODY: dict[str, Any] = {
     "source_kind": "demand",
@@ -1656,6 +1675,28 @@ PERMISSIONS: dict[str, list[Case]] = {
     "platforms": [
         _get("/platforms", EVERYONE),
         _get("/platforms/{platform_id}", EVERYONE, "/platforms/{plat}"),
+        _get("/platforms/new", by("platform.create")),
+        Case("POST", "/platforms/new", by("platform.create"), body=PLATFORM_BODY),
+        _get(
+            "/platforms/{platform_id}/edit",
+            by("platform.edit", "plat"),
+            "/platforms/{plat}/edit",
+        ),
+        Case(
+            "POST",
+            "/platforms/{platform_id}/edit",
+            by("platform.edit", "plat"),
+            "/platforms/{new_platform}/edit",
+            PLATFORM_BODY,
+        ),
+        Case("POST", "/api/v1/platforms", by("platform.create"), body=PLATFORM_BODY),
+        Case(
+            "PUT",
+            "/api/v1/platforms/{platform_id}",
+            by("platform.edit", "plat"),
+            "/api/v1/platforms/{new_platform}",
+            PLATFORM_BODY,
+        ),
         Case(
             "POST",
             "/platforms/{platform_id}/services",
@@ -2439,6 +2480,236 @@ PERMISSIONS: dict[str, list[Case]] = {
             {},
         ),
     ],
+    # Innovation consortia (创新联合体): icons is led by ent_owner's enterprise, so its projects
+    # are run by the office and by ent_owner; ctp is its planned project. Institutes (新型研发
+    # 机构) are the office's. The registers are public. new_ctp is planned, new_ctp_running
+    # running, new_ctp_ready running with every milestone done, new_ctp_ms running with an open
+    # milestone (last_ct_milestone), new_ctp_output running with ach_pub as output.
+    "consortia": [
+        _get("/consortia", EVERYONE),
+        _get("/consortia/new", by("consortium.manage")),
+        Case("POST", "/consortia/new", by("consortium.manage"), body=ICONS_BODY),
+        _get("/consortia/{consortium_id}", EVERYONE, "/consortia/{icons}"),
+        _get(
+            "/consortia/{consortium_id}/edit",
+            by("consortium.manage"),
+            "/consortia/{icons}/edit",
+        ),
+        Case(
+            "POST",
+            "/consortia/{consortium_id}/edit",
+            by("consortium.manage"),
+            "/consortia/{new_icons}/edit",
+            ICONS_BODY,
+        ),
+        _get(
+            "/consortia/{consortium_id}/projects/new",
+            by("consortium_project.manage", "ent"),
+            "/consortia/{icons}/projects/new",
+        ),
+        Case(
+            "POST",
+            "/consortia/{consortium_id}/projects/new",
+            by("consortium_project.manage", "ent"),
+            "/consortia/{icons}/projects/new",
+            CT_PROJECT_BODY,
+        ),
+        _get("/consortium-projects/{project_id}", EVERYONE, "/consortium-projects/{ctp}"),
+        _get(
+            "/consortium-projects/{project_id}/edit",
+            by("consortium_project.manage", "ent"),
+            "/consortium-projects/{ctp}/edit",
+        ),
+        Case(
+            "POST",
+            "/consortium-projects/{project_id}/edit",
+            by("consortium_project.manage", "ent"),
+            "/consortium-projects/{new_ctp}/edit",
+            CT_PROJECT_BODY,
+        ),
+        Case(
+            "POST",
+            "/consortium-projects/{project_id}/{action}",
+            by("consortium_project.manage", "ent"),
+            "/consortium-projects/{new_ctp}/start",
+            {},
+        ),
+        Case(
+            "POST",
+            "/consortium-projects/{project_id}/{action}",
+            by("consortium_project.manage", "ent"),
+            "/consortium-projects/{new_ctp_ready}/accept",
+            {},
+        ),
+        Case(
+            "POST",
+            "/consortium-projects/{project_id}/milestones/{milestone_id}/done",
+            by("consortium_project.manage", "ent"),
+            "/consortium-projects/{new_ctp_ms}/milestones/{last_ct_milestone}/done",
+            {},
+        ),
+        Case(
+            "POST",
+            "/consortium-projects/{project_id}/outputs",
+            by("consortium_project.manage", "ent"),
+            "/consortium-projects/{new_ctp_running}/outputs",
+            {"achievement_id": "{ach_pub}"},
+        ),
+        Case(
+            "POST",
+            "/consortium-projects/{project_id}/outputs/{achievement_id}/delete",
+            by("consortium_project.manage", "ent"),
+            "/consortium-projects/{new_ctp_output}/outputs/{last_output}/delete",
+            {},
+        ),
+        _get("/institutes", EVERYONE),
+        _get("/institutes/new", by("institute.manage")),
+        Case("POST", "/institutes/new", by("institute.manage"), body=INSTITUTE_BODY),
+        _get("/institutes/{institute_id}", EVERYONE, "/institutes/{institute}"),
+        _get(
+            "/institutes/{institute_id}/edit",
+            by("institute.manage"),
+            "/institutes/{institute}/edit",
+        ),
+        Case(
+            "POST",
+            "/institutes/{institute_id}/edit",
+            by("institute.manage"),
+            "/institutes/{new_institute}/edit",
+            INSTITUTE_BODY,
+        ),
+        Case(
+            "POST",
+            "/institutes/{institute_id}/talents",
+            by("institute.manage"),
+            "/institutes/{new_institute}/talents",
+            {"talent_id": "{talent_pub}"},
+        ),
+        Case(
+            "POST",
+            "/institutes/{institute_id}/talents/{talent_id}/delete",
+            by("institute.manage"),
+            "/institutes/{new_institute_talent}/talents/{last_inst_talent}/delete",
+            {},
+        ),
+        Case(
+            "POST",
+            "/institutes/{institute_id}/achievements",
+            by("institute.manage"),
+            "/institutes/{new_institute}/achievements",
+            {"achievement_id": "{ach_pub}"},
+        ),
+        Case(
+            "POST",
+            "/institutes/{institute_id}/achievements/{achievement_id}/delete",
+            by("institute.manage"),
+            "/institutes/{new_institute_ach}/achievements/{last_inst_ach}/delete",
+            {},
+        ),
+        _get("/api/v1/consortia", EVERYONE),
+        _get("/api/v1/consortia/{consortium_id}", EVERYONE, "/api/v1/consortia/{icons}"),
+        Case("POST", "/api/v1/consortia", by("consortium.manage"), body=ICONS_BODY),
+        Case(
+            "PUT",
+            "/api/v1/consortia/{consortium_id}",
+            by("consortium.manage"),
+            "/api/v1/consortia/{new_icons}",
+            ICONS_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/consortia/{consortium_id}/projects",
+            by("consortium_project.manage", "ent"),
+            "/api/v1/consortia/{icons}/projects",
+            CT_PROJECT_BODY,
+        ),
+        _get("/api/v1/consortium-projects", EVERYONE),
+        _get(
+            "/api/v1/consortium-projects/{project_id}",
+            EVERYONE,
+            "/api/v1/consortium-projects/{ctp}",
+        ),
+        Case(
+            "PUT",
+            "/api/v1/consortium-projects/{project_id}",
+            by("consortium_project.manage", "ent"),
+            "/api/v1/consortium-projects/{new_ctp}",
+            CT_PROJECT_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/consortium-projects/{project_id}/start",
+            by("consortium_project.manage", "ent"),
+            "/api/v1/consortium-projects/{new_ctp}/start",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/consortium-projects/{project_id}/accept",
+            by("consortium_project.manage", "ent"),
+            "/api/v1/consortium-projects/{new_ctp_ready}/accept",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/consortium-projects/{project_id}/milestones/{milestone_id}/done",
+            by("consortium_project.manage", "ent"),
+            "/api/v1/consortium-projects/{new_ctp_ms}/milestones/{last_ct_milestone}/done",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/consortium-projects/{project_id}/outputs",
+            by("consortium_project.manage", "ent"),
+            "/api/v1/consortium-projects/{new_ctp_running}/outputs",
+            {"achievement_id": "{ach_pub}"},
+        ),
+        Case(
+            "DELETE",
+            "/api/v1/consortium-projects/{project_id}/outputs/{achievement_id}",
+            by("consortium_project.manage", "ent"),
+            "/api/v1/consortium-projects/{new_ctp_output}/outputs/{last_output}",
+            {},
+        ),
+        _get("/api/v1/institutes", EVERYONE),
+        _get("/api/v1/institutes/{institute_id}", EVERYONE, "/api/v1/institutes/{institute}"),
+        Case("POST", "/api/v1/institutes", by("institute.manage"), body=INSTITUTE_BODY),
+        Case(
+            "PUT",
+            "/api/v1/institutes/{institute_id}",
+            by("institute.manage"),
+            "/api/v1/institutes/{new_institute}",
+            INSTITUTE_BODY,
+        ),
+        Case(
+            "POST",
+            "/api/v1/institutes/{institute_id}/talents",
+            by("institute.manage"),
+            "/api/v1/institutes/{new_institute}/talents",
+            {"talent_id": "{talent_pub}"},
+        ),
+        Case(
+            "DELETE",
+            "/api/v1/institutes/{institute_id}/talents/{talent_id}",
+            by("institute.manage"),
+            "/api/v1/institutes/{new_institute_talent}/talents/{last_inst_talent}",
+            {},
+        ),
+        Case(
+            "POST",
+            "/api/v1/institutes/{institute_id}/achievements",
+            by("institute.manage"),
+            "/api/v1/institutes/{new_institute}/achievements",
+            {"achievement_id": "{ach_pub}"},
+        ),
+        Case(
+            "DELETE",
+            "/api/v1/institutes/{institute_id}/achievements/{achievement_id}",
+            by("institute.manage"),
+            "/api/v1/institutes/{new_institute_ach}/achievements/{last_inst_ach}",
+            {},
+        ),
+    ],
 }
 
 # Routes that are not permission-checked requests: static files.
@@ -2637,6 +2908,16 @@ class World:
                 self.db.flush()
                 self.last["last_class"] = klass.id
                 self.fresh.append((NamedClass, klass.id))
+        elif key == "new_platform":
+            record = Platform(name=f"待处理平台{n}", kind="pilot", organization_id=ids["plat_org"])
+        elif key == "new_icons":
+            record = InnovationConsortium(
+                name=f"待处理创新联合体{n}", lead_organization_id=ids["ent"]
+            )
+        elif key.startswith("new_ctp"):
+            record = self._common_tech_project(key, n)
+        elif key.startswith("new_institute"):
+            record = self._institute(key, n)
         elif key == "new_programme":
             record = programme(f"待处理培训{n}", ids["base"], ids["uni"])
         elif key == "new_enrolment":
@@ -2654,6 +2935,58 @@ class World:
         self.db.commit()
         self.fresh.append((type(record), record.id))
         return record.id
+
+    def _common_tech_project(self, key: str, n: int) -> CommonTechProject:
+        """A fresh project of icons: new_ctp planned; new_ctp_running running; new_ctp_ready
+        running with its milestone done; new_ctp_ms running with an open milestone
+        (last_ct_milestone); new_ctp_output running with ach_pub as output (last_output)."""
+        db, today = self.db, date.today()
+        planned = key == "new_ctp"
+        item = CommonTechProject(
+            consortium_id=self.ids["icons"],
+            title=f"待处理攻关项目{n}",
+            budget=Decimal("1000000"),
+            status="planned" if planned else "running",
+            started_on=None if planned else today - timedelta(days=30),
+        )
+        db.add(item)
+        db.flush()
+        if key in ("new_ctp_ready", "new_ctp_ms"):
+            done = today if key == "new_ctp_ready" else None
+            milestone = ProjectMilestone(
+                project_id=item.id, name="样机验证", due_on=today, done_on=done
+            )
+            db.add(milestone)
+            db.flush()
+            self.last["last_ct_milestone"] = milestone.id
+            self.fresh.append((ProjectMilestone, milestone.id))
+        if key == "new_ctp_output":
+            ach = self.ids["ach_pub"]
+            db.add(ProjectAchievement(project_id=item.id, achievement_id=ach, produced_on=today))
+            db.flush()
+            self.last["last_output"] = ach
+            self.fresh.append((ProjectAchievement, (item.id, ach)))  # type: ignore[arg-type]
+        return item
+
+    def _institute(self, key: str, n: int) -> RdInstitute:
+        """A fresh institute: new_institute bare; new_institute_talent with talent_pub
+        (last_inst_talent); new_institute_ach with ach_pub (last_inst_ach)."""
+        db, today = self.db, date.today()
+        item = RdInstitute(name=f"待处理新型研发机构{n}")
+        db.add(item)
+        db.flush()
+        if key == "new_institute_talent":
+            talent = self.ids["talent_pub"]
+            db.add(InstituteTalent(institute_id=item.id, talent_id=talent, joined_on=today))
+            self.last["last_inst_talent"] = talent
+            self.fresh.append((InstituteTalent, (item.id, talent)))  # type: ignore[arg-type]
+        elif key == "new_institute_ach":
+            ach = self.ids["ach_pub"]
+            db.add(InstituteAchievement(institute_id=item.id, achievement_id=ach, linked_on=today))
+            self.last["last_inst_ach"] = ach
+            self.fresh.append((InstituteAchievement, (item.id, ach)))  # type: ignore[arg-type]
+        db.flush()
+        return item
 
     def _challenge(self, n: int, status: str, **kw: Any) -> Challenge:
         """A fresh challenge of ent_owner's enterprise on a fresh published demand."""
@@ -3048,7 +3381,7 @@ def build_world(db: Session, factory: Factory) -> World:
     ids["investment"] = investment.id
     ids |= {"major": major.id, "offering": offering.id}
     ids |= {"uni": uni.id, "uni2": uni2.id, "ent": ent.id, "ent2": ent2.id, "inst": inst.id}
-    ids["org_off"] = org_off.id
+    ids |= {"org_off": org_off.id, "plat_org": plat.id}
     ids |= _challenges(db, users, ids)
     ids |= _brokerage(db, users, ids)
     ids |= _hiring(db, users, ids)
@@ -3056,6 +3389,7 @@ def build_world(db: Session, factory: Factory) -> World:
     ids |= _meetings(db, users, ids)
     ids |= _events(db, users, ids)
     ids |= _subsidies_and_training(db, users, ids)
+    ids |= _consortia(db, ids)
     return World(db=db, users=users, ids=ids)
 
 
@@ -3101,6 +3435,21 @@ def _subsidies_and_training(
     db.add_all([draft, course])
     db.commit()
     return {"policy": policy.id, "sub_draft": draft.id, "programme": course.id}
+
+
+def _consortia(db: Session, ids: dict[str, int]) -> dict[str, int]:
+    """An innovation consortium led by ent_owner's enterprise, its planned
+    project, and a co-built institute."""
+    icons = InnovationConsortium(name="海洋装备创新联合体", lead_organization_id=ids["ent"])
+    institute = RdInstitute(name="海洋装备新型研发机构")
+    db.add_all([icons, institute])
+    db.flush()
+    project = CommonTechProject(
+        consortium_id=icons.id, title="深海焊接共性技术攻关", budget=Decimal("2000000")
+    )
+    db.add(project)
+    db.commit()
+    return {"icons": icons.id, "ctp": project.id, "institute": institute.id}
 
 
 def _meetings(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict[str, int]:
