@@ -87,6 +87,15 @@ def test_lead_enterprise_runs_a_project_on_the_pages(
     client.post(f"{url}/outputs", data={"csrf_token": token, "achievement_id": str(ach.id)})
     db.expire_all()
     milestone = db.get(CommonTechProject, project.id).milestones[0]  # type: ignore[union-attr]
+    # Through another project's URL the milestone is not found, and stays open.
+    other = factory.common_tech_project(consortium)
+    wrong = client.post(
+        f"/consortium-projects/{other.id}/milestones/{milestone.id}/done",
+        data={"csrf_token": token},
+    )
+    assert wrong.status_code == 404
+    db.expire_all()
+    assert db.get(CommonTechProject, project.id).milestones[0].done_on is None  # type: ignore[union-attr]
     client.post(f"{url}/milestones/{milestone.id}/done", data={"csrf_token": token})
     accepted = client.post(f"{url}/accept", data={"csrf_token": token}, follow_redirects=True)
     assert "项目已验收" in accepted.text and "变频压缩机降噪算法" in accepted.text

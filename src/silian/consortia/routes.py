@@ -572,11 +572,13 @@ async def milestone_done(
 ) -> Response:
     """Record that a milestone was reached."""
     form = await form_dict(request)
+    # The milestone must be this project's before anything is saved (a wrong URL changes nothing).
+    project = service.get_project(db, user, project_id)
+    if milestone_id not in {m.id for m in project.milestones}:
+        raise NotFound("项目节点不存在")
     milestone = service.complete_milestone(
         db, user, milestone_id, blanks_to_none(form, ("done_on",))
     )
-    if milestone.project_id != project_id:
-        raise NotFound("项目节点不存在")
     return redirect(f"/consortium-projects/{project_id}", f"节点“{milestone.name}”已完成")
 
 
