@@ -577,6 +577,11 @@ def test_a_commit_in_this_process_is_applied_once(
     aid = world.publish_achievement(ACHIEVEMENTS["ro"])
     service = get_service(settings)
     service.engine()
+    # PostgreSQL's listener catches up once when it connects: let that happen first.
+    deadline = time.monotonic() + 10
+    while not settings.is_sqlite and not service.listening and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
     service.reconcile(force=True)
     before = dict(service.applied)
     item = db.get(Achievement, aid)
