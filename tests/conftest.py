@@ -14,9 +14,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from silian.config import Settings
+from silian.core import clock
 from silian.core.db import Base, get_engine, session_factory
 from silian.core.migrate import upgrade
 from tests.support import Factory
+
+# One city date for the whole run, set before test modules compute theirs at import: a run that
+# crosses midnight would otherwise compare a module's "today" with the service's "tomorrow".
+os.environ.setdefault(clock.PIN_VARIABLE, clock.today().isoformat())
 
 PG_ADMIN_URL = os.environ.get(
     "SILIAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -20,6 +20,7 @@ from silian.consortia.models import (
     RdInstitute,
 )
 from silian.coordination.models import InvestmentProject
+from silian.core import clock
 from silian.core.db import utcnow
 from silian.education.models import Major, MajorOffering, NamedClass, TrainingBase
 from silian.events.models import Event, EventEntry, EventJudge, EventLead, EventRegistration
@@ -151,7 +152,7 @@ class Factory:
         values: dict[str, Any] = {
             "title": title or f"测试会商会议{self.count}",
             "quarter": "2026Q4",
-            "held_on": date.today(),
+            "held_on": clock.today(),
             "offices": ["市教育局"],
         }
         item = JointMeeting(**(values | kw))
@@ -191,8 +192,8 @@ class Factory:
             "rate": Decimal("20"),
             "per_application_max": Decimal("500000"),
             "cap_per_org_year": Decimal("1000000"),
-            "valid_from": date.today() - timedelta(days=365),
-            "valid_to": date.today() + timedelta(days=365),
+            "valid_from": clock.today() - timedelta(days=365),
+            "valid_to": clock.today() + timedelta(days=365),
         }
         item = Policy(**(values | kw))
         self.session.add(item)
@@ -213,7 +214,7 @@ class Factory:
         """A committed open programme of base (a new base if none): 10 seats, next month."""
         self.count += 1
         base = base or self.training_base()
-        start = date.today() + timedelta(days=30)
+        start = clock.today() + timedelta(days=30)
         values: dict[str, Any] = {
             "name": f"测试培训项目{self.count}",
             "skills": ["焊接"],
@@ -250,7 +251,7 @@ class Factory:
             "unit": "台次",
             "unit_price": Decimal(1000),
             "capacity_per_day": 2,
-            "available_from": date.today(),
+            "available_from": clock.today(),
         } | kw
         item = PlatformService(platform_id=platform.id, **values)
         self.session.add(item)
@@ -266,7 +267,7 @@ class Factory:
         **kw: Any,
     ) -> ServiceBooking:
         """A committed booking of service by org starting start_in days from today."""
-        start = date.today() + timedelta(days=start_in)
+        start = clock.today() + timedelta(days=start_in)
         values: dict[str, Any] = {
             "start_date": start,
             "end_date": start + timedelta(days=days - 1),
@@ -283,7 +284,7 @@ class Factory:
         self.count += 1
         values: dict[str, Any] = {
             "name": f"技术经纪人培训班{self.count}",
-            "year": date.today().year,
+            "year": clock.today().year,
             "hours": 48,
             "courses": ["技术转移概论", "技术合同与认定登记"],
         } | kw
@@ -294,7 +295,7 @@ class Factory:
 
     def enrollment(self, training: BrokerTraining, user: User, **kw: Any) -> TrainingEnrollment:
         """A committed enrolment of user in training (enrolled today unless given)."""
-        values: dict[str, Any] = {"enrolled_on": date.today()} | kw
+        values: dict[str, Any] = {"enrolled_on": clock.today()} | kw
         item = TrainingEnrollment(training_id=training.id, user_id=user.id, **values)
         self.session.add(item)
         self.session.commit()
@@ -382,9 +383,9 @@ class Factory:
         self.count += 1
         values: dict[str, Any] = {
             "name": f"测试招商项目{self.count}",
-            "opening_date": date(date.today().year + 2, 9, 1),
+            "opening_date": date(clock.today().year + 2, 9, 1),
             "talent_needs": [
-                {"major": "智能控制技术", "code": "", "year": date.today().year + 2, "count": 40}
+                {"major": "智能控制技术", "code": "", "year": clock.today().year + 2, "count": 40}
             ],
         }
         item = InvestmentProject(**(values | kw))
@@ -406,7 +407,7 @@ class Factory:
             "name": f"测试冠名班{self.count}",
             "major_name": "智能控制技术",
             "students": 30,
-            "graduation_year": date.today().year + 1,
+            "graduation_year": clock.today().year + 1,
         }
         item = NamedClass(university_id=university.id, enterprise_id=enterprise.id, **(values | kw))
         self.session.add(item)

@@ -12,6 +12,7 @@ from silian.accounts import security
 from silian.brokerage import figures, service
 from silian.brokerage.models import Broker, Deal, DealStep
 from silian.chains.models import IndustryChain
+from silian.core import clock
 from silian.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from tests.support import Factory
 
@@ -78,10 +79,13 @@ def test_certified_trainee_becomes_a_broker_in_one_call(db: Session, factory: Fa
     # The number is unique; a second certificate for the same trainee is refused.
     other = factory.user("expert")
     row2 = service.enroll_trainee(db, office, training.id, {"user_id": other.id})
-    service.record_exam(db, office, row2.id, {"exam_score": 88, "exam_on": date.today()})
+    service.record_exam(db, office, row2.id, {"exam_score": 88, "exam_on": clock.today()})
     with pytest.raises(ValidationFailed) as err:
         service.certify_trainee(
-            db, office, row2.id, {"certificate_no": "QDJJR-2026-9000", "certified_on": date.today()}
+            db,
+            office,
+            row2.id,
+            {"certificate_no": "QDJJR-2026-9000", "certified_on": clock.today()},
         )
     assert "certificate_no" in err.value.errors
     db.rollback()

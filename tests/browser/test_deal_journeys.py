@@ -3,7 +3,7 @@ a broker taking a suggestion from the queue to a signed deal."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -12,6 +12,7 @@ from silian.brokerage import service as brokerage
 from silian.brokerage.models import Broker, Match
 from silian.challenges import service as challenges
 from silian.challenges.models import Challenge
+from silian.core import clock
 from silian.demands.models import Demand
 from silian.talent.models import Talent
 from tests.brokerage.helpers import pair
@@ -19,7 +20,7 @@ from tests.browser.conftest import LiveApp, Shots
 from tests.browser.test_journeys import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
-TODAY = date.today()
+TODAY = clock.today()
 DEADLINE = TODAY + timedelta(days=10)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from silian.brokerage import service as brokerage
 from silian.brokerage.models import Broker, Contract, Deal, Match
 from silian.challenges import service as challenges
 from silian.challenges.models import Challenge
+from silian.core import clock
 from silian.core.db import get_engine
 from silian.core.migrate import upgrade
 from silian.demands.models import Bid, Demand
@@ -30,7 +31,7 @@ from tests.browser.test_deal_journeys import _fill_bid, _pick
 from tests.browser.test_journeys import sign_out
 
 pytestmark = pytest.mark.browser
-TODAY = date.today()
+TODAY = clock.today()
 DEADLINE = TODAY + timedelta(days=10)
 CRITERIA = ("技术方案先进性", "团队能力", "报价与进度")
 

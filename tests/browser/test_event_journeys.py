@@ -4,12 +4,13 @@ refused on an entry of their own unit."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from silian.accounts.models import User
+from silian.core import clock
 from silian.events.models import Event
 from silian.talent.models import Talent
 from tests.browser.conftest import LiveApp, Shots
@@ -104,7 +105,7 @@ def test_office_runs_a_roadshow_from_creation_to_a_lead(
     page.get_by_role("button", name="登记意向").click()
     expect(page.locator("#leads")).to_contain_text("待跟进")
     shot("lead-recorded")
-    page.get_by_label("下一步期限").fill((date.today() + timedelta(days=3)).isoformat())
+    page.get_by_label("下一步期限").fill((clock.today() + timedelta(days=3)).isoformat())
     page.get_by_role("button", name="转为对接").click()
     expect(page.get_by_role("heading", name="深海耐压壳体焊接工艺 × 蓝港海工科技")).to_be_visible()
     shot("deal-opened")

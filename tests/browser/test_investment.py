@@ -5,11 +5,11 @@ reads the forecast line by line, links a class from the project page and sees th
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from silian.core import clock
 from tests.browser.conftest import LiveApp, Shots
 from tests.browser.test_journeys import sign_in
 
@@ -20,7 +20,7 @@ def test_forecast_gap_fixed_by_linking_a_named_class(
     page: Page, live_app: LiveApp, shot: Shots
 ) -> None:
     f = live_app.factory
-    opening = date.today().year + 1
+    opening = clock.today().year + 1
     school = f.org("university", name="青岛示例职业技术学院")
     company = f.org("enterprise", name="示例智能家电集团")
     major = f.major("智能控制技术", level="vocational", code="460303")

@@ -3,12 +3,13 @@ agenda in one click, and records a decision with a follow-up task."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from silian.chains.models import IndustryChain
+from silian.core import clock
 from silian.talent.models import TalentNeed
 from tests.browser.conftest import LiveApp, Shots
 from tests.browser.test_journeys import sign_in
@@ -28,7 +29,7 @@ def test_gap_to_agenda_to_decision_and_task(page: Page, live_app: LiveApp, shot:
     )
     db.commit()
     meeting = live_app.factory.meeting(
-        "2027年第一季度会商会议", held_on=date.today() + timedelta(days=10)
+        "2027年第一季度会商会议", held_on=clock.today() + timedelta(days=10)
     )
     office = live_app.factory.user("office")
     page.set_viewport_size({"width": 1366, "height": 900})

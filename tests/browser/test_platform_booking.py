@@ -3,18 +3,19 @@ booking for the now full day is refused with the day named."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from silian.core import clock
 from silian.platforms.models import ServiceBooking
 from tests.browser.conftest import LiveApp, Shots
 from tests.browser.test_journeys import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
-DAY = date.today() + timedelta(days=6)
+DAY = clock.today() + timedelta(days=6)
 
 
 def _book(page: Page, platform_name: str, service_name: str) -> None:

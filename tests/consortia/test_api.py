@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
+from silian.core import clock
 from tests.support import Factory, api_headers
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def test_consortium_and_project_road_through_the_api(client: TestClient, factory: Factory) -> None:

@@ -3,16 +3,17 @@ or row, the lifecycle buttons and the institute's major-achievement flag."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from silian.consortia.models import CommonTechProject, InnovationConsortium
+from silian.core import clock
 from tests.support import Factory, csrf, login
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def test_office_forms_a_consortium_on_the_form(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 from silian.brokerage.models import Contract, Deal
 from silian.consortia import service
 from silian.consortia.models import CommonTechProject, InnovationConsortium
+from silian.core import clock
 from silian.core.audit import AuditLog
 from silian.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from tests.support import Factory
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def _audit(db: Session, entity: object) -> list[str]:

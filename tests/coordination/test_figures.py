@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from silian.chains.models import IndustryChain
 from silian.coordination import figures
+from silian.core import clock
 from tests.support import Factory
 
 
@@ -17,7 +18,7 @@ def test_recorded_and_at_risk(db: Session, factory: Factory) -> None:
     chain = IndustryChain(code="smart", name="智能家电产业链", sort_order=1)
     db.add(chain)
     db.commit()
-    opening = date(date.today().year + 1, 6, 1)
+    opening = date(clock.today().year + 1, 6, 1)
     needs = [{"major": "智能控制技术", "code": "", "year": opening.year, "count": 7}]
     risky = factory.investment_project(opening_date=opening, talent_needs=needs, chain_id=chain.id)
     fine = factory.investment_project(opening_date=opening, talent_needs=needs)

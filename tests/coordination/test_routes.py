@@ -3,17 +3,16 @@ linking named classes, permissions."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from silian.core import clock
 from silian.core.audit import AuditLog
 from silian.education.models import NamedClass
 from tests.support import Factory, api_headers, csrf, login
 
-YEAR = date.today().year + 2
+YEAR = clock.today().year + 2
 
 
 def _body(**kw: object) -> dict[str, object]:

@@ -68,7 +68,7 @@ from silian.consortia.models import (
     RdInstitute,
 )
 from silian.coordination.models import InvestmentProject
-from silian.core import permissions
+from silian.core import clock, permissions
 from silian.core.db import Base, utcnow
 from silian.demands.models import Bid, Demand
 from silian.education.models import (
@@ -193,7 +193,7 @@ PROFILE_BODY: dict[str, Any] = {"name": "李研究员", "title": "研究员", "c
 RULES_BODY: dict[str, Any] = {"chain_id": None, "grade_A": 3000000, "grade_B": 1500000}
 RETURN_BODY: dict[str, Any] = {"remarks": "请补充中试数据"}
 CHALLENGE_JSON: dict[str, Any] = {
-    "bidding_deadline": (date.today() + timedelta(days=30)).isoformat(),
+    "bidding_deadline": (clock.today() + timedelta(days=30)).isoformat(),
     "criteria": [{"name": "技术方案", "weight": 100}],
     "prize": "500000",
 }
@@ -207,36 +207,36 @@ CHALLENGE_FORM: dict[str, Any] = {
 DEAL_BODY: dict[str, Any] = {
     "match_id": "{new_match}",
     "next_action": "联系双方",
-    "next_due": (date.today() + timedelta(days=3)).isoformat(),
+    "next_due": (clock.today() + timedelta(days=3)).isoformat(),
 }
 STEP_BODY: dict[str, Any] = {
     "stage": "contacted",
     "note": "已电话联系企业",
     "next_action": "安排技术交流",
-    "next_due": (date.today() + timedelta(days=7)).isoformat(),
+    "next_due": (clock.today() + timedelta(days=7)).isoformat(),
 }
 CONTRACT_JSON: dict[str, Any] = {
     "title": "推进器降噪技术许可合同",
     "amount": "300000",
-    "signed_on": date.today().isoformat(),
+    "signed_on": clock.today().isoformat(),
     "trade_mode": "license",
-    "milestones": [{"name": "资料交付", "due_on": date.today().isoformat(), "amount": "300000"}],
+    "milestones": [{"name": "资料交付", "due_on": clock.today().isoformat(), "amount": "300000"}],
 }
 CONTRACT_FORM: dict[str, Any] = {
     "title": "推进器降噪技术许可合同",
     "amount": "300000",
-    "signed_on": date.today().isoformat(),
+    "signed_on": clock.today().isoformat(),
     "trade_mode": "license",
     "milestone_name_0": "资料交付",
-    "milestone_due_0": date.today().isoformat(),
+    "milestone_due_0": clock.today().isoformat(),
     "milestone_amount_0": "300000",
 }
-PAYMENT_BODY: dict[str, Any] = {"amount": "1000", "received_on": date.today().isoformat()}
+PAYMENT_BODY: dict[str, Any] = {"amount": "1000", "received_on": clock.today().isoformat()}
 BID_BODY: dict[str, Any] = {
     "team_name": "{p}团队",
     "proposal": "采用改性膜材料与在线清洗结合的技术路线解决问题。",
 }
-TODAY = date.today().isoformat()
+TODAY = clock.today().isoformat()
 POLICY_BODY: dict[str, Any] = {
     "title": "人才薪酬补贴{n}",
     "kind": "salary_subsidy",
@@ -247,15 +247,15 @@ POLICY_BODY: dict[str, Any] = {
 }
 SUBSIDY_BODY: dict[str, Any] = {
     "policy_id": "{policy}",
-    "year": date.today().year,
+    "year": clock.today().year,
     "fact_amount": "10万",
 }
 PROGRAMME_BODY: dict[str, Any] = {
     "base_id": "{base}",
     "name": "{p}焊接培训{n}",
     "hours": 40,
-    "starts_on": (date.today() + timedelta(days=10)).isoformat(),
-    "ends_on": (date.today() + timedelta(days=40)).isoformat(),
+    "starts_on": (clock.today() + timedelta(days=10)).isoformat(),
+    "ends_on": (clock.today() + timedelta(days=40)).isoformat(),
     "seats": 30,
 }
 
@@ -274,7 +274,7 @@ GAP_FORM: dict[str, Any] = {"gap": "talent_shortage:{chain}", "meeting_id": "{ne
 GAP_JSON: dict[str, Any] = {"gap_key": "talent_shortage:{chain}", "meeting_id": "{new_meeting}"}
 CREDENTIALS: dict[str, Any] = {"username": "{username}", "password": "{password}"}
 # Platforms and bookings; broker training.
-BOOK_DAY = (date.today() + timedelta(days=10)).isoformat()
+BOOK_DAY = (clock.today() + timedelta(days=10)).isoformat()
 SERVICE_BODY: dict[str, Any] = {"name": "新服务{n}", "unit": "台次", "capacity_per_day": 2}
 BOOKING_BODY: dict[str, Any] = {
     "service_id": "{svc}",
@@ -286,10 +286,10 @@ DECLINE_BODY: dict[str, Any] = {"reason": "设备检修"}
 COMPLETE_BODY: dict[str, Any] = {"actual_quantity": 1, "fee": "1000"}
 TRAINING_BODY: dict[str, Any] = {"name": "技术经纪人培训班{n}", "year": 2026, "hours": 48}
 ENROLL_BODY: dict[str, Any] = {"username": "ent_owner"}
-EXAM_BODY: dict[str, Any] = {"exam_score": 75, "exam_on": date.today().isoformat()}
+EXAM_BODY: dict[str, Any] = {"exam_score": 75, "exam_on": clock.today().isoformat()}
 CERTIFY_BODY: dict[str, Any] = {
     "certificate_no": "QDJJR-T-{n}",
-    "certified_on": date.today().isoformat(),
+    "certified_on": clock.today().isoformat(),
     "specialties": "海洋装备",
 }
 EVENT_BODY: dict[str, Any] = {
@@ -303,7 +303,7 @@ ENTRY_BODY: dict[str, Any] = {"achievement_id": "{ach_pub}"}
 LEAD_BODY: dict[str, Any] = {"achievement_id": "{last_achievement}", "organization_id": "{ent}"}
 LEAD_DEAL_BODY: dict[str, Any] = {
     "next_action": "联系双方",
-    "next_due": (date.today() + timedelta(days=3)).isoformat(),
+    "next_due": (clock.today() + timedelta(days=3)).isoformat(),
 }
 # Innovation consortia, their common-technology projects, co-built institutes; platforms.
 ICONS_BODY: dict[str, Any] = {"name": "{p}创新联合体{n}", "lead_organization_id": "{ent}"}
@@ -2769,7 +2769,7 @@ class World:
             record = self._challenge(
                 n,
                 "evaluating" if evaluating else "bidding",
-                bidding_deadline=date.today() - timedelta(days=1),
+                bidding_deadline=clock.today() - timedelta(days=1),
                 scoring_criteria=[{"name": "技术方案", "weight": 100}] if evaluating else None,
             )
             self._bid(record, n, scored=evaluating)
@@ -2777,7 +2777,7 @@ class World:
             item = self._challenge(
                 n,
                 "evaluating",
-                bidding_deadline=date.today() - timedelta(days=1),
+                bidding_deadline=clock.today() - timedelta(days=1),
                 scoring_criteria=[{"name": "技术方案", "weight": 100}],
             )
             record = self._bid(item, n, scored=False)
@@ -2831,7 +2831,7 @@ class World:
             )
         elif key in ("new_booking", "new_booking_started"):
             started = key == "new_booking_started"
-            day = date.today() if started else date.today() + timedelta(days=20 + n % 200)
+            day = clock.today() if started else clock.today() + timedelta(days=20 + n % 200)
             record = ServiceBooking(
                 service_id=ids["svc"],
                 organization_id=ids["ent"],
@@ -2851,13 +2851,13 @@ class World:
             record = TrainingEnrollment(
                 training_id=course.id,
                 user_id=self.users["expert"].id,
-                enrolled_on=date.today(),
+                enrolled_on=clock.today(),
                 exam_score=80 if passed else None,
                 passed=True if passed else None,
-                exam_on=date.today() if passed else None,
+                exam_on=clock.today() if passed else None,
             )
         elif key == "new_meeting":
-            record = JointMeeting(title=f"矩阵新会商{n}", quarter="2026Q4", held_on=date.today())
+            record = JointMeeting(title=f"矩阵新会商{n}", quarter="2026Q4", held_on=clock.today())
         elif key == "new_task":
             record = FollowUpTask(
                 decision_id=ids["decision"],
@@ -2879,7 +2879,7 @@ class World:
             record = SubsidyApplication(
                 policy_id=ids["policy"],
                 organization_id=ids["ent"],
-                year=date.today().year,
+                year=clock.today().year,
                 fact_amount=Decimal("100000"),
                 amount=Decimal("20000"),
                 computation="年薪 10万元 × 20% = 2万元，核定 2万元",
@@ -2940,7 +2940,7 @@ class World:
         """A fresh project of icons: new_ctp planned; new_ctp_running running; new_ctp_ready
         running with its milestone done; new_ctp_ms running with an open milestone
         (last_ct_milestone); new_ctp_output running with ach_pub as output (last_output)."""
-        db, today = self.db, date.today()
+        db, today = self.db, clock.today()
         planned = key == "new_ctp"
         item = CommonTechProject(
             consortium_id=self.ids["icons"],
@@ -2971,7 +2971,7 @@ class World:
     def _institute(self, key: str, n: int) -> RdInstitute:
         """A fresh institute: new_institute bare; new_institute_talent with talent_pub
         (last_inst_talent); new_institute_ach with ach_pub (last_inst_ach)."""
-        db, today = self.db, date.today()
+        db, today = self.db, clock.today()
         item = RdInstitute(name=f"待处理新型研发机构{n}")
         db.add(item)
         db.flush()
@@ -3117,7 +3117,7 @@ class World:
             seller_id=self.ids["uni"],
             buyer_id=self.ids["ent"],
             stage=stage,
-            last_activity_on=date.today(),
+            last_activity_on=clock.today(),
         )
         self.db.add(item)
         self.db.commit()
@@ -3130,7 +3130,7 @@ class World:
             title=f"合同{n}",
             deal_id=deal.id,
             amount=Decimal("300000"),
-            signed_on=date.today(),
+            signed_on=clock.today(),
             seller_id=self.ids["uni"],
             buyer_id=self.ids["ent"],
             status="performing",
@@ -3138,9 +3138,9 @@ class World:
                 ContractMilestone(
                     seq=1,
                     name="资料交付",
-                    due_on=date.today(),
+                    due_on=clock.today(),
                     amount=Decimal("300000"),
-                    done_on=date.today() if done else None,
+                    done_on=clock.today() if done else None,
                     evidence="交付清单" if done else "",
                 )
             ],
@@ -3228,7 +3228,7 @@ def challenge(demand_id: int, status: str, by: User, **kw: Any) -> Challenge:
         "demand_id": demand_id,
         "status": status,
         "created_by_id": by.id,
-        "bidding_deadline": date.today() + timedelta(days=30),
+        "bidding_deadline": clock.today() + timedelta(days=30),
         "criteria": [{"name": "技术方案", "weight": 100}],
         "published_at": utcnow() if status != "draft" else None,
     }
@@ -3395,7 +3395,7 @@ def build_world(db: Session, factory: Factory) -> World:
 
 def programme(name: str, base_id: int, org_id: int, days: int = 10) -> TrainingProgramme:
     """An open programme of a training base, starting in days (default ten), with 30 seats."""
-    start = date.today() + timedelta(days=days)
+    start = clock.today() + timedelta(days=days)
     return TrainingProgramme(
         base_id=base_id,
         organization_id=org_id,
@@ -3425,7 +3425,7 @@ def _subsidies_and_training(
     draft = SubsidyApplication(
         policy_id=policy.id,
         organization_id=ids["ent"],
-        year=date.today().year,
+        year=clock.today().year,
         fact_amount=Decimal("100000"),
         amount=Decimal("20000"),
         computation="年薪 10万元 × 20% = 2万元，核定 2万元",
@@ -3455,7 +3455,7 @@ def _consortia(db: Session, ids: dict[str, int]) -> dict[str, int]:
 def _meetings(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict[str, int]:
     """A meeting with a decision and a task for the office, and a talent gap on the chain (50
     wanted, a few talents) for the one-click agenda rows."""
-    meeting = JointMeeting(title="矩阵会商会议", quarter="2026Q4", held_on=date.today())
+    meeting = JointMeeting(title="矩阵会商会议", quarter="2026Q4", held_on=clock.today())
     db.add(meeting)
     db.flush()
     decision = Decision(meeting_id=meeting.id, content="矩阵议定事项", lead_office="市教育局")
@@ -3494,8 +3494,8 @@ def _platforms(
         service_id=svc.id,
         organization_id=ids["ent"],
         requested_by_id=users["ent_owner"].id,
-        start_date=date.today() + timedelta(days=15),
-        end_date=date.today() + timedelta(days=15),
+        start_date=clock.today() + timedelta(days=15),
+        end_date=clock.today() + timedelta(days=15),
         quantity=1,
     )
     training = BrokerTraining(name="技术经纪人初级培训班", year=2026, hours=48)
@@ -3585,7 +3585,7 @@ def _brokerage(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict
             seller_id=ids["uni"],
             buyer_id=ids["ent"],
             stage=stage,
-            last_activity_on=date.today(),
+            last_activity_on=clock.today(),
         )
         for stage in ("contacted", "signed")
     ]
@@ -3595,12 +3595,12 @@ def _brokerage(db: Session, users: dict[str, User], ids: dict[str, int]) -> dict
         title="深海焊接工艺许可合同",
         deal_id=deals[1].id,
         amount=Decimal("800000"),
-        signed_on=date.today(),
+        signed_on=clock.today(),
         seller_id=ids["uni"],
         buyer_id=ids["ent"],
         milestones=[
             ContractMilestone(
-                seq=1, name="工艺包交付", due_on=date.today(), amount=Decimal("800000")
+                seq=1, name="工艺包交付", due_on=clock.today(), amount=Decimal("800000")
             )
         ],
     )

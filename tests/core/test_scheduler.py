@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from silian.challenges import service as challenges
 from silian.challenges.models import Challenge
 from silian.cli import app as cli_app
 from silian.config import get_settings
+from silian.core import clock
 from silian.core.db import session_factory
 from silian.core.scheduler import (
     LEASE,
@@ -132,7 +133,7 @@ def test_a_failing_job_is_recorded_and_does_not_stop_the_others(db_url: str) -> 
 def test_jobs_run_due_sends_the_reminders_once(
     db_url: str, db: Session, factory: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    today = date.today()
+    today = clock.today()
     monkeypatch.setattr(challenges, "today", lambda: today)
     monkeypatch.setattr(brokerage, "today", lambda: today)
     poster, bidder = factory.user("enterprise"), factory.user("university")

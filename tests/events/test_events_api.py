@@ -3,7 +3,7 @@ selection from entries to the published ranked list (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from silian.brokerage.models import Deal
+from silian.core import clock
 from silian.core.audit import AuditLog
 from silian.talent.models import Talent
 from tests.support import Factory, api_headers
@@ -106,7 +107,7 @@ def test_roadshow_from_creation_to_a_lead_turned_deal(
     assert not_entered.status_code == 422
     lead = _post(client, f"{url}/leads", broker, lead_body)
     assert lead.status_code == 201, lead.text
-    due = (date.today() + timedelta(days=5)).isoformat()
+    due = (clock.today() + timedelta(days=5)).isoformat()
     deal_body = {"next_action": "安排技术交流", "next_due": due, "trade_mode": "license"}
     lead_url = f"{url}/leads/{lead.json()['id']}/deal"
     assert _post(client, lead_url, ent, deal_body).status_code == 403

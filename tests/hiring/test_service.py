@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
 from silian.chains.models import IndustryChain
+from silian.core import clock
 from silian.core.audit import AuditLog
 from silian.core.db import session_factory
 from silian.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
@@ -294,7 +295,7 @@ def test_figures_count_needs_and_hires_by_chain(db: Session, factory: Factory) -
     app = factory.application(plain, factory.talent("链上人才"), "offered")
     service.change_application(db, owner, app.id, "hire", {"hired_on": "2026-03-05"})
     # City days (UTC+8) around now, whatever the server's zone.
-    around = (date.today() - timedelta(days=1), date.today() + timedelta(days=1))
+    around = (clock.today() - timedelta(days=1), clock.today() + timedelta(days=1))
     assert figures.needs_collected(db, *around, None) == 2
     assert figures.needs_collected(db, *around, chain.id) == 1
     assert figures.needs_collected(db, date(2026, 1, 1), date(2026, 1, 31), None) == 0

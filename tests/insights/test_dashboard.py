@@ -21,6 +21,7 @@ from silian.accounts.models import User
 from silian.achievements.models import Achievement
 from silian.brokerage.models import Broker, Contract, Deal, Match
 from silian.chains.models import IndustryChain
+from silian.core import clock
 from silian.core.db import session_factory
 from silian.demands.models import Demand
 from silian.events.models import Event, EventEntry
@@ -674,7 +675,7 @@ def test_office_desk_flags_overdue_tasks_and_offers_the_briefing(
 ) -> None:
     office = factory.user("office")
     decision = factory.decision(factory.meeting())
-    today = date.today()
+    today = clock.today()
     factory.task(decision, office, title="逾期的督办任务", due_date=today - timedelta(days=3))
     factory.task(decision, office, title="未到期的督办任务", due_date=today + timedelta(days=3))
     late = today - timedelta(days=3)

@@ -3,7 +3,7 @@ missing sources are named, and a gap becomes an agenda item in one click."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from silian.achievements.models import Achievement
 from silian.brokerage.models import Match
 from silian.chains.models import IndustryChain
 from silian.coordination.models import InvestmentProject
+from silian.core import clock
 from silian.core.db import utcnow
 from silian.demands.models import Demand
 from silian.education.models import NamedClass
@@ -91,7 +92,7 @@ def build(db: Session, factory: Factory) -> dict[str, int]:
         name="12英寸晶圆厂",
         chain_id=chain.id,
         organization_id=ent.id,
-        opening_date=date.today() + timedelta(days=100),
+        opening_date=clock.today() + timedelta(days=100),
         talent_needs=[{"major": "微电子科学与工程", "count": 30}],
     )
     db.add_all([need, project])
@@ -166,7 +167,7 @@ def test_missing_sources_are_named(db: Session, factory: Factory) -> None:
 def test_gap_to_agenda_in_one_click(client: TestClient, db: Session, factory: Factory) -> None:
     ids = build(db, factory)
     office = factory.user("office")
-    meeting = factory.meeting(held_on=date.today() + timedelta(days=7))
+    meeting = factory.meeting(held_on=clock.today() + timedelta(days=7))
     login(client, office)
     page = client.get(f"/chains/{ids['chain']}")
     assert "短板预警" in page.text and "列入会商议题" in page.text

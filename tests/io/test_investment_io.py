@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from silian.coordination.models import InvestmentProject
+from silian.core import clock
 from silian.education.models import NamedClass
 from silian.io.service import export_records, import_records
 from tests.support import Factory
@@ -157,7 +158,7 @@ def test_subsidy_application_list_round_trip(db: Session, factory: Factory, tmp_
     unit = factory.org("enterprise", "蓝港海工科技")
     applicant = factory.user("enterprise", unit)
     office = factory.user("office")
-    year = str(date.today().year)
+    year = str(clock.today().year)
     path = _write_csv(
         tmp_path / "applications.csv",
         [

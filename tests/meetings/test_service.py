@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from silian.core import clock
 from silian.core.audit import AuditLog
 from silian.core.errors import PermissionDenied, ValidationFailed
 from silian.demands.models import Demand
@@ -192,7 +193,7 @@ def test_pages_meeting_form_and_progress(client: TestClient, db: Session, factor
             "csrf_token": token,
             "content": "议定内容",
             "lead_office": "市教育局",
-            "due_date": (date.today() - timedelta(days=1)).isoformat(),
+            "due_date": (clock.today() - timedelta(days=1)).isoformat(),
         },
         follow_redirects=False,
     )

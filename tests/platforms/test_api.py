@@ -8,10 +8,11 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from silian.core import clock
 from silian.platforms.models import ServiceBooking
 from tests.support import Factory, api_headers, csrf, login
 
-DAY = date.today() + timedelta(days=5)
+DAY = clock.today() + timedelta(days=5)
 
 
 def _world(factory: Factory) -> dict:
@@ -94,7 +95,7 @@ def test_completion_and_utilisation(client: TestClient, factory: Factory, db: Se
     )
     assert done.status_code == 200, done.text
     assert (done.json()["status"], Decimal(done.json()["fee"])) == ("completed", Decimal(8000))
-    today = date.today()
+    today = clock.today()
     months = client.get(
         f"/api/v1/platforms/{w['platform'].id}/utilisation", params={"year": today.year}
     ).json()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
+from silian.core import clock
 from silian.core.audit import AuditLog
 from silian.core.db import session_factory
 from silian.core.errors import (
@@ -23,7 +24,7 @@ from silian.platforms import service
 from silian.platforms.models import ServiceBooking
 from tests.support import Factory
 
-DAY = date.today() + timedelta(days=3)
+DAY = clock.today() + timedelta(days=3)
 
 
 def _ask(service_id: int, quantity: int = 1, days: int = 1) -> dict:
@@ -179,7 +180,7 @@ def test_completion_records_actual_quantity_and_fee(
         db, world["operator"], started.id, {"actual_quantity": 1, "fee": "1.5万"}
     )
     assert (done.status, done.actual_quantity, done.fee) == ("completed", 1, Decimal("15000"))
-    assert done.completed_on == date.today()
+    assert done.completed_on == clock.today()
     future = service.request_booking(db, world["ent"], _ask(svc.id))
     with pytest.raises(InvalidTransition):
         service.complete_booking(

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
+from silian.core import clock
 from tests.support import Factory, api_headers, csrf, login
 
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 def test_api_apply_submit_approve_to_the_cap_then_refused(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 import silian.models  # noqa: F401  (every mapper, for the unsaved Policy below)
 from silian.accounts.models import User
+from silian.core import clock
 from silian.core.audit import AuditLog
 from silian.core.db import session_factory
 from silian.core.errors import (
@@ -27,7 +28,7 @@ from silian.subsidies.figures import figures
 from silian.subsidies.models import Policy, SubsidyApplication
 from tests.support import Factory
 
-YEAR = date.today().year
+YEAR = clock.today().year
 
 
 def _policy(**kw: Any) -> Policy:
@@ -186,8 +187,8 @@ def test_trail_and_transitions(db: Session, factory: Factory) -> None:
     with pytest.raises(InvalidTransition):
         service.pay_application(db, office, item.id, {})
     service.approve_application(db, office, item.id, {})
-    service.pay_application(db, office, item.id, {"paid_on": date.today().isoformat()})
-    assert item.status == "paid" and item.paid_on == date.today()
+    service.pay_application(db, office, item.id, {"paid_on": clock.today().isoformat()})
+    assert item.status == "paid" and item.paid_on == clock.today()
     actions = [row.action for row in service.trail(db, item)]
     assert actions == ["create", "submit", "returned", "update", "submit", "approved", "paid"]
     with pytest.raises(NotFound):
@@ -202,7 +203,7 @@ def test_eligibility_and_validity_are_checked(db: Session, factory: Factory) -> 
             db, applicant, {"policy_id": only_platforms.id, "year": YEAR, "fact_amount": "1000"}
         )
     assert exc.value.errors == {"organization_id": "此政策仅面向平台申报"}
-    expired = factory.policy(valid_to=date.today() - timedelta(days=1))
+    expired = factory.policy(valid_to=clock.today() - timedelta(days=1))
     with pytest.raises(ValidationFailed) as exc:
         service.create_application(
             db, applicant, {"policy_id": expired.id, "year": YEAR, "fact_amount": "1000"}
@@ -225,7 +226,7 @@ def test_figures_count_approved_and_paid_in_the_period(db: Session, factory: Fac
     service.approve_application(db, office, one.id, {})
     service.approve_application(db, office, two.id, {})
     service.pay_application(db, office, two.id, {})
-    today = date.today()
+    today = clock.today()
     result = figures(db, today - timedelta(days=1), today + timedelta(days=1))
     assert (result.approved_count, result.approved_amount) == (2, Decimal("300000.00"))
     assert (result.paid_count, result.paid_amount) == (1, Decimal("100000.00"))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
+from silian.core import clock
 from tests.support import Factory, api_headers, csrf, login
 
 
@@ -15,7 +16,7 @@ def test_api_publish_enrol_to_the_seats_complete_and_report(
     unit = factory.org("platform")
     base = factory.training_base(unit, yearly_capacity=10)
     manager = api_headers(client, factory.user("platform", org=unit))
-    start = date.today() - timedelta(days=1)
+    start = clock.today() - timedelta(days=1)
     body = {
         "base_id": base.id,
         "name": "工业机器人运维",

@@ -4,13 +4,14 @@ certificates and each base's capacity and utilisation."""
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
+from silian.core import clock
 from silian.core.db import session_factory
 from silian.core.errors import (
     Conflict,
@@ -28,7 +29,7 @@ from tests.support import Factory
 def test_base_publishes_a_programme_others_may_not(db: Session, factory: Factory) -> None:
     unit = factory.org("platform")
     base = factory.training_base(unit)
-    start = date.today() + timedelta(days=10)
+    start = clock.today() + timedelta(days=10)
     data = {
         "base_id": base.id,
         "name": "船舶焊接（高级工）",
@@ -91,9 +92,9 @@ def test_seats_cannot_drop_below_those_taken(db: Session, factory: Factory) -> N
 def test_completion_certificate_utilisation_and_figures(db: Session, factory: Factory) -> None:
     unit = factory.org("platform")
     base = factory.training_base(unit, yearly_capacity=4)
-    started = date.today() - timedelta(days=5)
+    started = clock.today() - timedelta(days=5)
     programme = factory.programme(
-        base, seats=3, starts_on=started, ends_on=date.today() + timedelta(days=5)
+        base, seats=3, starts_on=started, ends_on=clock.today() + timedelta(days=5)
     )
     manager = factory.user("platform", org=unit)
     people = [factory.user(role) for role in ("expert", "enterprise", "university")]

@@ -42,7 +42,7 @@ from silian.brokerage.schemas import (
 )
 from silian.chains.models import IndustryChain
 from silian.challenges.models import Challenge
-from silian.core import permissions
+from silian.core import clock, permissions
 from silian.core.concurrency import version_from_etag, version_from_form
 from silian.core.errors import NotFound, ValidationFailed
 from silian.core.flash import redirect
@@ -156,7 +156,7 @@ def queue_page(
             "brokers": brokers,
             "loads": service.broker_loads(db),
             "sees_all": sees_all,
-            "default_due": date.today() + timedelta(days=3),
+            "default_due": clock.today() + timedelta(days=3),
         },
     )
 
@@ -290,7 +290,7 @@ def new_contract_page(
     permissions.require(user, "contract.create")
     source = _source(db, dict(request.query_params))
     values = {k: v for k, v in source.items() if k in ("title", "amount", "trade_mode")}
-    values["signed_on"] = date.today().isoformat()
+    values["signed_on"] = clock.today().isoformat()
     return render(
         request, "brokerage/contract_form.html", _contract_form_context(db, source, values, {})
     )
@@ -340,7 +340,7 @@ def contract_page(
             "can_accept": permissions.can(
                 user, "contract.accept", service.BrokerOwned(None, contract.buyer_id)
             ),
-            "today": date.today().isoformat(),
+            "today": clock.today().isoformat(),
         },
     )
 
@@ -620,8 +620,8 @@ def training_out(
 
 
 def _period(request: Request) -> tuple[date, date]:
-    year = int_or_none(request.query_params.get("year")) or date.today().year
-    year = year if 2000 <= year <= 2100 else date.today().year
+    year = int_or_none(request.query_params.get("year")) or clock.today().year
+    year = year if 2000 <= year <= 2100 else clock.today().year
     return date(year, 1, 1), date(year, 12, 31)
 
 
@@ -640,7 +640,7 @@ def trainings_page(
             "figures": figures.training_figures(db, start, end),
             "year": start.year,
             "chains": list(db.scalars(select(IndustryChain).order_by(IndustryChain.sort_order))),
-            "values": {"year": date.today().year, "hours": 48},
+            "values": {"year": clock.today().year, "hours": 48},
             "errors": {},
         },
     )
@@ -675,7 +675,7 @@ def training_page(
             "rows": service.enrollments(db, training.id) if sees else [],
             "sees": sees,
             "pass_mark": service.PASS_MARK,
-            "today": date.today(),
+            "today": clock.today(),
         },
     )
 

@@ -52,7 +52,7 @@ from silian.brokerage.schemas import (
 from silian.chains.models import IndustryChain
 from silian.challenges import service as challenges
 from silian.challenges.models import Challenge
-from silian.core import audit, permissions
+from silian.core import audit, clock, permissions
 from silian.core.concurrency import check_version
 from silian.core.db import utcnow
 from silian.core.errors import (
@@ -219,7 +219,7 @@ def my_verdicts(
 
 def today() -> date:
     """The city's current date (tests replace it)."""
-    return date.today()
+    return clock.today()
 
 
 # --- the brokers' queue and the assignment rule --------------------------------------------

@@ -29,7 +29,7 @@ from silian.challenges.schemas import (
     ReviewerIn,
     ScoreIn,
 )
-from silian.core import audit, permissions
+from silian.core import audit, clock, permissions
 from silian.core.concurrency import check_version
 from silian.core.db import utcnow
 from silian.core.errors import (
@@ -57,7 +57,7 @@ OPEN_STATUSES = ("bidding", "evaluating")
 
 def today() -> date:
     """The city's current date (tests replace it to move past a deadline)."""
-    return date.today()
+    return clock.today()
 
 
 # --- reading -------------------------------------------------------------------------------

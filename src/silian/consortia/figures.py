@@ -9,7 +9,7 @@ talents gathered, major achievements) count what exists at the end of the period
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,8 +26,7 @@ from silian.consortia.models import (
     RdInstitute,
 )
 from silian.consortia.service import MAJOR_CONTRACT_VALUE
-
-CITY_TZ = timezone(timedelta(hours=8))
+from silian.core.clock import CITY_TZ
 
 
 def _after(end: date) -> datetime:

@@ -40,7 +40,7 @@ from silian.consortia.schemas import (
     ProjectIn,
     TransitionIn,
 )
-from silian.core import audit, permissions
+from silian.core import audit, clock, permissions
 from silian.core.errors import InvalidTransition, NotFound, ValidationFailed
 from silian.core.transactions import commit
 from silian.core.validation import field_path, message_for, parse
@@ -90,7 +90,7 @@ def parse_rows(model: type[M], data: dict[str, Any]) -> M:
 
 def today() -> date:
     """Today's date (one place, so tests and the demo agree)."""
-    return date.today()
+    return clock.today()
 
 
 # --- reading -----------------------------------------------------------------------------------

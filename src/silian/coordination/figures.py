@@ -7,7 +7,7 @@ one chain (None: the whole city, projects on no chain included).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 from silian.config import get_settings
 from silian.coordination import forecast as fc
 from silian.coordination.models import InvestmentProject
-
-CITY_TZ = timezone(timedelta(hours=8))
+from silian.core.clock import CITY_TZ
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from silian.coordination.models import InvestmentProject
+from silian.core import clock
 from silian.education.models import Major, MajorOffering, NamedClass
 
 
@@ -250,7 +251,7 @@ def project_forecast(
     today: date | None = None,
 ) -> Forecast:
     """The forecast of one stored project."""
-    today = today or date.today()
+    today = today or clock.today()
     last = project.opening_date.year if project.opening_date else None
     years = range(min(today.year, last), last + 1) if last is not None else range(0)
     needs, classes, offerings = load_inputs(session, project, years)
@@ -275,7 +276,7 @@ def risk_by_project(
     today: date | None = None,
 ) -> dict[int, Forecast]:
     """Forecasts of many projects (for list badges and figures), reading offerings once."""
-    today = today or date.today()
+    today = today or clock.today()
     if not projects:
         return {}
     ids = [p.id for p in projects]

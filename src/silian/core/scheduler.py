@@ -25,11 +25,11 @@ from sqlalchemy import String, Text, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from silian.core.clock import CITY_TZ
 from silian.core.db import Base, utcnow
 from silian.core.transactions import commit
 
 log = logging.getLogger(__name__)
-CITY_TZ = timezone(timedelta(hours=8))
 LEASE = timedelta(minutes=30)
 RETRY_AFTER = timedelta(minutes=15)
 TICK_SECONDS = 60.0

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
+from silian.core import clock
 from silian.core.errors import ValidationFailed
 from silian.core.flash import redirect
 from silian.core.permissions import can, require
@@ -327,7 +327,7 @@ def offerings_page(
     page = records.list_offerings(
         db, user, filters, int_or_none(request.query_params.get("page")) or 1, 30
     )
-    since = date.today().year - 4
+    since = clock.today().year - 4
     return render(
         request,
         "education/offerings.html",
@@ -341,7 +341,7 @@ def offerings_page(
             "new_majors": records.new_majors_count(db, since),
             "level_labels": choices.MAJOR_LEVELS,
             "can_create": can(user, "major_offering.create"),
-            "year": date.today().year,
+            "year": clock.today().year,
         },
     )
 
@@ -352,7 +352,7 @@ def offering_new(
 ) -> Response:
     """Blank form: a major a university runs."""
     require(user, "major_offering.create")
-    values = {"duration_years": 4, "first_year": date.today().year}
+    values = {"duration_years": 4, "first_year": clock.today().year}
     return _offering_form(request, db, user, None, values, {})
 
 
@@ -618,7 +618,7 @@ def fit_page(
             "chains": chains,
             "chain": db.get(IndustryChain, chain_id) if report and chain_id else None,
             "by_chain": by_chain,
-            "year": year or date.today().year,
+            "year": year or clock.today().year,
         },
         422 if errors else 200,
     )

@@ -5,7 +5,6 @@ the fit report built on education.fit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, delete, func, insert, or_, select
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
-from silian.core import audit
+from silian.core import audit, clock
 from silian.core.errors import NotFound, ValidationFailed
 from silian.core.pagination import Page, paginate
 from silian.core.permissions import can, require
@@ -621,7 +620,7 @@ def _major_row(m: fit.MajorBalance) -> dict[str, Any]:
 def fit_report(session: Session, year: int | None, chain_id: int | None) -> dict[str, Any]:
     """The fit index for year (default this year), city-wide or for one chain, with majors in
     surplus and in gap, universities and the trend over nine years around it."""
-    year = year or date.today().year
+    year = year or clock.today().year
     if not 2000 <= year <= 2100:
         raise ValidationFailed({"year": "年份应在 2000 到 2100 之间"})
     if chain_id is not None and session.get(IndustryChain, chain_id) is None:

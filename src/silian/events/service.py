@@ -13,7 +13,6 @@ well wins over one carried by a single enthusiast), and if still equal by the ea
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -24,7 +23,7 @@ from silian.accounts.models import User
 from silian.achievements.models import Achievement
 from silian.brokerage import service as brokerage
 from silian.chains.models import IndustryChain
-from silian.core import audit
+from silian.core import audit, clock
 from silian.core.concurrency import check_version, saving, touch
 from silian.core.db import utcnow
 from silian.core.errors import (
@@ -903,7 +902,7 @@ def lead_to_deal(
     clean = parse(LeadDealIn, data)
     if lead.status == "converted":
         raise Conflict("此意向已转为对接项目")
-    if clean.next_due < date.today():
+    if clean.next_due < clock.today():
         raise ValidationFailed({"next_due": "下一步的期限不能早于今天"})
     note = f"来自活动“{item.title}”的对接意向。{lead.note}".strip()
     deal = brokerage.start_deal(

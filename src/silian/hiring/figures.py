@@ -7,15 +7,14 @@ one chain (None: the whole city, records on no chain included).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from silian.core.clock import CITY_TZ
 from silian.hiring.models import Hire
 from silian.talent.models import TalentNeed
-
-CITY_TZ = timezone(timedelta(hours=8))
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:

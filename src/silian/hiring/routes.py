@@ -3,7 +3,6 @@ recommendations, and the per-role /talents/me workspace."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
 from silian.chains.models import IndustryChain
+from silian.core import clock
 from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.permissions import can, require
@@ -254,7 +254,7 @@ def project_new(
         "chains": _chains(db),
         "rights": TALENT_RIGHTS,
         "enterprises": enterprises,
-        "year": date.today().year,
+        "year": clock.today().year,
     }
     return render(request, "hiring/project_form.html", ctx)
 

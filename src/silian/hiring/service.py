@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +15,7 @@ from silian.accounts.models import User
 from silian.achievements.models import Achievement
 from silian.achievements.service import visible_query as visible_achievements
 from silian.chains.models import IndustryChain
-from silian.core import audit
+from silian.core import audit, clock
 from silian.core.db import utcnow
 from silian.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from silian.core.permissions import can, denied, require, sees_everything
@@ -362,7 +361,7 @@ def change_application(
             co_shared=need.co_shared,
             host_organization_id=host,
             scene_organization_id=scene,
-            hired_on=clean.hired_on or date.today(),
+            hired_on=clean.hired_on or clock.today(),
         )
         session.add(hire)
     before = item.status

@@ -23,6 +23,7 @@ from silian.achievements.models import Achievement
 from silian.brokerage.models import Contract
 from silian.chains import service as chains
 from silian.chains.models import IndustryChain
+from silian.core import clock
 from silian.core.errors import SilianError
 from silian.core.permissions import require
 from silian.demands.models import Demand
@@ -158,7 +159,7 @@ class Briefing:
     rows: list[FigureRow]
     chains: list[ChainSection]
     decisions: list[DecisionRow] = field(default_factory=list)
-    as_of: date = field(default_factory=date.today)
+    as_of: date = field(default_factory=clock.today)
     records: dict[str, list[list[Any]]] = field(default_factory=dict)
 
     @property

@@ -14,7 +14,7 @@ import calendar
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,8 @@ from silian.consortia import figures as consortia_figures
 from silian.consortia.models import InnovationConsortium
 from silian.coordination import figures as coordination_figures
 from silian.coordination.models import InvestmentProject
+from silian.core.clock import CITY_TZ, city_day
+from silian.core.clock import today as city_today
 from silian.core.errors import ValidationFailed
 from silian.demands.models import Demand
 from silian.education import service as education
@@ -49,7 +51,6 @@ from silian.talent.models import TalentNeed
 from silian.training import figures as training_figures
 
 # Days are the city's calendar days (China Standard Time), whatever the server's zone.
-CITY_TZ = timezone(timedelta(hours=8))
 ZERO = Decimal(0)
 
 
@@ -364,18 +365,6 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The UTC instants where a city calendar day starts and ends."""
     start = datetime.combine(day, time(), CITY_TZ).astimezone(UTC)
     return start, start + timedelta(days=1)
-
-
-def city_day(instant: datetime) -> date:
-    """The city calendar day of an instant (naive values are UTC, as SQLite returns them)."""
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    return instant.astimezone(CITY_TZ).date()
-
-
-def city_today() -> date:
-    """Today's date in the city."""
-    return datetime.now(CITY_TZ).date()
 
 
 class _Tally:

@@ -18,7 +18,7 @@ from silian.accounts.models import User
 from silian.achievements.models import Achievement
 from silian.chains.models import IndustryChain
 from silian.coordination.models import InvestmentProject
-from silian.core import audit
+from silian.core import audit, clock
 from silian.core.concurrency import check_version, saving, touch
 from silian.core.errors import Conflict, NotFound, ValidationFailed
 from silian.core.permissions import can, require, visible_where
@@ -55,7 +55,7 @@ RECORD_MODELS: dict[str, tuple[type[Any], str]] = {
 
 def today() -> date:
     """The city's current date (tests replace it)."""
-    return date.today()
+    return clock.today()
 
 
 def last_quarter(on: date | None = None) -> tuple[int, int]:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
-from silian.core import permissions
+from silian.core import clock, permissions
 from silian.core.errors import NotFound, ValidationFailed
 from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
@@ -105,9 +105,9 @@ def _act(db: Session, user: User, booking_id: int, action: str, data: dict[str, 
 def _calendar_start(request: Request) -> date:
     raw = request.query_params.get("from", "")
     try:
-        start = date.fromisoformat(raw) if raw else date.today().replace(day=1)
+        start = date.fromisoformat(raw) if raw else clock.today().replace(day=1)
     except ValueError:
-        start = date.today().replace(day=1)
+        start = clock.today().replace(day=1)
     # The calendar shows CALENDAR_DAYS from start; keep it within representable dates.
     return min(start, date(9999, 1, 1))
 
@@ -140,8 +140,8 @@ def _platform_context(
 ) -> dict[str, Any]:
     start = _calendar_start(request)
     end = start + timedelta(days=CALENDAR_DAYS - 1)
-    year = int_or_none(request.query_params.get("year")) or date.today().year
-    year = year if 2000 <= year <= 2100 else date.today().year
+    year = int_or_none(request.query_params.get("year")) or clock.today().year
+    year = year if 2000 <= year <= 2100 else clock.today().year
     operates = service.operates(user, platform)
     months = figures.monthly(db, platform, year)
     calendars = [
@@ -318,7 +318,7 @@ def _book_context(
         "demand": db.get(Demand, demand_id) if demand_id else None,
         "values": values,
         "errors": errors,
-        "min_date": date.today().isoformat(),
+        "min_date": clock.today().isoformat(),
     }
 
 
@@ -332,7 +332,7 @@ def book_page(
     """The booking form (?service=ID preselects one; ?demand=ID when coming from a suggestion)."""
     permissions.require(user, "booking.request")
     platform = service.get_platform(db, platform_id)
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + timedelta(days=1)).isoformat()
     values = {
         "service_id": request.query_params.get("service", ""),
         "demand_id": request.query_params.get("demand", ""),
@@ -387,7 +387,7 @@ def bookings_page(
             "status": status,
             "choices": choices,
             "operates": lambda b: service.operates(user, b.service.platform),
-            "today": date.today(),
+            "today": clock.today(),
         },
     )
 
@@ -450,7 +450,7 @@ def api_platform(platform_id: int, db: Session = Depends(get_db)) -> dict[str, A
 @platforms_api.get("/{platform_id}/utilisation", response_model=list[MonthFigureOut])
 def api_utilisation(
     platform_id: int,
-    year: int = Query(default_factory=lambda: date.today().year, ge=2000, le=2100),
+    year: int = Query(default_factory=lambda: clock.today().year, ge=2000, le=2100),
     db: Session = Depends(get_db),
 ) -> list[dict[str, Any]]:
     """Twelve months of a year: available and booked unit-days, utilisation (booked ÷
@@ -490,7 +490,7 @@ def api_calendar(
     """Units held on each day (approved and completed bookings) against the capacity;
     at most 366 days, from the first of this month by default."""
     item = service.get_service(db, service_id)
-    start = start or date.today().replace(day=1)
+    start = start or clock.today().replace(day=1)
     if end is None:
         end = start + timedelta(days=min(CALENDAR_DAYS - 1, (date.max - start).days))
     if end < start or (end - start).days >= service.MAX_BOOKING_DAYS:

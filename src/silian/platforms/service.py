@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
-from silian.core import audit, permissions
+from silian.core import audit, clock, permissions
 from silian.core.db import utcnow
 from silian.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from silian.core.transactions import commit
@@ -31,7 +31,7 @@ MAX_AMOUNT = Decimal("999999999999.99")
 
 def today() -> date:
     """Today's date (one place, so tests and the demo agree)."""
-    return date.today()
+    return clock.today()
 
 
 # --- reading ---------------------------------------------------------------------------------

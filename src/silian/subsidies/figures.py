@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from silian.core.clock import CITY_TZ
 from silian.organizations.models import organization_chains
 from silian.subsidies.models import SubsidyApplication
-
-CITY_TZ = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -11,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
-from silian.core import permissions
+from silian.core import clock, permissions
 from silian.core.concurrency import etag, stale_context, version_from_etag, version_from_form
 from silian.core.errors import Conflict, InvalidTransition, StaleEdit, ValidationFailed
 from silian.core.flash import redirect
@@ -167,11 +166,11 @@ def policy_page(
     item = service.get_policy(db, user, policy_id)
     used = None
     if user is not None and user.organization_id is not None:
-        used = service.cap_used(db, item.id, user.organization_id, date.today().year)
+        used = service.cap_used(db, item.id, user.organization_id, clock.today().year)
     return render(
         request,
         "subsidies/policy.html",
-        {"item": item, "choices": choices, "used": used, "year": date.today().year},
+        {"item": item, "choices": choices, "used": used, "year": clock.today().year},
     )
 
 
@@ -245,7 +244,7 @@ def apply_page(
 ) -> Response:
     """Application form (?policy=ID preselects the policy)."""
     permissions.require(user, "subsidy.apply")
-    values = {"policy_id": request.query_params.get("policy", ""), "year": date.today().year}
+    values = {"policy_id": request.query_params.get("policy", ""), "year": clock.today().year}
     return _application_form(request, db, user, None, values, {})
 
 
@@ -285,7 +284,7 @@ def _detail(
             and permissions.can(user, "subsidy.review", item),
             "can_pay": item.status == "approved" and permissions.can(user, "subsidy.pay", item),
             "error": error,
-            "today": date.today().isoformat(),
+            "today": clock.today().isoformat(),
         },
         status_code,
     )

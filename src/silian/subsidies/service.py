@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
-from silian.core import audit, permissions
+from silian.core import audit, clock, permissions
 from silian.core.audit import AuditLog
 from silian.core.concurrency import check_version
 from silian.core.db import utcnow
@@ -38,7 +38,7 @@ POLICY_FIELDS = tuple(PolicyIn.model_fields)
 
 def today() -> date:
     """Today's date (one place, so tests can move it)."""
-    return date.today()
+    return clock.today()
 
 
 # --- computation ---------------------------------------------------------------------------

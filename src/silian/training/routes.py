@@ -4,7 +4,6 @@ service, render."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
-from silian.core import permissions
+from silian.core import clock, permissions
 from silian.core.concurrency import etag, stale_context, version_from_form
 from silian.core.errors import Conflict, InvalidTransition, StaleEdit, ValidationFailed
 from silian.core.flash import redirect
@@ -78,7 +77,7 @@ def enrolment_out(item: Enrolment) -> dict[str, Any]:
 
 
 def _year(request: Request) -> int:
-    return int_or_none(request.query_params.get("year")) or date.today().year
+    return int_or_none(request.query_params.get("year")) or clock.today().year
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -100,7 +99,7 @@ def index_page(
             "can_publish": user is not None
             and permissions.can(user, "training_programme.create")
             and bool(service.manageable_bases(db, user)),
-            "today": date.today(),
+            "today": clock.today(),
         },
     )
 
@@ -195,7 +194,7 @@ def _detail(
             "roster": service.enrolments(db, item) if manages else [],
             "manages": manages,
             "error": error,
-            "today": date.today().isoformat(),
+            "today": clock.today().isoformat(),
         },
         status_code,
     )

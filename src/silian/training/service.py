@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
-from silian.core import audit, permissions
+from silian.core import audit, clock, permissions
 from silian.core.concurrency import check_version
 from silian.core.db import utcnow
 from silian.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -31,7 +31,7 @@ from silian.training.schemas import CompletionIn, ProgrammeIn
 
 def today() -> date:
     """Today's date (one place, so tests can move it)."""
-    return date.today()
+    return clock.today()
 
 
 # --- reading -------------------------------------------------------------------------------
