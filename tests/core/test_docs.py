@@ -75,3 +75,15 @@ def test_conditional_and_idempotent_api_is_documented() -> None:
         assert heading in reliability, heading
     for test in re.findall(r"tests/core/test_[a-z_]+\.py", reliability):
         assert (ROOT / test).is_file(), test
+
+
+def test_every_environment_variable_is_documented() -> None:
+    """Each ``SILIAN_*`` setting the code reads is named in the README or a docs page."""
+    named = set()
+    for path in (ROOT / "src" / "silian").rglob("*.py"):
+        named |= set(re.findall(r"[\"'](SILIAN_[A-Z0-9_]+)[\"']", path.read_text(encoding="utf-8")))
+    docs = (ROOT / "README.md").read_text(encoding="utf-8") + "".join(
+        p.read_text(encoding="utf-8") for p in (ROOT / "docs").glob("*.md")
+    )
+    assert named, "the scan found no settings at all"
+    assert sorted(v for v in named if v not in docs) == []
