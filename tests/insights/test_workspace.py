@@ -284,3 +284,27 @@ def test_broker_sees_its_queue(client: TestClient, db: Session, factory: Factory
     queue = re.sub(r"<[^>]+>", " ", _section(html, "queue"))
     assert re.search(r"待处理撮合建议\s+1 条", queue)
     assert 'id="listings"' not in html  # a broker publishes nothing
+
+
+def test_platform_operator_sees_its_services_and_bookings_to_confirm(
+    client: TestClient, db: Session, factory: Factory
+) -> None:
+    operator_org = factory.org("platform")
+    operator = factory.user("platform", operator_org)
+    service = factory.platform_service(factory.platform(operator_org, name="海洋中试平台"))
+    client_org = factory.org("enterprise", name="蓝海制药")
+    factory.booking(service, client_org, status="requested")
+    factory.booking(service, client_org, start_in=5, status="approved")
+    login(client, operator)
+    html = client.get("/my").text
+    section = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", _section(html, "platform-services")))
+    assert "海洋中试平台" in section and section.count("蓝海制药") == 2
+    flags = _section(html, "platform-services").count('class="flag">待确认')
+    assert flags == 1  # only the request waits for the operator
+    assert "待确认的平台服务预约 1 项" in _todo(html)
+    # The booking unit sees its bookings but confirms nothing.
+    booker = factory.user("enterprise", client_org)
+    login(client, booker)
+    html = client.get("/my").text
+    assert 'class="flag">待确认' not in _section(html, "platform-services")
+    assert "待确认的平台服务预约" not in html

@@ -6,7 +6,8 @@ lists their own — created by them or naming them (their talent profile's name)
 inventors — with the unit's count beside; the office (``review.view``) sees its review queue
 and the records it returned; posters see their challenges and the bids received once bidding
 has closed; solvers their bids; reviewers the evaluations assigned to them; brokers their
-queue; every party its deals and contracts.
+queue; every party its deals and contracts; a platform's operator its services and the bookings
+waiting for confirmation.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from silian.challenges.models import Challenge, Reviewer
 from silian.core import permissions
 from silian.core.audit import AuditLog
 from silian.demands.models import Bid, Demand
+from silian.platforms import service as platforms
+from silian.platforms.models import Platform, ServiceBooking
 from silian.talent.models import Talent
 
 LIMIT = 50
@@ -61,6 +64,9 @@ class Workspace:
     queue: brokerage.Queue | None = None
     figures: Any = None
     activity: list[AuditLog] = field(default_factory=list)
+    platforms: list[Platform] = field(default_factory=list)
+    bookings: list[ServiceBooking] = field(default_factory=list)
+    bookings_to_confirm: set[int] = field(default_factory=set)
 
 
 def _todo(ws: Workspace, label: str, count: int, href: str) -> None:
@@ -237,6 +243,18 @@ def _deals(session: Session, user: User, ws: Workspace) -> None:
         _todo(ws, "已到期未完成的合同节点", int(due or 0), "/my#contracts")
 
 
+def _services(session: Session, user: User, ws: Workspace) -> None:
+    """The platforms the user's unit operates and the bookings they can see or must confirm."""
+    ws.platforms = platforms.operated_platforms(session, user)
+    ws.bookings = platforms.list_bookings(session, user)[:20]
+    ws.bookings_to_confirm = {
+        b.id
+        for b in ws.bookings
+        if b.status == "requested" and platforms.operates(user, b.service.platform)
+    }
+    _todo(ws, "待确认的平台服务预约", len(ws.bookings_to_confirm), "/my#platform-services")
+
+
 def workspace(session: Session, user: User) -> Workspace:
     """The workspace of user: listings, what waits for them, challenges, bids, reviews, deals."""
     ws = Workspace()
@@ -244,6 +262,7 @@ def workspace(session: Session, user: User) -> Workspace:
     _listings(session, user, ws)
     _challenges(session, user, ws)
     _deals(session, user, ws)
+    _services(session, user, ws)
     ws.activity = list(
         session.scalars(
             select(AuditLog)

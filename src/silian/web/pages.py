@@ -20,7 +20,6 @@ from silian.core.web import (
 from silian.demands.models import Demand
 from silian.insights import service as insights
 from silian.insights import workspace as workspace_service
-from silian.platforms import service as platforms
 
 router = APIRouter(dependencies=[Depends(csrf_protect)], include_in_schema=False)
 
@@ -68,14 +67,4 @@ def workspace(
     request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
 ) -> Response:
     """My workspace: what I own (or my unit owns) and what waits for my action."""
-    # Services and bookings: the platforms the unit operates and the bookings it can act on.
-    return render(
-        request,
-        "workspace.html",
-        {
-            "ws": workspace_service.workspace(db, user),
-            "operated_platforms": platforms.operated_platforms(db, user),
-            "bookings": platforms.list_bookings(db, user)[:20],
-            "operates_booking": lambda b: platforms.operates(user, b.service.platform),
-        },
-    )
+    return render(request, "workspace.html", {"ws": workspace_service.workspace(db, user)})
