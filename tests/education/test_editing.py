@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from silian.core.audit import AuditLog
 from silian.education.models import MajorChain, MajorOffering, consortium_members
 from tests.chain_world import build
-from tests.support import Factory, api_headers, csrf, login
+from tests.support import Factory, api_headers, csrf, if_match, login
 
 
 def test_office_creates_consortium_with_roles(
@@ -93,16 +93,13 @@ def test_consortium_edit_and_api(client: TestClient, factory: Factory, db: Sessi
         "member_ids": [w.university.id],
         "yearly_intake": 100,
     }
-    response = client.put(
-        f"/api/v1/education/consortia/{w.consortium.id}", json=body, headers=headers
-    )
+    url = f"/api/v1/education/consortia/{w.consortium.id}"
+    response = client.put(url, json=body, headers=if_match(client, url, headers))
     assert response.status_code == 200, response.text
     members = {m["id"]: m["role_label"] for m in response.json()["members"]}
     assert members == {w.leader.id: "牵头单位", w.university.id: "成员单位"}
     body["lead_organization_id"] = 999999
-    response = client.put(
-        f"/api/v1/education/consortia/{w.consortium.id}", json=body, headers=headers
-    )
+    response = client.put(url, json=body, headers=if_match(client, url, headers))
     assert response.status_code == 422
     assert "牵头单位" in response.json()["errors"]["lead_organization_id"]
 
@@ -120,9 +117,8 @@ def test_college_and_base_editing(client: TestClient, factory: Factory, db: Sess
         "students": 500,
         "yearly_intake": 120,
     }
-    response = client.put(
-        f"/api/v1/education/colleges/{w.college.id}", json=college, headers=headers
-    )
+    url = f"/api/v1/education/colleges/{w.college.id}"
+    response = client.put(url, json=college, headers=if_match(client, url, headers))
     assert response.status_code == 200, response.text
     assert response.json()["students"] == 500
     base = {
@@ -166,7 +162,8 @@ def test_university_records_its_own_offerings(
     assert again.status_code == 422 and "已登记开设" in again.json()["errors"]["major_id"]
     theirs = factory.offering(other_school, factory.major("轮机工程"))
     body["major_id"] = theirs.major_id
-    response = client.put(f"/api/v1/education/offerings/{theirs.id}", json=body, headers=uni)
+    url = f"/api/v1/education/offerings/{theirs.id}"
+    response = client.put(url, json=body, headers=if_match(client, url, uni))
     assert response.status_code == 403
     bad = body | {"first_year": 2024, "last_year": 2020, "major_id": factory.major("自动化").id}
     response = client.post("/api/v1/education/offerings", json=bad, headers=uni)

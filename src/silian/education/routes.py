@@ -36,15 +36,9 @@ from silian.education import choices, edit_routes, records, service
 from silian.education.models import NamedClass
 from silian.education.schemas import (
     CLASS_LABELS,
-    ConsortiumOut,
-    ConsortiumPage,
-    IndustryCollegeOut,
-    IndustryCollegePage,
     NamedClassIn,
     NamedClassOut,
     NamedClassPage,
-    TrainingBaseOut,
-    TrainingBasePage,
 )
 from silian.organizations.models import Organization
 
@@ -63,14 +57,7 @@ TABS: dict[str, tuple[str, Callable[..., Page[Any]]]] = {
 }
 
 
-def _filters(request: Request) -> service.EduFilters:
-    q = request.query_params
-    return service.EduFilters(
-        q=q.get("q", "").strip(),
-        chain_id=int_or_none(q.get("chain")),
-        organization_id=int_or_none(q.get("org")),
-        year=int_or_none(q.get("year")),
-    )
+_filters = edit_routes.edu_filters
 
 
 def _chains(db: Session) -> list[IndustryChain]:
@@ -357,67 +344,3 @@ def api_class_update(
     item = service.update_named_class(db, user, class_id, body.model_dump(), version)
     response.headers["ETag"] = etag(item)
     return service.class_dict(db, item)
-
-
-@api.get("/training-bases", response_model=TrainingBasePage)
-def api_bases(
-    request: Request,
-    page: int = Query(1, ge=1),
-    per_page: int = Query(20, ge=1, le=100),
-    db: Session = Depends(get_db),
-    user: User | None = Depends(api_user),
-) -> dict[str, Any]:
-    """Public training bases; filters q, chain, org."""
-    return _page(
-        service.list_training_bases(db, _filters(request), page, per_page), service.base_dict
-    )
-
-
-@api.get("/training-bases/{base_id}", response_model=TrainingBaseOut)
-def api_base(
-    base_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
-) -> dict[str, Any]:
-    """One training base."""
-    return service.base_dict(service.get_training_base(db, base_id))
-
-
-@api.get("/consortia", response_model=ConsortiumPage)
-def api_consortia(
-    request: Request,
-    page: int = Query(1, ge=1),
-    per_page: int = Query(20, ge=1, le=100),
-    db: Session = Depends(get_db),
-    user: User | None = Depends(api_user),
-) -> dict[str, Any]:
-    """Consortia with members; filters q, chain, org."""
-    return _page(
-        service.list_consortia(db, _filters(request), page, per_page), service.consortium_dict
-    )
-
-
-@api.get("/consortia/{consortium_id}", response_model=ConsortiumOut)
-def api_consortium(
-    consortium_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
-) -> dict[str, Any]:
-    """One consortium."""
-    return service.consortium_dict(service.get_consortium(db, consortium_id))
-
-
-@api.get("/colleges", response_model=IndustryCollegePage)
-def api_colleges(
-    request: Request,
-    page: int = Query(1, ge=1),
-    per_page: int = Query(20, ge=1, le=100),
-    db: Session = Depends(get_db),
-    user: User | None = Depends(api_user),
-) -> dict[str, Any]:
-    """Modern industry colleges; filters q, chain, org."""
-    return _page(service.list_colleges(db, _filters(request), page, per_page), service.college_dict)
-
-
-@api.get("/colleges/{college_id}", response_model=IndustryCollegeOut)
-def api_college(
-    college_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
-) -> dict[str, Any]:
-    """One industry college."""
-    return service.college_dict(service.get_college(db, college_id))
