@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from silian.platforms.models import ServiceBooking
-from tests.support import Factory, api_headers, csrf, login
+from tests.support import Factory, api_headers, csrf, if_match, login
 
 DAY = date.today() + timedelta(days=5)
 
@@ -207,7 +207,7 @@ def test_office_registers_a_platform_serving_several_chains(
                        headers=mine)  # fmt: skip
     assert moved.status_code == 422 and "organization_id" in moved.json()["errors"]
     edited = client.put(url, json=body | {"chain_ids": [marine.id], "status": "building"},
-                        headers=mine)  # fmt: skip
+                        headers=if_match(client, url, mine))  # fmt: skip
     assert edited.status_code == 200, edited.text
     assert (edited.json()["chain_ids"], edited.json()["status"]) == ([marine.id], "building")
     other = api_headers(client, factory.user("platform"))
