@@ -978,9 +978,27 @@ def api_institutes(
     return [institute_out(db, i) for i in items]
 
 
-def _institute_answer(db: Session, user: User, institute_id: int) -> Callable[[], BaseModel]:
-    return lambda: InstituteOut.model_validate(
-        institute_out(db, service.get_institute(db, user, institute_id))
+def _institute_row(
+    request: Request,
+    db: Session,
+    user: User,
+    key: str | None,
+    body: BaseModel,
+    institute_id: int,
+    add: Callable[[Session, User, int, dict[str, Any]], Any],
+) -> Response:
+    """A talent or an achievement added to an institute; the answer is the institute."""
+    data = body.model_dump(mode="json", exclude_none=True)
+    return _added(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: add(db, user, institute_id, data),
+        lambda: InstituteOut.model_validate(
+            institute_out(db, service.get_institute(db, user, institute_id))
+        ),
     )
 
 
@@ -994,16 +1012,7 @@ def api_add_talent(
     key: str | None = Depends(idempotency_key),
 ) -> Response:
     """Record a talent the institute gathered (Idempotency-Key: retry safely)."""
-    data = body.model_dump(mode="json", exclude_none=True)
-    return _added(
-        request,
-        db,
-        user,
-        key,
-        body,
-        lambda: service.add_talent(db, user, institute_id, data),
-        _institute_answer(db, user, institute_id),
-    )
+    return _institute_row(request, db, user, key, body, institute_id, service.add_talent)
 
 
 @institutes_api.delete("/{institute_id}/talents/{talent_id}", response_model=InstituteOut)
@@ -1028,16 +1037,8 @@ def api_add_institute_achievement(
 ) -> Response:
     """Record an achievement of the institute; evidence_amount needs evidence text
     (Idempotency-Key: retry safely)."""
-    data = body.model_dump(mode="json", exclude_none=True)
-    return _added(
-        request,
-        db,
-        user,
-        key,
-        body,
-        lambda: service.link_institute_achievement(db, user, institute_id, data),
-        _institute_answer(db, user, institute_id),
-    )
+    link = service.link_institute_achievement
+    return _institute_row(request, db, user, key, body, institute_id, link)
 
 
 @institutes_api.delete("/{institute_id}/achievements/{achievement_id}", response_model=InstituteOut)
