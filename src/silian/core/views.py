@@ -1,10 +1,13 @@
 """Generic record views: the list, form, create, edit and workflow-action routes (pages and API)
-that every reviewed record type shares, declared once per feature (as NetBox's generic views).
+that record types share, reviewed or not, declared once per feature (as NetBox's generic views).
 
 A feature describes its record with a ``RecordViews`` (which service function lists, gets,
 creates, updates and moves it, and which templates render it); ``page_routes`` and ``api_routes``
 turn that into routes that parse the request, call one service function and render. Every
 action ends in a redirect that carries a flash message, so the user always sees what happened.
+Every edit is versioned the same way: the form carries the version loaded and a stale save shows
+the form again with the user's input and what others changed (409); the API answers GET with an
+ETag, needs it back in If-Match on PUT (428 / 412) and takes an Idempotency-Key on create.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoint signatures built
