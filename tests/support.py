@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -492,3 +494,61 @@ def rules_if_match(
     rows = client.get("/api/v1/salary-grade-rules", headers=headers).json()
     tag = next((r["etag"] for r in rows if r["chain_id"] == chain_id), '"0"')
     return headers | {"If-Match": tag}
+
+
+def versioned_put(
+    client: TestClient, url: str, headers: dict[str, str], body: dict[str, Any], field: str
+) -> None:
+    """A record's PUT is conditional: 428 without If-Match, 200 with the current ETag (and the
+    next ETag back), 412 with the old one; the stale write leaves the first one's field."""
+    tag = client.get(url, headers=headers).headers["etag"]
+    assert client.put(url, json=body, headers=headers).status_code == 428
+    first = body | {field: f"{body[field]}（甲）"}
+    saved = client.put(url, json=first, headers=headers | {"If-Match": tag})
+    assert saved.status_code == 200, saved.text
+    assert saved.headers["etag"] == f'"{int(tag.strip(chr(34))) + 1}"'
+    stale = client.put(url, json=body | {field: "乙的修改"}, headers=headers | {"If-Match": tag})
+    assert stale.status_code == 412 and "他人修改" in stale.json()["detail"]
+    assert stale.headers["etag"] == saved.headers["etag"]
+    assert client.get(url, headers=headers).json()[field] == first[field]
+
+
+def stale_form(
+    client: TestClient,
+    edit_url: str,
+    form: dict[str, Any],
+    field: str,
+    meanwhile: Any,
+) -> str:
+    """Load the edit form, let meanwhile() save the record as someone else (returning the value
+    they gave field), then save the form: refused with 409 showing the user's input, what the
+    other changed and the new version; saving again overwrites. Returns the refused page."""
+    loaded = re.search(r'name="version" value="(\d+)"', client.get(edit_url).text)
+    assert loaded is not None, edit_url
+    theirs = meanwhile()
+    mine = f"{form[field]}（我的）"
+    data = form | {field: mine, "version": loaded.group(1), "csrf_token": csrf(client)}
+    refused = client.post(edit_url, data=data)
+    assert refused.status_code == 409, refused.text[:2000]
+    page = html.unescape(refused.text)
+    assert "其他用户修改了这条记录" in page and mine in page and theirs in page
+    now = re.search(r'name="version" value="(\d+)"', refused.text)
+    assert now is not None and int(now.group(1)) == int(loaded.group(1)) + 1
+    data["version"] = now.group(1)
+    again = client.post(edit_url, data=data, follow_redirects=False)
+    assert again.status_code == 303, again.text[:2000]
+    return page
+
+
+def idempotent_post(
+    client: TestClient, url: str, headers: dict[str, str], body: dict[str, Any]
+) -> dict[str, Any]:
+    """POST twice with one Idempotency-Key: the retry gets the first answer (replayed) instead
+    of a second record or a refusal of the duplicate."""
+    keyed = headers | {"Idempotency-Key": f"retry-{url}"}
+    first = client.post(url, json=body, headers=keyed)
+    assert first.status_code == 201, first.text
+    again = client.post(url, json=body, headers=keyed)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again.headers.get("idempotent-replayed") == "true"
+    return dict(first.json())

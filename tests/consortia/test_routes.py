@@ -3,15 +3,27 @@ or row, the lifecycle buttons and the institute's major-achievement flag."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from silian.consortia.models import CommonTechProject, InnovationConsortium
+from silian.consortia.models import CommonTechProject, InnovationConsortium, RdInstitute
 from silian.core import clock
-from tests.support import Factory, csrf, login
+from tests.support import (
+    Factory,
+    api_headers,
+    csrf,
+    idempotent_post,
+    if_match,
+    login,
+    stale_form,
+    versioned_put,
+)
 
 TODAY = clock.today()
 
@@ -177,3 +189,147 @@ def test_others_cannot_manage(client: TestClient, factory: Factory) -> None:
     assert client.get("/consortia/new").status_code == 403
     assert client.get(f"/consortia/{consortium.id}/projects/new").status_code == 403
     assert client.get("/institutes/new").status_code == 403
+
+
+# --- versions: stale saves refused (API 412, forms 409 with the other's change), safe retries --
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record kind of this feature as the version tests use it."""
+
+    api: str  # the record's API URL
+    page: str  # its edit form
+    body: dict[str, Any]
+    form: dict[str, Any]
+    field: str  # a text field both writers change
+
+
+def _record(kind: str, factory: Factory) -> Record:
+    lead = factory.org("enterprise", name=f"牵头企业{kind}")
+    uni = factory.org("university", name=f"成员大学{kind}")
+    consortium = factory.consortium(lead, {uni: "research"})
+    if kind == "consortium":
+        body = {"name": consortium.name, "lead_organization_id": lead.id, "goal": "联合攻关",
+                "members": [{"organization_id": uni.id, "part": "research"}]}  # fmt: skip
+        form = {"name": consortium.name, "lead_organization_id": str(lead.id), "goal": "联合攻关",
+                "member_organization_id": [str(uni.id)], "member_part": ["research"]}  # fmt: skip
+        return Record(
+            f"/api/v1/consortia/{consortium.id}",
+            f"/consortia/{consortium.id}/edit",
+            body,
+            form,
+            "goal",
+        )
+    if kind == "project":
+        project = factory.common_tech_project(consortium, description="攻关内容")
+        body = {
+            "title": project.title,
+            "budget": "100万",
+            "description": "攻关内容",
+            "tasks": [{"organization_id": uni.id, "task": "机理研究", "budget": "50万"}],
+        }
+        form = {"title": project.title, "budget": "100万", "description": "攻关内容",
+                "task_organization_id": [str(uni.id)], "task_text": ["机理研究"],
+                "task_budget": ["50万"]}  # fmt: skip
+        return Record(
+            f"/api/v1/consortium-projects/{project.id}",
+            f"/consortium-projects/{project.id}/edit",
+            body,
+            form,
+            "description",
+        )
+    institute = factory.rd_institute(description="机构简介")
+    body = {
+        "name": institute.name,
+        "description": "机构简介",
+        "partners": [{"organization_id": uni.id, "kind": "site", "contribution": "实验楼"}],
+    }
+    form = {"name": institute.name, "description": "机构简介",
+            "partner_organization_id": [str(uni.id)], "partner_kind": ["site"],
+            "partner_contribution": ["实验楼"], "partner_amount": [""]}  # fmt: skip
+    return Record(
+        f"/api/v1/institutes/{institute.id}",
+        f"/institutes/{institute.id}/edit",
+        body,
+        form,
+        "description",
+    )
+
+
+KINDS = pytest.mark.parametrize("kind", ["consortium", "project", "institute"])
+
+
+@KINDS
+def test_stale_put_is_refused(client: TestClient, factory: Factory, kind: str) -> None:
+    """Each record's PUT names the version it replaces (428 / 412)."""
+    record = _record(kind, factory)
+    office = api_headers(client, factory.user("office"))
+    versioned_put(client, record.api, office, record.body, record.field)
+
+
+@KINDS
+def test_stale_form_keeps_input_and_shows_the_change(
+    client: TestClient, factory: Factory, kind: str
+) -> None:
+    """A form loaded before another office saved the record is refused with the user's input,
+    the other's change and the new version; saving again overwrites deliberately."""
+    record = _record(kind, factory)
+    api = TestClient(client.app)
+    other = api_headers(api, factory.user("office"))
+
+    def meanwhile() -> str:
+        theirs = "他人改过的内容"
+        body = record.body | {record.field: theirs}
+        saved = api.put(record.api, json=body, headers=if_match(api, record.api, other))
+        assert saved.status_code == 200, saved.text
+        return theirs
+
+    login(client, factory.user("office"))
+    stale_form(client, record.page, record.form, record.field, meanwhile)
+    assert api.get(record.api).json()[record.field] == f"{record.form[record.field]}（我的）"
+
+
+def test_creates_retried_with_the_same_key_create_once(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    """Consortia, projects, institutes and the rows added to them, retried with their
+    Idempotency-Key, answer as the first time (a second add would be refused as a duplicate)."""
+    office = api_headers(client, factory.user("office"))
+    lead = factory.org("enterprise")
+    uni = factory.org("university")
+    consortium = idempotent_post(
+        client, "/api/v1/consortia", office, {"name": "重试联合体", "lead_organization_id": lead.id}
+    )
+    project = idempotent_post(
+        client,
+        f"/api/v1/consortia/{consortium['id']}/projects",
+        office,
+        {"title": "重试攻关项目", "budget": "10万"},
+    )
+    url = f"/api/v1/consortium-projects/{project['id']}/start"
+    assert client.post(url, json={}, headers=office).status_code == 200
+    ach = factory.achievement(uni)
+    out = idempotent_post(
+        client,
+        f"/api/v1/consortium-projects/{project['id']}/outputs",
+        office,
+        {"achievement_id": ach.id},
+    )
+    assert [o["achievement_id"] for o in out["outputs"]] == [ach.id]
+    institute = idempotent_post(client, "/api/v1/institutes", office, {"name": "重试研究院"})
+    talent = factory.talent(grade="A")
+    added = idempotent_post(
+        client, f"/api/v1/institutes/{institute['id']}/talents", office, {"talent_id": talent.id}
+    )
+    assert added["talents_by_grade"] == {"A": 1}
+    linked = idempotent_post(
+        client,
+        f"/api/v1/institutes/{institute['id']}/achievements",
+        office,
+        {"achievement_id": ach.id},
+    )
+    assert [a["achievement_id"] for a in linked["achievements"]] == [ach.id]
+    assert db.scalar(select(func.count(InnovationConsortium.id))) == 1
+    assert db.scalar(select(func.count(CommonTechProject.id))) == 1
+    assert db.scalar(select(func.count(RdInstitute.id))) == 1

@@ -115,42 +115,11 @@ def test_put_needs_if_match_and_a_current_etag(client: TestClient, factory: Fact
     assert client.put(url, headers=stranger, json=DEMAND).status_code == 404
 
 
-# Records whose API does not take If-Match / Idempotency-Key yet: they are not versioned (no
-# version column, so no ETag to compare). Known gap, reported in the closing note of 2026-12-02;
-# this list may only shrink.
-NOT_YET_CONDITIONAL = {
-    "/api/v1/education/consortia",
-    "/api/v1/education/consortia/{consortium_id}",
-    "/api/v1/education/colleges",
-    "/api/v1/education/colleges/{college_id}",
-    "/api/v1/education/training-bases",
-    "/api/v1/education/training-bases/{base_id}",
-    "/api/v1/education/offerings",
-    "/api/v1/education/offerings/{offering_id}",
-    "/api/v1/education/majors/{major_id}/mapping",
-    "/api/v1/platforms",
-    "/api/v1/platforms/{platform_id}",
-    "/api/v1/consortia",
-    "/api/v1/consortia/{consortium_id}",
-    "/api/v1/consortia/{consortium_id}/projects",
-    "/api/v1/consortium-projects/{project_id}",
-    "/api/v1/consortium-projects/{project_id}/outputs",
-    "/api/v1/institutes",
-    "/api/v1/institutes/{institute_id}",
-    "/api/v1/institutes/{institute_id}/talents",
-    "/api/v1/institutes/{institute_id}/achievements",
-}
-
-
 def test_openapi_documents_if_match_and_idempotency_key(client: TestClient) -> None:
-    """Every PUT declares If-Match, 412 and 428; every create declares Idempotency-Key (but
-    the records listed in NOT_YET_CONDITIONAL, which must not grow)."""
+    """Every PUT declares If-Match, 412 and 428; every create declares Idempotency-Key."""
     spec = client.get("/api/v1/openapi.json").json()
-    assert set(spec["paths"]) >= NOT_YET_CONDITIONAL, "remove paths that no longer exist"
     puts = posts = 0
     for path, item in spec["paths"].items():
-        if path in NOT_YET_CONDITIONAL:
-            continue
         put = item.get("put")
         if put:
             puts += 1

@@ -1059,13 +1059,13 @@ PERMISSIONS: dict[str, list[Case]] = {
         _get("/education/consortia/new", by("edu_consortium.manage")),
         Case("POST", "/education/consortia/new", by("edu_consortium.manage"), body=CONSORTIUM_BODY),
         _get(
-            "/education/consortia/{item_id}/edit",
+            "/education/consortia/{consortium_id}/edit",
             by("edu_consortium.manage"),
             "/education/consortia/{consortium}/edit",
         ),
         Case(
             "POST",
-            "/education/consortia/{item_id}/edit",
+            "/education/consortia/{consortium_id}/edit",
             by("edu_consortium.manage"),
             "/education/consortia/{consortium}/edit",
             CONSORTIUM_EDIT,
@@ -1073,13 +1073,13 @@ PERMISSIONS: dict[str, list[Case]] = {
         _get("/education/colleges/new", by("industry_college.manage")),
         Case("POST", "/education/colleges/new", by("industry_college.manage"), body=COLLEGE_BODY),
         _get(
-            "/education/colleges/{item_id}/edit",
+            "/education/colleges/{college_id}/edit",
             by("industry_college.manage"),
             "/education/colleges/{college}/edit",
         ),
         Case(
             "POST",
-            "/education/colleges/{item_id}/edit",
+            "/education/colleges/{college_id}/edit",
             by("industry_college.manage"),
             "/education/colleges/{college}/edit",
             COLLEGE_EDIT,
@@ -1087,13 +1087,13 @@ PERMISSIONS: dict[str, list[Case]] = {
         _get("/education/training-bases/new", by("training_base.manage")),
         Case("POST", "/education/training-bases/new", by("training_base.manage"), body=BASE_BODY),
         _get(
-            "/education/training-bases/{item_id}/edit",
+            "/education/training-bases/{base_id}/edit",
             by("training_base.manage"),
             "/education/training-bases/{base}/edit",
         ),
         Case(
             "POST",
-            "/education/training-bases/{item_id}/edit",
+            "/education/training-bases/{base_id}/edit",
             by("training_base.manage"),
             "/education/training-bases/{base}/edit",
             BASE_EDIT,
@@ -1184,6 +1184,11 @@ PERMISSIONS: dict[str, list[Case]] = {
             by("major_mapping.edit"),
             "/education/majors/{major}/edit",
             {},
+        ),
+        _get(
+            "/api/v1/education/majors/{major_id}/mapping",
+            EVERYONE,
+            "/api/v1/education/majors/{major}/mapping",
         ),
         Case(
             "PUT",

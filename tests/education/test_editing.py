@@ -3,6 +3,9 @@ majors catalogue's mappings: pages and API, permissions, audit and refused input
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,7 +13,16 @@ from sqlalchemy.orm import Session
 from silian.core.audit import AuditLog
 from silian.education.models import MajorChain, MajorOffering, consortium_members
 from tests.chain_world import build
-from tests.support import Factory, api_headers, csrf, login
+from tests.support import (
+    Factory,
+    api_headers,
+    csrf,
+    idempotent_post,
+    if_match,
+    login,
+    stale_form,
+    versioned_put,
+)
 
 
 def test_office_creates_consortium_with_roles(
@@ -93,16 +105,13 @@ def test_consortium_edit_and_api(client: TestClient, factory: Factory, db: Sessi
         "member_ids": [w.university.id],
         "yearly_intake": 100,
     }
-    response = client.put(
-        f"/api/v1/education/consortia/{w.consortium.id}", json=body, headers=headers
-    )
+    url = f"/api/v1/education/consortia/{w.consortium.id}"
+    response = client.put(url, json=body, headers=if_match(client, url, headers))
     assert response.status_code == 200, response.text
     members = {m["id"]: m["role_label"] for m in response.json()["members"]}
     assert members == {w.leader.id: "牵头单位", w.university.id: "成员单位"}
     body["lead_organization_id"] = 999999
-    response = client.put(
-        f"/api/v1/education/consortia/{w.consortium.id}", json=body, headers=headers
-    )
+    response = client.put(url, json=body, headers=if_match(client, url, headers))
     assert response.status_code == 422
     assert "牵头单位" in response.json()["errors"]["lead_organization_id"]
 
@@ -120,9 +129,8 @@ def test_college_and_base_editing(client: TestClient, factory: Factory, db: Sess
         "students": 500,
         "yearly_intake": 120,
     }
-    response = client.put(
-        f"/api/v1/education/colleges/{w.college.id}", json=college, headers=headers
-    )
+    url = f"/api/v1/education/colleges/{w.college.id}"
+    response = client.put(url, json=college, headers=if_match(client, url, headers))
     assert response.status_code == 200, response.text
     assert response.json()["students"] == 500
     base = {
@@ -166,7 +174,8 @@ def test_university_records_its_own_offerings(
     assert again.status_code == 422 and "已登记开设" in again.json()["errors"]["major_id"]
     theirs = factory.offering(other_school, factory.major("轮机工程"))
     body["major_id"] = theirs.major_id
-    response = client.put(f"/api/v1/education/offerings/{theirs.id}", json=body, headers=uni)
+    url = f"/api/v1/education/offerings/{theirs.id}"
+    response = client.put(url, json=body, headers=if_match(client, url, uni))
     assert response.status_code == 403
     bad = body | {"first_year": 2024, "last_year": 2020, "major_id": factory.major("自动化").id}
     response = client.post("/api/v1/education/offerings", json=bad, headers=uni)
@@ -258,3 +267,146 @@ def test_edit_forms_render_for_the_office(
     assert response.status_code == 303, response.text
     detail = client.get(f"/education/colleges/{w.college.id}").text
     assert "150 人" in detail and "蓝港海工科技" in detail
+
+
+# --- versions: stale saves refused (API 412, forms 409 with the other's change), safe retries --
+
+
+def _bodies(w: Any, factory: Factory) -> dict[str, tuple[str, int, dict[str, Any], str]]:
+    """Per record kind: its API segment, record id, a valid body and a text field to change."""
+    offering = factory.offering(w.university, factory.major("轮机工程"), chain_id=w.chain.id)
+    return {
+        "consortia": (
+            "consortia",
+            w.consortium.id,
+            {"name": w.consortium.name, "kind": "city", "chain_id": w.chain.id,
+             "lead_organization_id": w.leader.id, "member_ids": [w.university.id],
+             "yearly_intake": 100, "description": "产教联合体简介"},
+            "description",
+        ),
+        "colleges": (
+            "colleges",
+            w.college.id,
+            {"name": w.college.name, "university_id": w.university.id, "chain_id": w.chain.id,
+             "partner_names": ["北海重工集团"], "students": 500, "yearly_intake": 120},
+            "name",
+        ),
+        "training-bases": (
+            "training-bases",
+            w.base.id,
+            {"name": w.base.name, "organization_id": w.leader.id, "chain_id": w.chain.id,
+             "yearly_capacity": 100, "trainees_this_year": 80, "description": "实训基地简介"},
+            "description",
+        ),
+        "offerings": (
+            "offerings",
+            offering.id,
+            {"university_id": w.university.id, "major_id": offering.major_id,
+             "chain_id": w.chain.id, "yearly_intake": 60, "duration_years": 4,
+             "first_year": 2022, "note": "开设说明"},
+            "note",
+        ),
+    }  # fmt: skip
+
+
+KINDS = pytest.mark.parametrize("kind", ["consortia", "colleges", "training-bases", "offerings"])
+
+
+@KINDS
+def test_stale_put_is_refused(client: TestClient, factory: Factory, db: Session, kind: str) -> None:
+    """Each education record's PUT names the version it replaces (428 / 412)."""
+    w = build(db, factory)
+    segment, record_id, body, field = _bodies(w, factory)[kind]
+    office = api_headers(client, factory.user("office"))
+    versioned_put(client, f"/api/v1/education/{segment}/{record_id}", office, body, field)
+
+
+def _form(body: dict[str, Any]) -> dict[str, Any]:
+    # Lists as the forms post them: multi-selects repeat, text lists are one line each.
+    form: dict[str, Any] = {}
+    for key, value in body.items():
+        if key in ("partner_names", "programmes"):
+            form[key] = "\n".join(value)
+        elif isinstance(value, list):
+            form[key] = [str(v) for v in value]
+        else:
+            form[key] = "" if value is None else str(value)
+    return form
+
+
+@KINDS
+def test_stale_form_keeps_input_and_shows_the_change(
+    client: TestClient, factory: Factory, db: Session, kind: str
+) -> None:
+    """A form loaded before another office saved the record is refused with the user's input,
+    the other's change and the new version; saving again overwrites deliberately."""
+    w = build(db, factory)
+    segment, record_id, body, field = _bodies(w, factory)[kind]
+    api = TestClient(client.app)
+    other = api_headers(api, factory.user("office"))
+    url = f"/api/v1/education/{segment}/{record_id}"
+
+    def meanwhile() -> str:
+        theirs = f"他人改过的{field}"
+        saved = api.put(url, json=body | {field: theirs}, headers=if_match(api, url, other))
+        assert saved.status_code == 200, saved.text
+        return theirs
+
+    login(client, factory.user("office"))
+    edit = f"/education/{segment}/{record_id}/edit"
+    stale_form(client, edit, _form(body), field, meanwhile)
+    assert api.get(url).json()[field] == f"{body[field]}（我的）"
+
+
+@KINDS
+def test_create_retried_with_the_same_key_creates_once(
+    client: TestClient, factory: Factory, db: Session, kind: str
+) -> None:
+    """A create retried with its Idempotency-Key answers as the first time; one record."""
+    w = build(db, factory)
+    segment, _, body, _ = _bodies(w, factory)[kind]
+    fresh = {
+        "consortia": {"name": "新建的产教联合体"},
+        "colleges": {"name": "新建的产业学院"},
+        "training-bases": {"name": "新建的实训基地"},
+        "offerings": {"major_id": factory.major("自动化").id},
+    }[kind]
+    office = api_headers(client, factory.user("office"))
+    url = f"/api/v1/education/{segment}"
+    made = idempotent_post(client, url, office, body | fresh)
+    listed = client.get(url, params={"per_page": 100}).json()["items"]
+    assert [i["id"] for i in listed].count(made["id"]) == 1
+    assert len(listed) == len({i["id"] for i in listed})
+    assert client.get(f"{url}/{made['id']}").headers["etag"] == '"1"'
+
+
+def test_stale_major_mapping(client: TestClient, factory: Factory, db: Session) -> None:
+    """The majors' mappings are versioned with the major: PUT 428 / 412, the form 409."""
+    w = build(db, factory)
+    major = factory.major("船舶与海洋工程")
+    office = api_headers(client, factory.user("office"))
+    url = f"/api/v1/education/majors/{major.id}/mapping"
+    body = {"chain_weights": {str(w.chain.id): 3}}
+    assert client.get(url).headers["etag"] == '"1"'
+    assert client.put(url, json=body, headers=office).status_code == 428
+    saved = client.put(url, json=body, headers=office | {"If-Match": '"1"'})
+    assert saved.status_code == 200 and saved.headers["etag"] == '"2"'
+    assert saved.json()["chains"] == [{"id": w.chain.id, "name": w.chain.name, "weight": 3}]
+    stale = client.put(url, json={"chain_weights": {}}, headers=office | {"If-Match": '"1"'})
+    assert stale.status_code == 412
+    login(client, factory.user("office"))
+    edit = f"/education/majors/{major.id}/edit"
+    assert 'name="version" value="2"' in client.get(edit).text
+    theirs = {"chain_weights": {str(w.other_chain.id): 5}}
+    other = client.put(url, json=theirs, headers=office | {"If-Match": '"2"'})
+    assert other.status_code == 200
+    mine = {"csrf_token": csrf(client), "version": "2", f"weight_{w.chain.id}": "7"}
+    refused = client.post(edit, data=mine)
+    assert refused.status_code == 409 and "其他用户修改了这条记录" in refused.text
+    assert 'name="version" value="3"' in refused.text and 'value="7"' in refused.text
+    assert w.other_chain.name in refused.text
+    assert {m.chain_id: m.weight for m in db.scalars(select(MajorChain))} == {w.other_chain.id: 5}
+    again = client.post(edit, data=mine | {"version": "3"}, follow_redirects=False)
+    assert again.status_code == 303
+    db.expire_all()
+    assert {m.chain_id: m.weight for m in db.scalars(select(MajorChain))} == {w.chain.id: 7}

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from silian.core import clock
 from silian.platforms.models import ServiceBooking
-from tests.support import Factory, api_headers, csrf, login
+from tests.support import (
+    Factory,
+    api_headers,
+    csrf,
+    idempotent_post,
+    if_match,
+    login,
+    stale_form,
+    versioned_put,
+)
 
 DAY = clock.today() + timedelta(days=5)
 
@@ -208,7 +218,7 @@ def test_office_registers_a_platform_serving_several_chains(
                        headers=mine)  # fmt: skip
     assert moved.status_code == 422 and "organization_id" in moved.json()["errors"]
     edited = client.put(url, json=body | {"chain_ids": [marine.id], "status": "building"},
-                        headers=mine)  # fmt: skip
+                        headers=if_match(client, url, mine))  # fmt: skip
     assert edited.status_code == 200, edited.text
     assert (edited.json()["chain_ids"], edited.json()["status"]) == ([marine.id], "building")
     other = api_headers(client, factory.user("platform"))
@@ -261,3 +271,48 @@ def test_platform_pages_create_and_edit(client: TestClient, factory: Factory) ->
         follow_redirects=True,
     )
     assert saved.status_code == 200 and "页面登记平台（二期）" in saved.text
+
+
+def _platform_body(factory: Factory) -> tuple[int, dict[str, Any]]:
+    op_org = factory.org("platform", name="版本平台运营公司")
+    plat = factory.platform(op_org, name="版本测试中试平台", description="平台简介")
+    body = {"name": plat.name, "kind": "pilot", "organization_id": op_org.id,
+            "description": "平台简介", "status": "active"}  # fmt: skip
+    return plat.id, body
+
+
+def test_stale_platform_put_is_refused(client: TestClient, factory: Factory) -> None:
+    """A platform's PUT names the version it replaces (428 / 412)."""
+    platform_id, body = _platform_body(factory)
+    office = api_headers(client, factory.user("office"))
+    versioned_put(client, f"/api/v1/platforms/{platform_id}", office, body, "description")
+
+
+def test_stale_platform_form_keeps_input(client: TestClient, factory: Factory) -> None:
+    """A platform form loaded before another user saved it is refused with the user's input and
+    the other's change; saving again overwrites deliberately."""
+    platform_id, body = _platform_body(factory)
+    api = TestClient(client.app)
+    other = api_headers(api, factory.user("office"))
+    url = f"/api/v1/platforms/{platform_id}"
+
+    def meanwhile() -> str:
+        saved = api.put(url, json=body | {"description": "他人改过的简介"},
+                        headers=if_match(api, url, other))  # fmt: skip
+        assert saved.status_code == 200, saved.text
+        return "他人改过的简介"
+
+    login(client, factory.user("office"))
+    form = {k: str(v) for k, v in body.items()}
+    stale_form(client, f"/platforms/{platform_id}/edit", form, "description", meanwhile)
+    assert api.get(url).json()["description"] == "平台简介（我的）"
+
+
+def test_platform_create_retried_with_the_same_key(client: TestClient, factory: Factory) -> None:
+    """Registering a platform retried with its Idempotency-Key answers as the first time."""
+    _, body = _platform_body(factory)
+    office = api_headers(client, factory.user("office"))
+    made = idempotent_post(client, "/api/v1/platforms", office, body | {"name": "重试登记平台"})
+    names = [p["name"] for p in client.get("/api/v1/platforms").json()]
+    assert names.count("重试登记平台") == 1
+    assert client.get(f"/api/v1/platforms/{made['id']}").headers["etag"] == '"1"'

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from silian.consortia.choices import COMMON_TECH_STATUS, CONTRIBUTION_KINDS, MEMBER_PARTS
+from silian.core.concurrency import Versioned
 from silian.core.db import Base, TimestampMixin
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class ConsortiumMember(Base):
 innovation_consortium_members = ConsortiumMember.__table__
 
 
-class InnovationConsortium(TimestampMixin, Base):
+class InnovationConsortium(Versioned, TimestampMixin, Base):
     """创新联合体: enterprises and institutes tackling a chain's common technology together."""
 
     __tablename__ = "innovation_consortia"
@@ -94,7 +95,7 @@ class InnovationConsortium(TimestampMixin, Base):
     )
 
 
-class CommonTechProject(TimestampMixin, Base):
+class CommonTechProject(Versioned, TimestampMixin, Base):
     """共性技术攻关项目 run by an innovation consortium: budget, tasks, milestones, outputs."""
 
     __tablename__ = "common_tech_projects"
@@ -184,7 +185,7 @@ class ProjectAchievement(Base):
     achievement: Mapped[Achievement] = relationship(lazy="joined")
 
 
-class RdInstitute(TimestampMixin, Base):
+class RdInstitute(Versioned, TimestampMixin, Base):
     """新型研发机构: an institute the city co-builds with universities and enterprises."""
 
     __tablename__ = "rd_institutes"

@@ -11,8 +11,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
@@ -24,6 +25,9 @@ from silian.consortia.models import (
     RdInstitute,
 )
 from silian.consortia.schemas import (
+    CONSORTIUM_LABELS,
+    INSTITUTE_LABELS,
+    PROJECT_LABELS,
     ConsortiumIn,
     ConsortiumOut,
     InstituteAchievementIn,
@@ -39,6 +43,8 @@ from silian.consortia.schemas import (
 from silian.core import permissions
 from silian.core.errors import NotFound, ValidationFailed
 from silian.core.flash import redirect
+from silian.core.idempotency import idempotency_key, idempotent_create
+from silian.core.views import RecordViews, api_routes, form_page, page_routes
 from silian.core.web import (
     api_require_user,
     api_user,
@@ -242,7 +248,7 @@ def _padded(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return items + [{} for _ in range(BLANK_ROWS)]
 
 
-def _options(db: Session) -> dict[str, Any]:
+def _options(db: Session, user: User | None = None) -> dict[str, Any]:
     orgs = list(
         db.scalars(
             select(Organization)
@@ -256,12 +262,191 @@ def _options(db: Session) -> dict[str, Any]:
         "institute_units": [o for o in orgs if o.kind == "institute"],
         "chains": list(db.scalars(select(IndustryChain).order_by(IndustryChain.id))),
         "choices": choices,
+        "padded": _padded,
     }
 
 
-def _back(form: dict[str, Any], default: str) -> str:
-    back = str(form.get("next") or "")
-    return back if back.startswith("/") and not back.startswith("//") else default
+def _with_session(shape: Callable[[Session, Any], dict[str, Any]]) -> Callable[..., Any]:
+    def out(item: Any, user: User | None) -> dict[str, Any]:
+        db = object_session(item)
+        assert db is not None
+        return shape(db, item)
+
+    return out
+
+
+def _chain_from_query(request: Request) -> dict[str, Any]:
+    return {"chain_id": request.query_params.get("chain", "")}
+
+
+# --- the records' forms and REST (shared record views) -----------------------------------------
+
+
+def _consortium_values(form: dict[str, Any]) -> dict[str, Any]:
+    values = dict(form)
+    values["members_rows"] = rows(form, MEMBER_ROWS, ("organization_id", "part"), choice=1)
+    return values
+
+
+def _consortium_form_values(item: InnovationConsortium, user: User | None) -> dict[str, Any]:
+    return {
+        "name": item.name,
+        "lead_organization_id": item.lead_organization_id,
+        "chain_id": item.chain_id or "",
+        "goal": item.goal,
+        "founded_on": item.founded_on.isoformat() if item.founded_on else "",
+        "members_rows": [
+            {"organization_id": m.organization_id, "part": m.part} for m in item.memberships
+        ],
+    }
+
+
+CONSORTIA = RecordViews(
+    kind="consortium",
+    noun="创新联合体",
+    path="/consortia",
+    id_name="consortium_id",
+    templates="consortia",
+    labels=CONSORTIUM_LABELS,
+    get=service.get_consortium,
+    create=service.create_consortium,
+    update=service.update_consortium,
+    can_edit=lambda user, item: permissions.can(user, "consortium.manage", item),
+    create_permission="consortium.manage",
+    out=lambda item, user: consortium_out(item),
+    form_values=_consortium_form_values,
+    form_context=_options,
+    list_fields=MEMBER_ROWS,
+    new_values=_chain_from_query,
+    from_form=consortium_data,
+    redisplay=_consortium_values,
+    list_page=False,
+    detail_page=False,
+    created_text="创新联合体“{item.name}”已组建",
+    api_prefix="/api/v1/consortia",
+    api_tag="consortia",
+    in_schema=ConsortiumIn,
+    out_schema=ConsortiumOut,
+    api_texts={"create": "政府部门组建创新联合体（牵头企业、成员及分工、产业链、攻关目标）。"},
+    reviewed=False,
+)
+
+
+def _project_values(form: dict[str, Any]) -> dict[str, Any]:
+    values = dict(form)
+    values["task_rows"] = rows(form, TASK_ROWS, ("organization_id", "task", "budget"))
+    values["milestone_rows"] = rows(form, MILESTONE_ROWS, ("name", "due_on", "done_on"))
+    return values
+
+
+def _project_form_values(item: CommonTechProject, user: User | None) -> dict[str, Any]:
+    return {
+        "title": item.title,
+        "budget": item.budget,
+        "description": item.description,
+        "due_on": item.due_on.isoformat() if item.due_on else "",
+        "task_rows": [
+            {"organization_id": t.organization_id, "task": t.task, "budget": t.budget}
+            for t in item.tasks
+        ],
+        "milestone_rows": [
+            {"name": m.name, "due_on": m.due_on, "done_on": m.done_on} for m in item.milestones
+        ],
+    }
+
+
+# A project is set up under its consortium (/consortia/{id}/projects/new, its own route below);
+# its edit form and PUT are the shared ones.
+PROJECTS = RecordViews(
+    kind="consortium_project",
+    noun="攻关项目",
+    path="/consortium-projects",
+    id_name="project_id",
+    templates="consortia",
+    form_template="consortia/project_form.html",
+    labels=PROJECT_LABELS,
+    get=service.get_project,
+    update=service.update_project,
+    can_edit=lambda user, item: service.can_manage_projects(user, item.consortium),
+    out=lambda item, user: project_out(item),
+    form_values=_project_form_values,
+    form_context=lambda db, user: {"padded": _padded},
+    list_fields=TASK_ROWS + MILESTONE_ROWS,
+    from_form=project_data,
+    redisplay=_project_values,
+    detail_page=False,
+    api_prefix="/api/v1/consortium-projects",
+    api_tag="consortia",
+    in_schema=ProjectIn,
+    out_schema=ProjectOut,
+    api_texts={"update": "已验收的项目不能再修改。"},
+    reviewed=False,
+)
+
+
+def _institute_values(form: dict[str, Any]) -> dict[str, Any]:
+    values = dict(form)
+    values["partner_rows"] = rows(
+        form, PARTNER_ROWS, ("organization_id", "kind", "contribution", "amount"), choice=1
+    )
+    return values
+
+
+def _institute_form_values(item: RdInstitute, user: User | None) -> dict[str, Any]:
+    return {
+        "name": item.name,
+        "organization_id": item.organization_id or "",
+        "chain_id": item.chain_id or "",
+        "founded_on": item.founded_on.isoformat() if item.founded_on else "",
+        "description": item.description,
+        "partner_rows": [
+            {
+                "organization_id": p.organization_id,
+                "kind": p.kind,
+                "contribution": p.contribution,
+                "amount": p.amount,
+            }
+            for p in item.partners
+        ],
+    }
+
+
+INSTITUTES = RecordViews(
+    kind="institute",
+    noun="新型研发机构",
+    path="/institutes",
+    id_name="institute_id",
+    templates="consortia",
+    form_template="consortia/institute_form.html",
+    labels=INSTITUTE_LABELS,
+    get=service.get_institute,
+    create=service.create_institute,
+    update=service.update_institute,
+    can_edit=lambda user, item: permissions.can(user, "institute.manage", item),
+    create_permission="institute.manage",
+    out=_with_session(institute_out),
+    form_values=_institute_form_values,
+    form_context=_options,
+    list_fields=PARTNER_ROWS,
+    new_values=_chain_from_query,
+    from_form=institute_data,
+    redisplay=_institute_values,
+    list_page=False,
+    detail_page=False,
+    created_text="新型研发机构“{item.name}”已登记",
+    api_prefix="/api/v1/institutes",
+    api_tag="consortia",
+    in_schema=InstituteIn,
+    out_schema=InstituteOut,
+    api_texts={
+        "get": "合作单位、集聚人才（按等级计数）与成果（合同额≥1000万元标为重大成果）。",
+        "create": "政府部门登记共建的新型研发机构及各共建单位的投入。",
+    },
+    reviewed=False,
+)
+# Before the records' own pages, whose /{id} and /{id}/{action} would also match new and edit.
+for _views in (CONSORTIA, PROJECTS, INSTITUTES):
+    router.include_router(page_routes(_views))
 
 
 # --- consortium pages --------------------------------------------------------------------------
@@ -287,54 +472,6 @@ def consortia_page(
     )
 
 
-def _consortium_form(
-    request: Request,
-    db: Session,
-    item: InnovationConsortium | None,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    status_code: int = 200,
-) -> Response:
-    ctx = _options(db) | {
-        "item": item,
-        "values": values,
-        "errors": errors,
-        "members": _padded(values.get("members_rows", [])),
-        "action": f"/consortia/{item.id}/edit" if item else "/consortia/new",
-    }
-    return render(request, "consortia/form.html", ctx, status_code)
-
-
-def _consortium_values(form: dict[str, Any]) -> dict[str, Any]:
-    values = dict(form)
-    values["members_rows"] = rows(form, MEMBER_ROWS, ("organization_id", "part"), choice=1)
-    return values
-
-
-@router.get("/consortia/new")
-def new_consortium_page(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
-) -> Response:
-    """The form to form a consortium (office)."""
-    permissions.require(user, "consortium.manage")
-    values = {"chain_id": request.query_params.get("chain", "")}
-    return _consortium_form(request, db, None, values, {})
-
-
-@router.post("/consortia/new")
-async def create_consortium(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
-) -> Response:
-    """Save a new consortium."""
-    form = await form_dict(request, MEMBER_ROWS)
-    try:
-        item = service.create_consortium(db, user, consortium_data(form))
-    except ValidationFailed as exc:
-        db.rollback()
-        return _consortium_form(request, db, None, _consortium_values(form), exc.errors, 422)
-    return redirect(f"/consortia/{item.id}", f"创新联合体“{item.name}”已组建")
-
-
 @router.get("/consortia/{consortium_id}")
 def consortium_page(
     consortium_id: int,
@@ -358,82 +495,20 @@ def consortium_page(
     )
 
 
-@router.get("/consortia/{consortium_id}/edit")
-def edit_consortium_page(
-    consortium_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(require_user),
-) -> Response:
-    """The consortium's edit form (office)."""
-    item = service.get_consortium(db, user, consortium_id)
-    permissions.require(user, "consortium.manage", item)
-    values: dict[str, Any] = {
-        "name": item.name,
-        "lead_organization_id": item.lead_organization_id,
-        "chain_id": item.chain_id or "",
-        "goal": item.goal,
-        "founded_on": item.founded_on.isoformat() if item.founded_on else "",
-        "members_rows": [
-            {"organization_id": m.organization_id, "part": m.part} for m in item.memberships
-        ],
-    }
-    return _consortium_form(request, db, item, values, {})
-
-
-@router.post("/consortia/{consortium_id}/edit")
-async def update_consortium(
-    consortium_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(require_user),
-) -> Response:
-    """Save the consortium's changes."""
-    form = await form_dict(request, MEMBER_ROWS)
-    try:
-        item = service.update_consortium(db, user, consortium_id, consortium_data(form))
-    except ValidationFailed as exc:
-        db.rollback()
-        item = service.get_consortium(db, user, consortium_id)
-        return _consortium_form(request, db, item, _consortium_values(form), exc.errors, 422)
-    return redirect(f"/consortia/{item.id}", "已保存")
-
-
 # --- project pages -----------------------------------------------------------------------------
 
 
-def _project_form(
+def _new_project_form(
     request: Request,
     db: Session,
+    user: User,
     consortium: InnovationConsortium,
-    item: CommonTechProject | None,
     values: dict[str, Any],
-    errors: dict[str, str],
+    errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    units = [consortium.lead_organization, *[m.organization for m in consortium.memberships]]
-    ctx = {
-        "consortium": consortium,
-        "item": item,
-        "units": units,
-        "values": values,
-        "errors": errors,
-        "tasks": _padded(values.get("task_rows", [])),
-        "milestones": _padded(values.get("milestone_rows", [])),
-        "action": (
-            f"/consortium-projects/{item.id}/edit"
-            if item
-            else f"/consortia/{consortium.id}/projects/new"
-        ),
-    }
-    return render(request, "consortia/project_form.html", ctx, status_code)
-
-
-def _project_values(form: dict[str, Any]) -> dict[str, Any]:
-    values = dict(form)
-    values["task_rows"] = rows(form, TASK_ROWS, ("organization_id", "task", "budget"))
-    values["milestone_rows"] = rows(form, MILESTONE_ROWS, ("name", "due_on", "done_on"))
-    return values
+    extra = {"consortium": consortium, "form_action": f"/consortia/{consortium.id}/projects/new"}
+    return form_page(PROJECTS, request, db, user, None, values, errors, status_code, extra)
 
 
 @router.get("/consortia/{consortium_id}/projects/new")
@@ -446,7 +521,7 @@ def new_project_page(
     """The form to set up a common-technology project."""
     consortium = service.get_consortium(db, user, consortium_id)
     permissions.require(user, "consortium_project.manage", consortium)
-    return _project_form(request, db, consortium, None, {}, {})
+    return _new_project_form(request, db, user, consortium, {})
 
 
 @router.post("/consortia/{consortium_id}/projects/new")
@@ -463,7 +538,8 @@ async def create_project(
     except ValidationFailed as exc:
         db.rollback()
         consortium = service.get_consortium(db, user, consortium_id)
-        return _project_form(request, db, consortium, None, _project_values(form), exc.errors, 422)
+        values = _project_values(form)
+        return _new_project_form(request, db, user, consortium, values, exc.errors, 422)
     return redirect(f"/consortium-projects/{item.id}", f"攻关项目“{item.title}”已立项")
 
 
@@ -508,52 +584,6 @@ def project_page(
             "values": {},
         },
     )
-
-
-@router.get("/consortium-projects/{project_id}/edit")
-def edit_project_page(
-    project_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(require_user),
-) -> Response:
-    """The project's edit form."""
-    item = service.get_project(db, user, project_id)
-    permissions.require(user, "consortium_project.manage", item.consortium)
-    values: dict[str, Any] = {
-        "title": item.title,
-        "budget": item.budget,
-        "description": item.description,
-        "due_on": item.due_on.isoformat() if item.due_on else "",
-        "task_rows": [
-            {"organization_id": t.organization_id, "task": t.task, "budget": t.budget}
-            for t in item.tasks
-        ],
-        "milestone_rows": [
-            {"name": m.name, "due_on": m.due_on, "done_on": m.done_on} for m in item.milestones
-        ],
-    }
-    return _project_form(request, db, item.consortium, item, values, {})
-
-
-@router.post("/consortium-projects/{project_id}/edit")
-async def update_project(
-    project_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(require_user),
-) -> Response:
-    """Save the project's changes."""
-    form = await form_dict(request, TASK_ROWS + MILESTONE_ROWS)
-    try:
-        item = service.update_project(db, user, project_id, project_data(form))
-    except ValidationFailed as exc:
-        db.rollback()
-        item = service.get_project(db, user, project_id)
-        return _project_form(
-            request, db, item.consortium, item, _project_values(form), exc.errors, 422
-        )
-    return redirect(f"/consortium-projects/{item.id}", "已保存")
 
 
 PROJECT_ACTIONS: dict[str, tuple[Callable[..., Any], str]] = {
@@ -651,56 +681,6 @@ def institutes_page(
     )
 
 
-def _institute_form(
-    request: Request,
-    db: Session,
-    item: RdInstitute | None,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    status_code: int = 200,
-) -> Response:
-    ctx = _options(db) | {
-        "item": item,
-        "values": values,
-        "errors": errors,
-        "partners": _padded(values.get("partner_rows", [])),
-        "action": f"/institutes/{item.id}/edit" if item else "/institutes/new",
-    }
-    return render(request, "consortia/institute_form.html", ctx, status_code)
-
-
-def _institute_values(form: dict[str, Any]) -> dict[str, Any]:
-    values = dict(form)
-    values["partner_rows"] = rows(
-        form, PARTNER_ROWS, ("organization_id", "kind", "contribution", "amount"), choice=1
-    )
-    return values
-
-
-@router.get("/institutes/new")
-def new_institute_page(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
-) -> Response:
-    """The form to record a co-built institute (office)."""
-    permissions.require(user, "institute.manage")
-    values = {"chain_id": request.query_params.get("chain", "")}
-    return _institute_form(request, db, None, values, {})
-
-
-@router.post("/institutes/new")
-async def create_institute(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
-) -> Response:
-    """Save a new institute."""
-    form = await form_dict(request, PARTNER_ROWS)
-    try:
-        item = service.create_institute(db, user, institute_data(form))
-    except ValidationFailed as exc:
-        db.rollback()
-        return _institute_form(request, db, None, _institute_values(form), exc.errors, 422)
-    return redirect(f"/institutes/{item.id}", f"新型研发机构“{item.name}”已登记")
-
-
 def _institute_context(db: Session, user: User | None, item: RdInstitute) -> dict[str, Any]:
     can_edit = permissions.can(user, "institute.manage", item)
     talent_choices: list[Talent] = []
@@ -753,53 +733,6 @@ def institute_page(
     """An institute: partners and contributions, talents by grade, achievements (major flagged)."""
     item = service.get_institute(db, user, institute_id)
     return render(request, "consortia/institute.html", _institute_context(db, user, item))
-
-
-@router.get("/institutes/{institute_id}/edit")
-def edit_institute_page(
-    institute_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(require_user),
-) -> Response:
-    """The institute's edit form (office)."""
-    item = service.get_institute(db, user, institute_id)
-    permissions.require(user, "institute.manage", item)
-    values: dict[str, Any] = {
-        "name": item.name,
-        "organization_id": item.organization_id or "",
-        "chain_id": item.chain_id or "",
-        "founded_on": item.founded_on.isoformat() if item.founded_on else "",
-        "description": item.description,
-        "partner_rows": [
-            {
-                "organization_id": p.organization_id,
-                "kind": p.kind,
-                "contribution": p.contribution,
-                "amount": p.amount,
-            }
-            for p in item.partners
-        ],
-    }
-    return _institute_form(request, db, item, values, {})
-
-
-@router.post("/institutes/{institute_id}/edit")
-async def update_institute(
-    institute_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(require_user),
-) -> Response:
-    """Save the institute's changes."""
-    form = await form_dict(request, PARTNER_ROWS)
-    try:
-        item = service.update_institute(db, user, institute_id, institute_data(form))
-    except ValidationFailed as exc:
-        db.rollback()
-        item = service.get_institute(db, user, institute_id)
-        return _institute_form(request, db, item, _institute_values(form), exc.errors, 422)
-    return redirect(f"/institutes/{item.id}", "已保存")
 
 
 async def _institute_add(
@@ -885,6 +818,27 @@ def remove_institute_achievement(
 
 
 # --- REST --------------------------------------------------------------------------------------
+# Each record's GET, create and PUT (ETag / Idempotency-Key / If-Match) are the shared views; the
+# lists, the nested creates and the rows added to a record are these.
+
+
+def _added(
+    request: Request,
+    db: Session,
+    user: User,
+    key: str | None,
+    body: BaseModel,
+    add: Callable[[], Any],
+    answer: Callable[[], BaseModel],
+) -> Response:
+    """A row added under a record (an output, a talent, an achievement), once per
+    Idempotency-Key; the answer is the record as it now stands."""
+
+    def fresh(_: Any) -> BaseModel:
+        db.expire_all()  # inside the create's savepoint the record's rows were only flushed
+        return answer()
+
+    return idempotent_create(request, db, user, key, body, add, fresh)
 
 
 @consortia_api.get("", response_model=list[ConsortiumOut])
@@ -899,44 +853,26 @@ def api_consortia(
     return [consortium_out(i) for i in items]
 
 
-@consortia_api.post("", response_model=ConsortiumOut, status_code=201)
-def api_create_consortium(
-    body: ConsortiumIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
-) -> dict[str, Any]:
-    """The office forms a consortium (lead enterprise, members with roles, chain, goal)."""
-    return consortium_out(service.create_consortium(db, user, body.model_dump(mode="json")))
-
-
-@consortia_api.get("/{consortium_id}", response_model=ConsortiumOut)
-def api_consortium(
-    consortium_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
-) -> dict[str, Any]:
-    """One consortium with its members."""
-    return consortium_out(service.get_consortium(db, user, consortium_id))
-
-
-@consortia_api.put("/{consortium_id}", response_model=ConsortiumOut)
-def api_update_consortium(
-    consortium_id: int,
-    body: ConsortiumIn,
-    db: Session = Depends(get_db),
-    user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """The office replaces a consortium's details and members."""
-    data = body.model_dump(mode="json")
-    return consortium_out(service.update_consortium(db, user, consortium_id, data))
-
-
 @consortia_api.post("/{consortium_id}/projects", response_model=ProjectOut, status_code=201)
 def api_create_project(
     consortium_id: int,
     body: ProjectIn,
+    request: Request,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """Set up a common-technology project (立项) with members' tasks and milestones."""
-    data = body.model_dump(mode="json")
-    return project_out(service.create_project(db, user, consortium_id, data))
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Set up a common-technology project (立项) with members' tasks and milestones; retry
+    safely with an Idempotency-Key."""
+    return idempotent_create(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: service.create_project(db, user, consortium_id, body.model_dump(mode="json")),
+        lambda item: ProjectOut.model_validate(project_out(item)),
+    )
 
 
 @projects_api.get("", response_model=list[ProjectOut])
@@ -952,26 +888,6 @@ def api_projects(
         db, user, consortium_id=consortium_id, chain_id=chain_id, status=status
     )
     return [project_out(p) for p in items]
-
-
-@projects_api.get("/{project_id}", response_model=ProjectOut)
-def api_project(
-    project_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
-) -> dict[str, Any]:
-    """One project with tasks, milestones and outputs."""
-    return project_out(service.get_project(db, user, project_id))
-
-
-@projects_api.put("/{project_id}", response_model=ProjectOut)
-def api_update_project(
-    project_id: int,
-    body: ProjectIn,
-    db: Session = Depends(get_db),
-    user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """Replace a project's details, tasks and milestones (refused once accepted)."""
-    data = body.model_dump(mode="json")
-    return project_out(service.update_project(db, user, project_id, data))
 
 
 @projects_api.post("/{project_id}/start", response_model=ProjectOut)
@@ -1020,12 +936,23 @@ def api_milestone_done(
 def api_add_output(
     project_id: int,
     body: OutputIn,
+    request: Request,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """Record an existing achievement as produced by the project."""
-    service.link_output(db, user, project_id, body.model_dump(mode="json", exclude_none=True))
-    return project_out(service.get_project(db, user, project_id))
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Record an existing achievement as produced by the project (Idempotency-Key: retry
+    safely)."""
+    data = body.model_dump(mode="json", exclude_none=True)
+    return _added(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: service.link_output(db, user, project_id, data),
+        lambda: ProjectOut.model_validate(project_out(service.get_project(db, user, project_id))),
+    )
 
 
 @projects_api.delete("/{project_id}/outputs/{achievement_id}", response_model=ProjectOut)
@@ -1051,45 +978,41 @@ def api_institutes(
     return [institute_out(db, i) for i in items]
 
 
-@institutes_api.post("", response_model=InstituteOut, status_code=201)
-def api_create_institute(
-    body: InstituteIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
-) -> dict[str, Any]:
-    """The office records an institute with its partners and their contributions."""
-    return institute_out(db, service.create_institute(db, user, body.model_dump(mode="json")))
-
-
-@institutes_api.get("/{institute_id}", response_model=InstituteOut)
-def api_institute(
-    institute_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
-) -> dict[str, Any]:
-    """One institute: partners, talents with counts by grade, achievements (major flagged:
-    contract value ≥ 10,000,000 yuan)."""
-    return institute_out(db, service.get_institute(db, user, institute_id))
-
-
-@institutes_api.put("/{institute_id}", response_model=InstituteOut)
-def api_update_institute(
+def _institute_row(
+    request: Request,
+    db: Session,
+    user: User,
+    key: str | None,
+    body: BaseModel,
     institute_id: int,
-    body: InstituteIn,
-    db: Session = Depends(get_db),
-    user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """The office replaces an institute's details and partners."""
-    data = body.model_dump(mode="json")
-    return institute_out(db, service.update_institute(db, user, institute_id, data))
+    add: Callable[[Session, User, int, dict[str, Any]], Any],
+) -> Response:
+    """A talent or an achievement added to an institute; the answer is the institute."""
+    data = body.model_dump(mode="json", exclude_none=True)
+    return _added(
+        request,
+        db,
+        user,
+        key,
+        body,
+        lambda: add(db, user, institute_id, data),
+        lambda: InstituteOut.model_validate(
+            institute_out(db, service.get_institute(db, user, institute_id))
+        ),
+    )
 
 
 @institutes_api.post("/{institute_id}/talents", response_model=InstituteOut, status_code=201)
 def api_add_talent(
     institute_id: int,
     body: InstituteTalentIn,
+    request: Request,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """Record a talent the institute gathered."""
-    service.add_talent(db, user, institute_id, body.model_dump(mode="json", exclude_none=True))
-    return institute_out(db, service.get_institute(db, user, institute_id))
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Record a talent the institute gathered (Idempotency-Key: retry safely)."""
+    return _institute_row(request, db, user, key, body, institute_id, service.add_talent)
 
 
 @institutes_api.delete("/{institute_id}/talents/{talent_id}", response_model=InstituteOut)
@@ -1107,13 +1030,15 @@ def api_remove_talent(
 def api_add_institute_achievement(
     institute_id: int,
     body: InstituteAchievementIn,
+    request: Request,
     db: Session = Depends(get_db),
     user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """Record an achievement of the institute; evidence_amount needs evidence text."""
-    data = body.model_dump(mode="json", exclude_none=True)
-    service.link_institute_achievement(db, user, institute_id, data)
-    return institute_out(db, service.get_institute(db, user, institute_id))
+    key: str | None = Depends(idempotency_key),
+) -> Response:
+    """Record an achievement of the institute; evidence_amount needs evidence text
+    (Idempotency-Key: retry safely)."""
+    link = service.link_institute_achievement
+    return _institute_row(request, db, user, key, body, institute_id, link)
 
 
 @institutes_api.delete("/{institute_id}/achievements/{achievement_id}", response_model=InstituteOut)
@@ -1132,3 +1057,5 @@ def api_remove_institute_achievement(
 api = APIRouter()
 for _sub in (consortia_api, projects_api, institutes_api):
     api.include_router(_sub)
+for _views in (CONSORTIA, PROJECTS, INSTITUTES):
+    api.include_router(api_routes(_views))

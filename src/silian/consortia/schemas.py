@@ -235,3 +235,31 @@ class InstituteOut(BaseModel):
     talents_by_grade: dict[str, int]
     achievements: list[InstituteAchievementOut]
     major_achievements: int
+
+
+# The forms' field names, as a stale save lists what others changed.
+CONSORTIUM_LABELS = {
+    "name": "联合体名称",
+    "lead_organization_id": "牵头企业",
+    "chain_id": "产业链",
+    "founded_on": "组建日期",
+    "goal": "攻关目标",
+    "members": "成员单位及分工",
+}
+PROJECT_LABELS = {
+    "title": "项目名称",
+    "budget": "项目总经费（元）",
+    "due_on": "计划完成日期",
+    "description": "攻关内容",
+    "tasks": "成员任务分工",
+    "milestones": "项目节点",
+    "status": "状态",
+}
+INSTITUTE_LABELS = {
+    "name": "机构名称",
+    "organization_id": "机构单位",
+    "chain_id": "产业链",
+    "founded_on": "成立日期",
+    "description": "机构简介",
+    "partners": "共建单位及投入",
+}

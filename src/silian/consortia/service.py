@@ -41,6 +41,7 @@ from silian.consortia.schemas import (
     TransitionIn,
 )
 from silian.core import audit, clock, permissions
+from silian.core.concurrency import check_version, saving, touch
 from silian.core.errors import InvalidTransition, NotFound, ValidationFailed
 from silian.core.transactions import commit
 from silian.core.validation import field_path, message_for, parse
@@ -342,28 +343,36 @@ def create_consortium(session: Session, user: User, data: dict[str, Any]) -> Inn
 
 
 def update_consortium(
-    session: Session, user: User, consortium_id: int, data: dict[str, Any]
+    session: Session,
+    user: User,
+    consortium_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
 ) -> InnovationConsortium:
-    """The office edits a consortium's name, lead, chain, goal and members."""
+    """The office edits a consortium's name, lead, chain, goal and members, loaded at
+    expected_version (StaleEdit if it changed since)."""
     item = get_consortium(session, user, consortium_id)
     permissions.require(user, "consortium.manage", item)
     clean = parse_rows(ConsortiumIn, data)
     _check_consortium(session, clean, item.id)
-    before = audit.snapshot(item) | {"members": _member_snapshot(item)}
-    for key, value in clean.model_dump(exclude={"members"}).items():
-        setattr(item, key, value)
-    _set_members(item, clean)
-    session.flush()
-    changes = audit.diff(before, audit.snapshot(item) | {"members": _member_snapshot(item)})
-    audit.record(
-        session,
-        actor=user,
-        action="update",
-        entity=item,
-        changes=changes,
-        summary=f"修改创新联合体：{item.name}",
-    )
-    commit(session)
+    check_version(item, expected_version)
+    with saving(session):
+        before = audit.snapshot(item) | {"members": _member_snapshot(item)}
+        for key, value in clean.model_dump(exclude={"members"}).items():
+            setattr(item, key, value)
+        _set_members(item, clean)
+        touch(item)
+        session.flush()
+        changes = audit.diff(before, audit.snapshot(item) | {"members": _member_snapshot(item)})
+        audit.record(
+            session,
+            actor=user,
+            action="update",
+            entity=item,
+            changes=changes,
+            summary=f"修改创新联合体：{item.name}",
+        )
+        commit(session)
     return item
 
 
@@ -440,29 +449,37 @@ def create_project(
 
 
 def update_project(
-    session: Session, user: User, project_id: int, data: dict[str, Any]
+    session: Session,
+    user: User,
+    project_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
 ) -> CommonTechProject:
-    """Edit a project's title, budget, plan, members' tasks and milestones (not once accepted)."""
+    """Edit a project's title, budget, plan, members' tasks and milestones (not once accepted),
+    loaded at expected_version (StaleEdit if it changed since)."""
     project = get_project(session, user, project_id)
     permissions.require(user, "consortium_project.manage", project.consortium)
     if project.status == "done":
         raise InvalidTransition("项目已验收，不能再修改")
     clean = parse_rows(ProjectIn, data)
     _check_project(session, project.consortium, clean)
-    before = _plan_snapshot(project)
-    for key, value in clean.model_dump(exclude={"tasks", "milestones"}).items():
-        setattr(project, key, value)
-    _set_plan(project, clean)
-    session.flush()
-    audit.record(
-        session,
-        actor=user,
-        action="update",
-        entity=project,
-        changes=audit.diff(before, _plan_snapshot(project)),
-        summary=f"修改攻关项目：{project.title}",
-    )
-    commit(session)
+    check_version(project, expected_version)
+    with saving(session):
+        before = _plan_snapshot(project)
+        for key, value in clean.model_dump(exclude={"tasks", "milestones"}).items():
+            setattr(project, key, value)
+        _set_plan(project, clean)
+        touch(project)
+        session.flush()
+        audit.record(
+            session,
+            actor=user,
+            action="update",
+            entity=project,
+            changes=audit.diff(before, _plan_snapshot(project)),
+            summary=f"修改攻关项目：{project.title}",
+        )
+        commit(session)
     return project
 
 
@@ -700,27 +717,36 @@ def create_institute(session: Session, user: User, data: dict[str, Any]) -> RdIn
 
 
 def update_institute(
-    session: Session, user: User, institute_id: int, data: dict[str, Any]
+    session: Session,
+    user: User,
+    institute_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
 ) -> RdInstitute:
-    """The office edits an institute and its partners."""
+    """The office edits an institute and its partners, loaded at expected_version (StaleEdit if
+    it changed since)."""
     item = get_institute(session, user, institute_id)
     permissions.require(user, "institute.manage", item)
     clean = parse_rows(InstituteIn, data)
     _check_institute(session, clean, item.id)
-    before = audit.snapshot(item) | {"partners": _partner_snapshot(item)}
-    for key, value in clean.model_dump(exclude={"partners"}).items():
-        setattr(item, key, value)
-    _set_partners(item, clean)
-    session.flush()
-    audit.record(
-        session,
-        actor=user,
-        action="update",
-        entity=item,
-        changes=audit.diff(before, audit.snapshot(item) | {"partners": _partner_snapshot(item)}),
-        summary=f"修改新型研发机构：{item.name}",
-    )
-    commit(session)
+    check_version(item, expected_version)
+    with saving(session):
+        before = audit.snapshot(item) | {"partners": _partner_snapshot(item)}
+        for key, value in clean.model_dump(exclude={"partners"}).items():
+            setattr(item, key, value)
+        _set_partners(item, clean)
+        touch(item)
+        session.flush()
+        partners = _partner_snapshot(item)
+        audit.record(
+            session,
+            actor=user,
+            action="update",
+            entity=item,
+            changes=audit.diff(before, audit.snapshot(item) | {"partners": partners}),
+            summary=f"修改新型研发机构：{item.name}",
+        )
+        commit(session)
     return item
 
 

@@ -4,27 +4,30 @@ majors universities run, the majors catalogue's mappings, and the majors–indus
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
 from silian.core import clock
-from silian.core.errors import ValidationFailed
+from silian.core.concurrency import etag, stale_context, version_from_form
+from silian.core.errors import StaleEdit, ValidationFailed
 from silian.core.flash import redirect
 from silian.core.permissions import can, require
+from silian.core.views import RecordViews, api_routes, page_routes
 from silian.core.web import (
+    PUT_RESPONSES,
     api_require_user,
     api_user,
     csrf_protect,
     current_user,
     form_dict,
     get_db,
+    if_match_version,
     int_or_none,
     render,
     require_user,
@@ -38,15 +41,18 @@ from silian.education.schemas import (
     OFFERING_LABELS,
     ConsortiumDetailOut,
     ConsortiumIn,
+    ConsortiumPage,
     FitOut,
     IndustryCollegeIn,
     IndustryCollegeOut,
+    IndustryCollegePage,
     MajorMappingIn,
     MajorOfferingIn,
     MajorOfferingOut,
     MajorOfferingPage,
     TrainingBaseIn,
     TrainingBaseOut,
+    TrainingBasePage,
 )
 from silian.organizations.models import Organization
 
@@ -72,167 +78,135 @@ def _major_names(db: Session) -> list[str]:
     return sorted(set(db.scalars(select(Major.name))))
 
 
+def edu_filters(request: Request) -> service.EduFilters:
+    """The filters of the overview tabs and the record lists' API: q, chain, org, year."""
+    q = request.query_params
+    return service.EduFilters(
+        q=q.get("q", "").strip(),
+        chain_id=int_or_none(q.get("chain")),
+        organization_id=int_or_none(q.get("org")),
+        year=int_or_none(q.get("year")),
+    )
+
+
 # --- consortia, colleges and training bases (office) -----------------------------------------
 
 
-@dataclass(frozen=True)
-class Editable:
-    """One office-kept education record type: its path, form and save service."""
+def _record_form(segment: str, noun: str, labels: dict[str, str]) -> Callable[..., Any]:
+    """The context of the shared consortium / college / training-base form."""
 
-    segment: str  # path under /education, e.g. "consortia"
-    noun: str
-    action: str  # permission
-    labels: dict[str, str]
-    list_fields: tuple[str, ...]
-    save: Callable[[Session, User, dict[str, Any], int | None], Any]
-    values: Callable[[Session, Any], dict[str, Any]]
+    def context(db: Session, user: User) -> dict[str, Any]:
+        return {
+            "spec": {"segment": segment, "noun": noun},
+            "labels": labels,
+            "chains": _chains(db),
+            "schools": _units(db, records.SCHOOL_KINDS),
+            "members": _units(db, records.MEMBER_KINDS),
+            "operators": _units(db, ("platform", "university", "institute", "enterprise")),
+            "major_names": _major_names(db),
+            "choices": choices,
+        }
 
-
-def _save_consortium(db: Session, user: User, data: dict[str, Any], item_id: int | None) -> Any:
-    if item_id is None:
-        return records.create_consortium(db, user, data)
-    return records.update_consortium(db, user, item_id, data)
-
-
-EDITABLE = {
-    "consortia": Editable(
-        "consortia",
-        "产教联合体",
-        "edu_consortium.manage",
-        CONSORTIUM_LABELS,
-        ("deputy_ids", "member_ids", "majors"),
-        _save_consortium,
-        lambda db, item: records.consortium_detail(db, item),
-    ),
-    "colleges": Editable(
-        "colleges",
-        "现代产业学院",
-        "industry_college.manage",
-        COLLEGE_LABELS,
-        ("majors",),
-        records.save_college,
-        lambda db, item: service.college_dict(item),
-    ),
-    "training-bases": Editable(
-        "training-bases",
-        "公共实训基地",
-        "training_base.manage",
-        BASE_LABELS,
-        (),
-        records.save_training_base,
-        lambda db, item: service.base_dict(item),
-    ),
-}
-GETTERS: dict[str, Callable[[Session, int], Any]] = {
-    "consortia": service.get_consortium,
-    "colleges": service.get_college,
-    "training-bases": service.get_training_base,
-}
+    return context
 
 
-def _edit_form(
-    request: Request,
-    db: Session,
-    spec: Editable,
-    item: Any,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    status: int = 200,
-) -> Response:
-    action = (
-        f"/education/{spec.segment}/{item.id}/edit" if item else f"/education/{spec.segment}/new"
+def _office_record(
+    segment: str, noun: str, permission: str, labels: dict[str, str], **more: Any
+) -> RecordViews:
+    """An office-kept education record without review: its pages under /education/<segment>
+    (the detail page is the feature's own) and its API under /api/v1/education/<segment>."""
+    return RecordViews(
+        kind=permission.removesuffix(".manage"),
+        noun=noun,
+        path=f"/education/{segment}",
+        templates="education",
+        form_template="education/record_form.html",
+        labels=labels,
+        can_edit=lambda user, item: can(user, permission, item),
+        form_context=_record_form(segment, noun, labels),
+        create_permission=permission,
+        filters=edu_filters,
+        list_page=False,
+        detail_page=False,
+        created_text=f"{noun}已创建",
+        api_prefix=f"/{segment}",
+        api_tag="education",
+        reviewed=False,
+        **more,
     )
-    ctx = {
-        "spec": spec,
-        "item": item,
-        "values": values,
-        "errors": errors,
-        "labels": spec.labels,
-        "form_action": action,
-        "chains": _chains(db),
-        "schools": _units(db, records.SCHOOL_KINDS),
-        "members": _units(db, records.MEMBER_KINDS),
-        "operators": _units(db, ("platform", "university", "institute", "enterprise")),
-        "major_names": _major_names(db),
-        "choices": choices,
-    }
-    return render(request, "education/record_form.html", ctx, status)
 
 
-def _add_editable(spec: Editable) -> None:
-    base = f"/education/{spec.segment}"
+def _out_of(convert: Callable[[Session, Any], dict[str, Any]]) -> Callable[[Any, Any], Any]:
+    def out(item: Any, user: User | None) -> dict[str, Any]:
+        db = object_session(item)
+        assert db is not None
+        return convert(db, item)
 
-    def new_page(
-        request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
-    ) -> Response:
-        require(user, spec.action)
-        return _edit_form(request, db, spec, None, {}, {})
-
-    async def create(
-        request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
-    ) -> Response:
-        data = await form_dict(request, spec.list_fields)
-        try:
-            item = spec.save(db, user, data, None)
-        except ValidationFailed as exc:
-            db.rollback()
-            return _edit_form(request, db, spec, None, data, exc.errors, 422)
-        return redirect(f"{base}/{item.id}", f"{spec.noun}已创建")
-
-    def edit_page(
-        item_id: int,
-        request: Request,
-        db: Session = Depends(get_db),
-        user: User = Depends(require_user),
-    ) -> Response:
-        require(user, spec.action)
-        item = GETTERS[spec.segment](db, item_id)
-        return _edit_form(request, db, spec, item, spec.values(db, item), {})
-
-    async def update(
-        item_id: int,
-        request: Request,
-        db: Session = Depends(get_db),
-        user: User = Depends(require_user),
-    ) -> Response:
-        data = await form_dict(request, spec.list_fields)
-        try:
-            item = spec.save(db, user, data, item_id)
-        except ValidationFailed as exc:
-            db.rollback()
-            item = GETTERS[spec.segment](db, item_id)
-            return _edit_form(request, db, spec, item, data, exc.errors, 422)
-        return redirect(f"{base}/{item.id}", "已保存")
-
-    router.add_api_route(f"{base}/new", new_page, methods=["GET"])
-    router.add_api_route(f"{base}/new", create, methods=["POST"])
-    router.add_api_route(f"{base}/{{item_id}}/edit", edit_page, methods=["GET"])
-    router.add_api_route(f"{base}/{{item_id}}/edit", update, methods=["POST"])
+    return out
 
 
-for _spec in EDITABLE.values():
-    _add_editable(_spec)
-
-
-@api.post("/consortia", response_model=ConsortiumDetailOut, status_code=201)
-def api_consortium_create(
-    body: ConsortiumIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
-) -> dict[str, Any]:
-    """Create a consortium with its lead, deputies and members (office)."""
-    item = records.create_consortium(db, user, body.model_dump())
-    return records.consortium_detail(db, item)
-
-
-@api.put("/consortia/{consortium_id}", response_model=ConsortiumDetailOut)
-def api_consortium_update(
-    consortium_id: int,
-    body: ConsortiumIn,
-    db: Session = Depends(get_db),
-    user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """Replace a consortium's fields, members and roles (office)."""
-    item = records.update_consortium(db, user, consortium_id, body.model_dump())
-    return records.consortium_detail(db, item)
+CONSORTIA = _office_record(
+    "consortia",
+    "产教联合体",
+    "edu_consortium.manage",
+    CONSORTIUM_LABELS,
+    id_name="consortium_id",
+    list_fields=("deputy_ids", "member_ids", "majors"),
+    get=lambda db, user, item_id: service.get_consortium(db, item_id),
+    list=lambda db, user, filters, page, per_page: service.list_consortia(
+        db, filters, page, per_page
+    ),
+    create=records.create_consortium,
+    update=records.update_consortium,
+    out=_out_of(records.consortium_detail),
+    list_out=lambda item, user: service.consortium_dict(item),
+    in_schema=ConsortiumIn,
+    out_schema=ConsortiumDetailOut,
+    page_schema=ConsortiumPage,
+    api_texts={"list": "产教联合体及其成员；筛选 q、chain、org。"},
+)
+COLLEGES = _office_record(
+    "colleges",
+    "现代产业学院",
+    "industry_college.manage",
+    COLLEGE_LABELS,
+    id_name="college_id",
+    list_fields=("majors",),
+    get=lambda db, user, item_id: service.get_college(db, item_id),
+    list=lambda db, user, filters, page, per_page: service.list_colleges(
+        db, filters, page, per_page
+    ),
+    create=records.save_college,
+    update=lambda db, user, item_id, data, version: records.save_college(
+        db, user, data, item_id, version
+    ),
+    out=lambda item, user: service.college_dict(item),
+    in_schema=IndustryCollegeIn,
+    out_schema=IndustryCollegeOut,
+    page_schema=IndustryCollegePage,
+    api_texts={"list": "现代产业学院；筛选 q、chain、org。"},
+)
+TRAINING_BASES = _office_record(
+    "training-bases",
+    "公共实训基地",
+    "training_base.manage",
+    BASE_LABELS,
+    id_name="base_id",
+    get=lambda db, user, item_id: service.get_training_base(db, item_id),
+    list=lambda db, user, filters, page, per_page: service.list_training_bases(
+        db, filters, page, per_page
+    ),
+    create=records.save_training_base,
+    update=lambda db, user, item_id, data, version: records.save_training_base(
+        db, user, data, item_id, version
+    ),
+    out=lambda item, user: service.base_dict(item),
+    in_schema=TrainingBaseIn,
+    out_schema=TrainingBaseOut,
+    page_schema=TrainingBasePage,
+    api_texts={"list": "公共实训基地；筛选 q、chain、org。"},
+)
+OFFICE_RECORDS = (CONSORTIA, COLLEGES, TRAINING_BASES)
 
 
 @api.get("/consortia/{consortium_id}/members", response_model=ConsortiumDetailOut)
@@ -241,44 +215,6 @@ def api_consortium_members(
 ) -> dict[str, Any]:
     """One consortium with its members' roles, majors, programmes and yearly intake."""
     return records.consortium_detail(db, service.get_consortium(db, consortium_id))
-
-
-@api.post("/colleges", response_model=IndustryCollegeOut, status_code=201)
-def api_college_create(
-    body: IndustryCollegeIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
-) -> dict[str, Any]:
-    """Create a modern industry college (office)."""
-    return service.college_dict(records.save_college(db, user, body.model_dump()))
-
-
-@api.put("/colleges/{college_id}", response_model=IndustryCollegeOut)
-def api_college_update(
-    college_id: int,
-    body: IndustryCollegeIn,
-    db: Session = Depends(get_db),
-    user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """Replace a modern industry college's fields (office)."""
-    return service.college_dict(records.save_college(db, user, body.model_dump(), college_id))
-
-
-@api.post("/training-bases", response_model=TrainingBaseOut, status_code=201)
-def api_base_create(
-    body: TrainingBaseIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
-) -> dict[str, Any]:
-    """Create a public training base (office)."""
-    return service.base_dict(records.save_training_base(db, user, body.model_dump()))
-
-
-@api.put("/training-bases/{base_id}", response_model=TrainingBaseOut)
-def api_base_update(
-    base_id: int,
-    body: TrainingBaseIn,
-    db: Session = Depends(get_db),
-    user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """Replace a public training base's fields (office)."""
-    return service.base_dict(records.save_training_base(db, user, body.model_dump(), base_id))
 
 
 # --- majors universities run -----------------------------------------------------------------
@@ -294,19 +230,8 @@ def _offering_filters(request: Request) -> records.OfferingFilters:
     )
 
 
-def _offering_form(
-    request: Request,
-    db: Session,
-    user: User,
-    item: Any,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    status: int = 200,
-) -> Response:
-    ctx = {
-        "item": item,
-        "values": values,
-        "errors": errors,
+def _offering_form(db: Session, user: User) -> dict[str, Any]:
+    return {
         "labels": OFFERING_LABELS,
         "schools": _units(db, records.SCHOOL_KINDS)
         if can(user, "record.enter_for_any_unit")
@@ -315,7 +240,6 @@ def _offering_form(
         "chains": _chains(db),
         "level_labels": choices.MAJOR_LEVELS,
     }
-    return render(request, "education/offering_form.html", ctx, status)
 
 
 @router.get("/education/offerings")
@@ -346,107 +270,39 @@ def offerings_page(
     )
 
 
-@router.get("/education/offerings/new")
-def offering_new(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
-) -> Response:
-    """Blank form: a major a university runs."""
-    require(user, "major_offering.create")
-    values = {"duration_years": 4, "first_year": clock.today().year}
-    return _offering_form(request, db, user, None, values, {})
-
-
-@router.post("/education/offerings/new")
-async def offering_create(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
-) -> Response:
-    """Record a major a university runs, or show the form again with messages."""
-    data = await form_dict(request)
-    try:
-        item = records.create_offering(db, user, data)
-    except ValidationFailed as exc:
-        db.rollback()
-        return _offering_form(request, db, user, None, data, exc.errors, 422)
-    return redirect(
-        f"/education/offerings?org={item.university_id}",
-        f"已登记：{item.university.name} 开设{item.major.name}专业",
-    )
-
-
-@router.get("/education/offerings/{offering_id}/edit")
-def offering_edit(
-    offering_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(require_user),
-) -> Response:
-    """Edit form of an offering (the university's own, or any for the office)."""
-    item = records.get_offering(db, offering_id)
-    require(user, "major_offering.edit", item)
-    return _offering_form(request, db, user, item, records.offering_dict(item), {})
-
-
-@router.post("/education/offerings/{offering_id}/edit")
-async def offering_update(
-    offering_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(require_user),
-) -> Response:
-    """Save an offering, or show the form again with messages."""
-    data = await form_dict(request)
-    try:
-        item = records.update_offering(db, user, offering_id, data)
-    except ValidationFailed as exc:
-        db.rollback()
-        item = records.get_offering(db, offering_id)
-        return _offering_form(request, db, user, item, data, exc.errors, 422)
-    return redirect(f"/education/offerings?org={item.university_id}", "已保存")
-
-
-@api.get("/offerings", response_model=MajorOfferingPage)
-def api_offerings(
-    request: Request,
-    page: int = Query(1, ge=1),
-    per_page: int = Query(20, ge=1, le=100),
-    db: Session = Depends(get_db),
-    user: User | None = Depends(api_user),
-) -> dict[str, Any]:
-    """Majors universities run; filters q, org (university), chain, since (opened in or after)."""
-    result = records.list_offerings(db, user, _offering_filters(request), page, per_page)
-    return {
-        "items": [records.offering_dict(i) for i in result.items],
-        "total": result.total,
-        "page": result.page,
-        "per_page": result.per_page,
-    }
-
-
-@api.get("/offerings/{offering_id}", response_model=MajorOfferingOut)
-def api_offering(
-    offering_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
-) -> dict[str, Any]:
-    """One major a university runs."""
-    return records.offering_dict(records.get_offering(db, offering_id))
-
-
-@api.post("/offerings", response_model=MajorOfferingOut, status_code=201)
-def api_offering_create(
-    body: MajorOfferingIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
-) -> dict[str, Any]:
-    """Record a major a university runs (a university for itself, the office for any)."""
-    return records.offering_dict(records.create_offering(db, user, body.model_dump()))
-
-
-@api.put("/offerings/{offering_id}", response_model=MajorOfferingOut)
-def api_offering_update(
-    offering_id: int,
-    body: MajorOfferingIn,
-    db: Session = Depends(get_db),
-    user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """Replace an offering's fields (the university's own, or any for the office)."""
-    return records.offering_dict(records.update_offering(db, user, offering_id, body.model_dump()))
+OFFERINGS = RecordViews(
+    kind="major_offering",
+    noun="开设专业记录",
+    path="/education/offerings",
+    id_name="offering_id",
+    templates="education",
+    form_template="education/offering_form.html",
+    labels=OFFERING_LABELS,
+    filters=_offering_filters,
+    list=records.list_offerings,
+    get=lambda db, user, item_id: records.get_offering(db, item_id),
+    create=records.create_offering,
+    update=records.update_offering,
+    can_edit=lambda user, item: can(user, "major_offering.edit", item),
+    out=lambda item, user: records.offering_dict(item),
+    form_context=_offering_form,
+    new_values=lambda request: {"duration_years": 4, "first_year": clock.today().year},
+    list_page=False,
+    detail_page=False,
+    # The offerings have no page of their own: a save shows the university's list.
+    saved_url=lambda item: f"/education/offerings?org={item.university_id}",
+    created_text="已登记：{item.university.name} 开设{item.major.name}专业",
+    api_prefix="/offerings",
+    api_tag="education",
+    in_schema=MajorOfferingIn,
+    out_schema=MajorOfferingOut,
+    page_schema=MajorOfferingPage,
+    api_texts={
+        "list": "高校开设的专业；筛选 q、org（院校）、chain、since（该年及以后首次招生）。",
+        "create": "高校登记本校开设的专业，政府部门可为任何院校登记。",
+    },
+    reviewed=False,
+)
 
 
 # --- majors catalogue and mappings -----------------------------------------------------------
@@ -485,9 +341,12 @@ def _mapping_form(
     values: dict[str, Any],
     errors: dict[str, str],
     status: int = 200,
+    stale: dict[str, Any] | None = None,
 ) -> Response:
     ctx = {
         "major": major,
+        "item": major,
+        "stale": stale,
         "values": values,
         "errors": errors,
         "disciplines": list(
@@ -508,6 +367,17 @@ def _mapping_form_data(form: dict[str, Any]) -> dict[str, Any]:
         if key.startswith("weight_") and str(value).strip() not in ("", "0"):
             weights[key.removeprefix("weight_")] = str(value).strip()
     return {"discipline_ids": form.get("discipline_ids", []), "chain_weights": weights}
+
+
+def _mapping_values(data: dict[str, Any]) -> dict[str, Any]:
+    """Posted mappings as the form shows them again."""
+    return {
+        "discipline_ids": [int_or_none(v) for v in data["discipline_ids"]],
+        "chain_weights": {int_or_none(k): v for k, v in data["chain_weights"].items()},
+    }
+
+
+MAPPING_LABELS = {"disciplines": "对应学科", "chains": "对应产业链及权重"}
 
 
 @router.get("/education/majors/{major_id}/edit")
@@ -535,31 +405,25 @@ async def major_update(
     db: Session = Depends(get_db),
     user: User = Depends(require_user),
 ) -> Response:
-    """Save a major's mappings, or show the form again with messages."""
+    """Save a major's mappings, or show the form again with messages (or, when another office
+    saved them since the form was loaded, with what it changed)."""
     form = await form_dict(request, ("discipline_ids",))
+    loaded = version_from_form(form.pop("version", None))
     data = _mapping_form_data(form)
     try:
-        major = records.update_major_mapping(db, user, major_id, data)
+        major = records.update_major_mapping(db, user, major_id, data, loaded)
     except ValidationFailed as exc:
         db.rollback()
         major = records.get_major(db, major_id)
-        values = {
-            "discipline_ids": [int_or_none(v) for v in data["discipline_ids"]],
-            "chain_weights": {int_or_none(k): v for k, v in data["chain_weights"].items()},
-        }
-        return _mapping_form(request, db, major, values, exc.errors, 422)
+        return _mapping_form(request, db, major, _mapping_values(data), exc.errors, 422)
+    except StaleEdit:
+        major = records.get_major(db, major_id)
+        stale = stale_context(db, major, loaded, MAPPING_LABELS)
+        return _mapping_form(request, db, major, _mapping_values(data), {}, 409, stale)
     return redirect(f"/education/majors?q={major.code}", f"已保存{major.name}的对应关系")
 
 
-@api.put("/majors/{major_id}/mapping")
-def api_major_mapping(
-    major_id: int,
-    body: MajorMappingIn,
-    db: Session = Depends(get_db),
-    user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """Replace a major's CSL disciplines and chains with weights (office)."""
-    major = records.update_major_mapping(db, user, major_id, body.model_dump())
+def _mapping_out(db: Session, major: Major) -> dict[str, Any]:
     found = records.mappings(db, [major.id])[major.id]
     return {
         "id": major.id,
@@ -569,6 +433,36 @@ def api_major_mapping(
         "disciplines": [{"id": d.id, "code": d.code, "name": d.name} for d in found["disciplines"]],
         "chains": [{"id": c.id, "name": c.name, "weight": w} for c, w in found["chains"]],
     }
+
+
+@api.get("/majors/{major_id}/mapping")
+def api_major_mapping(
+    major_id: int,
+    response: Response,
+    db: Session = Depends(get_db),
+    user: User | None = Depends(api_user),
+) -> dict[str, Any]:
+    """A major's CSL disciplines and chains with weights; its ETag is what a PUT sends back in
+    If-Match."""
+    major = records.get_major(db, major_id)
+    response.headers["ETag"] = etag(major)
+    return _mapping_out(db, major)
+
+
+@api.put("/majors/{major_id}/mapping", responses=PUT_RESPONSES)
+def api_major_mapping_update(
+    major_id: int,
+    body: MajorMappingIn,
+    response: Response,
+    db: Session = Depends(get_db),
+    user: User = Depends(api_require_user),
+    version: int = Depends(if_match_version),
+) -> dict[str, Any]:
+    """Replace a major's CSL disciplines and chains with weights (office); If-Match must carry
+    the ETag last read."""
+    major = records.update_major_mapping(db, user, major_id, body.model_dump(), version)
+    response.headers["ETag"] = etag(major)
+    return _mapping_out(db, major)
 
 
 # --- fit index -------------------------------------------------------------------------------
@@ -633,3 +527,8 @@ def api_fit(
 ) -> dict[str, Any]:
     """Majors–industry fit index (专业-产业匹配度) for a year, city-wide or for one chain."""
     return records.fit_report(db, year, chain_id)
+
+
+for _views in (*OFFICE_RECORDS, OFFERINGS):
+    router.include_router(page_routes(_views))
+    api.include_router(api_routes(_views))

@@ -45,7 +45,7 @@ class Discipline(Base):
     parent_code: Mapped[str] = mapped_column(String(20), nullable=False, default="")
 
 
-class Major(Base):
+class Major(Versioned, Base):
     """A taught major (专业) from the national catalogue."""
 
     __tablename__ = "majors"
@@ -87,7 +87,7 @@ class MajorChain(Base):
     weight: Mapped[int] = mapped_column(nullable=False, default=1)
 
 
-class MajorOffering(TimestampMixin, Base):
+class MajorOffering(Versioned, TimestampMixin, Base):
     """A major a university or college runs: yearly intake, length of study, the year it opened
     and the chain it serves (a major opened for a chain is a 新增专业). Supply for the talent
     arrival forecast and the majors–industry fit index."""
@@ -132,7 +132,7 @@ class MajorOffering(TimestampMixin, Base):
         return self.yearly_intake
 
 
-class IndustryCollege(TimestampMixin, Base):
+class IndustryCollege(Versioned, TimestampMixin, Base):
     """现代产业学院: a university college built with a chain's enterprises."""
 
     __tablename__ = "industry_colleges"
@@ -154,7 +154,7 @@ class IndustryCollege(TimestampMixin, Base):
     university: Mapped[Organization] = relationship(lazy="joined")
 
 
-class TrainingBase(TimestampMixin, Base):
+class TrainingBase(Versioned, TimestampMixin, Base):
     """公共实训基地: a public training base with yearly capacity and programmes."""
 
     __tablename__ = "training_bases"
@@ -191,7 +191,7 @@ consortium_members = Table(
 )
 
 
-class Consortium(TimestampMixin, Base):
+class Consortium(Versioned, TimestampMixin, Base):
     """市域产教联合体 / 行业产教融合共同体 with member organisations and a chain."""
 
     __tablename__ = "consortia"

@@ -9,10 +9,12 @@ from typing import Any
 
 from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
 from silian.core import audit, clock
+from silian.core.concurrency import check_version, saving, touch
 from silian.core.errors import NotFound, ValidationFailed
 from silian.core.pagination import Page, paginate
 from silian.core.permissions import can, require
@@ -144,9 +146,14 @@ def _mapping_snapshot(session: Session, major_id: int) -> dict[str, Any]:
 
 
 def update_major_mapping(
-    session: Session, user: User, major_id: int, data: dict[str, Any]
+    session: Session,
+    user: User,
+    major_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
 ) -> Major:
-    """Replace a major's discipline and chain mappings (office only); audited."""
+    """Replace a major's discipline and chain mappings (office only), loaded at the major's
+    expected_version (StaleEdit if they changed since); audited."""
     require(user, "major_mapping.edit")
     major = get_major(session, major_id)
     clean = parse(MajorMappingIn, data)
@@ -173,24 +180,30 @@ def update_major_mapping(
             break
     if errors:
         raise ValidationFailed(errors)
-    before = _mapping_snapshot(session, major.id)
-    session.execute(delete(MajorDiscipline).where(MajorDiscipline.major_id == major.id))
-    session.execute(delete(MajorChain).where(MajorChain.major_id == major.id))
-    for discipline_id in dict.fromkeys(clean.discipline_ids):
-        session.add(MajorDiscipline(major_id=major.id, discipline_id=discipline_id))
-    for chain_id, weight in clean.chain_weights.items():
-        session.add(MajorChain(major_id=major.id, chain_id=chain_id, weight=weight))
-    session.flush()
-    after = _mapping_snapshot(session, major.id)
-    audit.record(
-        session,
-        actor=user,
-        action="update",
-        entity=major,
-        changes=audit.diff(before, after),
-        summary=f"修改专业对应关系：{major.code} {major.name}",
-    )
-    commit(session)
+    check_version(major, expected_version)
+    with saving(session):
+        before = _mapping_snapshot(session, major.id)
+        # The mappings are rows of their own: an UPDATE of the major itself bumps its version,
+        # so two offices editing the same major's mappings cannot both win.
+        flag_modified(major, "name")
+        session.flush()
+        session.execute(delete(MajorDiscipline).where(MajorDiscipline.major_id == major.id))
+        session.execute(delete(MajorChain).where(MajorChain.major_id == major.id))
+        for discipline_id in dict.fromkeys(clean.discipline_ids):
+            session.add(MajorDiscipline(major_id=major.id, discipline_id=discipline_id))
+        for chain_id, weight in clean.chain_weights.items():
+            session.add(MajorChain(major_id=major.id, chain_id=chain_id, weight=weight))
+        session.flush()
+        after = _mapping_snapshot(session, major.id)
+        audit.record(
+            session,
+            actor=user,
+            action="update",
+            entity=major,
+            changes=audit.diff(before, after),
+            summary=f"修改专业对应关系：{major.code} {major.name}",
+        )
+        commit(session)
     return major
 
 
@@ -227,31 +240,38 @@ def _save(
     noun: str,
     extra_before: dict[str, Any] | None = None,
     extra_after: Any = None,
+    expected_version: int | None = None,
 ) -> None:
-    """Set values on item (new or existing), write the audit row and commit."""
+    """Set values on item (new, or existing loaded at expected_version: StaleEdit if it changed
+    since), write the audit row and commit."""
     creating = item.id is None
-    before = {} if creating else audit.snapshot(item) | (extra_before or {})
-    for key, value in values.items():
-        setattr(item, key, value)
-    if creating:
-        session.add(item)
-    session.flush()
-    if extra_after is not None:
-        extra_after()
-    after = audit.snapshot(item) | _members_snapshot(session, item)
-    if creating:
-        changes = {k: [None, v] for k, v in after.items() if v not in (None, "", [], 0)}
-    else:
-        changes = audit.diff(before, after)
-    audit.record(
-        session,
-        actor=user,
-        action="create" if creating else "update",
-        entity=item,
-        changes=changes,
-        summary=f"{'创建' if creating else '修改'}{noun}：{item.name}",
-    )
-    commit(session)
+    if not creating:
+        check_version(item, expected_version)
+    with saving(session):
+        before = {} if creating else audit.snapshot(item) | (extra_before or {})
+        for key, value in values.items():
+            setattr(item, key, value)
+        if creating:
+            session.add(item)
+        else:
+            touch(item)
+        session.flush()
+        if extra_after is not None:
+            extra_after()
+        after = audit.snapshot(item) | _members_snapshot(session, item)
+        if creating:
+            changes = {k: [None, v] for k, v in after.items() if v not in (None, "", [], 0)}
+        else:
+            changes = audit.diff(before, after)
+        audit.record(
+            session,
+            actor=user,
+            action="create" if creating else "update",
+            entity=item,
+            changes=changes,
+            summary=f"{'创建' if creating else '修改'}{noun}：{item.name}",
+        )
+        commit(session)
 
 
 # --- consortia -------------------------------------------------------------------------------
@@ -341,9 +361,14 @@ def create_consortium(session: Session, user: User, data: dict[str, Any]) -> Con
 
 
 def update_consortium(
-    session: Session, user: User, consortium_id: int, data: dict[str, Any]
+    session: Session,
+    user: User,
+    consortium_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
 ) -> Consortium:
-    """Edit a consortium, its members and roles; audited with the member changes."""
+    """Edit a consortium, its members and roles, loaded at expected_version (StaleEdit if it
+    changed since); audited with the member changes."""
     require(user, "edu_consortium.manage")
     item = session.get(Consortium, consortium_id)
     if item is None:
@@ -357,6 +382,7 @@ def update_consortium(
         "产教联合体",
         _members_snapshot(session, item),
         lambda: _set_members(session, item.id, roles),
+        expected_version,
     )
     return item
 
@@ -408,9 +434,14 @@ def _college_values(
 
 
 def save_college(
-    session: Session, user: User, data: dict[str, Any], college_id: int | None = None
+    session: Session,
+    user: User,
+    data: dict[str, Any],
+    college_id: int | None = None,
+    expected_version: int | None = None,
 ) -> IndustryCollege:
-    """Create (college_id None) or edit a modern industry college; audited."""
+    """Create (college_id None) or edit a modern industry college loaded at expected_version;
+    audited."""
     require(user, "industry_college.manage")
     current: IndustryCollege | None = None
     if college_id is not None:
@@ -419,7 +450,7 @@ def save_college(
             raise NotFound("现代产业学院不存在")
     values = _college_values(session, parse(IndustryCollegeIn, data), current)
     item = current or IndustryCollege()
-    _save(session, user, item, values, "现代产业学院")
+    _save(session, user, item, values, "现代产业学院", expected_version=expected_version)
     return item
 
 
@@ -444,9 +475,14 @@ def _base_values(
 
 
 def save_training_base(
-    session: Session, user: User, data: dict[str, Any], base_id: int | None = None
+    session: Session,
+    user: User,
+    data: dict[str, Any],
+    base_id: int | None = None,
+    expected_version: int | None = None,
 ) -> TrainingBase:
-    """Create (base_id None) or edit a public training base; audited."""
+    """Create (base_id None) or edit a public training base loaded at expected_version;
+    audited."""
     require(user, "training_base.manage")
     current: TrainingBase | None = None
     if base_id is not None:
@@ -455,7 +491,7 @@ def save_training_base(
             raise NotFound("实训基地不存在")
     values = _base_values(session, parse(TrainingBaseIn, data), current)
     item = current or TrainingBase()
-    _save(session, user, item, values, "公共实训基地")
+    _save(session, user, item, values, "公共实训基地", expected_version=expected_version)
     return item
 
 
@@ -555,26 +591,34 @@ def create_offering(session: Session, user: User, data: dict[str, Any]) -> Major
 
 
 def update_offering(
-    session: Session, user: User, offering_id: int, data: dict[str, Any]
+    session: Session,
+    user: User,
+    offering_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
 ) -> MajorOffering:
-    """Edit an offering (a university its own, the office any); audited."""
+    """Edit an offering (a university its own, the office any) loaded at expected_version
+    (StaleEdit if it changed since); audited."""
     item = get_offering(session, offering_id)
     require(user, "major_offering.edit", item)
     values = _offering_values(session, user, parse(MajorOfferingIn, data), item)
-    before = audit.snapshot(item)
-    for key, value in values.items():
-        setattr(item, key, value)
-    session.flush()
-    session.refresh(item)
-    audit.record(
-        session,
-        actor=user,
-        action="update",
-        entity=item,
-        changes=audit.diff(before, audit.snapshot(item)),
-        summary=f"修改开设专业：{item.university.name} {item.major.name}",
-    )
-    commit(session)
+    check_version(item, expected_version)
+    with saving(session):
+        before = audit.snapshot(item)
+        for key, value in values.items():
+            setattr(item, key, value)
+        touch(item)
+        session.flush()
+        session.refresh(item)
+        audit.record(
+            session,
+            actor=user,
+            action="update",
+            entity=item,
+            changes=audit.diff(before, audit.snapshot(item)),
+            summary=f"修改开设专业：{item.university.name} {item.major.name}",
+        )
+        commit(session)
     return item
 
 

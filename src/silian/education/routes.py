@@ -5,46 +5,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
 from silian.coordination.models import InvestmentProject
-from silian.core.concurrency import etag, stale_context, version_from_form
-from silian.core.errors import StaleEdit, ValidationFailed
-from silian.core.flash import redirect
-from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.pagination import Page
-from silian.core.permissions import require
+from silian.core.views import RecordViews, api_routes, page_routes
 from silian.core.web import (
-    PUT_RESPONSES,
-    api_require_user,
-    api_user,
     csrf_protect,
     current_user,
-    form_dict,
     get_db,
-    if_match_version,
     int_or_none,
     render,
-    require_user,
 )
 from silian.education import choices, edit_routes, records, service
 from silian.education.models import NamedClass
 from silian.education.schemas import (
     CLASS_LABELS,
-    ConsortiumOut,
-    ConsortiumPage,
-    IndustryCollegeOut,
-    IndustryCollegePage,
     NamedClassIn,
     NamedClassOut,
     NamedClassPage,
-    TrainingBaseOut,
-    TrainingBasePage,
 )
 from silian.organizations.models import Organization
 
@@ -63,14 +47,7 @@ TABS: dict[str, tuple[str, Callable[..., Page[Any]]]] = {
 }
 
 
-def _filters(request: Request) -> service.EduFilters:
-    q = request.query_params
-    return service.EduFilters(
-        q=q.get("q", "").strip(),
-        chain_id=int_or_none(q.get("chain")),
-        organization_id=int_or_none(q.get("org")),
-        year=int_or_none(q.get("year")),
-    )
+_filters = edit_routes.edu_filters
 
 
 def _chains(db: Session) -> list[IndustryChain]:
@@ -108,16 +85,7 @@ def overview_page(
     )
 
 
-def _class_form(
-    request: Request,
-    db: Session,
-    user: User,
-    item: NamedClass | None,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    status: int = 200,
-    stale: dict[str, Any] | None = None,
-) -> Response:
+def _class_form_context(db: Session, user: User) -> dict[str, Any]:
     schools: list[Organization] = []
     if service.enters_for_any_school(user):
         schools = list(
@@ -127,11 +95,7 @@ def _class_form(
                 .order_by(Organization.name)
             )
         )
-    ctx = {
-        "item": item,
-        "stale": stale,
-        "values": values,
-        "errors": errors,
+    return {
         "labels": CLASS_LABELS,
         "schools": schools,
         "enterprises": list(
@@ -143,30 +107,55 @@ def _class_form(
         ),
         "projects": list(db.scalars(select(InvestmentProject).order_by(InvestmentProject.name))),
     }
-    return render(request, "education/class_form.html", ctx, status)
 
 
-@router.get("/education/named-classes/new")
-def class_new(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
-) -> Response:
-    """Blank named-class form (offices; universities for their own school)."""
-    require(user, "named_class.create")
-    return _class_form(request, db, user, None, {"students": 0}, {})
+def _class_out(item: NamedClass, user: User | None) -> dict[str, Any]:
+    db = object_session(item)
+    assert db is not None
+    return service.class_dict(db, item)
 
 
-@router.post("/education/named-classes/new")
-async def class_create(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
-) -> Response:
-    """Create a named class, or show the form again with messages."""
-    data = await form_dict(request)
-    try:
-        item = service.create_named_class(db, user, data)
-    except ValidationFailed as exc:
-        db.rollback()
-        return _class_form(request, db, user, None, data, exc.errors, 422)
-    return redirect(f"/education/named-classes/{item.id}", "冠名班已登记")
+# Named classes' forms and API are the shared record views; the detail page is below.
+NAMED_CLASSES = RecordViews(
+    kind="named_class",
+    noun="冠名班",
+    path="/education/named-classes",
+    id_name="class_id",
+    templates="education",
+    form_template="education/class_form.html",
+    labels=CLASS_LABELS,
+    filters=_filters,
+    list=lambda db, user, filters, page, per_page: service.list_named_classes(
+        db, filters, page, per_page
+    ),
+    get=lambda db, user, class_id: service.get_named_class(db, class_id),
+    create=service.create_named_class,
+    update=service.update_named_class,
+    can_edit=service.can_manage_class,
+    out=_class_out,
+    form_values=lambda item, user: {
+        c.key: getattr(item, c.key) for c in NamedClass.__mapper__.column_attrs
+    },
+    form_context=_class_form_context,
+    new_values=lambda request: {"students": 0},
+    list_page=False,
+    detail_page=False,
+    created_text="冠名班已登记",
+    saved_text="冠名班已保存",
+    api_prefix="/named-classes",
+    api_tag="education",
+    in_schema=NamedClassIn,
+    out_schema=NamedClassOut,
+    page_schema=NamedClassPage,
+    api_texts={
+        "list": "冠名班；筛选 q、chain、org、year。",
+        "create": "政府部门登记冠名班，高校为本校登记。",
+    },
+    reviewed=False,
+)
+# Before the detail page, whose /{class_id} would also match /new.
+router.include_router(page_routes(NAMED_CLASSES))
+api.include_router(api_routes(NAMED_CLASSES))
 
 
 @router.get("/education/named-classes/{class_id}")
@@ -201,43 +190,6 @@ def class_page(
             "can_edit": service.can_manage_class(user, item),
         },
     )
-
-
-@router.get("/education/named-classes/{class_id}/edit")
-def class_edit(
-    class_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(require_user),
-) -> Response:
-    """Edit form of a named class."""
-    item = service.get_named_class(db, class_id)
-    require(user, "named_class.edit", item)
-    values = {c.key: getattr(item, c.key) for c in NamedClass.__mapper__.column_attrs}
-    return _class_form(request, db, user, item, values, {})
-
-
-@router.post("/education/named-classes/{class_id}/edit")
-async def class_update(
-    class_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(require_user),
-) -> Response:
-    """Save a named class, or show the form again with messages."""
-    data = await form_dict(request)
-    loaded = version_from_form(data.pop("version", None))
-    try:
-        item = service.update_named_class(db, user, class_id, data, loaded)
-    except ValidationFailed as exc:
-        db.rollback()
-        item = service.get_named_class(db, class_id)
-        return _class_form(request, db, user, item, data, exc.errors, 422)
-    except StaleEdit:
-        item = service.get_named_class(db, class_id)
-        stale = stale_context(db, item, loaded, CLASS_LABELS)
-        return _class_form(request, db, user, item, data, {}, 409, stale)
-    return redirect(f"/education/named-classes/{item.id}", "冠名班已保存")
 
 
 @router.get("/education/training-bases/{base_id}")
@@ -286,138 +238,3 @@ def college_page(
     item = service.get_college(db, college_id)
     chain = db.get(IndustryChain, item.chain_id) if item.chain_id else None
     return render(request, "education/college_detail.html", {"item": item, "chain": chain})
-
-
-def _page(result: Page[Any], convert: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "items": [convert(i) for i in result.items],
-        "total": result.total,
-        "page": result.page,
-        "per_page": result.per_page,
-    }
-
-
-@api.get("/named-classes", response_model=NamedClassPage)
-def api_classes(
-    request: Request,
-    page: int = Query(1, ge=1),
-    per_page: int = Query(20, ge=1, le=100),
-    db: Session = Depends(get_db),
-    user: User | None = Depends(api_user),
-) -> dict[str, Any]:
-    """Named classes; filters q, chain, org, year."""
-    result = service.list_named_classes(db, _filters(request), page, per_page)
-    return _page(result, lambda c: service.class_dict(db, c))
-
-
-@api.get("/named-classes/{class_id}", response_model=NamedClassOut)
-def api_class(
-    class_id: int,
-    response: Response,
-    db: Session = Depends(get_db),
-    user: User | None = Depends(api_user),
-) -> dict[str, Any]:
-    """One named class; its ETag is what a PUT sends back in If-Match."""
-    item = service.get_named_class(db, class_id)
-    response.headers["ETag"] = etag(item)
-    return service.class_dict(db, item)
-
-
-@api.post("/named-classes", response_model=NamedClassOut, status_code=201)
-def api_class_create(
-    body: NamedClassIn,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(api_require_user),
-    key: str | None = Depends(idempotency_key),
-) -> Response:
-    """Create a named class (offices; universities for their own school); retry safely with
-    an Idempotency-Key."""
-    return idempotent_create(
-        request,
-        db,
-        user,
-        key,
-        body,
-        lambda: service.create_named_class(db, user, body.model_dump()),
-        lambda item: NamedClassOut.model_validate(service.class_dict(db, item)),
-    )
-
-
-@api.put("/named-classes/{class_id}", response_model=NamedClassOut, responses=PUT_RESPONSES)
-def api_class_update(
-    class_id: int,
-    body: NamedClassIn,
-    response: Response,
-    db: Session = Depends(get_db),
-    user: User = Depends(api_require_user),
-    version: int = Depends(if_match_version),
-) -> dict[str, Any]:
-    """Replace a named class's fields; If-Match must carry the ETag last read."""
-    item = service.update_named_class(db, user, class_id, body.model_dump(), version)
-    response.headers["ETag"] = etag(item)
-    return service.class_dict(db, item)
-
-
-@api.get("/training-bases", response_model=TrainingBasePage)
-def api_bases(
-    request: Request,
-    page: int = Query(1, ge=1),
-    per_page: int = Query(20, ge=1, le=100),
-    db: Session = Depends(get_db),
-    user: User | None = Depends(api_user),
-) -> dict[str, Any]:
-    """Public training bases; filters q, chain, org."""
-    return _page(
-        service.list_training_bases(db, _filters(request), page, per_page), service.base_dict
-    )
-
-
-@api.get("/training-bases/{base_id}", response_model=TrainingBaseOut)
-def api_base(
-    base_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
-) -> dict[str, Any]:
-    """One training base."""
-    return service.base_dict(service.get_training_base(db, base_id))
-
-
-@api.get("/consortia", response_model=ConsortiumPage)
-def api_consortia(
-    request: Request,
-    page: int = Query(1, ge=1),
-    per_page: int = Query(20, ge=1, le=100),
-    db: Session = Depends(get_db),
-    user: User | None = Depends(api_user),
-) -> dict[str, Any]:
-    """Consortia with members; filters q, chain, org."""
-    return _page(
-        service.list_consortia(db, _filters(request), page, per_page), service.consortium_dict
-    )
-
-
-@api.get("/consortia/{consortium_id}", response_model=ConsortiumOut)
-def api_consortium(
-    consortium_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
-) -> dict[str, Any]:
-    """One consortium."""
-    return service.consortium_dict(service.get_consortium(db, consortium_id))
-
-
-@api.get("/colleges", response_model=IndustryCollegePage)
-def api_colleges(
-    request: Request,
-    page: int = Query(1, ge=1),
-    per_page: int = Query(20, ge=1, le=100),
-    db: Session = Depends(get_db),
-    user: User | None = Depends(api_user),
-) -> dict[str, Any]:
-    """Modern industry colleges; filters q, chain, org."""
-    return _page(service.list_colleges(db, _filters(request), page, per_page), service.college_dict)
-
-
-@api.get("/colleges/{college_id}", response_model=IndustryCollegeOut)
-def api_college(
-    college_id: int, db: Session = Depends(get_db), user: User | None = Depends(api_user)
-) -> dict[str, Any]:
-    """One industry college."""
-    return service.college_dict(service.get_college(db, college_id))

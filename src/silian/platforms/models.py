@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from silian.core.concurrency import Versioned
 from silian.core.db import Base, TimestampMixin
 from silian.platforms.choices import (
     BOOKING_STATUS,
@@ -44,7 +45,7 @@ platform_chains = Table(
 )
 
 
-class Platform(TimestampMixin, Base):
+class Platform(Versioned, TimestampMixin, Base):
     """A shared pilot-scale or proof-of-concept platform run by an organisation."""
 
     __tablename__ = "platforms"

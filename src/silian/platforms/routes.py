@@ -17,6 +17,7 @@ from silian.core import clock, permissions
 from silian.core.errors import NotFound, ValidationFailed
 from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
+from silian.core.views import RecordViews, api_routes, page_routes
 from silian.core.web import (
     api_require_user,
     api_user,
@@ -33,6 +34,7 @@ from silian.organizations.models import Organization
 from silian.platforms import choices, figures, service
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
 from silian.platforms.schemas import (
+    PLATFORM_LABELS,
     BookingIn,
     BookingOut,
     CompletionIn,
@@ -181,68 +183,22 @@ def platform_data(form: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _platform_form(
-    request: Request,
-    db: Session,
-    user: User,
-    item: Platform | None,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    status_code: int = 200,
-) -> Response:
+def _platform_form_context(db: Session, user: User) -> dict[str, Any]:
     operators = db.scalars(
         select(Organization)
         .where(Organization.kind.in_(service.OPERATOR_KINDS), Organization.is_active.is_(True))
         .order_by(Organization.kind.desc(), Organization.name)
     )
-    ctx = {
-        "item": item,
-        "values": values,
-        "errors": errors,
+    return {
         "choices": choices,
         "operators": list(operators),
         "chains": list(db.scalars(select(IndustryChain).order_by(IndustryChain.id))),
         "may_move": permissions.sees_everything(user, "platform.edit"),
-        "action": f"/platforms/{item.id}/edit" if item else "/platforms/new",
     }
-    return render(request, "platforms/form.html", ctx, status_code)
 
 
-@router.get("/platforms/new")
-def new_platform_page(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
-) -> Response:
-    """The form to register a platform (office)."""
-    permissions.require(user, "platform.create")
-    values = {"kind": request.query_params.get("kind", "pilot"), "status": "active"}
-    return _platform_form(request, db, user, None, values, {})
-
-
-@router.post("/platforms/new")
-async def create_platform(
-    request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
-) -> Response:
-    """Save a new platform."""
-    form = await form_dict(request, ("chain_ids",))
-    try:
-        item = service.create_platform(db, user, platform_data(form))
-    except ValidationFailed as exc:
-        db.rollback()
-        return _platform_form(request, db, user, None, form, exc.errors, 422)
-    return redirect(f"/platforms/{item.id}", f"平台“{item.name}”已登记")
-
-
-@router.get("/platforms/{platform_id}/edit")
-def edit_platform_page(
-    platform_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(require_user),
-) -> Response:
-    """The platform's edit form (office, or the operating unit)."""
-    item = service.get_platform(db, platform_id)
-    permissions.require(user, "platform.edit", item)
-    values: dict[str, Any] = {
+def _platform_values(item: Platform, user: User | None) -> dict[str, Any]:
+    return {
         "name": item.name,
         "kind": item.kind,
         "organization_id": item.organization_id,
@@ -254,25 +210,46 @@ def edit_platform_page(
         "support_amount": item.support_amount,
         "status": item.status,
     }
-    return _platform_form(request, db, user, item, values, {})
 
 
-@router.post("/platforms/{platform_id}/edit")
-async def update_platform(
-    platform_id: int,
-    request: Request,
-    db: Session = Depends(get_db),
-    user: User = Depends(require_user),
-) -> Response:
-    """Save the platform's changes."""
-    form = await form_dict(request, ("chain_ids",))
-    try:
-        item = service.update_platform(db, user, platform_id, platform_data(form))
-    except ValidationFailed as exc:
-        db.rollback()
-        item = service.get_platform(db, platform_id)
-        return _platform_form(request, db, user, item, form, exc.errors, 422)
-    return redirect(f"/platforms/{item.id}", "已保存")
+# Registration and editing (pages and API) are the shared record views; the list, the detail
+# page with its calendars and the bookings are this feature's own.
+VIEWS = RecordViews(
+    kind="platform",
+    noun="平台",
+    path="/platforms",
+    id_name="platform_id",
+    templates="platforms",
+    labels=PLATFORM_LABELS,
+    get=lambda db, user, platform_id: service.get_platform(db, platform_id),
+    create=service.create_platform,
+    update=service.update_platform,
+    can_edit=lambda user, item: permissions.can(user, "platform.edit", item),
+    out=lambda item, user: platform_out(item),
+    form_context=_platform_form_context,
+    form_values=_platform_values,
+    choice_fields={"kind": choices.PLATFORM_KINDS, "status": choices.PLATFORM_STATUS},
+    list_fields=("chain_ids",),
+    new_values=lambda request: {
+        "kind": request.query_params.get("kind", "pilot"),
+        "status": "active",
+    },
+    from_form=platform_data,
+    list_page=False,
+    detail_page=False,
+    created_text="平台“{item.name}”已登记",
+    api_prefix="/api/v1/platforms",
+    api_tag="platforms",
+    in_schema=PlatformIn,
+    out_schema=PlatformOut,
+    api_texts={
+        "create": "政府部门登记平台；chain_ids 为其服务的产业链，第一个为主产业链。",
+        "update": "政府部门或运营单位修改平台（只有政府部门可变更运营单位）。",
+    },
+    reviewed=False,
+)
+# Before the detail page, whose /platforms/{platform_id} would also match /platforms/new.
+router.include_router(page_routes(VIEWS))
 
 
 @router.get("/platforms/{platform_id}")
@@ -419,34 +396,6 @@ def api_platforms(
     return [platform_out(p) for p in service.list_platforms(db, user, kind)]
 
 
-@platforms_api.post("", response_model=PlatformOut, status_code=201)
-def api_create_platform(
-    body: PlatformIn, db: Session = Depends(get_db), user: User = Depends(api_require_user)
-) -> dict[str, Any]:
-    """The office registers a platform; chain_ids are the chains it serves, the first being
-    its primary chain."""
-    return platform_out(service.create_platform(db, user, body.model_dump(mode="json")))
-
-
-@platforms_api.put("/{platform_id}", response_model=PlatformOut)
-def api_update_platform(
-    platform_id: int,
-    body: PlatformIn,
-    db: Session = Depends(get_db),
-    user: User = Depends(api_require_user),
-) -> dict[str, Any]:
-    """The office or the operating unit replaces a platform's details (only the office may
-    change the operating unit)."""
-    data = body.model_dump(mode="json")
-    return platform_out(service.update_platform(db, user, platform_id, data))
-
-
-@platforms_api.get("/{platform_id}", response_model=PlatformOut)
-def api_platform(platform_id: int, db: Session = Depends(get_db)) -> dict[str, Any]:
-    """One platform with its services."""
-    return platform_out(service.get_platform(db, platform_id))
-
-
 @platforms_api.get("/{platform_id}/utilisation", response_model=list[MonthFigureOut])
 def api_utilisation(
     platform_id: int,
@@ -590,5 +539,5 @@ def api_cancel(
 
 # One REST router for the app.
 api = APIRouter()
-for _sub in (platforms_api, services_api, bookings_api):
+for _sub in (platforms_api, api_routes(VIEWS), services_api, bookings_api):
     api.include_router(_sub)

@@ -18,6 +18,20 @@ ServiceKind = Literal["equipment", "testing", "small_batch", "poc_funding"]
 PlatformKind = Literal["pilot", "poc"]
 PlatformStatus = Literal["active", "building", "suspended"]
 
+# The platform form's field names, as a stale save lists what others changed.
+PLATFORM_LABELS = {
+    "name": "平台名称",
+    "kind": "平台类型",
+    "organization_id": "运营单位",
+    "chain_id": "主要服务产业链",
+    "chain_ids": "服务的产业链",
+    "status": "运营状态",
+    "capabilities": "服务能力",
+    "equipment": "主要设备",
+    "support_amount": "获得支持资金（元）",
+    "description": "平台简介",
+}
+
 
 class PlatformIn(InputModel):
     """A platform as the office registers it (or its operator keeps it): the chains it serves,

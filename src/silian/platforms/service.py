@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from silian.accounts.models import User
 from silian.chains.models import IndustryChain
 from silian.core import audit, clock, permissions
+from silian.core.concurrency import check_version, saving, touch
 from silian.core.db import utcnow
 from silian.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from silian.core.transactions import commit
@@ -286,10 +287,14 @@ def create_platform(session: Session, user: User, data: dict[str, Any]) -> Platf
 
 
 def update_platform(
-    session: Session, user: User, platform_id: int, data: dict[str, Any]
+    session: Session,
+    user: User,
+    platform_id: int,
+    data: dict[str, Any],
+    expected_version: int | None = None,
 ) -> Platform:
-    """The office or the operating unit edits a platform; only the office moves it to another
-    operating unit."""
+    """The office or the operating unit edits a platform loaded at expected_version (StaleEdit
+    if it changed since); only the office moves it to another operating unit."""
     platform = get_platform(session, platform_id)
     permissions.require(user, "platform.edit", platform)
     clean = parse(PlatformIn, data)
@@ -298,18 +303,21 @@ def update_platform(
     ):
         raise ValidationFailed({"organization_id": "运营单位只能由政府部门变更"})
     _check_platform(session, clean, platform.id)
-    before = _platform_snapshot(platform)
-    _apply_platform(session, platform, clean)
-    session.flush()
-    audit.record(
-        session,
-        actor=user,
-        action="update",
-        entity=platform,
-        changes=audit.diff(before, _platform_snapshot(platform)),
-        summary=f"修改平台信息：{platform.name}",
-    )
-    commit(session)
+    check_version(platform, expected_version)
+    with saving(session):
+        before = _platform_snapshot(platform)
+        _apply_platform(session, platform, clean)
+        touch(platform)
+        session.flush()
+        audit.record(
+            session,
+            actor=user,
+            action="update",
+            entity=platform,
+            changes=audit.diff(before, _platform_snapshot(platform)),
+            summary=f"修改平台信息：{platform.name}",
+        )
+        commit(session)
     return platform
 
 
