@@ -166,6 +166,17 @@ def test_other_directions_and_free_text(world: World, factory: Factory, db: Sess
     bad = world.client.post("/api/v1/match", json={"text": "", "kind": "robot"})
     assert bad.status_code == 422
     assert {"text", "kind"} <= set(bad.json()["errors"])
+    # The budget filter reads money as people write it, like every other money field.
+    for budget in ("80万", 800000):
+        fits = world.client.post(
+            "/api/v1/match",
+            json={"text": "反渗透膜污染控制", "kind": "achievement", "filters": {"budget": budget}},
+        )
+        assert fits.status_code == 200, fits.text
+    unreadable = world.client.post(
+        "/api/v1/match", json={"text": "反渗透膜", "filters": {"budget": "看情况"}}
+    )
+    assert unreadable.status_code == 422 and "filters.budget" in unreadable.json()["errors"]
     wrong_kind = world.client.get(f"/api/v1/demands/{did}/matches", params={"kind": "demand"})
     assert wrong_kind.status_code == 422
 

@@ -3,6 +3,7 @@ queueing suggestions for brokers."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,6 +22,7 @@ from silian.core import permissions
 from silian.core.errors import NotFound, ValidationFailed
 from silian.core.fields import Multiline
 from silian.core.idempotency import idempotency_key, idempotent_create
+from silian.core.money import Money
 from silian.core.permissions import can, require
 from silian.core.schemas import InputModel
 from silian.core.web import (
@@ -300,7 +302,7 @@ class MatchFilters(InputModel):
     chains: list[str] = Field(default_factory=list, max_length=10)
     region: str = Field(default="", max_length=12)
     trl: int | None = Field(default=None, ge=1, le=9)
-    budget: float | None = Field(default=None, ge=0)
+    budget: Money = Field(default=None, ge=0, le=Decimal("1e11"))
 
 
 class MatchIn(InputModel):
