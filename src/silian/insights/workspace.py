@@ -6,7 +6,8 @@ lists their own — created by them or naming them (their talent profile's name)
 inventors — with the unit's count beside; the office (``review.view``) sees its review queue
 and the records it returned; posters see their challenges and the bids received once bidding
 has closed; solvers their bids; reviewers the evaluations assigned to them; brokers their
-queue; every party its deals and contracts.
+queue; a platform's operator the bookings waiting for its decision; every party its deals and
+contracts.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from silian.challenges.models import Challenge, Reviewer
 from silian.core import permissions
 from silian.core.audit import AuditLog
 from silian.demands.models import Bid, Demand
+from silian.platforms import service as platforms
 from silian.talent.models import Talent
 
 LIMIT = 50
@@ -237,6 +239,11 @@ def _deals(session: Session, user: User, ws: Workspace) -> None:
         _todo(ws, "已到期未完成的合同节点", int(due or 0), "/my#contracts")
 
 
+def _bookings(session: Session, user: User, ws: Workspace) -> None:
+    waiting = platforms.bookings_to_decide(session, user)
+    _todo(ws, "待确认的平台服务预约", len(waiting), "/bookings?status=requested")
+
+
 def workspace(session: Session, user: User) -> Workspace:
     """The workspace of user: listings, what waits for them, challenges, bids, reviews, deals."""
     ws = Workspace()
@@ -244,6 +251,7 @@ def workspace(session: Session, user: User) -> Workspace:
     _listings(session, user, ws)
     _challenges(session, user, ws)
     _deals(session, user, ws)
+    _bookings(session, user, ws)
     ws.activity = list(
         session.scalars(
             select(AuditLog)

@@ -68,14 +68,17 @@ def workspace(
     request: Request, db: Session = Depends(get_db), user: User = Depends(require_user)
 ) -> Response:
     """My workspace: what I own (or my unit owns) and what waits for my action."""
-    # Services and bookings: the platforms the unit operates and the bookings it can act on.
+    # Services and bookings: the platforms the unit operates, the bookings waiting for its
+    # decision first, then the newest others.
+    waiting = platforms.bookings_to_decide(db, user)
+    newest = [b for b in platforms.list_bookings(db, user)[:20] if b not in waiting]
     return render(
         request,
         "workspace.html",
         {
             "ws": workspace_service.workspace(db, user),
             "operated_platforms": platforms.operated_platforms(db, user),
-            "bookings": platforms.list_bookings(db, user)[:20],
+            "bookings": waiting[:20] + newest[: max(0, 20 - len(waiting))],
             "operates_booking": lambda b: platforms.operates(user, b.service.platform),
         },
     )
