@@ -284,6 +284,9 @@ def test_broker_sees_its_queue(client: TestClient, db: Session, factory: Factory
     queue = re.sub(r"<[^>]+>", " ", _section(html, "queue"))
     assert re.search(r"待处理撮合建议\s+1 条", queue)
     assert 'id="listings"' not in html  # a broker publishes nothing
+    # Sums are shown in 万元 like every amount, and nothing signed is 0元 (not 面议).
+    figures = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", _section(html, "brokerage-figures")))
+    assert "技术合同 0 份，0元" in figures and "面议" not in figures
 
 
 def test_platform_sees_the_bookings_waiting_for_its_decision_first(
