@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from silian.accounts.models import User
 from silian.achievements.models import Achievement
 from silian.brokerage.choices import ACTIVE_DEAL_STAGES
 from silian.brokerage.models import Contract, Deal, DealStep, Match
@@ -27,6 +28,7 @@ from silian.demo.loader import (
     load_demo,
 )
 from silian.matching.text import normalise
+from silian.notifications.models import Notification
 from silian.organizations.models import Organization
 from silian.reference import data as reference
 from silian.talent.models import Talent
@@ -170,7 +172,7 @@ def _fingerprint(db: Session) -> dict[str, Any]:
 
 def test_demo_deals_join_two_units_and_have_a_dated_timeline(db_url: str, db: Session) -> None:
     """Each sample deal's page shows the road to its stage; nothing happens after the demo's
-    today; no unit trades with itself; its broker has next actions to follow up."""
+    today; no unit trades with itself; its broker has next actions to follow up and a bell."""
     load_demo(db_url)
     deals = list(db.scalars(select(Deal).where(Deal.match_id.is_not(None))))
     assert len(deals) >= 12
@@ -192,6 +194,12 @@ def test_demo_deals_join_two_units_and_have_a_dated_timeline(db_url: str, db: Se
             assert deal.next_action and deal.next_due and deal.next_due > dates[-1]
     active = [d for d in deals if d.stage in ACTIVE_DEAL_STAGES]
     assert any(d.next_due and d.next_due <= TODAY for d in active)
+    # The demo broker's bell announces the suggestions waiting in its queue.
+    broker = db.scalar(select(User).where(User.username == "broker"))
+    assert broker is not None
+    unread = Notification.read_at.is_(None)
+    bell = db.scalars(select(Notification).where(Notification.user_id == broker.id, unread)).all()
+    assert [(n.kind, n.url) for n in bell] == [("match_assigned", "/brokerage")]
     for contract in db.scalars(select(Contract)):
         assert contract.signed_on <= TODAY
         assert contract.accepted_on is None or contract.accepted_on <= TODAY, contract.title

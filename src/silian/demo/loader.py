@@ -116,6 +116,7 @@ from silian.events.models import (
 from silian.hiring import service as hiring_service
 from silian.hiring.models import Application, Dispatch, Hire, HireAchievement, Recommendation
 from silian.meetings.models import AgendaItem, Decision, FollowUpTask, JointMeeting, ProgressNote
+from silian.notifications import service as notifications
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
 from silian.reference import data as reference
@@ -2027,6 +2028,15 @@ def _broker_queue(
         )
         city.report.count("matches")
         wanted -= 1
+        # The bell says so, as for a match the engine queues (one unread item per queue).
+        notifications.notify(
+            session,
+            broker.user_id,
+            "match_assigned",
+            "新的撮合建议待处理",
+            "/brokerage",
+            dedupe_key="queue",
+        )
     session.flush()
 
 
