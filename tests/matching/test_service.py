@@ -336,6 +336,35 @@ def test_weak_hits_are_not_suggested_once_the_index_is_large(
     assert [(s.id, s.strength) for s in kept] == [(1, "较为相关")]
 
 
+def test_recency_is_shown_only_when_it_tells_suggestions_apart(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from silian.matching import service as service_module
+    from silian.matching import sources
+    from silian.matching.engine import Hit
+
+    svc = service_module.MatchingService(
+        Settings(home=tmp_path, database_url="sqlite://", secret_key="x")
+    )
+    monkeypatch.setattr(svc, "engine", lambda: type("E", (), {"__len__": lambda s: 10})())
+    monkeypatch.setattr(sources, "chain_names", lambda _session: {})
+    monkeypatch.setattr(
+        sources,
+        "load_records",
+        lambda _s, keys, _c: {(k, r): sources.Record(kind=k, id=r, title="t") for k, r in keys},
+    )
+
+    def hit(doc_id: str, days: float) -> Hit:
+        item = {"code": "recency", "text": f"近 {int(days) + 1} 天内更新", "days": days}
+        reasons = {"items": [item], "lines": [item["text"]]}
+        return Hit(doc_id, "achievement", doc_id, 20.0, {}, {}, reasons)
+
+    fresh = svc._suggestions(None, [hit("achievement:1", 0.2), hit("achievement:2", 0.5)])  # type: ignore[arg-type]
+    assert [s.details for s in fresh] == [[], []]  # all just loaded: nothing to tell apart
+    mixed = svc._suggestions(None, [hit("achievement:1", 0.2), hit("achievement:2", 400)])  # type: ignore[arg-type]
+    assert [s.details for s in mixed] == [["近 1 天内更新"], []]
+
+
 def test_summary_is_one_line_and_details_drop_the_breakdown() -> None:
     from silian.matching.service import Suggestion, strength_label
 
