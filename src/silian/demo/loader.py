@@ -89,6 +89,7 @@ from silian.challenges.models import BidScore, Challenge, Reviewer
 from silian.config import Settings
 from silian.consortia.models import CommonTechProject, InnovationConsortium, RdInstitute
 from silian.coordination.models import InvestmentProject
+from silian.core import audit
 from silian.core.audit import AuditLog
 from silian.core.db import session_scope
 from silian.demands.models import Bid, Demand
@@ -3344,6 +3345,47 @@ def _training(city: _City) -> None:
     session.flush()
 
 
+def _returns(city: _City) -> None:
+    """The office's return of each sample record the demo shows as returned, in the audit log
+    as the workflow writes it, so that once the unit resubmits, the reviewer's page lists what
+    changed since the return. A record whose return is already logged is left alone."""
+    session = city.session
+    office = city.users.get("office")
+    logged: set[tuple[str, int]] = {
+        (row.entity_type, row.entity_id)
+        for row in session.execute(
+            select(AuditLog.entity_type, AuditLog.entity_id).where(AuditLog.action == "return")
+        )
+    }
+    returned: list[tuple[Achievement | Demand, str]] = [
+        (a, "成果")
+        for a in session.scalars(
+            select(Achievement)
+            .where(Achievement.status == "returned", Achievement.is_sample)
+            .order_by(Achievement.id)
+        )
+    ]
+    returned += [
+        (d, "需求")
+        for d in session.scalars(
+            select(Demand).where(Demand.status == "returned", Demand.is_sample).order_by(Demand.id)
+        )
+    ]
+    for item, noun in returned:
+        if (type(item).__tablename__, item.id) in logged:
+            continue
+        remarks = item.review_remarks
+        audit.record(
+            session,
+            actor=office,
+            action="return",
+            entity=item,
+            changes={"status": ["submitted", "returned"], "review_remarks": remarks},
+            summary=f"退回修改{noun}：{item.title}" + (f"（{remarks}）" if remarks else ""),
+        )
+    session.flush()
+
+
 def load_demo(database_url: str | None = None, progress: Progress | None = None) -> DemoReport:
     """Build (or complete) the demo city in one transaction; returns what was added."""
     step: Progress = progress or _no_progress
@@ -3356,6 +3398,7 @@ def load_demo(database_url: str | None = None, progress: Progress | None = None)
             ("演示账号", lambda: _users(city)),
             ("科技成果", lambda: _achievements(city, step)),
             ("技术需求", lambda: _demands(city, step)),
+            ("退回记录", lambda: _returns(city)),
             ("按薪定才标准", lambda: _salary_grade_rules(city)),
             ("专家人才", lambda: _talents(city)),
             ("人才需求与产才融合项目", lambda: _talent_needs_and_projects(city)),
