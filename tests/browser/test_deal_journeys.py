@@ -39,7 +39,7 @@ def _fill_bid(page: Page, team: str, amount: str) -> None:
     page.get_by_label("团队成员").fill("王膜 负责人\n李工 工程师")
     page.get_by_label("成熟度(TRL)").fill("5")
     page.get_by_label("成熟度证明").fill("小试样品第三方检测报告")
-    page.get_by_label("报价(元)").fill(amount)
+    page.get_by_label("报价", exact=True).fill(amount)
     page.get_by_label("进度安排").fill("六个月完成中试")
     page.get_by_role("button", name="提交揭榜方案").click()
     expect(page.get_by_role("status")).to_have_text("揭榜方案已提交")

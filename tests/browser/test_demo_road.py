@@ -129,7 +129,7 @@ def test_demo_challenge_from_posting_to_accepted_contract(
     sign_out(page)
 
     teams = {"university": "海大船舶水动力团队", "university2": "石大流体力学团队"}
-    for username, amount in (("university", "750000"), ("university2", "680000")):
+    for username, amount in (("university", "75万"), ("university2", "680000")):
         demo_sign_in(page, live_app, username, f"/challenges/{challenge.id}/bid")
         _fill_bid(page, teams[username], amount)
         expect(page.locator("table").last).to_contain_text(teams[username])

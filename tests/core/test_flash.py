@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from silian.core.flash import FLASH_COOKIE, MAX_LENGTH, redirect
+from silian.notifications import service as notifications
 from silian.talent import service as talent
 from tests.support import Factory, csrf, login
 
@@ -47,3 +48,17 @@ def test_a_feature_action_tells_the_user_what_happened(
     response = client.post(f"/talent-needs/{need.id}/close", data={"csrf_token": csrf(client)})
     assert response.status_code == 200  # followed the redirect to the need's page
     assert STATUS + "人才需求已关闭</div>" in response.text
+
+
+def test_marking_the_bell_read_says_how_many(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    user = factory.user("broker")
+    for title in ("新的撮合建议待处理", "合同节点即将到期"):
+        notifications.notify(db, user.id, "match_assigned", title, "/brokerage")
+    db.commit()
+    login(client, user)
+    first = client.post("/notifications/read-all", data={"csrf_token": csrf(client)})
+    assert STATUS + "已将 2 条提醒标为已读</div>" in first.text
+    again = client.post("/notifications/read-all", data={"csrf_token": csrf(client)})
+    assert STATUS + "没有未读提醒</div>" in again.text

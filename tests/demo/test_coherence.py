@@ -8,21 +8,27 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from silian.accounts.models import User
 from silian.achievements.models import Achievement
+from silian.brokerage.choices import ACTIVE_DEAL_STAGES
+from silian.brokerage.models import Contract, Deal, DealStep, Match
 from silian.chains.models import IndustryChain
 from silian.core.db import Base
 from silian.demands.models import Demand
 from silian.demo import names
 from silian.demo.loader import (
+    DEAL_ROAD,
     FIELD_GROUPS,
     INSTITUTES,
     NON_MARKET_DISCIPLINES,
+    TODAY,
     chain_fit,
     chain_terms,
     institution_disciplines,
     load_demo,
 )
 from silian.matching.text import normalise
+from silian.notifications.models import Notification
 from silian.organizations.models import Organization
 from silian.reference import data as reference
 from silian.talent.models import Talent
@@ -162,6 +168,42 @@ def _fingerprint(db: Session) -> dict[str, Any]:
             for t in db.scalars(select(Talent))
         ),
     }
+
+
+def test_demo_deals_join_two_units_and_have_a_dated_timeline(db_url: str, db: Session) -> None:
+    """Each sample deal's page shows the road to its stage; nothing happens after the demo's
+    today; no unit trades with itself; its broker has next actions to follow up and a bell."""
+    load_demo(db_url)
+    deals = list(db.scalars(select(Deal).where(Deal.match_id.is_not(None))))
+    assert len(deals) >= 12
+    for deal in deals:
+        assert deal.seller_id != deal.buyer_id, deal.title
+        steps = list(
+            db.scalars(select(DealStep).where(DealStep.deal_id == deal.id).order_by(DealStep.id))
+        )
+        assert [s.stage for s in steps] == list(DEAL_ROAD[: DEAL_ROAD.index(deal.stage) + 1])
+        dates = [s.happened_on for s in steps]
+        match = db.get(Match, deal.match_id)
+        assert match is not None
+        assert match.created_at.date() < dates[0] and dates == sorted(dates) and dates[-1] <= TODAY
+        assert deal.last_activity_on == dates[-1]
+        assert all(s.note for s in steps)
+        if deal.signed_on is not None:
+            assert steps[DEAL_ROAD.index("signed")].happened_on == deal.signed_on
+        if deal.stage in ACTIVE_DEAL_STAGES:
+            assert deal.next_action and deal.next_due and deal.next_due > dates[-1]
+    active = [d for d in deals if d.stage in ACTIVE_DEAL_STAGES]
+    assert any(d.next_due and d.next_due <= TODAY for d in active)
+    # The demo broker's bell announces the suggestions waiting in its queue.
+    broker = db.scalar(select(User).where(User.username == "broker"))
+    assert broker is not None
+    unread = Notification.read_at.is_(None)
+    bell = db.scalars(select(Notification).where(Notification.user_id == broker.id, unread)).all()
+    assert [(n.kind, n.url) for n in bell] == [("match_assigned", "/brokerage")]
+    for contract in db.scalars(select(Contract)):
+        assert contract.signed_on <= TODAY
+        assert contract.accepted_on is None or contract.accepted_on <= TODAY, contract.title
+        assert all(m.done_on is None or m.done_on <= TODAY for m in contract.milestones)
 
 
 def test_demo_city_is_deterministic_and_idempotent(db_url: str, db: Session) -> None:

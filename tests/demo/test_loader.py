@@ -120,3 +120,40 @@ def test_demo_hiring_is_coherent(db_url: str, db: Session, app: Any) -> None:
         page = client.get("/talents/me").text
         assert "高性能复合材料研发工程师" in page and "产才融合项目" in page
         assert "海洋新材料共引共享研究员" in client.get(f"/hiring/hires/{hire.id}").text
+
+
+def _sign_in(client: TestClient, username: str) -> None:
+    response = client.post(
+        "/login",
+        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": csrf(client)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+
+
+def test_demo_returned_record_shows_the_reviewer_what_changed(
+    db_url: str, db: Session, app: Any
+) -> None:
+    """The demo's returned achievements carry the office's return in the audit log, so a
+    resubmission shows the reviewer the comparison since the return."""
+    load_demo(db_url)
+    unit = db.scalar(select(User).where(User.username == "university2"))
+    assert unit is not None
+    item = db.scalars(
+        select(Achievement)
+        .where(
+            Achievement.status == "returned",
+            Achievement.organization_id == unit.organization_id,
+        )
+        .order_by(Achievement.id)
+    ).first()
+    assert item is not None, "the demo unit account has a returned achievement to fix"
+    with TestClient(app) as client, TestClient(app) as office:
+        _sign_in(client, "university2")
+        edit = client.get(f"/achievements/{item.id}/edit").text
+        assert item.review_remarks in edit and "保存并重新提交" in edit
+        done = client.post(f"/achievements/{item.id}/submit", data={"csrf_token": csrf(client)})
+        assert done.status_code == 200
+        _sign_in(office, "office")
+        review = office.get(f"/achievements/{item.id}").text
+        assert "退回后未修改任何内容即重新提交" in review

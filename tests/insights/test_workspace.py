@@ -284,6 +284,36 @@ def test_broker_sees_its_queue(client: TestClient, db: Session, factory: Factory
     queue = re.sub(r"<[^>]+>", " ", _section(html, "queue"))
     assert re.search(r"待处理撮合建议\s+1 条", queue)
     assert 'id="listings"' not in html  # a broker publishes nothing
+    # Sums are shown in 万元 like every amount, and nothing signed is 0元 (not 面议).
+    figures = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", _section(html, "brokerage-figures")))
+    assert "技术合同 0 份，0元" in figures and "面议" not in figures
+
+
+def test_platform_sees_the_bookings_waiting_for_its_decision_first(
+    client: TestClient, factory: Factory
+) -> None:
+    operator = factory.user("platform")
+    assert operator.organization is not None
+    service = factory.platform_service(factory.platform(operator.organization), name="水池试验")
+    other = factory.platform_service(name="别家服务")  # another unit's platform
+    customer = factory.org("enterprise", name="滨海船舶公司")
+    # Twenty-odd later bookings that need nothing from the operator, then the two to decide.
+    for days in range(30, 52):
+        factory.booking(service, customer, start_in=days, status="cancelled")
+    first = factory.booking(service, customer, start_in=5)
+    factory.booking(service, customer, start_in=9)
+    factory.booking(service, customer, start_in=3, status="approved")
+    factory.booking(other, customer, start_in=2)
+    login(client, operator)
+    html = client.get("/my").text
+    assert "待确认的平台服务预约 2" in _todo(html)
+    assert 'href="/bookings?status=requested"' in _section(html, "todo")
+    section = _section(html, "platform-services")
+    assert section.count('class="flag">待确认') == 2 and "别家服务" not in section
+    assert section.index(f'booking-{first.id}"') < section.index("已取消")
+    # The customer waits for the operator: nothing for it to decide.
+    login(client, factory.user("enterprise", org=customer))
+    assert "待确认的平台服务预约" not in client.get("/my").text
 
 
 def test_platform_operator_sees_its_services_and_bookings_to_confirm(

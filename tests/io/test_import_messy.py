@@ -221,6 +221,23 @@ def test_units_row_number_row_totals_and_departments(
     assert item.organization_id == world["uni"].id
 
 
+def test_the_lead_researcher_column_is_the_contact(
+    db: Session, world: dict[str, Any], tmp_path: Path
+) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["成果名称", "完成单位", "成果简介", "成果负责人", "联系方式"])
+    sheet.append(["高效换热器", messy.UNI, messy.SUMMARY, "王海", "0532-85950001"])
+    path = tmp_path / "负责人.xlsx"
+    workbook.save(path)
+    report = import_records(db, world["office"], "achievements", path)
+    db.commit()
+    assert report.ok, report.errors
+    item = db.scalars(select(Achievement)).one()
+    assert (item.contact_name, item.contact_phone) == ("王海", "0532-85950001")
+
+
 def test_a_column_without_header_but_with_data_must_be_decided(
     db: Session, world: dict[str, Any], tmp_path: Path
 ) -> None:

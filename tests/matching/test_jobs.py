@@ -16,7 +16,7 @@ from silian.config import Settings
 from silian.core import events
 from silian.demands.models import Demand
 from silian.web.app import create_app
-from tests.support import Factory, api_headers
+from tests.support import Factory, api_headers, csrf, login
 
 TITLES = [
     ("高通量抗污染反渗透膜制备方法", "反渗透膜 抗污染 海水淡化 膜清洗周期延长"),
@@ -98,4 +98,11 @@ def test_published_demand_queues_assigned_matches(
         )
         assert made.status_code == 201, made.text
         assert all(m["target_kind"] == "demand" for m in made.json())
+        # From the achievement's page the office is told what happened (nothing new the 2nd time).
+        login(client, office)
+        again = client.post(
+            "/matches/generate",
+            data={"source_kind": "achievement", "source_id": ach.id, "csrf_token": csrf(client)},
+        )
+        assert again.status_code == 200 and "没有新的撮合建议" in again.text
     assert db.scalar(select(Demand.status).where(Demand.id == did)) == "published"

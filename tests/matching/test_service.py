@@ -166,6 +166,17 @@ def test_other_directions_and_free_text(world: World, factory: Factory, db: Sess
     bad = world.client.post("/api/v1/match", json={"text": "", "kind": "robot"})
     assert bad.status_code == 422
     assert {"text", "kind"} <= set(bad.json()["errors"])
+    # The budget filter reads money as people write it, like every other money field.
+    for budget in ("80万", 800000):
+        fits = world.client.post(
+            "/api/v1/match",
+            json={"text": "反渗透膜污染控制", "kind": "achievement", "filters": {"budget": budget}},
+        )
+        assert fits.status_code == 200, fits.text
+    unreadable = world.client.post(
+        "/api/v1/match", json={"text": "反渗透膜", "filters": {"budget": "看情况"}}
+    )
+    assert unreadable.status_code == 422 and "filters.budget" in unreadable.json()["errors"]
     wrong_kind = world.client.get(f"/api/v1/demands/{did}/matches", params={"kind": "demand"})
     assert wrong_kind.status_code == 422
 
@@ -323,6 +334,35 @@ def test_weak_hits_are_not_suggested_once_the_index_is_large(
     size["n"] = service_module.MIN_RECORDS_FOR_THRESHOLD
     kept = svc._suggestions(None, hits)  # type: ignore[arg-type]
     assert [(s.id, s.strength) for s in kept] == [(1, "较为相关")]
+
+
+def test_recency_is_shown_only_when_it_tells_suggestions_apart(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from silian.matching import service as service_module
+    from silian.matching import sources
+    from silian.matching.engine import Hit
+
+    svc = service_module.MatchingService(
+        Settings(home=tmp_path, database_url="sqlite://", secret_key="x")
+    )
+    monkeypatch.setattr(svc, "engine", lambda: type("E", (), {"__len__": lambda s: 10})())
+    monkeypatch.setattr(sources, "chain_names", lambda _session: {})
+    monkeypatch.setattr(
+        sources,
+        "load_records",
+        lambda _s, keys, _c: {(k, r): sources.Record(kind=k, id=r, title="t") for k, r in keys},
+    )
+
+    def hit(doc_id: str, days: float) -> Hit:
+        item = {"code": "recency", "text": f"近 {int(days) + 1} 天内更新", "days": days}
+        reasons = {"items": [item], "lines": [item["text"]]}
+        return Hit(doc_id, "achievement", doc_id, 20.0, {}, {}, reasons)
+
+    fresh = svc._suggestions(None, [hit("achievement:1", 0.2), hit("achievement:2", 0.5)])  # type: ignore[arg-type]
+    assert [s.details for s in fresh] == [[], []]  # all just loaded: nothing to tell apart
+    mixed = svc._suggestions(None, [hit("achievement:1", 0.2), hit("achievement:2", 400)])  # type: ignore[arg-type]
+    assert [s.details for s in mixed] == [["近 1 天内更新"], []]
 
 
 def test_summary_is_one_line_and_details_drop_the_breakdown() -> None:

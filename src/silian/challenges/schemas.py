@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from silian.challenges.choices import FEEDBACK_REASONS, IP_TERMS
 from silian.core.fields import Multiline, blank_to_none, split_list
-from silian.core.money import Amount, is_negotiable
+from silian.core.money import Amount, Money, is_negotiable
 from silian.core.schemas import InputModel
 
 LABELS = {
@@ -26,7 +26,7 @@ LABELS = {
     "team_members": "团队成员",
     "trl": "成熟度(TRL)",
     "trl_evidence": "成熟度证明",
-    "amount": "报价(元)",
+    "amount": "报价",
     "schedule": "进度安排",
     "attachments": "附件名称",
 }
@@ -119,7 +119,7 @@ class BidIn(InputModel):
     team_members: list[TeamMemberIn] = Field(default_factory=list, max_length=30)
     trl: int | None = Field(default=None, ge=1, le=9)
     trl_evidence: Multiline = Field(default="", max_length=5000)
-    amount: Decimal | None = Field(default=None, ge=0, le=Decimal("1e11"))
+    amount: Money = Field(default=None, ge=0, le=Decimal("1e11"))
     schedule: Multiline = Field(default="", max_length=5000)
     attachments: list[str] = Field(default_factory=list, max_length=20)
 

@@ -50,6 +50,11 @@ def _money(value: Any) -> str:
     return f"{amount:,.0f}元"
 
 
+def _total(value: Any) -> str:
+    # A sum (contract value, signed value) is a figure: nothing signed is 0元, never 面议.
+    return _money(value) if value else "0元"
+
+
 def _form_value(value: Any) -> Any:
     # Amounts are Decimals in 元; a form shows them as typed (100万), never 1000000.00.
     if isinstance(value, Decimal):
@@ -76,6 +81,7 @@ def make_templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["money"] = _money
+    env.filters["total"] = _total
     env.filters["form_value"] = _form_value
     env.filters["date"] = lambda d: d.strftime("%Y-%m-%d") if d else ""
     env.filters["datetime"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""

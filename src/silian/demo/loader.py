@@ -79,6 +79,7 @@ from silian.brokerage.models import (
     Contract,
     ContractMilestone,
     Deal,
+    DealStep,
     Match,
     TrainingEnrollment,
 )
@@ -88,6 +89,7 @@ from silian.challenges.models import BidScore, Challenge, Reviewer
 from silian.config import Settings
 from silian.consortia.models import CommonTechProject, InnovationConsortium, RdInstitute
 from silian.coordination.models import InvestmentProject
+from silian.core import audit
 from silian.core.audit import AuditLog
 from silian.core.db import session_scope
 from silian.demands.models import Bid, Demand
@@ -115,6 +117,7 @@ from silian.events.models import (
 from silian.hiring import service as hiring_service
 from silian.hiring.models import Application, Dispatch, Hire, HireAchievement, Recommendation
 from silian.meetings.models import AgendaItem, Decision, FollowUpTask, JointMeeting, ProgressNote
+from silian.notifications import service as notifications
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform, PlatformService, ServiceBooking
 from silian.reference import data as reference
@@ -1800,6 +1803,8 @@ def _brokerage(city: _City) -> None:
         achievement = achievements.get(paper_ref)
         if achievement is None or made >= len(stages) * 2:
             continue
+        if achievement.organization_id == demand.organization_id:
+            continue  # a unit does not sign a technology contract with itself
         exists = session.scalar(
             select(Match).where(
                 Match.source_kind == "demand",
@@ -1851,6 +1856,9 @@ def _brokerage(city: _City) -> None:
         match.created_at = _at(rng.randint(220, 300))
         if stage in ("signed", "implemented"):
             signed = TODAY - timedelta(days=rng.randint(10, 200))
+            if stage == "implemented":
+                # Accepted before the demo's today, never in its future.
+                signed = min(signed, TODAY - ACCEPTED_AFTER - timedelta(days=10))
             deal.signed_on = signed
             session.add(
                 Contract(
@@ -1884,11 +1892,12 @@ def _brokerage(city: _City) -> None:
                         ),
                     ],
                     status="done" if stage == "implemented" else "performing",
-                    accepted_on=signed + timedelta(days=175) if stage == "implemented" else None,
+                    accepted_on=signed + ACCEPTED_AFTER if stage == "implemented" else None,
                     is_sample=True,
                 )
             )
             city.report.count("contracts")
+        _deal_timeline(session, deal, match, broker)
         city.report.count("deals")
         made += 1
         if stage == "signed":
@@ -1906,6 +1915,65 @@ def _brokerage(city: _City) -> None:
             )
     session.flush()
     _broker_queue(city, broker, demands, achievements)
+
+
+# What a broker records at each stage of a demo deal: the note and the next action.
+DEAL_STEP_TEXTS = {
+    "recommended": ("向双方推送需求与成果，附推荐理由（示例）", "电话联系需求方技术负责人"),
+    "contacted": ("双方技术负责人首次交流，需求方有合作意向（示例）", "组织现场考察与技术对接会"),
+    "negotiating": (
+        "就价格、交易方式与知识产权归属洽谈（示例）",
+        "确定合同条款并报双方审批",
+    ),
+    "signed": ("双方签订技术合同并完成登记（示例）", "跟进首付款与中试节点"),
+    "implemented": ("合同节点全部完成，需求方验收（示例）", ""),
+}
+DEAL_ROAD = ("recommended", "contacted", "negotiating", "signed", "implemented")
+# An implemented demo deal's contract is accepted this long after its signature.
+ACCEPTED_AFTER = timedelta(days=175)
+
+
+def _deal_timeline(session: Session, deal: Deal, match: Match, broker: Broker | None) -> None:
+    """The steps of a demo deal up to its stage: from a few days after the suggestion to its
+    last activity (the signature, or the acceptance of an implemented deal), evenly spaced;
+    the last step's next action and due date are the deal's, so its broker's queue has work
+    due and overdue."""
+    rng = names.rng_for("deal-steps", deal.title)
+    road = DEAL_ROAD[: DEAL_ROAD.index(deal.stage) + 1]
+    begin = match.created_at.date() + timedelta(days=rng.randint(2, 6))
+    # The road to the signature (or to the current stage) is spread evenly from the first
+    # contact; an implemented deal is accepted ACCEPTED_AFTER its signature.
+    spread = road[: DEAL_ROAD.index("signed") + 1] if deal.stage == "implemented" else road
+    if deal.stage in ("signed", "implemented") and deal.signed_on is not None:
+        end = deal.signed_on
+    else:
+        end = deal.last_activity_on or TODAY
+    days = (
+        [
+            begin + timedelta(days=round((end - begin).days * i / (len(spread) - 1)))
+            for i in range(len(spread))
+        ]
+        if len(spread) > 1
+        else [end]
+    )
+    if len(road) > len(spread):
+        days.append(end + ACCEPTED_AFTER)
+    for stage, day in zip(road, days, strict=True):
+        note, next_action = DEAL_STEP_TEXTS[stage]
+        due = day + timedelta(days=rng.randint(7, 21)) if next_action else None
+        session.add(
+            DealStep(
+                deal_id=deal.id,
+                stage=stage,
+                note=note,
+                happened_on=day,
+                next_action=next_action,
+                next_due=due,
+                actor_id=broker.user_id if broker else None,
+            )
+        )
+        deal.next_action, deal.next_due = next_action, due
+    deal.last_activity_on = days[-1]
 
 
 QUEUED_FOR_DEMO_BROKER = 4
@@ -1961,6 +2029,15 @@ def _broker_queue(
         )
         city.report.count("matches")
         wanted -= 1
+        # The bell says so, as for a match the engine queues (one unread item per queue).
+        notifications.notify(
+            session,
+            broker.user_id,
+            "match_assigned",
+            "新的撮合建议待处理",
+            "/brokerage",
+            dedupe_key="queue",
+        )
     session.flush()
 
 
@@ -3268,6 +3345,47 @@ def _training(city: _City) -> None:
     session.flush()
 
 
+def _returns(city: _City) -> None:
+    """The office's return of each sample record the demo shows as returned, in the audit log
+    as the workflow writes it, so that once the unit resubmits, the reviewer's page lists what
+    changed since the return. A record whose return is already logged is left alone."""
+    session = city.session
+    office = city.users.get("office")
+    logged: set[tuple[str, int]] = {
+        (row.entity_type, row.entity_id)
+        for row in session.execute(
+            select(AuditLog.entity_type, AuditLog.entity_id).where(AuditLog.action == "return")
+        )
+    }
+    returned: list[tuple[Achievement | Demand, str]] = [
+        (a, "成果")
+        for a in session.scalars(
+            select(Achievement)
+            .where(Achievement.status == "returned", Achievement.is_sample)
+            .order_by(Achievement.id)
+        )
+    ]
+    returned += [
+        (d, "需求")
+        for d in session.scalars(
+            select(Demand).where(Demand.status == "returned", Demand.is_sample).order_by(Demand.id)
+        )
+    ]
+    for item, noun in returned:
+        if (type(item).__tablename__, item.id) in logged:
+            continue
+        remarks = item.review_remarks
+        audit.record(
+            session,
+            actor=office,
+            action="return",
+            entity=item,
+            changes={"status": ["submitted", "returned"], "review_remarks": remarks},
+            summary=f"退回修改{noun}：{item.title}" + (f"（{remarks}）" if remarks else ""),
+        )
+    session.flush()
+
+
 def load_demo(database_url: str | None = None, progress: Progress | None = None) -> DemoReport:
     """Build (or complete) the demo city in one transaction; returns what was added."""
     step: Progress = progress or _no_progress
@@ -3280,6 +3398,7 @@ def load_demo(database_url: str | None = None, progress: Progress | None = None)
             ("演示账号", lambda: _users(city)),
             ("科技成果", lambda: _achievements(city, step)),
             ("技术需求", lambda: _demands(city, step)),
+            ("退回记录", lambda: _returns(city)),
             ("按薪定才标准", lambda: _salary_grade_rules(city)),
             ("专家人才", lambda: _talents(city)),
             ("人才需求与产才融合项目", lambda: _talent_needs_and_projects(city)),

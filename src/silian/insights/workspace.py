@@ -244,15 +244,14 @@ def _deals(session: Session, user: User, ws: Workspace) -> None:
 
 
 def _services(session: Session, user: User, ws: Workspace) -> None:
-    """The platforms the user's unit operates and the bookings they can see or must confirm."""
+    """The platforms the user's unit operates and its bookings, those waiting for its decision
+    first, then the newest others."""
     ws.platforms = platforms.operated_platforms(session, user)
-    ws.bookings = platforms.list_bookings(session, user)[:20]
-    ws.bookings_to_confirm = {
-        b.id
-        for b in ws.bookings
-        if b.status == "requested" and platforms.operates(user, b.service.platform)
-    }
-    _todo(ws, "待确认的平台服务预约", len(ws.bookings_to_confirm), "/my#platform-services")
+    waiting = platforms.bookings_to_decide(session, user)
+    newest = [b for b in platforms.list_bookings(session, user)[:20] if b not in waiting]
+    ws.bookings = waiting[:20] + newest[: max(0, 20 - len(waiting))]
+    ws.bookings_to_confirm = {b.id for b in waiting}
+    _todo(ws, "待确认的平台服务预约", len(waiting), "/bookings?status=requested")
 
 
 def workspace(session: Session, user: User) -> Workspace:

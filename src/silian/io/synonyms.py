@@ -186,7 +186,16 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "市场应用",
             "经济社会效益",
         ),
-        "contact_name": ("联系人", "联系人姓名", "成果联系人"),
+        # The lead researcher is the person an enterprise contacts when no 联系人 column exists.
+        "contact_name": (
+            "联系人",
+            "联系人姓名",
+            "成果联系人",
+            "负责人",
+            "项目负责人",
+            "成果负责人",
+            "负责人姓名",
+        ),
         "contact_phone": (
             "联系电话",
             "电话",
@@ -389,7 +398,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "confidentiality": ("保密要求", "是否保密", "保密", "保密级别", "公开程度"),
         "ip_terms": ("知识产权约定", "知识产权归属", "知识产权"),
         "eligibility": ("揭榜条件", "合作条件", "对揭榜方要求", "揭榜方要求"),
-        "contact_name": ("联系人", "联系人姓名"),
+        "contact_name": ("联系人", "联系人姓名", "负责人", "项目负责人", "需求负责人"),
         "contact_phone": (
             "联系电话",
             "电话",

@@ -3,10 +3,11 @@ queueing suggestions for brokers."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,9 @@ from silian.coordination.models import InvestmentProject
 from silian.core import permissions
 from silian.core.errors import NotFound, ValidationFailed
 from silian.core.fields import Multiline
+from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
+from silian.core.money import Money
 from silian.core.permissions import can, require
 from silian.core.schemas import InputModel
 from silian.core.web import (
@@ -300,7 +303,7 @@ class MatchFilters(InputModel):
     chains: list[str] = Field(default_factory=list, max_length=10)
     region: str = Field(default="", max_length=12)
     trl: int | None = Field(default=None, ge=1, le=9)
-    budget: float | None = Field(default=None, ge=0)
+    budget: Money = Field(default=None, ge=0, le=Decimal("1e11"))
 
 
 class MatchIn(InputModel):
@@ -454,8 +457,10 @@ async def generate_page(
     kind = form.get("source_kind", "")
     if kind not in jobs.QUEUE_TARGETS:
         raise ValidationFailed({"source_kind": "只能为技术需求或科技成果生成撮合建议"})
-    _generate(request, db, user, kind, int_or_none(form.get("source_id")) or 0)
-    return RedirectResponse("/brokerage", status_code=303)
+    made = _generate(request, db, user, kind, int_or_none(form.get("source_id")) or 0)
+    if made:
+        return redirect("/brokerage", f"已生成 {made} 条撮合建议，并按规则分派给经纪人")
+    return redirect("/brokerage", "没有新的撮合建议：已有的建议不重复生成，得分过低的不列入")
 
 
 @api.post("/matches/generate", response_model=list[MatchOut], status_code=201)

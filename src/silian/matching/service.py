@@ -105,6 +105,16 @@ class Suggestion:
     rank: int
     shares: dict[str, float] = field(default_factory=dict)
     reasons: dict[str, Any] = field(default_factory=dict)
+    # Set when every suggestion of the list is recent: then recency tells none of them apart.
+    recency_shared: bool = False
+
+    @property
+    def recent(self) -> bool:
+        """Whether the record was updated within RECENT_DAYS."""
+        return any(
+            i.get("code") == "recency" and i.get("days", 0) <= RECENT_DAYS
+            for i in self.reasons.get("items", [])
+        )
 
     @property
     def url(self) -> str:
@@ -138,14 +148,17 @@ class Suggestion:
 
     @property
     def details(self) -> list[str]:
-        """Every reason sentence, without the score breakdown (shown as bars) and stale recency."""
+        """Every reason sentence, without the score breakdown (shown as bars), and recency only
+        when it matters: a record updated within RECENT_DAYS in a list where not all were."""
         out = []
         # lines and items are built together, in the same order.
         pairs = zip(self.reasons.get("lines", []), self.reasons.get("items", []), strict=False)
         for line, item in pairs:
             if item.get("code") == "shares":
                 continue
-            if item.get("code") == "recency" and item.get("days", 0) > RECENT_DAYS:
+            if item.get("code") == "recency" and (
+                item.get("days", 0) > RECENT_DAYS or self.recency_shared
+            ):
                 continue
             out.append(str(line))
         return out
@@ -558,6 +571,10 @@ class MatchingService:
                     reasons=dict(hit.reasons),
                 )
             )
+        # A freshly loaded or imported city: every hit was updated days ago, which says nothing.
+        if out and all(s.recent for s in out):
+            for suggestion in out:
+                suggestion.recency_shared = True
         return out
 
     def suggest(

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
+from silian.core.flash import redirect
 from silian.core.web import (
     api_require_user,
     csrf_protect,
@@ -56,8 +57,8 @@ def page(
 @router.post("/notifications/read-all")
 def read_all(db: Session = Depends(get_db), user: User = Depends(require_user)) -> Response:
     """Mark every item read."""
-    service.mark_all_read(db, user)
-    return RedirectResponse("/notifications", status_code=303)
+    marked = service.mark_all_read(db, user)
+    return redirect("/notifications", f"已将 {marked} 条提醒标为已读" if marked else "没有未读提醒")
 
 
 @router.post("/notifications/{notification_id}/read")

@@ -121,6 +121,24 @@ def list_bookings(
     return list(session.scalars(stmt).unique())
 
 
+def bookings_to_decide(session: Session, user: User | None) -> list[ServiceBooking]:
+    """Requested bookings of the platforms user's unit operates, earliest first: what waits
+    for the unit's decision (approve or decline) on its workspace."""
+    if user is None or user.organization_id is None:
+        return []
+    stmt = (
+        select(ServiceBooking)
+        .join(PlatformService, PlatformService.id == ServiceBooking.service_id)
+        .join(Platform, Platform.id == PlatformService.platform_id)
+        .where(
+            Platform.organization_id == user.organization_id,
+            ServiceBooking.status == "requested",
+        )
+        .order_by(ServiceBooking.start_date, ServiceBooking.id)
+    )
+    return [b for b in session.scalars(stmt).unique() if operates(user, b.service.platform)]
+
+
 def operates(user: User | None, platform: Platform) -> bool:
     """Whether user decides on this platform's bookings (its operator's staff, or the office)."""
     return permissions.can(user, "booking.decide", platform)
