@@ -1,6 +1,7 @@
 """Quality on the dev benchmarks: the Silian engine beside bm25s+jieba and SQLite FTS5 trigram.
 
 Usage: .venv/bin/python -m bench.quality [--data ../shared/data/bench] [--sets dev-hard,...]
+       [--ablate]   (the engine with each signal switched off in turn: see bench/ablation.py)
 Prints a Markdown table (nDCG@10, strict nDCG@10, MRR@10, Recall@100, p50/p95 ms, build s, ratios
 to bm25s). Strict nDCG@10 counts only grades 2–3 (the source paper and papers sharing specific
 keywords): grade 1 there means "same discipline", which a person reading the results does not
@@ -55,7 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--sets", default="dev-hard,dev-demands,dev-keywords")
     parser.add_argument("--json", type=Path, default=None, help="also write JSON lines here")
+    parser.add_argument("--ablate", action="store_true", help="ablation by signal name instead")
     args = parser.parse_args(argv)
+    if args.ablate:
+        from bench.ablation import main as ablate
+
+        json_args = ["--json", str(args.json)] if args.json else []
+        return ablate(["--data", str(args.data), "--sets", args.sets, *json_args])
     rows = []
     for name in args.sets.split(","):
         folder = args.data / name

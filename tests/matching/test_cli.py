@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from silian.cli import app
-from silian.matching import engine as engine_module
 from silian.matching.classify import DisciplineClassifier
+from silian.matching.signals import discipline as discipline_module
 
 CORPUS = [
     {
@@ -63,7 +63,7 @@ def make_beir(root: Path) -> Path:
 def fast_classifier(
     small_classifier: DisciplineClassifier, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine_module, "discipline_classifier", lambda: small_classifier)
+    monkeypatch.setattr(discipline_module, "discipline_classifier", lambda: small_classifier)
 
 
 def test_eval_prints_one_json_line_with_known_answers(tmp_path: Path) -> None:

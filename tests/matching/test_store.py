@@ -36,10 +36,10 @@ def test_old_readers_keep_working_and_new_readers_see_the_new_generation(
     old_reader, state = store.open(first)
     assert state == {"build": "a"}
     # Arrays are mapped from the generation's files, not copied into the process.
-    assert _mapped(old_reader.dense.data)
-    assert _mapped(old_reader.words.segments[0].rows)
-    assert _mapped(old_reader.col_live.data)
-    assert _mapped(old_reader.titles.base)
+    assert _mapped(old_reader.signal("semantic").dense.data)
+    assert _mapped(old_reader.lexical.words.segments[0].rows)
+    assert _mapped(old_reader.records.col_live.data)
+    assert _mapped(old_reader.records.titles.base)
     before = [h.doc_id for h in old_reader.query("养猪场废水处理")]
 
     newer = _engine([*corpus, {"id": "demand:9", "kind": "demand", "title": "养猪场废水沼气"}])

@@ -1,0 +1,177 @@
+"""The ``discipline`` signal: probability that the query's CSL discipline equals the document's.
+
+Each slot carries one discipline (given with the record, else the classifier's label from its
+words). A query's distribution mixes the classifier's probabilities with the profile's known
+disciplines, then with pseudo-relevance feedback: the disciplines of the top slots of a first
+pass (the slot signals fused before this one plus the first distribution), weighted by rank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from silian.matching.arrays import top_slots, zscore
+from silian.matching.classify import DisciplineClassifier, discipline_classifier
+from silian.matching.documents import Document, Profile, Reason
+from silian.matching.records import Column
+from silian.matching.signals.base import (
+    Analysed,
+    Batch,
+    Explanation,
+    Parts,
+    Query,
+    SlotScore,
+    Stage,
+)
+
+# A discipline shown as a reason only when the query is at least this likely to share it.
+MIN_REASON_P = 0.1
+
+
+class DisciplineSignal:
+    """One discipline code per slot and the query's discipline distribution."""
+
+    name = "discipline"
+    stage: Stage = "slots"
+
+    def __init__(self, parts: Parts) -> None:
+        """No disciplines yet; the classifier loads on first use (if ``config.classify``)."""
+        self.parts = parts
+        self.config = parts.config
+        self.names: list[str] = []
+        self.column = Column(np.int16, -1)
+        self._classifier: DisciplineClassifier | None = None
+
+    @property
+    def classifier(self) -> DisciplineClassifier | None:
+        """The discipline classifier (trained or loaded from cache on first use)."""
+        if self._classifier is None and self.config.classify:
+            self._classifier = discipline_classifier()
+        return self._classifier
+
+    def _all_names(self) -> list[str]:
+        clf = self.classifier
+        names = list(clf.labels) if clf else []
+        for name in self.names:
+            if name not in names:
+                names.append(name)
+        return names
+
+    def _code(self, name: str) -> int:
+        try:
+            return self.names.index(name)
+        except ValueError:
+            self.names.append(name)
+            return len(self.names) - 1
+
+    # -- build / edits ----------------------------------------------------------------------
+    def begin(self, sample: Sequence[Analysed], total: int) -> None:
+        """Start with the classifier's labels."""
+        self.names = self._all_names()
+
+    def predict(self, docs: Sequence[Document], analysed: Sequence[Analysed]) -> list[str]:
+        """Given disciplines, else the classifier's word-model label from the analysed words."""
+        clf = self.classifier
+        need = [i for i, d in enumerate(docs) if not d.disciplines]
+        predicted: dict[int, str] = {}
+        if clf is not None and need:
+            tokens = [analysed[i][0]["title"] + analysed[i][0]["text"] for i in need]
+            for i, label in zip(need, clf.predict_tokens(tokens), strict=True):
+                predicted[i] = label
+        return [
+            d.disciplines[0] if d.disciplines else predicted.get(i, "") for i, d in enumerate(docs)
+        ]
+
+    def add(self, batch: Batch) -> None:
+        """Append each document's discipline code (-1: none)."""
+        labels = self.predict(batch.docs, batch.analysed)
+        if not self.names:
+            self.names = self._all_names()
+        for label in labels:
+            self.column.append(self._code(label) if label else -1)
+
+    def finish(self) -> None:
+        """Nothing to finish."""
+
+    def remove(self, slot: int) -> None:
+        """A deleted slot keeps its code (it is never live again)."""
+
+    def state(self) -> tuple[dict[str, Any], dict[str, NDArray[Any]]]:
+        """The names (``disciplines``) and the codes (``disc``)."""
+        return {"disciplines": self.names}, {"disc": self.column.view()}
+
+    def restore(self, meta: Mapping[str, Any], arrays: Mapping[str, NDArray[Any]]) -> None:
+        """Take the saved names and codes."""
+        self.names = list(meta["disciplines"])
+        self.column.set(arrays["disc"])
+
+    def discipline_of(self, slot: int) -> str:
+        """The discipline of a slot ("" if none)."""
+        d = int(self.column.data[slot])
+        return self.names[d] if 0 <= d < len(self.names) else ""
+
+    # -- querying ---------------------------------------------------------------------------
+    def query_distribution(self, text: str, profile: Profile) -> NDArray[np.float32]:
+        """The classifier's distribution for ``text``, mixed half-half with known disciplines."""
+        n_disc = len(self.names)
+        dist = np.zeros(n_disc, np.float32)
+        if n_disc == 0:
+            return dist
+        clf = self.classifier
+        if clf is not None and text.strip():
+            proba = clf.proba([text])[0]
+            dist[: len(proba)] = proba[:n_disc]
+        else:
+            dist[:] = 1.0 / n_disc
+        known = [self.names.index(d) for d in profile.disciplines if d in self.names]
+        if known:
+            given = np.zeros(n_disc, np.float32)
+            given[known] = 1.0 / len(known)
+            dist = np.asarray(0.5 * dist + 0.5 * given, np.float32)
+        return dist
+
+    def score(self, query: Query, pool: NDArray[np.int64] | None) -> SlotScore:
+        """P(same discipline) per slot, after feedback from a first pass when weighted."""
+        w = query.weights
+        disc = self.column.view()
+        n_disc = len(self.names)
+        dist = self.query_distribution(query.text, query.profile)
+        lookup = np.append(dist, np.float32(0.0))  # index -1 → 0
+        first = lookup[disc] if n_disc else np.zeros(query.n_slots, np.float32)
+        if not (n_disc and w.discipline > 0):
+            query.notes[self.name] = dist
+            return SlotScore(np.asarray(first, np.float32), w.discipline_first)
+        pass1 = zscore(np.asarray(first, np.float32), query.everyone)
+        pass1 *= np.float32(w.discipline_first)
+        if query.fused is not None:
+            pass1 += query.fused
+        top = top_slots(pass1, query.everyone, w.prf_k)
+        hist = np.zeros(n_disc, np.float32)
+        for rank, slot in enumerate(top.tolist()):
+            d = int(disc[slot])
+            if d >= 0:
+                hist[d] += 1.0 / (rank + 2.0)
+        if hist.sum() > 0:
+            hist /= hist.sum()
+            dist = np.asarray(w.prf_alpha * dist + (1 - w.prf_alpha) * hist, np.float32)
+        lookup = np.append(dist, np.float32(0.0))
+        query.notes[self.name] = dist
+        return SlotScore(np.asarray(lookup[disc], np.float32), w.discipline)
+
+    def explain(self, slot: int, query: Query, detail: Any, into: Explanation) -> None:
+        """The hit's discipline and the query's probability of it."""
+        d = int(self.column.data[slot])
+        dist = query.notes.get(self.name)
+        if dist is None or not (0 <= d < len(self.names) and d < len(dist)):
+            return
+        p = float(dist[d])
+        name = self.names[d]
+        into.out["discipline"] = {"name": name, "p": round(p, 4)}
+        if p >= MIN_REASON_P:
+            into.items.append(
+                Reason("discipline", f"同属学科：{name}", {"discipline": name, "p": round(p, 4)})
+            )

@@ -1,0 +1,101 @@
+"""The discipline signal: labels per slot, the query distribution, feedback, reasons, state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from silian.matching.classify import DisciplineClassifier
+from silian.matching.config import EngineConfig, Weights
+from silian.matching.documents import Document, Profile
+from silian.matching.signals import discipline as discipline_module
+from silian.matching.signals.base import Batch, Explanation
+from silian.matching.signals.discipline import DisciplineSignal
+from silian.matching.text import Analyzer
+from tests.matching.signals.conftest import make_parts, make_query
+
+DOCS = [
+    {"id": "a", "title": "高镍正极材料", "disciplines": ["材料科学与工程"]},
+    {"id": "b", "title": "养殖废水处理", "disciplines": ["环境科学与工程"]},
+    {"id": "c", "title": "锂离子电池电极材料与储能", "text": "电化学储能材料制备。"},
+]
+
+
+@pytest.fixture
+def signal(
+    analyzer: Analyzer, small_classifier: DisciplineClassifier, monkeypatch: pytest.MonkeyPatch
+) -> DisciplineSignal:
+    monkeypatch.setattr(discipline_module, "discipline_classifier", lambda: small_classifier)
+    config = EngineConfig(semantic=False, tag_industries=False)
+    parts, analysed = make_parts(analyzer, DOCS, config)
+    made = DisciplineSignal(parts)
+    made.begin(analysed, len(DOCS))
+    made.add(Batch([Document.from_mapping(d) for d in DOCS], analysed, 0, building=True))
+    return made
+
+
+def test_given_disciplines_win_and_the_classifier_fills_in(
+    signal: DisciplineSignal, small_classifier: DisciplineClassifier
+) -> None:
+    assert signal.names[: len(small_classifier.labels)] == list(small_classifier.labels)
+    assert signal.discipline_of(0) == "材料科学与工程"
+    assert signal.discipline_of(1) == "环境科学与工程"
+    assert signal.discipline_of(2) in small_classifier.labels
+
+
+def test_query_distribution_mixes_in_known_disciplines(
+    analyzer: Analyzer, signal: DisciplineSignal
+) -> None:
+    plain = signal.query_distribution("养猪场粪污处理", Profile())
+    assert plain.sum() == pytest.approx(1.0, abs=1e-4)
+    given = signal.query_distribution("养猪场粪污处理", Profile(disciplines=["材料科学与工程"]))
+    i = signal.names.index("材料科学与工程")
+    assert given[i] == pytest.approx(0.5 * plain[i] + 0.5, abs=1e-6)
+
+
+def test_without_feedback_the_first_distribution_is_scored(
+    analyzer: Analyzer, signal: DisciplineSignal
+) -> None:
+    weights = Weights(discipline=0.0)
+    query = make_query(analyzer, signal.parts, "养猪场粪污处理", weights=weights)
+    result = signal.score(query, None)
+    dist = signal.query_distribution("养猪场粪污处理", Profile())
+    assert result.weight == weights.discipline_first
+    assert result.raw[1] == dist[signal.names.index("环境科学与工程")]
+    assert np.array_equal(query.notes["discipline"], dist)
+
+
+def test_feedback_moves_towards_the_disciplines_of_the_first_pass(
+    analyzer: Analyzer, signal: DisciplineSignal
+) -> None:
+    text = "材料与处理"
+    query = make_query(analyzer, signal.parts, text, weights=Weights(prf_k=1))
+    query.fused = np.array([0.0, 50.0, 0.0], np.float32)  # the other signals found record b
+    result = signal.score(query, None)
+    first = signal.query_distribution(text, Profile())
+    env = signal.names.index("环境科学与工程")
+    assert query.notes["discipline"][env] > first[env]
+    assert result.weight == Weights().discipline and result.raw[1] > first[env]
+
+
+def test_explains_likely_disciplines_only(analyzer: Analyzer, signal: DisciplineSignal) -> None:
+    query = make_query(analyzer, signal.parts, "任意")
+    dist = np.zeros(len(signal.names), np.float32)
+    dist[signal.names.index("材料科学与工程")] = 0.6
+    dist[signal.names.index("环境科学与工程")] = 0.05
+    query.notes["discipline"] = dist
+    likely = Explanation({})
+    signal.explain(0, query, None, likely)
+    assert likely.out["discipline"] == {"name": "材料科学与工程", "p": 0.6}
+    assert likely.items[0].text == "同属学科：材料科学与工程"
+    unlikely = Explanation({})
+    signal.explain(1, query, None, unlikely)
+    assert unlikely.out["discipline"]["p"] == 0.05 and unlikely.items == []
+
+
+def test_state_round_trip(signal: DisciplineSignal) -> None:
+    meta, arrays = signal.state()
+    copy = DisciplineSignal(signal.parts)
+    copy.restore(meta, arrays)
+    assert copy.names == signal.names
+    assert [copy.discipline_of(s) for s in range(3)] == [signal.discipline_of(s) for s in range(3)]
