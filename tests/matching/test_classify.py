@@ -122,3 +122,31 @@ def test_discipline_bridge_adds_weighted_divisions() -> None:
     assert tagger.tag_tokens(
         unknown, floor=0.2, discipline_proba=proba, discipline_labels=labels
     ) == [["84"]]
+
+
+def test_features_equal_the_vectorizer_transform_exactly() -> None:
+    # The query path computes a text's TF-IDF row itself (no sklearn validation); it must give
+    # the very numbers of vectorizer.transform, so every decision value stays the same.
+    texts, labels = load_csldcp()
+    model = DisciplineClassifier.train(texts[:400], labels[:400], analyzer=Analyzer())
+    queries = [
+        *texts[400:460],
+        "我们是做渔船修造的船厂，焊缝出现裂纹，想找懂焊接疲劳的专家。",
+        "需求名称：深水立管抑振装置\n技术指标：振幅降低50%以上",
+        "ＡＢＣ　全角  与多个   空格",
+        "",
+        "。，！",
+    ]
+    for part in (model._char, model._word):
+        for text in queries:
+            expected = part.vectorizer.transform([text])
+            cols, values = part.features(text)
+            assert cols.tolist() == expected.indices.tolist()
+            assert np.array_equal(values, expected.data)
+        sklearn_rows = part.vectorizer.transform(queries)
+        old = np.empty((len(queries), part.coef_t.shape[1]), np.float32)
+        for i in range(len(queries)):
+            lo, hi = sklearn_rows.indptr[i], sklearn_rows.indptr[i + 1]
+            cols = sklearn_rows.indices[lo:hi]
+            old[i] = sklearn_rows.data[lo:hi].astype(np.float32) @ part.coef_t[cols]
+        assert np.array_equal(part.decision(queries), old + part.intercept)
