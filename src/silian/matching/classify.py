@@ -145,11 +145,8 @@ class _Linear:
         if analyze is None:
             analyze = self._analyze = self.vectorizer.build_analyzer()
         vocabulary = self.vectorizer.vocabulary_
-        counts: dict[int, int] = {}
-        for feature in analyze(text):
-            index = vocabulary.get(feature)
-            if index is not None:
-                counts[index] = counts.get(index, 0) + 1
+        counts = Counter(map(vocabulary.get, analyze(text)))
+        counts.pop(None, None)  # out-of-vocabulary features
         cols = np.array(sorted(counts), np.int64)
         values = np.array([counts[c] for c in cols.tolist()], np.float64)
         if self.vectorizer.sublinear_tf:
