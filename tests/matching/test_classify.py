@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from silian.matching.classify import (
     DISCIPLINE_INDUSTRIES,
@@ -150,3 +151,27 @@ def test_features_equal_the_vectorizer_transform_exactly() -> None:
             cols = sklearn_rows.indices[lo:hi]
             old[i] = sklearn_rows.data[lo:hi].astype(np.float32) @ part.coef_t[cols]
         assert np.array_equal(part.decision(queries), old + part.intercept)
+
+
+def test_loaded_weights_are_mapped_from_a_derived_file(tmp_path: Path) -> None:
+    analyzer = Analyzer()
+    model = DisciplineClassifier.train(
+        [t for t, _ in TINY], [lab for _, lab in TINY], analyzer=analyzer
+    )
+    model.save(tmp_path / "model")
+    first = DisciplineClassifier.load(tmp_path / "model", analyzer=analyzer)
+    assert (tmp_path / "model" / "char_coef_t.npy").is_file()
+    again = DisciplineClassifier.load(tmp_path / "model", analyzer=analyzer)
+    for part, name in ((again._char, "char"), (again._word, "word")):
+        arrays = np.load(tmp_path / "model" / f"{name}.npz")
+        dense = sparse.csr_matrix(
+            (arrays["data"], arrays["indices"], arrays["indptr"]),
+            shape=tuple(int(x) for x in arrays["shape"]),
+        ).toarray()
+        assert np.array_equal(part.coef_t, dense.T) and part.coef_t.dtype == np.float32
+        assert part.coef_t.flags.c_contiguous and not part.coef_t.flags.writeable
+    queries = ["针灸与中药治疗的疗效观察", "复合材料的制备与性能"]
+    assert np.array_equal(first.decision(queries), again.decision(queries))
+    # Saving a model again drops the derived file, so a stale copy is never mapped.
+    model.save(tmp_path / "model")
+    assert not (tmp_path / "model" / "char_coef_t.npy").exists()

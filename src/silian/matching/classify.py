@@ -13,12 +13,14 @@ import csv
 import hashlib
 import json
 import math
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -243,6 +245,8 @@ class DisciplineClassifier:
                 indptr=coef.indptr,
                 shape=np.array(coef.shape),
             )
+            # The mapped dense copy is derived from this file on the next load.
+            (directory / f"{name}_coef_t.npy").unlink(missing_ok=True)
         (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
 
     @classmethod
@@ -260,12 +264,30 @@ class DisciplineClassifier:
             vectorizer.set_params(vocabulary=vocab, min_df=1, max_features=None)
             vectorizer.fit(["a"])  # initialises internals; idf_ is replaced just below
             vectorizer.idf_ = arrays["idf"].astype(np.float64)
-            coef = sparse.csr_matrix(
-                (arrays["data"], arrays["indices"], arrays["indptr"]),
-                shape=tuple(int(x) for x in arrays["shape"]),
-            ).toarray()
-            parts.append(_Linear(vectorizer, coef, arrays["intercept"]))
+            coef_t = _mapped_coef_t(directory / f"{name}_coef_t.npy", arrays)
+            parts.append(_Linear(vectorizer, coef_t.T, arrays["intercept"]))
         return cls(list(meta["labels"]), parts[0], parts[1])
+
+
+def _mapped_coef_t(path: Path, arrays: Mapping[str, NDArray[Any]]) -> NDArray[np.float32]:
+    """The dense features × labels weights, mapped read-only from ``path``.
+
+    Written once beside the compressed model (atomically: a temporary file renamed into
+    place); every process that loads the model then maps the same file, so the operating
+    system keeps one copy of the pages (~70 MB) however many workers serve.
+    """
+    if not path.is_file():
+        coef = sparse.csr_matrix(
+            (arrays["data"], arrays["indices"], arrays["indptr"]),
+            shape=tuple(int(x) for x in arrays["shape"]),
+        ).toarray()
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        with tmp.open("wb") as handle:
+            np.save(handle, np.ascontiguousarray(coef.T, np.float32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
 
 
 def tfidf_rows(
