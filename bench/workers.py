@@ -1,13 +1,26 @@
-"""Several workers on one index: memory per worker (copied vs mapped index) and build time on
-1 vs 2 processes, on resampled records of the benchmark corpus (see ``bench.scale``).
+"""Several workers on one index: build time on 1 vs 2 processes, memory per worker (copied vs
+mapped index), queries per second of 1 vs 2 workers and memory of 1 vs 4 workers, on resampled
+records of the benchmark corpus (see ``bench.scale``).
 
-For each size: build with one process and with two (timed; same terms and postings), publish
-the index as a generation, then start ``--readers`` processes that each open it — read into
-private memory (as before generations were mapped) or mapped copy-on-write — and answer
-``--queries`` dev queries; while all are alive, each reports its RSS, PSS (its fair share of
-shared pages) and private memory from /proc/self/smaps_rollup (Linux).
+For each size: build with one process and with two (timed; same terms and postings; one build
+with the default number of processes under ``--no-builds``), publish the index as a generation,
+then:
+
+* ``--readers`` processes each open it — read into private memory (as before generations were
+  mapped) or mapped copy-on-write — and answer ``--queries`` demand queries; while all are alive,
+  each reports its RSS, PSS (its fair share of shared pages) and private memory from
+  /proc/self/smaps_rollup (Linux); ``--readers 0`` skips this;
+* throughput: two worker processes map the index and answer one stream of ``--stream`` demand
+  queries (each takes the next query from a shared counter) in alternating rounds, one worker
+  alone then both together, ``--rounds`` times; queries per second is the stream over the wall
+  time of the round, and the ratio of the two is taken round by round (a change of machine load
+  between rounds then hits both sides alike);
+* memory: one mapped worker alone, then ``--memory-workers`` together (each after answering the
+  demand queries); the total of their PSS is what they occupy together, compared with the one
+  worker's RSS.
 
 Usage: .venv/bin/python -m bench.workers [--sizes 2000,30000] [--readers 2] [--queries 50]
+    [--no-builds] [--stream 300] [--rounds 3] [--memory-workers 4]
 """
 
 from __future__ import annotations
@@ -15,15 +28,16 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import random
+import os
 import sys
 import tempfile
 import time
+from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import Any
 
-from bench.scale import DEFAULT_DATA, synthetic
+from bench.scale import DEFAULT_DATA, demand_queries, synthetic
 
 
 def _memory() -> dict[str, float]:
@@ -51,70 +65,263 @@ def _reader(directory: str, mmap: bool, queries: list[str], barrier: Barrier, re
     barrier.wait()
 
 
-def measure(size: int, data: Path, readers: int, n_queries: int) -> dict[str, Any]:
-    """Build at one size on 1 and 2 processes, then measure readers copied vs mapped."""
+def _run_readers(
+    directory: str, mapped: bool, queries: list[str], n: int
+) -> list[dict[str, float]]:
+    """Memory of ``n`` reader processes alive together (each after answering ``queries``)."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(n)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(target=_reader, args=(directory, mapped, queries, barrier, results))
+        for _ in range(n)
+    ]
+    for p in procs:
+        p.start()
+    found = [results.get(timeout=1800) for _ in procs]
+    for p in procs:
+        p.join()
+    return found
+
+
+def _streamer(
+    directory: str,
+    rank: int,
+    rounds: list[int],
+    queries: list[str],
+    total: int,
+    counter: Synchronized,
+    barrier: Barrier,
+    results: Any,
+) -> None:
+    """One worker of the throughput rounds: answer the shared stream when active."""
+    from silian.matching.engine import Engine
+
+    engine = Engine.load(directory, mmap=True)
+    for q in queries[:20]:
+        engine.query(q, limit=10)
+    for number, active in enumerate(rounds):
+        barrier.wait()
+        done = 0
+        if rank < active:
+            while True:
+                with counter.get_lock():
+                    i = counter.value
+                    counter.value += 1
+                if i >= total:
+                    break
+                engine.query(queries[i % len(queries)], limit=10)
+                done += 1
+        results.put((number, rank, done, time.monotonic()))
+        barrier.wait()
+
+
+def throughput(directory: str, queries: list[str], total: int, rounds: int) -> dict[str, Any]:
+    """Queries per second of 1 and of 2 workers over one stream, in alternating rounds."""
+    ctx = multiprocessing.get_context("spawn")
+    plan = [1, 2] * rounds
+    barrier = ctx.Barrier(3)
+    counter = ctx.Value("l", 0)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=_streamer,
+            args=(directory, rank, plan, queries, total, counter, barrier, results),
+        )
+        for rank in range(2)
+    ]
+    for p in procs:
+        p.start()
+    qps: dict[int, list[float]] = {1: [], 2: []}
+    for active in plan:
+        counter.value = 0
+        barrier.wait()
+        start = time.monotonic()
+        found = [results.get(timeout=1800) for _ in procs]
+        end = max(t for _, rank, _, t in found if rank < active)
+        assert sum(done for _, _, done, _ in found) == total
+        qps[active].append(total / (end - start))
+        barrier.wait()
+    for p in procs:
+        p.join()
+    ratios = [two / one for one, two in zip(qps[1], qps[2], strict=True)]
+    return {
+        "qps_1": [round(x, 1) for x in qps[1]],
+        "qps_2": [round(x, 1) for x in qps[2]],
+        "ratio": round(sorted(ratios)[len(ratios) // 2], 2),
+    }
+
+
+def measure(
+    size: int,
+    data: Path,
+    readers: int,
+    n_queries: int,
+    builds: bool = True,
+    stream: int = 300,
+    rounds: int = 3,
+    memory_workers: int = 4,
+) -> dict[str, Any]:
+    """Build at one size (on 1 and 2 processes), then measure readers' memory and throughput."""
     from silian.matching.engine import Engine
     from silian.matching.evaluate import load_beir
     from silian.matching.store import DirectoryStore
 
     corpus = load_beir(data / "dev-hard").corpus
-    queries = [q for _, q in load_beir(data / "dev-demands").queries]
-    random.Random(1).shuffle(queries)
-    queries = queries[:n_queries]
-    row: dict[str, Any] = {"docs": size}
+    demands = demand_queries(data)
+    queries = demands[:n_queries]
+    row: dict[str, Any] = {"docs": size, "load": [round(os.getloadavg()[0], 1)]}
     engines = {}
-    for processes in (1, 2):
+    for processes in (1, 2) if builds else (None,):
         t0 = time.perf_counter()
         engines[processes] = Engine.build(synthetic(corpus, size), total=size, processes=processes)
-        row[f"build_{processes}p_s"] = round(time.perf_counter() - t0, 1)
-    one, two = engines[1], engines[2]
-    # The term lists, counts and segment layout of both lexical channels.
-    row["same_build"] = one.lexical.state()[0] == two.lexical.state()[0]
+        row[f"build_{processes or 'default'}p_s"] = round(time.perf_counter() - t0, 1)
+    if builds:
+        one, two = engines[1], engines[2]
+        # The term lists, counts and segment layout of both lexical channels.
+        row["same_build"] = one.lexical.state()[0] == two.lexical.state()[0]
+    else:
+        one = engines[None]
     with tempfile.TemporaryDirectory(prefix="silian-workers-") as tmp:
         store = DirectoryStore(Path(tmp))
         directory = str(store.path(store.publish(one, {"build": "bench"})))
-        del engines, one, two
-        ctx = multiprocessing.get_context("spawn")
-        for label, mapped in (("copied", False), ("mapped", True)):
-            barrier = ctx.Barrier(readers)
-            results = ctx.Queue()
-            procs = [
-                ctx.Process(target=_reader, args=(directory, mapped, queries, barrier, results))
-                for _ in range(readers)
-            ]
-            for p in procs:
-                p.start()
-            found = [results.get(timeout=1800) for _ in procs]
-            for p in procs:
-                p.join()
-            for key in ("rss_mb", "pss_mb", "private_mb"):
-                row[f"{label}_{key}"] = [m[key] for m in found]
+        del engines, one
+        row.update(serve(directory, demands, queries, readers, stream, rounds, memory_workers))
+    row["load"].append(round(os.getloadavg()[0], 1))
     return row
 
 
+def serve(
+    directory: str,
+    demands: list[str],
+    queries: list[str],
+    readers: int,
+    stream: int,
+    rounds: int,
+    memory_workers: int,
+) -> dict[str, Any]:
+    """Memory of readers (copied vs mapped), throughput of 1 vs 2, memory of 1 vs N workers."""
+    row: dict[str, Any] = {}
+    if readers:
+        for label, mapped in (("copied", False), ("mapped", True)):
+            found = _run_readers(directory, mapped, queries, readers)
+            for key in ("rss_mb", "pss_mb", "private_mb"):
+                row[f"{label}_{key}"] = [m[key] for m in found]
+    if rounds:
+        row["throughput"] = throughput(directory, demands, stream, rounds)
+    if memory_workers:
+        alone = _run_readers(directory, True, queries, 1)[0]
+        together = _run_readers(directory, True, queries, memory_workers)
+        row["memory"] = {
+            "one": alone,
+            "workers": memory_workers,
+            "rss_mb": [m["rss_mb"] for m in together],
+            "pss_mb": [m["pss_mb"] for m in together],
+            "private_mb": [m["private_mb"] for m in together],
+            "total_pss_mb": round(sum(m["pss_mb"] for m in together)),
+            "ratio": round(sum(m["pss_mb"] for m in together) / alone["rss_mb"], 2),
+        }
+    return row
+
+
+def _cell(values: list[Any]) -> str:
+    return " / ".join(map(str, values))
+
+
+def print_tables(rows: list[dict[str, Any]]) -> None:
+    """The Markdown tables of the measured rows."""
+    if any("copied_rss_mb" in r for r in rows):
+        print("| docs | build 1 proc s | build 2 procs s | index | RSS MB | PSS MB | private MB |")
+        print("|---|---|---|---|---|---|---|")
+        for r in rows:
+            for label in ("copied", "mapped"):
+                if label + "_rss_mb" in r:
+                    print(
+                        f"| {r['docs']:,} | {r.get('build_1p_s', '–')} | "
+                        f"{r.get('build_2p_s', '–')} | {label} | "
+                        f"{_cell(r[label + '_rss_mb'])} | {_cell(r[label + '_pss_mb'])} | "
+                        f"{_cell(r[label + '_private_mb'])} |"
+                    )
+        print()
+    if any("throughput" in r for r in rows):
+        print("| docs | 1 worker qps (rounds) | 2 workers qps (rounds) | 2 ÷ 1 (median) | load |")
+        print("|---|---|---|---|---|")
+        for r in rows:
+            if "throughput" in r:
+                t = r["throughput"]
+                print(
+                    f"| {r['docs']:,} | {_cell(t['qps_1'])} | {_cell(t['qps_2'])} | "
+                    f"{t['ratio']}× | {_cell(r['load'])} |"
+                )
+        print()
+    if any("memory" in r for r in rows):
+        print(
+            "| docs | 1 worker RSS / PSS / private MB | N | N workers RSS MB | PSS MB | "
+            "private MB | total PSS MB | ÷ 1 worker RSS |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            if "memory" in r:
+                m = r["memory"]
+                one = m["one"]
+                print(
+                    f"| {r['docs']:,} | {one['rss_mb']} / {one['pss_mb']} / {one['private_mb']} | "
+                    f"{m['workers']} | {_cell(m['rss_mb'])} | {_cell(m['pss_mb'])} | "
+                    f"{_cell(m['private_mb'])} | {m['total_pss_mb']:,} | {m['ratio']}× |"
+                )
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Measure every size and print a Markdown table (rows also as JSON on stderr)."""
+    """Measure every size and print Markdown tables (rows also as JSON on stderr)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="2000,30000")
     parser.add_argument("--readers", type=int, default=2)
     parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument("--no-builds", action="store_true", help="one build, default processes")
+    parser.add_argument("--stream", type=int, default=300, help="queries per throughput round")
+    parser.add_argument("--rounds", type=int, default=3, help="throughput rounds (0: skip)")
+    parser.add_argument("--memory-workers", type=int, default=4, help="0: skip")
+    parser.add_argument(
+        "--index", type=Path, default=None, help="an index written by Engine.save (no build)"
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args(argv)
     rows = []
-    for size in [int(s) for s in args.sizes.split(",")]:
-        row = measure(size, args.data, args.readers, args.queries)
+    if args.index is not None:
+        from silian.matching.engine import Engine
+
+        demands = demand_queries(args.data)
+        size = len(Engine.load(args.index))
+        row: dict[str, Any] = {"docs": size, "load": [round(os.getloadavg()[0], 1)]}
+        row.update(
+            serve(
+                str(args.index),
+                demands,
+                demands[: args.queries],
+                args.readers,
+                args.stream,
+                args.rounds,
+                args.memory_workers,
+            )
+        )
+        row["load"].append(round(os.getloadavg()[0], 1))
         print(json.dumps(row), file=sys.stderr, flush=True)
         rows.append(row)
-    print("| docs | build 1 proc s | build 2 procs s | index | RSS MB | PSS MB | private MB |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        for label in ("copied", "mapped"):
-            print(
-                f"| {r['docs']:,} | {r['build_1p_s']} | {r['build_2p_s']} | {label} | "
-                f"{' / '.join(map(str, r[label + '_rss_mb']))} | "
-                f"{' / '.join(map(str, r[label + '_pss_mb']))} | "
-                f"{' / '.join(map(str, r[label + '_private_mb']))} |"
+    else:
+        for size in [int(s) for s in args.sizes.split(",")]:
+            row = measure(
+                size,
+                args.data,
+                args.readers,
+                args.queries,
+                builds=not args.no_builds,
+                stream=args.stream,
+                rounds=args.rounds,
+                memory_workers=args.memory_workers,
             )
+            print(json.dumps(row), file=sys.stderr, flush=True)
+            rows.append(row)
+    print_tables(rows)
     return 0
 
 

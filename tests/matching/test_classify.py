@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 
 from silian.matching.classify import (
     DISCIPLINE_INDUSTRIES,
@@ -122,3 +123,55 @@ def test_discipline_bridge_adds_weighted_divisions() -> None:
     assert tagger.tag_tokens(
         unknown, floor=0.2, discipline_proba=proba, discipline_labels=labels
     ) == [["84"]]
+
+
+def test_features_equal_the_vectorizer_transform_exactly() -> None:
+    # The query path computes a text's TF-IDF row itself (no sklearn validation); it must give
+    # the very numbers of vectorizer.transform, so every decision value stays the same.
+    texts, labels = load_csldcp()
+    model = DisciplineClassifier.train(texts[:400], labels[:400], analyzer=Analyzer())
+    queries = [
+        *texts[400:460],
+        "我们是做渔船修造的船厂，焊缝出现裂纹，想找懂焊接疲劳的专家。",
+        "需求名称：深水立管抑振装置\n技术指标：振幅降低50%以上",
+        "ＡＢＣ　全角  与多个   空格",
+        "",
+        "。，！",
+    ]
+    for part in (model._char, model._word):
+        for text in queries:
+            expected = part.vectorizer.transform([text])
+            cols, values = part.features(text)
+            assert cols.tolist() == expected.indices.tolist()
+            assert np.array_equal(values, expected.data)
+        sklearn_rows = part.vectorizer.transform(queries)
+        old = np.empty((len(queries), part.coef_t.shape[1]), np.float32)
+        for i in range(len(queries)):
+            lo, hi = sklearn_rows.indptr[i], sklearn_rows.indptr[i + 1]
+            cols = sklearn_rows.indices[lo:hi]
+            old[i] = sklearn_rows.data[lo:hi].astype(np.float32) @ part.coef_t[cols]
+        assert np.array_equal(part.decision(queries), old + part.intercept)
+
+
+def test_loaded_weights_are_mapped_from_a_derived_file(tmp_path: Path) -> None:
+    analyzer = Analyzer()
+    model = DisciplineClassifier.train(
+        [t for t, _ in TINY], [lab for _, lab in TINY], analyzer=analyzer
+    )
+    model.save(tmp_path / "model")
+    first = DisciplineClassifier.load(tmp_path / "model", analyzer=analyzer)
+    assert (tmp_path / "model" / "char_coef_t.npy").is_file()
+    again = DisciplineClassifier.load(tmp_path / "model", analyzer=analyzer)
+    for part, name in ((again._char, "char"), (again._word, "word")):
+        arrays = np.load(tmp_path / "model" / f"{name}.npz")
+        dense = sparse.csr_matrix(
+            (arrays["data"], arrays["indices"], arrays["indptr"]),
+            shape=tuple(int(x) for x in arrays["shape"]),
+        ).toarray()
+        assert np.array_equal(part.coef_t, dense.T) and part.coef_t.dtype == np.float32
+        assert part.coef_t.flags.c_contiguous and not part.coef_t.flags.writeable
+    queries = ["针灸与中药治疗的疗效观察", "复合材料的制备与性能"]
+    assert np.array_equal(first.decision(queries), again.decision(queries))
+    # Saving a model again drops the derived file, so a stale copy is never mapped.
+    model.save(tmp_path / "model")
+    assert not (tmp_path / "model" / "char_coef_t.npy").exists()

@@ -169,3 +169,17 @@ def test_matched_terms_in_packed_and_pending_rows(monkeypatch: pytest.MonkeyPatc
     probe = [*VOCAB, "fresh", "unknown"]
     for slot, doc in enumerate([*docs, ["t1", "fresh"]]):
         assert set(index.matched_terms(slot, probe)) == set(doc)
+
+
+def test_segment_contains_agrees_with_a_scan_of_the_row() -> None:
+    # contains() binary-searches each term's column; a scan of the row is the reference.
+    docs = _docs(300, seed=3)
+    index = BM25FIndex({"text": 1.0})
+    index.build([{"text": d} for d in docs])
+    segment = index.segments[0]
+    for row in (0, 1, 57, 150, 299):
+        present = set(segment.row_entries(row)[0].tolist())
+        probe = [-1, *range(len(index.terms) + 3)]
+        expected = [tid in present for tid in probe]
+        assert segment.contains(probe, row) == expected
+        assert sum(expected) == len(set(docs[row]))

@@ -8,6 +8,7 @@ compounds still land near their parts. Documents are stored in a growable float3
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,6 +24,8 @@ DEFAULT_DIM = 64
 BLOCK = 65536
 # Zero rows saved after the last document, so edits after a load append in place.
 HEADROOM = 1024
+# Version of the reduction (in the cached file's name): bump when _reduce changes.
+SPACE_VERSION = "1"
 
 
 class WordVectorSpace:
@@ -35,6 +38,26 @@ class WordVectorSpace:
             self.vectors = np.zeros((0, dim), np.float32)
             self.dim = dim
             return
+        # A lexicon read from the cache keeps its reduced vectors there, mapped read-only: the
+        # operating system then holds one copy for every worker process.
+        cached = (
+            lexicon.directory / f"space-{dim}-v{SPACE_VERSION}.npy" if lexicon.directory else None
+        )
+        if cached is not None and cached.is_file():
+            self.vectors = np.asarray(np.load(cached, mmap_mode="r", allow_pickle=False))
+            self.dim = int(self.vectors.shape[1])
+            return
+        self._reduce(lexicon, dim)
+        if cached is not None:
+            tmp = cached.with_name(f".{cached.name}.tmp-{os.getpid()}")
+            with tmp.open("wb") as handle:
+                np.save(handle, self.vectors)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, cached)
+            self.vectors = np.asarray(np.load(cached, mmap_mode="r", allow_pickle=False))
+
+    def _reduce(self, lexicon: Lexicon, dim: int) -> None:
         full = np.asarray(lexicon.vectors, np.float32)
         mean = full.mean(axis=0)
         centred = full - mean

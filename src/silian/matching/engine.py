@@ -76,7 +76,9 @@ def _read_array(path: Path, mmap: bool) -> NDArray[Any]:
     """One saved array, mapped copy-on-write when asked (an empty array cannot be mapped)."""
     if mmap:
         with contextlib.suppress(ValueError):
-            return np.load(path, mmap_mode="c", allow_pickle=False)
+            # A plain ndarray over the map: numpy.memmap's Python-level indexing cost ~6 µs
+            # per read of a hit's title, keywords or column value.
+            return np.asarray(np.load(path, mmap_mode="c", allow_pickle=False))
     return np.load(path, allow_pickle=False)
 
 

@@ -49,24 +49,38 @@ def _source_model() -> Path | None:
 
 @dataclass
 class Lexicon:
-    """Word vectors (unit length, float16) with their words, and Cilin synonym groups."""
+    """Word vectors (unit length, float16) with their words, and Cilin synonym groups.
+
+    Read from the cache (``directory`` set), the synonym groups are loaded on first use: the
+    query path never needs them, and they cost ~30 MB of private memory in every worker.
+    """
 
     words: list[str]
     index: dict[str, int]
     vectors: NDArray[np.float16]
-    word_codes: dict[str, list[str]]
-    code_words: dict[str, list[str]]
+    word_codes: dict[str, list[str]] | None = None
+    code_words: dict[str, list[str]] | None = None
+    directory: Path | None = None
 
     def vector(self, word: str) -> NDArray[np.float32] | None:
         """The unit vector of a word, or None when it is not covered."""
         i = self.index.get(word)
         return None if i is None else self.vectors[i].astype(np.float32)
 
+    def _cilin(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        if self.word_codes is None or self.code_words is None:
+            cilin: dict[str, Any] = {"word_codes": {}, "code_words": {}}
+            if self.directory is not None:
+                cilin = json.loads((self.directory / "cilin.json").read_text(encoding="utf-8"))
+            self.word_codes, self.code_words = cilin["word_codes"], cilin["code_words"]
+        return self.word_codes, self.code_words
+
     def synonyms(self, word: str) -> list[str]:
         """Cilin synonyms of a word (words sharing a fine-grained code), without the word."""
+        word_codes, code_words = self._cilin()
         out: list[str] = []
-        for code in self.word_codes.get(word, ()):
-            out.extend(w for w in self.code_words.get(code, ()) if w != word)
+        for code in word_codes.get(word, ()):
+            out.extend(w for w in code_words.get(code, ()) if w != word)
         return list(dict.fromkeys(out))
 
 
@@ -114,12 +128,7 @@ def load_lexicon() -> Lexicon | None:
         if not (target / "VERSION").exists() and not convert(target):
             return None
     words = json.loads((target / "words.json").read_text(encoding="utf-8"))
-    cilin = json.loads((target / "cilin.json").read_text(encoding="utf-8"))
     vectors = np.load(target / "wordvec.npy", mmap_mode="r")
     return Lexicon(
-        words=words,
-        index={w: i for i, w in enumerate(words)},
-        vectors=vectors,
-        word_codes=cilin["word_codes"],
-        code_words=cilin["code_words"],
+        words=words, index={w: i for i, w in enumerate(words)}, vectors=vectors, directory=target
     )
