@@ -634,3 +634,110 @@ def test_a_commit_in_this_process_is_applied_once(
     assert service.applied["commit"] == before["commit"] + 1
     service.reconcile(force=True)
     assert service.applied["poll"] == before["poll"]
+
+
+MEMBRANES = [
+    {
+        "title": "反渗透膜化学清洗剂配方",
+        "summary": "针对反渗透膜有机污染和结垢，复配清洗剂，恢复膜通量，延长清洗周期。",
+        "keywords": "反渗透膜、清洗剂、膜污染",
+    },
+    {
+        "title": "海水淡化反渗透膜抗污染改性技术",
+        "summary": "表面接枝两性离子聚合物，降低反渗透膜的有机污染和生物污染，延长清洗周期。",
+        "keywords": "反渗透膜、抗污染、海水淡化",
+    },
+    {
+        "title": "反渗透海水淡化能量回收装置",
+        "summary": "压力交换式能量回收，降低海水淡化反渗透系统能耗。",
+        "keywords": "海水淡化、能量回收、反渗透",
+    },
+]
+
+
+def test_feedback_learn_is_used_by_suggestions_and_reverted(
+    world: World,
+    db_url: str,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from silian.matching.learning import MODEL_DIR, ModelStore, Reranker
+
+    for data in MEMBRANES:
+        world.publish_achievement(data)
+    demands = [
+        world.publish_demand(),
+        world.publish_demand(
+            title="反渗透膜结垢严重",
+            problem="海水淡化厂反渗透膜结垢和污染严重，需要清洗和防污染技术。",
+        ),
+    ]
+
+    def order(did: int) -> list[int]:
+        hits = world.matches(f"/api/v1/demands/{did}/matches", kind="achievement", limit=10)
+        return [h["id"] for h in hits]
+
+    engine = {did: order(did) for did in demands}
+    assert all(len(ids) == 3 for ids in engine.values())
+    for did in demands:
+        # Users find the engine's second suggestion the one to call, its first of no use.
+        for rank, (aid, verdict) in enumerate(
+            zip(engine[did], ("not_useful", "contacted", "useful"), strict=True), 1
+        ):
+            body = {
+                "source_kind": "demand",
+                "source_id": did,
+                "target_kind": "achievement",
+                "target_id": aid,
+                "score": 1.0,
+                "rank": rank,
+                "verdict": verdict,
+            }
+            ok = world.client.post("/api/v1/matches/feedback", headers=world.h["broker"], json=body)
+            assert ok.status_code == 201, ok.text
+
+    runner = CliRunner()
+    env = {"SILIAN_DATABASE_URL": db_url, "SILIAN_HOME": str(settings.home)}
+
+    def run(*args: str) -> Any:
+        get_settings.cache_clear()
+        result = runner.invoke(cli_app, ["feedback", *args], env=env)
+        get_settings.cache_clear()
+        return result
+
+    learned = run("learn")
+    assert learned.exit_code == 0, learned.output
+    text = " ".join(learned.output.split())
+    assert "第 1 版" in text and "6 条反馈" in text and "SILIAN_RERANK_MIN_FEEDBACK=200" in text
+    store = ModelStore(settings.index_dir / MODEL_DIR)
+    first = store.active()
+    assert first is not None and first.counts["labelled"] == 6
+    assert first.index["generation"]
+    status = " ".join(run("status").output.split())
+    assert "第 1 版，未生效" in status and "已存反馈：6 条" in status
+
+    # A version that puts the engine's last suggestion first shows whether suggestions use it.
+    reverse = Reranker(["rank_log"], [0.0], [1.0], [1.0], blend=1.0, c=1.0, depth=10)
+    assert store.save(reverse) == 2
+    assert order(demands[0]) == engine[demands[0]]  # 6 pairs of feedback < 200: not applied
+    monkeypatch.setenv("SILIAN_RERANK_MIN_FEEDBACK", "6")
+    assert order(demands[0]) == engine[demands[0]][::-1]
+    assert "第 2 版，正在使用" in " ".join(run("status").output.split())
+
+    reverted = run("revert")
+    assert reverted.exit_code == 0 and "已回退到重排模型第 1 版" in reverted.output
+    assert store.active_version() == 1
+    off = run("revert")
+    assert off.exit_code == 0 and "已关闭重排模型" in off.output
+    assert order(demands[0]) == engine[demands[0]]
+    again = run("revert")
+    assert again.exit_code == 2 and "已是关闭状态" in again.output
+    assert "重排模型：关闭" in run("status").output
+
+
+def test_feedback_learn_with_too_little_feedback(db_url: str, tmp_path: Path) -> None:
+    for run in _cli(db_url, tmp_path):
+        result = run("feedback", "learn")
+        assert result.exit_code == 2 and "可用于训练的查询太少" in result.output
+        assert "Traceback" not in result.output

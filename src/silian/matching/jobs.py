@@ -1,11 +1,13 @@
 """Matching jobs for the CLI and background use: rebuild the index, export feedback as qrels,
-and turn the engine's suggestions into matches in the brokers' queues (the workbench glue)."""
+train the reranker on it, and turn the engine's suggestions into matches in the brokers'
+queues (the workbench glue)."""
 
 from __future__ import annotations
 
 import csv
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -23,14 +25,13 @@ from silian.config import Settings
 from silian.core import events
 from silian.core.db import session_factory
 from silian.demands.models import Demand
+from silian.matching import learning, sources
+from silian.matching.learning import VERDICT_GRADES
 from silian.matching.service import get_service
 
 log = logging.getLogger(__name__)
 # What the workbench asks the engine for, per source kind.
 QUEUE_TARGETS = {"demand": "achievement", "achievement": "demand"}
-
-# Graded relevance of a verdict, in the BEIR qrels sense (0 = judged not relevant).
-VERDICT_GRADES = {"contacted": 2, "useful": 1, "not_useful": 0}
 
 
 def rebuild_index(settings: Settings, progress: Callable[[int, int], None] | None = None) -> int:
@@ -55,6 +56,45 @@ def export_feedback(session: Session, path: Path) -> int:
         for (query, doc), grade in sorted(grades.items()):
             writer.writerow([query, doc, grade])
     return len(grades)
+
+
+@dataclass
+class Learned:
+    """What ``silian feedback learn`` did: the saved model and the pairs it could not use."""
+
+    model: learning.Reranker
+    pairs: int
+    not_found: int
+
+
+def learn_from_feedback(settings: Settings, session: Session) -> Learned:
+    """Train a reranker on the stored feedback and save it as the new active version.
+
+    Each judged source record is asked again (as the suggestion panels ask, public text only)
+    for the engine's own top ``SILIAN_RERANK_DEPTH`` of the judged kind; a judged target no
+    longer among them cannot give features and is counted in ``not_found``.
+    """
+    labels = learning.feedback_labels(session)
+    depth = learning.rerank_depth()
+    by_query: dict[tuple[str, str], dict[str, int]] = {}
+    for (source, target), grade in labels.items():
+        by_query.setdefault((source, target.partition(":")[0]), {})[target] = grade
+    service = get_service(settings)
+    groups: list[learning.Group] = []
+    not_found = 0
+    for (source, target_kind), grades in sorted(by_query.items()):
+        kind, _, raw_id = source.partition(":")
+        query = sources.source_query(session, kind, int(raw_id), full=False)
+        if query is None:  # the source record is gone
+            not_found += len(grades)
+            continue
+        hits = service.engine_hits(query, target_kind, depth, {source})
+        not_found += len(set(grades) - {h.doc_id for h in hits})
+        groups.append(learning.Group.of(source, hits, grades))
+    model = learning.train(groups, depth=depth)
+    model.index = service.index_version
+    service.models.save(model)
+    return Learned(model, len(labels), not_found)
 
 
 def suggest_into_queue(

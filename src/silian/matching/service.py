@@ -29,7 +29,7 @@ from silian.core import changefeed, events
 from silian.core.db import session_factory
 from silian.demands.models import Demand
 from silian.education.models import NamedClass
-from silian.matching import sources
+from silian.matching import learning, sources
 from silian.matching.embedding import configured_model
 from silian.matching.engine import Engine, Hit
 from silian.matching.store import DirectoryStore, IndexStore
@@ -71,6 +71,8 @@ STRENGTHS = ((20.0, "高度相关"), (10.0, "较为相关"), (MIN_SCORE, "可能
 # Reasons that say why a hit fits, in the order the one-line summary prefers them.
 SUMMARY_CODES = ("keyphrase", "terms", "chars", "industry", "discipline", "semantic")
 RECENT_DAYS = 30
+# The stored feedback count that gates the learned reranker is re-counted this often.
+FEEDBACK_RECOUNT = 60.0
 
 
 def strength_label(score: float) -> str:
@@ -217,6 +219,12 @@ class MatchingService:
         self._last_save = time.monotonic()
         self._stop = threading.Event()
         self._follower: threading.Thread | None = None
+        self.models = learning.ModelStore(self.directory / learning.MODEL_DIR)
+        # The active reranker as read (keyed by the ACTIVE file's stamp) and the feedback
+        # count that gates it, with when it was counted.
+        self._model_key: tuple[int, int] | None = None
+        self._model: learning.Reranker | None = None
+        self._feedback: tuple[float, int] | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -537,12 +545,56 @@ class MatchingService:
 
     # --- questions -----------------------------------------------------------------------
 
-    def _hits(
+    @property
+    def index_version(self) -> dict[str, str | None]:
+        """The index generation in use and its build id (recorded with a trained reranker)."""
+        return {"generation": self._generation, "build": self._build}
+
+    def engine_hits(
         self, query: sources.Record, target_kind: str, limit: int, exclude: set[str]
     ) -> list[Hit]:
+        """The engine's own ranking, without the learned reranker (what a reranker learns on)."""
         engine = self.engine()
         self.reconcile()
         return engine.query(query.as_dict(), kind=target_kind, limit=limit, exclude=exclude)
+
+    def feedback_count(self, session: Session) -> int:
+        """Labelled pairs stored (verdicts and signed deals), counted at most once a minute."""
+        now = time.monotonic()
+        if self._feedback is None or now - self._feedback[0] > FEEDBACK_RECOUNT:
+            self._feedback = (now, len(learning.feedback_labels(session)))
+        return self._feedback[1]
+
+    def reranker(self, session: Session) -> learning.Reranker | None:
+        """The active learned reranker when there is one and the stored feedback reaches
+        ``SILIAN_RERANK_MIN_FEEDBACK``; None otherwise (the engine's order is used)."""
+        key = self.models.stamp()
+        if key != self._model_key:
+            try:
+                model = self.models.active()
+            except (OSError, learning.LearningError):  # a broken file must not break pages
+                log.exception("reranker model under %s unreadable; not used", self.models.root)
+                model = None
+            self._model_key, self._model, self._feedback = key, model, None
+        if self._model is None:
+            return None
+        if self.feedback_count(session) < learning.min_feedback():
+            return None
+        return self._model
+
+    def _hits(
+        self,
+        session: Session,
+        query: sources.Record,
+        target_kind: str,
+        limit: int,
+        exclude: set[str],
+    ) -> list[Hit]:
+        model = self.reranker(session)
+        if model is None:
+            return self.engine_hits(query, target_kind, limit, exclude)
+        hits = self.engine_hits(query, target_kind, max(limit, model.depth), exclude)
+        return model.rerank(hits)[:limit]
 
     def _suggestions(self, session: Session, hits: list[Hit]) -> list[Suggestion]:
         out = []
@@ -598,7 +650,7 @@ class MatchingService:
         if query is None:
             return []
         exclude = {f"{source_kind}:{source_id}"}
-        hits = self._hits(query, target_kind, limit, exclude)
+        hits = self._hits(session, query, target_kind, limit, exclude)
         return self._suggestions(session, hits)
 
     def match_text(
@@ -621,7 +673,7 @@ class MatchingService:
             trl=filters.get("trl"),
             amount=filters.get("budget"),
         )
-        return self._suggestions(session, self._hits(query, target_kind, limit, set()))
+        return self._suggestions(session, self._hits(session, query, target_kind, limit, set()))
 
 
 @dataclass

@@ -1,0 +1,143 @@
+"""The learned reranker: it learns a deciding feature, ignores random feedback, its model file
+round-trips, the feedback gate holds it back, and revert steps back to the previous version."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from silian.config import Settings
+from silian.matching import learning
+from silian.matching.documents import Hit
+from silian.matching.learning import Group, LearningError, ModelStore, Reranker, train
+from silian.matching.service import MatchingService
+
+
+def _hit(doc_id: str, score: float, cue: float, noise: float) -> Hit:
+    shares = {"bm25": 0.6, "semantic": 0.4}
+    return Hit(doc_id, "achievement", doc_id, score, shares, {"cue": cue, "noise": noise}, {})
+
+
+def _groups(seed: int, decided: bool) -> list[Group]:
+    """40 queries of 10 hits in the engine's (score) order; the ``cue`` signal decides the
+    grade when ``decided``, otherwise grades are random. Half the hits carry a grade."""
+    rng = random.Random(seed)
+    groups = []
+    for q in range(40):
+        hits = []
+        grades: dict[str, int] = {}
+        for i in range(10):
+            cue = rng.random()
+            hits.append(_hit(f"q{q}-d{i}", 30.0 - i, cue, rng.random()))
+            if rng.random() < 0.5:
+                grades[f"q{q}-d{i}"] = (2 if cue > 0.7 else 0) if decided else rng.choice((0, 1, 2))
+        groups.append(Group.of(f"q{q}", hits, grades))
+    return groups
+
+
+def test_training_learns_the_feature_that_decides_relevance() -> None:
+    model = train(_groups(1, decided=True))
+    assert model.blend > 0
+    weights = dict(zip(model.features, model.coef, strict=True))
+    top = max(weights, key=lambda name: abs(weights[name]))
+    assert top in ("signal:cue", "signal_rel:cue") and weights[top] > 0
+    assert model.cv["after"] > model.cv["before"]
+    # On new queries, hits with the cue come first although the engine ranks them low.
+    for group in _groups(2, decided=True)[:10]:
+        order = model.order(group.rows)
+        cues = [group.rows[i]["signal:cue"] for i in order]
+        strong = [c > 0.7 for c in cues]
+        assert strong == sorted(strong, reverse=True)
+    assert model.counts["queries"] == 40 and model.counts["labelled"] > 100
+
+
+def test_random_feedback_leaves_the_engine_order() -> None:
+    model = train(_groups(3, decided=False))
+    assert model.blend == 0
+    hits = [_hit(f"d{i}", 10.0 - i, random.random(), 0.0) for i in range(12)]
+    assert model.rerank(hits) == hits
+
+
+def test_too_little_feedback_is_refused() -> None:
+    hits = [_hit("a", 3.0, 1.0, 0.0), _hit("b", 2.0, 0.0, 0.0)]
+    with pytest.raises(LearningError, match="可用于训练的查询太少"):
+        train([Group.of("q", hits, {"a": 0, "b": 2})])
+
+
+def _reversing(depth: int = 10) -> Reranker:
+    """A hand-set model that puts the engine's lowest hits first (to see it applied)."""
+    return Reranker(["rank_log"], [0.0], [1.0], [1.0], blend=1.0, c=1.0, depth=depth)
+
+
+def test_rerank_reorders_only_the_top_depth() -> None:
+    hits = [_hit(f"d{i}", 10.0 - i, 0.0, 0.0) for i in range(6)]
+    out = _reversing(depth=4).rerank(hits)
+    assert [h.doc_id for h in out] == ["d3", "d2", "d1", "d0", "d4", "d5"]
+
+
+def test_model_file_round_trips(tmp_path: Path) -> None:
+    model = train(_groups(1, decided=True))
+    model.index = {"generation": "gen-1", "build": "abc"}
+    again = Reranker.from_json(model.to_json())
+    assert again == model
+    store = ModelStore(tmp_path / "rerank")
+    assert store.save(model) == 1 and store.path(1).name == "0001.json"
+    loaded = store.active()
+    assert loaded is not None and loaded.version == 1 and loaded.coef == model.coef
+    groups = _groups(4, decided=True)
+    assert loaded.order(groups[0].rows) == model.order(groups[0].rows)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "模型文件无法读取"),
+        ('{"format": 99}', "格式版本不符"),
+        (
+            '{"format": 1, "features": ["a"], "mean": [], "scale": [1], "coef": [1],'
+            ' "blend": 1, "c": 1}',
+            "个数不一致",
+        ),
+    ],
+)
+def test_malformed_model_files_are_refused(text: str, message: str) -> None:
+    with pytest.raises(LearningError, match=message):
+        Reranker.from_json(text)
+
+
+def test_revert_steps_back_then_switches_off(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path / "rerank")
+    assert store.active() is None
+    with pytest.raises(LearningError, match="关闭"):
+        store.revert()
+    store.save(_reversing())
+    store.save(_reversing())
+    assert store.versions() == [1, 2] and store.active_version() == 2
+    assert store.revert() == 1 and store.active_version() == 1
+    assert store.revert() is None and store.active() is None
+    assert store.versions() == [1, 2]  # files stay; a new learn makes version 3
+    assert store.save(_reversing()) == 3 and store.active_version() == 3
+
+
+def test_the_feedback_minimum_gates_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    svc = MatchingService(Settings(home=tmp_path, database_url="sqlite://", secret_key="x"))
+    labels = {(f"demand:{i}", "achievement:1"): 1 for i in range(5)}
+    monkeypatch.setattr(learning, "feedback_labels", lambda _session: labels)
+    session = None  # counting is replaced above
+    assert svc.reranker(session) is None  # nothing trained
+    svc.models.save(_reversing())
+    monkeypatch.setenv("SILIAN_RERANK_MIN_FEEDBACK", "6")
+    assert svc.reranker(session) is None
+    monkeypatch.setenv("SILIAN_RERANK_MIN_FEEDBACK", "5")
+    active = svc.reranker(session)
+    assert active is not None and active.version == 1
+    monkeypatch.delenv("SILIAN_RERANK_MIN_FEEDBACK")
+    assert learning.min_feedback() == learning.DEFAULT_MIN_FEEDBACK
+    assert svc.reranker(session) is None
+    monkeypatch.setenv("SILIAN_RERANK_MIN_FEEDBACK", "many")
+    with pytest.raises(LearningError, match="SILIAN_RERANK_MIN_FEEDBACK"):
+        learning.min_feedback()
