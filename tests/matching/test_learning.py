@@ -179,3 +179,26 @@ def test_feedback_labels_grade_verdicts_and_signed_deals(db: Session) -> None:
         ("demand:1", "achievement:4"): 2,
         ("demand:1", "achievement:5"): 1,
     }
+
+
+def test_features_of_a_ranked_list() -> None:
+    reasons = {
+        "matched_terms": [
+            {"term": "反渗透膜", "field": "title"},
+            {"term": "污染", "field": "text"},
+            {"term": "反渗透膜", "field": "text"},
+        ],
+        "keyphrases": ["反渗透膜"],
+        "semantic_words": ["膜", "清洗", "污染"],
+    }
+    top = Hit("a:1", "achievement", "", 20.0, {"bm25": 0.5}, {"bm25": 8.0}, reasons)
+    low = Hit("a:2", "achievement", "", 5.0, {"bm25": 1.0}, {"bm25": 2.0}, {"matched_terms": []})
+    first, second = learning.hit_features([top, low])
+    assert first["rank_log"] == 1.0 and first["score_rel"] == 1.0 and second["score_rel"] == 0.25
+    assert first["signal_rel:bm25"] == 1.0 and second["signal_rel:bm25"] == 0.25
+    assert first["share:bm25"] == 0.5 and second["signal:bm25"] == 2.0
+    # 反渗透膜 counts once, in the first field it matched.
+    assert first["terms:title"] == first["terms:text"] > 0 and first["terms:keywords"] == 0
+    assert first["terms_rel"] == 1.0 and second["terms_rel"] == 0.0
+    assert first["keyphrases"] == 1.0 and second["keyphrases"] == 0.0
+    assert learning.hit_features([]) == []

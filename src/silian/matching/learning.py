@@ -2,22 +2,24 @@
 logistic model (scikit-learn), its blend with the engine's order, and versioned model files.
 
 Only the engine's public output is used (:class:`~silian.matching.documents.Hit`: ``score``,
-``shares``, ``signals`` and the rank), so the model does not depend on how the engine computes
-them. Features of one hit among the top ``depth`` of a query (``FEATURES_DOC`` in
-docs/matching.md):
+``shares``, ``signals``, ``reasons`` and the rank), so the model does not depend on how the
+engine computes them. Features of one hit among the top ``depth`` of a query (the list is in
+docs/matching.md, "Learning from feedback"):
 
-- ``rank_log``: log2(1 + rank);
-- ``score_rel``: the fused score divided by the top hit's;
+- ``rank_log``: log2(1 + rank); ``score_rel``: the fused score divided by the top hit's;
 - ``share:<signal>``: each signal's share of the fused score;
 - ``signal:<signal>``: each raw signal value, and ``signal_rel:<signal>`` the same divided by
-  the largest value of that signal among the candidates.
+  the largest value of that signal among the candidates;
+- from the reasons: ``terms:<field>`` (log 1 + query words first matched in the title,
+  keywords or text), ``terms_rel`` (matched words over the most any candidate matched),
+  ``keyphrases`` and ``semantic_words``.
 
 The model is a linear scorer trained on pairs of hits of one query with different grades
 (RankNet with a linear model: logistic regression on feature differences). Its ranking is
 blended with the engine's: ``(1 - blend) * z(engine score) + blend * z(model score)`` within
-the candidates. Both the regularisation and the blend are chosen by cross-validation over
-queries on the training feedback, so feedback that teaches nothing (random verdicts) gives
-a blend of 0 and leaves the engine's order unchanged.
+the candidates. The regularisation and the blend are chosen by cross-validation over queries
+on the training feedback and kept only when nested cross-validation confirms a clear gain, so
+feedback that teaches nothing (random verdicts) gives a blend of 0: the engine's order.
 
 Model files live under ``<index>/rerank/``: ``0001.json``, ``0002.json``… (JSON, never pickle)
 and ``ACTIVE`` naming the version in use, or ``off``.
@@ -243,7 +245,10 @@ class Reranker:
 
 
 def _pairs(
-    groups: Sequence[Group], names: Sequence[str], mean: NDArray[np.float64], scale: Any
+    groups: Sequence[Group],
+    names: Sequence[str],
+    mean: NDArray[np.float64],
+    scale: NDArray[np.float64],
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
     """Differences of standardised features of every two graded hits of one query with
     different grades, both ways round, weighted by the grade difference."""
