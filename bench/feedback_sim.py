@@ -30,7 +30,7 @@ import random
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -44,7 +44,10 @@ from silian.matching.evaluate import mrr_at_k, ndcg_at_k
 from silian.matching.learning import DEFAULT_DEPTH, Group, Reranker, train
 
 METRICS = ("ndcg", "p", "mrr")
-SYSTEMS = ("engine", "noisy", "random")
+SYSTEMS = ("engine", "noisy", "random", "noisy, forced 0.5", "random, forced 0.5")
+# The forced rows switch the same models on with blend 0.5 whatever cross-validation said:
+# what the learned weights would do without the safeguard.
+FORCED = 0.5
 # Hits fetched per demand (so one cache file serves every depth up to it).
 FETCH = 50
 
@@ -139,6 +142,14 @@ def bootstrap(
         return float("nan"), float("nan")
     means = arr[rng.integers(0, len(arr), size=(n, len(arr)))].mean(axis=1)
     return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
+
+
+def forced(models: Mapping[str, Reranker | None]) -> dict[str, Reranker | None]:
+    """The models with their blend forced to FORCED (the table's diagnostic rows)."""
+    return {
+        f"{name}, forced {FORCED}": replace(model, blend=FORCED) if model else None
+        for name, model in models.items()
+    }
 
 
 def rank_with(model: Reranker | None, hits: Sequence[Hit]) -> list[str]:
@@ -260,9 +271,10 @@ def main(argv: list[str] | None = None) -> int:
         noisy = simulate_feedback(hits, judged, half_a, rng, args.shown, args.flip)
         models = {"noisy": fit(hits, noisy, args.depth, seed)}
         models["random"] = fit(hits, shuffled(noisy, rng), args.depth, seed)
+        models |= forced(models)
         labelled.append(sum(len(v) for v in noisy.values()))
-        for name, model in models.items():
-            blends[name].append(model.blend if model else 0.0)
+        for name in blends:
+            blends[name].append(models[name].blend if models[name] else 0.0)
         model = models["noisy"]
         if model and model.cv.get("before") is not None:
             cv.append((float(model.cv["before"]), float(model.cv["after"])))
@@ -300,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
             f"engine {before:.3f} → reranker {after:.3f}."
         )
     print(
-        f"Rerank cost: {np.mean(rerank_ms):.2f} ms per demand (features + model, top {args.depth})."
+        f"Rerank cost: {np.mean(rerank_ms):.3f} ms per demand (features + model, top {args.depth})."
     )
     print()
 
@@ -309,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         noisy = simulate_feedback(hits, judged, dev_ids, rng, args.shown, args.flip)
         models = {"noisy": fit(hits, noisy, args.depth, 0)}
         models["random"] = fit(hits, shuffled(noisy, rng), args.depth, 0)
+        models |= forced(models)
         held_ids = relevant_demands(judged, [d.id for d in held])
         per_h: dict[str, dict[str, list[dict[str, float]]]] = {s: {} for s in SYSTEMS}
         unjudged_h: dict[str, set[tuple[str, str]]] = {s: set() for s in SYSTEMS}

@@ -4,10 +4,14 @@ round-trips, the feedback gate holds it back, and revert steps back to the previ
 from __future__ import annotations
 
 import random
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
+from silian.brokerage.models import Contract, Deal, Match, MatchFeedback
 from silian.config import Settings
 from silian.matching import learning
 from silian.matching.documents import Hit
@@ -141,3 +145,60 @@ def test_the_feedback_minimum_gates_the_model(
     monkeypatch.setenv("SILIAN_RERANK_MIN_FEEDBACK", "many")
     with pytest.raises(LearningError, match="SILIAN_RERANK_MIN_FEEDBACK"):
         learning.min_feedback()
+
+
+def test_feedback_labels_grade_verdicts_and_signed_deals(db: Session) -> None:
+    def match(target: int) -> Match:
+        row = Match(
+            source_kind="demand", source_id=1, target_kind="achievement", target_id=target, score=9
+        )
+        db.add(row)
+        db.flush()
+        return row
+
+    useful, dropped, signed, contracted, failed = (match(t) for t in range(1, 6))
+    db.add_all(
+        [
+            MatchFeedback(match_id=useful.id, verdict="useful"),
+            MatchFeedback(match_id=dropped.id, verdict="not_useful"),
+            MatchFeedback(match_id=failed.id, verdict="useful"),
+            Deal(title="已签约", match_id=signed.id, stage="signed"),
+            Deal(title="未成交", match_id=failed.id, stage="failed"),
+        ]
+    )
+    deal = Deal(title="洽谈中但有合同", match_id=contracted.id, stage="negotiating")
+    db.add(deal)
+    db.flush()
+    db.add(Contract(deal_id=deal.id, title="合同", amount=Decimal(1), signed_on=date(2026, 1, 5)))
+    db.commit()
+    labels = learning.feedback_labels(db)
+    assert labels == {
+        ("demand:1", "achievement:1"): 1,
+        ("demand:1", "achievement:2"): 0,
+        ("demand:1", "achievement:3"): 2,
+        ("demand:1", "achievement:4"): 2,
+        ("demand:1", "achievement:5"): 1,
+    }
+
+
+def test_features_of_a_ranked_list() -> None:
+    reasons = {
+        "matched_terms": [
+            {"term": "反渗透膜", "field": "title"},
+            {"term": "污染", "field": "text"},
+            {"term": "反渗透膜", "field": "text"},
+        ],
+        "keyphrases": ["反渗透膜"],
+        "semantic_words": ["膜", "清洗", "污染"],
+    }
+    top = Hit("a:1", "achievement", "", 20.0, {"bm25": 0.5}, {"bm25": 8.0}, reasons)
+    low = Hit("a:2", "achievement", "", 5.0, {"bm25": 1.0}, {"bm25": 2.0}, {"matched_terms": []})
+    first, second = learning.hit_features([top, low])
+    assert first["rank_log"] == 1.0 and first["score_rel"] == 1.0 and second["score_rel"] == 0.25
+    assert first["signal_rel:bm25"] == 1.0 and second["signal_rel:bm25"] == 0.25
+    assert first["share:bm25"] == 0.5 and second["signal:bm25"] == 2.0
+    # 反渗透膜 counts once, in the first field it matched.
+    assert first["terms:title"] == first["terms:text"] > 0 and first["terms:keywords"] == 0
+    assert first["terms_rel"] == 1.0 and second["terms_rel"] == 0.0
+    assert first["keyphrases"] == 1.0 and second["keyphrases"] == 0.0
+    assert learning.hit_features([]) == []
