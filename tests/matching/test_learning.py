@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from silian.brokerage.models import Contract, Deal, Match, MatchFeedback
 from silian.config import Settings
-from silian.matching import learning
+from silian.matching import learning, sources
 from silian.matching.documents import Hit
 from silian.matching.learning import Group, LearningError, ModelStore, Reranker, train
 from silian.matching.service import MatchingService
@@ -130,7 +130,7 @@ def test_the_feedback_minimum_gates_the_model(
 ) -> None:
     svc = MatchingService(Settings(home=tmp_path, database_url="sqlite://", secret_key="x"))
     labels = {(f"demand:{i}", "achievement:1"): 1 for i in range(5)}
-    monkeypatch.setattr(learning, "feedback_labels", lambda _session: labels)
+    monkeypatch.setattr(sources, "feedback_labels", lambda _session: labels)
     session = None  # counting is replaced above
     assert svc.reranker(session) is None  # nothing trained
     svc.models.save(_reversing())
@@ -171,7 +171,7 @@ def test_feedback_labels_grade_verdicts_and_signed_deals(db: Session) -> None:
     db.flush()
     db.add(Contract(deal_id=deal.id, title="合同", amount=Decimal(1), signed_on=date(2026, 1, 5)))
     db.commit()
-    labels = learning.feedback_labels(db)
+    labels = sources.feedback_labels(db)
     assert labels == {
         ("demand:1", "achievement:1"): 1,
         ("demand:1", "achievement:2"): 0,

@@ -126,7 +126,8 @@ def feedback_status() -> None:
     from silian.config import get_settings
     from silian.core.db import session_scope
     from silian.core.migrate import upgrade
-    from silian.matching.learning import LearningError, feedback_labels, min_feedback
+    from silian.matching.learning import LearningError, min_feedback
+    from silian.matching.sources import feedback_labels
 
     settings = get_settings()
     upgrade(settings.database_url)

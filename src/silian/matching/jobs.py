@@ -74,7 +74,7 @@ def learn_from_feedback(settings: Settings, session: Session) -> Learned:
     for the engine's own top ``SILIAN_RERANK_DEPTH`` of the judged kind; a judged target no
     longer among them cannot give features and is counted in ``not_found``.
     """
-    labels = learning.feedback_labels(session)
+    labels = sources.feedback_labels(session)
     depth = learning.rerank_depth()
     by_query: dict[tuple[str, str], dict[str, int]] = {}
     for (source, target), grade in labels.items():

@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 from silian.matching.documents import Hit
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    pass
 
 FORMAT = 1
 # Hits reranked per query (the engine is asked for this many, then cut to the page's limit).
@@ -424,36 +424,6 @@ def train(groups: Sequence[Group], depth: int = DEFAULT_DEPTH, seed: int = 0) ->
         model.blend = 0.0
     model.trained_at = datetime.now(UTC).isoformat(timespec="seconds")
     return model
-
-
-# --- labels from the database ------------------------------------------------------------
-
-
-Pair = tuple[str, str]
-
-
-def feedback_labels(session: Session) -> dict[Pair, int]:
-    """Grade of each judged pair (``("demand:12", "achievement:7")``): users' latest verdicts
-    (contacted 2, useful 1, not useful 0; the highest over users wins) and 2 for a match that
-    became a signed deal or a contract."""
-    from sqlalchemy import or_, select
-
-    from silian.brokerage.models import Contract, Deal, Match
-    from silian.brokerage.service import latest_feedback
-
-    grades: dict[Pair, int] = {}
-    for row in latest_feedback(session):
-        key = (f"{row.source_kind}:{row.source_id}", f"{row.target_kind}:{row.target_id}")
-        grades[key] = max(grades.get(key, 0), VERDICT_GRADES[row.verdict])
-    signed = (
-        select(Match.source_kind, Match.source_id, Match.target_kind, Match.target_id)
-        .join(Deal, Deal.match_id == Match.id)
-        .outerjoin(Contract, Contract.deal_id == Deal.id)
-        .where(or_(Deal.stage.in_(SIGNED_STAGES), Contract.id.is_not(None)))
-    )
-    for source_kind, source_id, target_kind, target_id in session.execute(signed):
-        grades[(f"{source_kind}:{source_id}", f"{target_kind}:{target_id}")] = DEAL_GRADE
-    return grades
 
 
 # --- model files ---------------------------------------------------------------------------

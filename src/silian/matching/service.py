@@ -562,7 +562,7 @@ class MatchingService:
         """Labelled pairs stored (verdicts and signed deals), counted at most once a minute."""
         now = time.monotonic()
         if self._feedback is None or now - self._feedback[0] > FEEDBACK_RECOUNT:
-            self._feedback = (now, len(learning.feedback_labels(session)))
+            self._feedback = (now, len(sources.feedback_labels(session)))
         return self._feedback[1]
 
     def reranker(self, session: Session) -> learning.Reranker | None:

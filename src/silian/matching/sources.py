@@ -7,15 +7,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from silian.achievements.models import Achievement
+from silian.brokerage.models import Contract, Deal, Match
+from silian.brokerage.service import latest_feedback
 from silian.chains.models import IndustryChain
 from silian.coordination.models import InvestmentProject
 from silian.demands.models import Demand
 from silian.demands.service import PUBLIC_STATUSES as DEMAND_PUBLIC
 from silian.education.models import NamedClass
+from silian.matching import learning
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform
 from silian.talent.models import Talent, TalentNeed
@@ -422,3 +425,27 @@ def source_query(
             organization_id=p.organization_id,
         )
     return None
+
+
+# --- users' verdicts as graded pairs (for the learned reranker) -------------------------
+
+Pair = tuple[str, str]
+
+
+def feedback_labels(session: Session) -> dict[Pair, int]:
+    """Grade of each judged pair (``("demand:12", "achievement:7")``): users' latest verdicts
+    (contacted 2, useful 1, not useful 0; the highest over users wins) and 2 for a match that
+    became a signed deal or a contract."""
+    grades: dict[Pair, int] = {}
+    for row in latest_feedback(session):
+        key = (f"{row.source_kind}:{row.source_id}", f"{row.target_kind}:{row.target_id}")
+        grades[key] = max(grades.get(key, 0), learning.VERDICT_GRADES[row.verdict])
+    signed = (
+        select(Match.source_kind, Match.source_id, Match.target_kind, Match.target_id)
+        .join(Deal, Deal.match_id == Match.id)
+        .outerjoin(Contract, Contract.deal_id == Deal.id)
+        .where(or_(Deal.stage.in_(learning.SIGNED_STAGES), Contract.id.is_not(None)))
+    )
+    for source_kind, source_id, target_kind, target_id in session.execute(signed):
+        grades[(f"{source_kind}:{source_id}", f"{target_kind}:{target_id}")] = learning.DEAL_GRADE
+    return grades
