@@ -15,7 +15,8 @@ then:
   alone then both together, ``--rounds`` times; queries per second is the stream over the wall
   time of the round, and the ratio of the two is taken round by round (a change of machine load
   between rounds then hits both sides alike); "cores used" is the workers' CPU time over the
-  round's wall time (two workers can only double one's rate when they get two cores);
+  round's wall time (two workers can only double one's rate when they get two cores), and the
+  ratio per core used compares queries per CPU-second (1.0: the workers do not slow each other);
 * memory: one mapped worker alone, then ``--memory-workers`` together (each after answering the
   demand queries); the total of their PSS is what they occupy together, compared with the one
   worker's RSS.
@@ -157,6 +158,9 @@ def throughput(directory: str, queries: list[str], total: int, rounds: int) -> d
         "ratio": round(sorted(ratios)[len(ratios) // 2], 2),
         "cores_1": [round(x, 2) for x in cores[1]],
         "cores_2": [round(x, 2) for x in cores[2]],
+        # Queries per CPU-second of two workers over one's: 1.0 means sharing the map costs
+        # the workers nothing, so with two free cores two would answer twice the queries.
+        "per_core_ratio": round((sum(qps[2]) / sum(cores[2])) / (sum(qps[1]) / sum(cores[1])), 2),
     }
 
 
@@ -255,16 +259,16 @@ def print_tables(rows: list[dict[str, Any]]) -> None:
     if any("throughput" in r for r in rows):
         print(
             "| docs | 1 worker qps (rounds) | 2 workers qps (rounds) | 2 ÷ 1 (median) "
-            "| cores used, 1 worker | cores used, 2 workers | load |"
+            "| cores used, 1 worker | cores used, 2 workers | 2 ÷ 1 per core used | load |"
         )
-        print("|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|")
         for r in rows:
             if "throughput" in r:
                 t = r["throughput"]
                 print(
                     f"| {r['docs']:,} | {_cell(t['qps_1'])} | {_cell(t['qps_2'])} | "
                     f"{t['ratio']}× | {_cell(t['cores_1'])} | {_cell(t['cores_2'])} | "
-                    f"{_cell(r['load'])} |"
+                    f"{t['per_core_ratio']}× | {_cell(r['load'])} |"
                 )
         print()
     if any("memory" in r for r in rows):
