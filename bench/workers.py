@@ -14,7 +14,9 @@ then:
   queries (each takes the next query from a shared counter) in alternating rounds, one worker
   alone then both together, ``--rounds`` times; queries per second is the stream over the wall
   time of the round, and the ratio of the two is taken round by round (a change of machine load
-  between rounds then hits both sides alike);
+  between rounds then hits both sides alike); "cores used" is the workers' CPU time over the
+  round's wall time (two workers can only double one's rate when they get two cores), and the
+  ratio per core used compares queries per CPU-second (1.0: the workers do not slow each other);
 * memory: one mapped worker alone, then ``--memory-workers`` together (each after answering the
   demand queries); the total of their PSS is what they occupy together, compared with the one
   worker's RSS.
@@ -103,6 +105,7 @@ def _streamer(
     for number, active in enumerate(rounds):
         barrier.wait()
         done = 0
+        cpu = time.process_time()
         if rank < active:
             while True:
                 with counter.get_lock():
@@ -112,7 +115,7 @@ def _streamer(
                     break
                 engine.query(queries[i % len(queries)], limit=10)
                 done += 1
-        results.put((number, rank, done, time.monotonic()))
+        results.put((number, rank, done, time.monotonic(), time.process_time() - cpu))
         barrier.wait()
 
 
@@ -133,14 +136,18 @@ def throughput(directory: str, queries: list[str], total: int, rounds: int) -> d
     for p in procs:
         p.start()
     qps: dict[int, list[float]] = {1: [], 2: []}
+    cores: dict[int, list[float]] = {1: [], 2: []}
     for active in plan:
         counter.value = 0
         barrier.wait()
         start = time.monotonic()
         found = [results.get(timeout=1800) for _ in procs]
-        end = max(t for _, rank, _, t in found if rank < active)
-        assert sum(done for _, _, done, _ in found) == total
+        end = max(t for _, rank, _, t, _ in found if rank < active)
+        assert sum(done for _, _, done, _, _ in found) == total
         qps[active].append(total / (end - start))
+        # CPU the workers got per second of the round: ≈ 2 with two free cores, ≈ 1 when other
+        # processes leave them one core between them.
+        cores[active].append(sum(cpu for *_, cpu in found) / (end - start))
         barrier.wait()
     for p in procs:
         p.join()
@@ -149,6 +156,11 @@ def throughput(directory: str, queries: list[str], total: int, rounds: int) -> d
         "qps_1": [round(x, 1) for x in qps[1]],
         "qps_2": [round(x, 1) for x in qps[2]],
         "ratio": round(sorted(ratios)[len(ratios) // 2], 2),
+        "cores_1": [round(x, 2) for x in cores[1]],
+        "cores_2": [round(x, 2) for x in cores[2]],
+        # Queries per CPU-second of two workers over one's: 1.0 means sharing the map costs
+        # the workers nothing, so with two free cores two would answer twice the queries.
+        "per_core_ratio": round((sum(qps[2]) / sum(cores[2])) / (sum(qps[1]) / sum(cores[1])), 2),
     }
 
 
@@ -244,14 +256,18 @@ def print_tables(rows: list[dict[str, Any]]) -> None:
                     )
         print()
     if any("throughput" in r for r in rows):
-        print("| docs | 1 worker qps (rounds) | 2 workers qps (rounds) | 2 ÷ 1 (median) | load |")
-        print("|---|---|---|---|---|")
+        print(
+            "| docs | 1 worker qps (rounds) | 2 workers qps (rounds) | 2 ÷ 1 (median) "
+            "| cores used, 1 worker | cores used, 2 workers | 2 ÷ 1 per core used | load |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
         for r in rows:
             if "throughput" in r:
                 t = r["throughput"]
                 print(
                     f"| {r['docs']:,} | {_cell(t['qps_1'])} | {_cell(t['qps_2'])} | "
-                    f"{t['ratio']}× | {_cell(r['load'])} |"
+                    f"{t['ratio']}× | {_cell(t['cores_1'])} | {_cell(t['cores_2'])} | "
+                    f"{t['per_core_ratio']}× | {_cell(r['load'])} |"
                 )
         print()
     if any("memory" in r for r in rows):

@@ -13,6 +13,7 @@ from silian.matching.classify import (
     DISCIPLINE_WEIGHT,
     DisciplineClassifier,
     IndustryTagger,
+    _mapped_coef_t,
     discipline_labels,
     held_out_abstracts,
     load_csldcp,
@@ -175,3 +176,14 @@ def test_loaded_weights_are_mapped_from_a_derived_file(tmp_path: Path) -> None:
     # Saving a model again drops the derived file, so a stale copy is never mapped.
     model.save(tmp_path / "model")
     assert not (tmp_path / "model" / "char_coef_t.npy").exists()
+
+
+def test_weights_stay_in_memory_when_the_cache_cannot_be_written(tmp_path: Path) -> None:
+    model = DisciplineClassifier.train(
+        [t for t, _ in TINY], [lab for _, lab in TINY], analyzer=Analyzer()
+    )
+    model.save(tmp_path / "model")
+    arrays = dict(np.load(tmp_path / "model" / "word.npz"))
+    coef_t = _mapped_coef_t(tmp_path / "absent" / "word_coef_t.npy", arrays)
+    assert coef_t.flags.writeable and coef_t.flags.c_contiguous
+    assert np.array_equal(coef_t, _mapped_coef_t(tmp_path / "model" / "word_coef_t.npy", arrays))

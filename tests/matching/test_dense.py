@@ -67,3 +67,16 @@ def test_lexicon_reads_its_synonym_groups_on_first_use(tmp_path: Path) -> None:
     assert lexicon.word_codes is None
     assert lexicon.synonyms("电池") == ["蓄电池"]
     assert lexicon.word_codes == cilin["word_codes"]
+
+
+def test_space_with_an_unwritable_cache_is_computed_in_memory(tmp_path: Path) -> None:
+    words = ["石墨", "烯", "散热", "膜"]
+    vectors = np.random.default_rng(2).normal(size=(len(words), 16)).astype(np.float16)
+    index = {w: i for i, w in enumerate(words)}
+    computed = WordVectorSpace(Lexicon(words, index, vectors, {}, {}), dim=8)
+    # A cache that cannot be written (here: a directory that does not exist; permissions do
+    # not stop root) leaves the space computed in this process.
+    missing = tmp_path / "absent"
+    space = WordVectorSpace(Lexicon(words, index, vectors, directory=missing), dim=8)
+    assert np.array_equal(space.vectors, computed.vectors) and space.vectors.flags.writeable
+    assert not missing.exists()

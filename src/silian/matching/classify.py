@@ -281,12 +281,18 @@ def _mapped_coef_t(path: Path, arrays: Mapping[str, NDArray[Any]]) -> NDArray[np
             (arrays["data"], arrays["indices"], arrays["indptr"]),
             shape=tuple(int(x) for x in arrays["shape"]),
         ).toarray()
+        coef_t = np.ascontiguousarray(coef.T, np.float32)
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        with tmp.open("wb") as handle:
-            np.save(handle, np.ascontiguousarray(coef.T, np.float32))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        try:
+            with tmp.open("wb") as handle:
+                np.save(handle, coef_t)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except OSError:
+            # A read-only cache: this process keeps its own copy, as before.
+            tmp.unlink(missing_ok=True)
+            return coef_t
     return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
 
 

@@ -50,11 +50,16 @@ class WordVectorSpace:
         self._reduce(lexicon, dim)
         if cached is not None:
             tmp = cached.with_name(f".{cached.name}.tmp-{os.getpid()}")
-            with tmp.open("wb") as handle:
-                np.save(handle, self.vectors)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, cached)
+            try:
+                with tmp.open("wb") as handle:
+                    np.save(handle, self.vectors)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, cached)
+            except OSError:
+                # A read-only cache: this process keeps its own copy, as before.
+                tmp.unlink(missing_ok=True)
+                return
             self.vectors = np.asarray(np.load(cached, mmap_mode="r", allow_pickle=False))
 
     def _reduce(self, lexicon: Lexicon, dim: int) -> None:
