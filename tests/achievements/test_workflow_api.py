@@ -128,3 +128,48 @@ def test_list_filters_and_pagination(client: TestClient, factory: Factory, db: S
     assert {i["trl"] for i in high["items"]} <= {8, 9}
     page = client.get("/achievements?page=3")
     assert "第 3 / 2 页" not in page.text and "共 25 条" in page.text
+
+
+def test_inventors_through_the_api_the_form_and_the_page(
+    client: TestClient, factory: Factory, db: Session
+) -> None:
+    uni = factory.user("university")
+    headers = api_headers(client, uni)
+    body = VALID | {"inventors": "王海（滨海大学）、李娜"}
+    created = client.post("/api/v1/achievements", headers=headers, json=body)
+    assert created.status_code == 201, created.text
+    expected = [{"name": "王海", "unit": "滨海大学"}, {"name": "李娜"}]
+    assert created.json()["inventors"] == expected
+    aid = created.json()["id"]
+    assert client.get(f"/api/v1/achievements/{aid}", headers=headers).json()["inventors"] == (
+        expected
+    )
+    bad = client.put(
+        f"/api/v1/achievements/{aid}", headers=headers, json=VALID | {"inventors": ["王" * 31]}
+    )
+    assert bad.status_code == 422 and "完成人" in bad.json()["errors"]["inventors"]
+    # A share recorded before survives an edit that names the same person.
+    item = db.get(Achievement, aid)
+    assert item is not None
+    item.inventors = [{"name": "王海", "unit": "滨海大学", "share": 70}, {"name": "李娜"}]
+    db.commit()
+
+    login(client, uni)
+    form = client.get(f"/achievements/{aid}/edit").text
+    assert 'value="王海（滨海大学）、李娜"' in form
+    page = client.get(f"/achievements/{aid}").text
+    assert "<dt>完成人</dt><dd>王海（滨海大学）、李娜</dd>" in page
+    edit = VALID | {"inventors": "李娜，王海（滨海大学）、张伟", "csrf_token": csrf(client)}
+    edit["version"] = str(item.version)
+    response = client.post(f"/achievements/{aid}/edit", data=edit, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    db.refresh(item)
+    assert item.inventors == [
+        {"name": "李娜"},
+        {"name": "王海", "unit": "滨海大学", "share": 70},
+        {"name": "张伟"},
+    ]
+
+    schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "inventors" in schema["AchievementOut"]["properties"]
+    assert schema["Inventor"]["required"] == ["name"]

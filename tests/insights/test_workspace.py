@@ -20,7 +20,7 @@ from silian.organizations.models import Organization
 from silian.talent.models import Talent
 from tests.brokerage.helpers import broker, match, pair
 from tests.challenges.helpers import expert, published_demand
-from tests.support import Factory, login
+from tests.support import Factory, csrf, login
 
 TODAY = date(2026, 12, 1)
 
@@ -95,6 +95,28 @@ def test_expert_sees_own_achievements_and_the_units_count(
     for title in ("我创建的成果", "列我为完成人的成果", "同事的其他成果"):
         assert title in listings
     assert "外校同名者的成果" not in listings
+
+
+def test_expert_named_as_inventor_in_the_form_sees_the_achievement(
+    client: TestClient, db: Session, factory: Factory
+) -> None:
+    uni = factory.org("university", name="滨海大学")
+    me, _talent = expert(db, factory, "王海", uni)
+    colleague = factory.user("university", org=uni)
+    login(client, colleague)
+    form = {
+        "title": "同事填报的换热器成果",
+        "summary": "一种高效紧凑的板翅式换热器结构设计方法。",
+        "inventors": "李同事、王海（滨海大学）",
+        "trl": "5",
+        "stage": "small_pilot",
+        "ip_type": "invention_patent",
+        "csrf_token": csrf(client),
+    }
+    response = client.post("/achievements/new", data=form, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    login(client, me)
+    assert "同事填报的换热器成果" in _listings(client.get("/my").text)
 
 
 def test_expert_sees_reviews_assigned_and_own_bids(

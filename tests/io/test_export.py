@@ -21,6 +21,7 @@ from tests.io.helpers import counts, read_xlsx
 from tests.support import Factory
 
 SUMMARY = "通过表面接枝两性离子聚合物，显著降低反渗透膜的有机污染和生物污染。"
+SHARES = [{"name": "王海", "unit": "滨海大学", "share": 60}, {"name": "李娜", "share": 40}]
 PROBLEM = "网箱在海水中三年内腐蚀严重，需要耐蚀寿命八年以上的涂层工艺。"
 
 
@@ -43,6 +44,7 @@ def world(factory: Factory, db: Session) -> dict[str, Any]:
             "title": '=HYPERLINK("http://x")抗污染膜',
             "summary": SUMMARY,
             "keywords": "反渗透膜、海水淡化",
+            "inventors": "王海（滨海大学）、李娜",
             "organization_id": uni.id,
             "chain_id": chain.id,
             "trl": 6,
@@ -56,6 +58,8 @@ def world(factory: Factory, db: Session) -> dict[str, Any]:
         },
     )
     a1.source_ref = "A-1"
+    # Shares come from elsewhere (the demo); a sheet names people only and must keep them.
+    a1.inventors = SHARES
     a2 = achievements.create_achievement(
         db, office, {"title": "无编号的成果", "summary": SUMMARY, "organization_id": uni.id}
     )
@@ -116,6 +120,7 @@ def test_xlsx_export_writes_the_import_columns_with_labels(
     assert first["知识产权类型"] == "软件著作权"
     assert first["转化方式"] == "许可、作价投资"
     assert first["专利号"] == "ZL202110123456.7、ZL202110654321.X"
+    assert first["完成人"] == "王海（滨海大学）、李娜"
     assert float(first["意向价格(元)"]) == pytest.approx(1234567.89)
     assert first["状态"] == "草稿"
     assert second["意向价格(元)"] == "面议"
@@ -150,6 +155,8 @@ def test_round_trip_export_then_import_changes_nothing(
         export_records(db, world["office"], kind, second)
         assert _rows(first) == _rows(second)
         assert counts(db)[:2] == before[:2]
+    inventors = db.scalars(select(Achievement.inventors).where(Achievement.source_ref == "A-1"))
+    assert inventors.one() == SHARES
 
 
 def _rows(path: Path) -> list[list[Any]]:

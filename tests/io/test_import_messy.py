@@ -255,3 +255,47 @@ def test_a_column_without_header_but_with_data_must_be_decided(
     db.commit()
     assert report.ok, report.errors
     assert db.scalars(select(Achievement)).one().contact_name == "王老师 13800000000"
+
+
+def test_the_main_inventors_column_keeps_every_name_and_unit(
+    db: Session, world: dict[str, Any], tmp_path: Path
+) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["2026年度科技成果登记表"])
+    sheet.append(["序号", "成果名称", "完成单位", "成果简介", "主要完成人（排名不分先后）"])
+    names = " 王海(滨海大学)，李娜\n张伟；赵敏 等"
+    sheet.append([1, "高效换热器", messy.UNI, messy.SUMMARY, names])
+    sheet.append([2, "海水淡化膜", messy.UNI, messy.SUMMARY, "钱进（滨海大学，海洋学院）"])
+    path = tmp_path / "完成人.xlsx"
+    workbook.save(path)
+    report = import_records(db, world["office"], "achievements", path)
+    db.commit()
+    assert report.ok and report.total == 2, report.errors
+    found = {a.title: a.inventors for a in db.scalars(select(Achievement))}
+    assert found["高效换热器"] == [
+        {"name": "王海", "unit": "滨海大学"},
+        {"name": "李娜"},
+        {"name": "张伟"},
+        {"name": "赵敏"},
+    ]
+    assert found["海水淡化膜"] == [{"name": "钱进", "unit": "滨海大学，海洋学院"}]
+
+
+def test_a_name_too_long_in_the_inventors_column_names_row_and_column(
+    db: Session, world: dict[str, Any], tmp_path: Path
+) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["成果名称", "单位名称", "成果简介", "发明人"])
+    sheet.append(["高效换热器", messy.UNI, messy.SUMMARY, "王" * 31])
+    path = tmp_path / "发明人.xlsx"
+    workbook.save(path)
+    before = counts(db)
+    report = import_records(db, world["office"], "achievements", path)
+    db.commit()
+    assert [(e.row, e.column) for e in report.errors] == [(2, "发明人")]
+    assert "完成人" in report.errors[0].reason and "30" in report.errors[0].reason
+    assert counts(db) == before

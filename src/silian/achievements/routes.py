@@ -13,6 +13,7 @@ from silian.achievements import choices, service
 from silian.achievements.models import Achievement
 from silian.achievements.schemas import LABELS, AchievementIn, AchievementOut, AchievementPage
 from silian.chains.models import IndustryChain
+from silian.core.fields import people_text
 from silian.core.pagination import Page
 from silian.core.permissions import can
 from silian.core.views import RecordViews, api_routes, page_routes
@@ -74,7 +75,9 @@ def _detail_context(db: Session, user: User | None, item: Achievement) -> dict[s
 
 
 def _form_values(item: Achievement, user: User | None) -> dict[str, Any]:
-    return AchievementOut.model_validate(_out(item, user)).model_dump()
+    values = AchievementOut.model_validate(_out(item, user)).model_dump()
+    values["inventors"] = people_text(values["inventors"])
+    return values
 
 
 VIEWS = RecordViews(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from silian.achievements.choices import IP_TYPES, ORIGINS, STAGES, TRADE_TYPES, TRANSFER_MODES
-from silian.core.fields import Multiline, blank_to_none, split_list
+from silian.core.fields import Multiline, blank_to_none, split_list, split_people
 from silian.core.money import Money
 from silian.core.schemas import InputModel
 
@@ -18,6 +19,7 @@ LABELS = {
     "title": "成果名称",
     "summary": "成果简介",
     "keywords": "关键词",
+    "inventors": "完成人",
     "organization_id": "所属单位",
     "discipline": "学科",
     "chain_id": "所属产业链",
@@ -42,6 +44,48 @@ LABELS = {
 }
 
 
+MAX_INVENTORS = 30
+MAX_INVENTOR_NAME = 30
+MAX_INVENTOR_UNIT = 100
+
+
+class Inventor(TypedDict):
+    """One person who made the achievement (完成人), as stored: a name, perhaps their unit and
+    their share in percent; the expert workspace matches ``name`` to a talent profile."""
+
+    name: str
+    unit: NotRequired[str]
+    share: NotRequired[int]
+
+
+def _inventors(value: Any) -> list[dict[str, Any]]:
+    """Inventors from a separated string or a list, checked; ValueError names 完成人."""
+    try:
+        people = split_people(value)
+    except ValueError as exc:
+        raise ValueError(f"完成人{exc}") from None
+    if len(people) > MAX_INVENTORS:
+        raise ValueError(f"完成人最多{MAX_INVENTORS}人（现有{len(people)}人）")
+    for person in people:
+        name = person["name"]
+        if len(name) > MAX_INVENTOR_NAME:
+            raise ValueError(f"完成人“{name[:12]}…”的姓名不能超过{MAX_INVENTOR_NAME}个字")
+        unit = person.get("unit", "")
+        if not isinstance(unit, str) or len(unit) > MAX_INVENTOR_UNIT:
+            raise ValueError(f"完成人“{name}”的单位应为不超过{MAX_INVENTOR_UNIT}个字的文字")
+        if not unit:
+            person.pop("unit", None)
+        share = person.get("share")
+        if "share" in person and (
+            isinstance(share, bool) or not isinstance(share, int) or not 0 <= share <= 100
+        ):
+            raise ValueError(f"完成人“{name}”的贡献份额应为 0–100 的整数")
+        extra = set(person) - {"name", "unit", "share"}
+        if extra:
+            raise ValueError(f"完成人“{name}”含不允许的字段：{'、'.join(sorted(extra))}")
+    return people
+
+
 def _choice(value: Any, choices: Any, field: str) -> str:
     found = choices.value_for(str(value)) if value is not None else None
     if found is None:
@@ -55,6 +99,12 @@ class AchievementIn(InputModel):
     title: str = Field(min_length=2, max_length=200)
     summary: Multiline = Field(min_length=10, max_length=5000)
     keywords: list[str] = Field(default_factory=list, max_length=10)
+    inventors: list[Inventor] = Field(
+        default_factory=list,
+        max_length=MAX_INVENTORS,
+        description="完成人：姓名列表，或以顿号、逗号、分号、空格分隔的文字；"
+        "单位可写在姓名后的括号中，如 王海（滨海大学）",
+    )
     organization_id: int | None = None
     discipline: str = Field(default="", max_length=30)
     chain_id: int | None = None
@@ -86,6 +136,11 @@ class AchievementIn(InputModel):
     @classmethod
     def _list(cls, value: Any) -> list[str]:
         return split_list(value)
+
+    @field_validator("inventors", mode="before")
+    @classmethod
+    def _people(cls, value: Any) -> list[dict[str, Any]]:
+        return _inventors(value)
 
     @field_validator("organization_id", "chain_id", "registered_on", mode="before")
     @classmethod
@@ -132,6 +187,7 @@ class AchievementOut(BaseModel):
     title: str
     summary: str
     keywords: list[str]
+    inventors: list[Inventor]
     organization_id: int
     organization_name: str
     discipline: str

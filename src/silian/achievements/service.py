@@ -215,6 +215,7 @@ def _update(
     check_version(item, expected_version)
     if not sees_all_edits(user):
         values["organization_id"] = item.organization_id
+    values["inventors"] = _keep_shares(item.inventors, values["inventors"])
     with saving(session):
         before = audit.snapshot(item)
         for key, value in values.items():
@@ -234,6 +235,16 @@ def _update(
             summary=f"修改成果：{item.title}",
         )
     return item
+
+
+def _keep_shares(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """new, where a person still named keeps the share recorded before (forms and sheets
+    write names and units only, so an edit must not erase the shares)."""
+    shares = {p.get("name"): p["share"] for p in old or [] if "share" in p}
+    return [
+        {**p, "share": shares[p["name"]]} if "share" not in p and p["name"] in shares else p
+        for p in new
+    ]
 
 
 def change_status(

@@ -17,6 +17,11 @@ CONTROL_MESSAGE = "不能包含控制字符（{code}）"
 LINE_BREAK_MESSAGE = "不能包含换行符或制表符"
 INT_RANGE_MESSAGE = "数值超出范围"
 LIST_MESSAGE = "应为列表或以逗号分隔的文字"
+_OPEN = "(（[【"
+_CLOSE = ")）]】"
+_SEPARATORS = ",，、;；"
+# A trailing 等 / 等人 ends a list of people written as 王海、李娜等 (and others).
+_ETC = re.compile(r"等人?$")
 
 
 class MultilineMarker:
@@ -87,6 +92,76 @@ def split_list(value: Any) -> list[str]:
         if item and item not in seen:
             seen.append(item)
     return seen
+
+
+def _split_outside_brackets(text: str) -> list[str]:
+    """Items of text separated by commas, 、, semicolons or spaces outside brackets."""
+    items: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in text:
+        if char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            depth = max(depth - 1, 0)
+        elif depth == 0 and (char in _SEPARATORS or char.isspace()):
+            items.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    items.append("".join(current))
+    return [item.strip() for item in items if item.strip()]
+
+
+def _person(text: str) -> dict[str, Any]:
+    """{"name", "unit"?} of one written person: 王海（滨海大学） keeps the bracketed unit."""
+    text = text.strip()
+    if text and text[-1] in _CLOSE:
+        start = max(text.rfind(c) for c in _OPEN)
+        if start > 0:
+            unit = text[start + 1 : -1].strip()
+            name = text[:start].strip()
+            return {"name": name, "unit": unit} if unit else {"name": name}
+    return {"name": text}
+
+
+def split_people(value: Any) -> list[dict[str, Any]]:
+    """People as {"name", "unit"?, "share"?} dicts, from a separated string (王海（滨海大学）、
+    李娜), a list of such strings, or a list of dicts with a name; the first of a name wins."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items: list[Any] = _split_outside_brackets(value)
+        if items and items[-1] in ("等", "等人"):
+            items.pop()
+        elif items and _ETC.search(items[-1]) and len(_ETC.sub("", items[-1])) >= 2:
+            items[-1] = _ETC.sub("", items[-1])
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError(LIST_MESSAGE)
+    people: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, str):
+            person = _person(item)
+        elif isinstance(item, dict) and isinstance(item.get("name"), str):
+            person = {**item, **_person(item["name"])} if "unit" not in item else dict(item)
+            person["name"] = str(person["name"]).strip()
+        else:
+            raise ValueError("每一项都应为姓名文字，或带 name 的对象")
+        if person["name"] and all(p["name"] != person["name"] for p in people):
+            people.append(person)
+    return people
+
+
+def people_text(people: Any) -> str:
+    """People as one line, 王海（滨海大学）、李娜: the form's and the spreadsheet's spelling."""
+    parts = []
+    for person in people or []:
+        name = str(person.get("name", "")) if isinstance(person, dict) else str(person)
+        unit = person.get("unit") if isinstance(person, dict) else None
+        parts.append(f"{name}（{unit}）" if unit else name)
+    return "、".join(p for p in parts if p)
 
 
 def blank_to_none(value: Any) -> Any:

@@ -27,6 +27,7 @@ from silian.core.actors import Actor
 from silian.core.choices import Choices
 from silian.core.concurrency import Change, etag, stale_context, version_from_form
 from silian.core.errors import StaleEdit, ValidationFailed
+from silian.core.fields import people_text
 from silian.core.flash import redirect
 from silian.core.idempotency import idempotency_key, idempotent_create
 from silian.core.pagination import Page
@@ -154,6 +155,8 @@ def readable(changes: list[Change] | None, views: RecordViews) -> list[Change] |
 
     def show(name: str, value: Any) -> Any:
         labels = views.choice_fields.get(name)
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            return people_text(value)  # people such as 完成人, as the form writes them
         if isinstance(value, list):
             return "、".join(str(labels.label(v) if labels else v) for v in value)
         if labels is not None and isinstance(value, str):

@@ -62,6 +62,7 @@ class Column:
     """One column: its Chinese header, the record field behind it and how to read it.
 
     kind is one of text, int, money, date, choice, choices (several choice labels), list,
+    people (names, each perhaps with its unit in brackets),
     org (unit name), chain (industry chain name or code), ref (外部编号), status (export only),
     trl (a TRL or a maturity word), stage, ip (type with its status), region (district).
     """
@@ -119,6 +120,11 @@ class Column:
             return "日期，YYYY-MM-DD（也接受 2026/7/3、2026.7.3、2026年7月3日 和 Excel 日期单元格）"
         if self.kind == "list":
             return f"多个用顿号、逗号、分号或空格分隔，最多 {self.max_items} 个"
+        if self.kind == "people":
+            return (
+                f"姓名，多个用顿号、逗号、分号、空格或换行分隔，最多 {self.max_items} 人，"
+                "每个姓名最多 30 字；单位可写在姓名后的括号中，如 王海（滨海大学）；末尾的“等”忽略"
+            )
         if self.kind in ("org", "unit"):
             return "与平台上的单位名称完全一致"
         if self.kind == "needs":
@@ -171,7 +177,7 @@ def _column(
     choices: Choices | None = None,
 ) -> Column:
     limit = _limits(model, field)
-    list_like = kind in ("list", "choices")
+    list_like = kind in ("list", "choices", "people")
     return Column(
         header=labels[field],
         field=field,
@@ -238,6 +244,7 @@ def _achievement_columns() -> list[Column]:
             required=True,
         ),
         c("keywords", "list", "关键词", "石墨烯、海水淡化、膜分离"),
+        c("inventors", "people", "成果完成人（发明人），单位写在括号中", "王海（滨海大学）、李娜"),
         c("discipline", "text", "学科名称", "材料科学与工程"),
         c("chain_id", "chain", "所属产业链", "新材料"),
         c("trl", "trl", "技术成熟度 TRL", "6"),

@@ -28,7 +28,7 @@ from silian.coordination.models import InvestmentProject
 from silian.coordination.schemas import InvestmentProjectIn, NeedsError, needs_text, parse_needs
 from silian.core import events
 from silian.core.errors import NotFound, SilianError, ValidationFailed
-from silian.core.fields import clean_for_export, text_problem
+from silian.core.fields import clean_for_export, people_text, text_problem
 from silian.core.money import YUAN, format_money, unit_in
 from silian.core.permissions import can, roles_for
 from silian.core.validation import parse
@@ -596,6 +596,8 @@ def _read_cell(
         data[name] = values.choice(name, raw, col.choices)
     elif kind == "choices":
         data[name] = values.choices_list(name, raw)
+    elif kind == "people":
+        data[name] = values.people(raw)
     elif kind == "region":
         data[name] = values.parse_region(raw)
     elif kind == "unit":
@@ -743,6 +745,8 @@ def _display(ctx: _Context, name: str, value: Any) -> str:
         return col.choices.label(str(value))
     if col.kind == "choices" and col.choices is not None:
         return LIST_SEPARATOR.join(col.choices.label(v) for v in value)
+    if col.kind == "people" and isinstance(value, list):
+        return people_text(value)
     if isinstance(value, list):
         return LIST_SEPARATOR.join(str(v) for v in value)
     return str(value)
@@ -1043,6 +1047,8 @@ def _export_value(
         return LIST_SEPARATOR.join(col.choices.label(v) for v in value or [])
     if col.kind == "list":
         return LIST_SEPARATOR.join(value or [])
+    if col.kind == "people":
+        return people_text(value)
     if col.kind == "money":
         if value is None:
             return NEGOTIABLE

@@ -55,6 +55,12 @@ def text(value: Any) -> str:
     return out
 
 
+def people(value: Any) -> str:
+    """A cell of people (完成人) as one line: names typed on separate lines of the cell
+    (Alt+Enter) or separated by tabs become 、-separated, which the schema then splits."""
+    return "、".join(line.strip() for line in re.split(r"[\r\n\t]+", text(value)) if line.strip())
+
+
 # ---------------------------------------------------------------- yes / no
 
 YES = ("是", "有", "Y", "YES", "TRUE", "√", "✓", "对", "需要", "要")
