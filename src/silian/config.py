@@ -72,12 +72,16 @@ def _normalise_url(url: str) -> str:
     return url
 
 
-def _int(name: str, default: int) -> int:
+def int_setting(name: str, default: int, minimum: int | None = None) -> int:
+    """An integer SILIAN_* setting (default when unset); a bad or too small value names it."""
     value = os.environ.get(name, "").strip()
     try:
-        return int(value) if value else default
+        number = int(value) if value else default
     except ValueError:
         raise ValueError(f"{name} 必须是整数：{value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{name} 不能小于 {minimum}：{number}")
+    return number
 
 
 def _float(name: str, default: float) -> float:
@@ -96,7 +100,7 @@ def _share(name: str, default: float) -> float:
 
 
 def _hour(name: str, default: int) -> int:
-    value = _int(name, default)
+    value = int_setting(name, default)
     if not 0 <= value <= 23:
         raise ValueError(f"{name} 必须是 0 到 23 之间的整点：{value}")
     return value
@@ -122,9 +126,9 @@ def load_settings() -> Settings:
         database_url=_normalise_url(url),
         secret_key=_secret_key(home),
         secure_cookies=os.environ.get("SILIAN_SECURE_COOKIES", "") == "1",
-        login_max_failures=_int("SILIAN_LOGIN_MAX_FAILURES", 5),
-        login_lock_seconds=_int("SILIAN_LOGIN_LOCK_SECONDS", 15 * 60),
-        login_max_address_failures=_int("SILIAN_LOGIN_MAX_ADDRESS_FAILURES", 30),
+        login_max_failures=int_setting("SILIAN_LOGIN_MAX_FAILURES", 5),
+        login_lock_seconds=int_setting("SILIAN_LOGIN_LOCK_SECONDS", 15 * 60),
+        login_max_address_failures=int_setting("SILIAN_LOGIN_MAX_ADDRESS_FAILURES", 30),
         login_address_delay=_float("SILIAN_LOGIN_ADDRESS_DELAY", 1.0),
         trusted_proxies=parse_trusted_proxies(os.environ.get("SILIAN_TRUSTED_PROXIES", "")),
         auto_match=os.environ.get("SILIAN_AUTO_MATCH", "1") == "1",

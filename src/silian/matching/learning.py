@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from silian.config import int_setting
 from silian.matching.documents import Hit
 
 if TYPE_CHECKING:
@@ -80,28 +81,22 @@ class LearningError(ValueError):
     """Training or a model file cannot be used; the message says why, in Chinese."""
 
 
+def _count_setting(name: str, default: int, minimum: int) -> int:
+    """An integer setting read through the project's settings parser, refused as LearningError."""
+    try:
+        return int_setting(name, default, minimum)
+    except ValueError as exc:
+        raise LearningError(str(exc)) from None
+
+
 def min_feedback() -> int:
     """``SILIAN_RERANK_MIN_FEEDBACK``: labelled pairs needed before a model is applied."""
-    raw = os.environ.get("SILIAN_RERANK_MIN_FEEDBACK", str(DEFAULT_MIN_FEEDBACK))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise LearningError(f"SILIAN_RERANK_MIN_FEEDBACK 应为非负整数：{raw!r}") from None
-    if value < 0:
-        raise LearningError(f"SILIAN_RERANK_MIN_FEEDBACK 应为非负整数：{raw!r}")
-    return value
+    return _count_setting("SILIAN_RERANK_MIN_FEEDBACK", DEFAULT_MIN_FEEDBACK, 0)
 
 
 def rerank_depth() -> int:
     """``SILIAN_RERANK_DEPTH``: how many of the engine's hits the model reorders."""
-    raw = os.environ.get("SILIAN_RERANK_DEPTH", str(DEFAULT_DEPTH))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise LearningError(f"SILIAN_RERANK_DEPTH 应为正整数：{raw!r}") from None
-    if value < 1:
-        raise LearningError(f"SILIAN_RERANK_DEPTH 应为正整数：{raw!r}")
-    return value
+    return _count_setting("SILIAN_RERANK_DEPTH", DEFAULT_DEPTH, 1)
 
 
 # --- features ------------------------------------------------------------------------------
