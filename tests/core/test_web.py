@@ -40,6 +40,20 @@ def test_unknown_page_is_a_chinese_404(client: TestClient) -> None:
     assert "页面不存在" in response.text
 
 
+def test_unknown_page_keeps_a_signed_in_users_header(client: TestClient, factory: Factory) -> None:
+    """An unknown path runs no route; the error page still shows who is signed in."""
+    user = factory.user("enterprise", username="header404")
+    login(client, user)
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert user.name in response.text
+    assert 'action="/logout"' in response.text
+    client.cookies.clear()
+    visitor = client.get("/no-such-page")
+    assert user.name not in visitor.text
+    assert 'action="/logout"' not in visitor.text
+
+
 def test_static_assets_are_vendored(client: TestClient) -> None:
     assert client.get("/static/htmx.min.js").status_code == 200
     assert client.get("/static/app.css").status_code == 200

@@ -248,7 +248,7 @@ CONSORTIUM_LABELS = {
 }
 PROJECT_LABELS = {
     "title": "项目名称",
-    "budget": "项目总经费（元）",
+    "budget": "项目总经费",
     "due_on": "计划完成日期",
     "description": "攻关内容",
     "tasks": "成员任务分工",

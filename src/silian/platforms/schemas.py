@@ -28,7 +28,7 @@ PLATFORM_LABELS = {
     "status": "运营状态",
     "capabilities": "服务能力",
     "equipment": "主要设备",
-    "support_amount": "获得支持资金（元）",
+    "support_amount": "获得支持资金",
     "description": "平台简介",
 }
 

@@ -33,6 +33,7 @@ from silian.core.web import (
     LoginRequired,
     render,
     session_csrf,
+    session_user,
     set_csrf_cookie,
     templates,
 )
@@ -259,7 +260,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 {"detail": detail, "errors": {}}, status_code=exc.status_code, headers=headers
             )
         message = {404: "页面不存在", 405: "不支持的请求方式"}.get(exc.status_code, str(exc.detail))
-        return render(request, "error.html", {"message": message}, exc.status_code, headers)
+        # An unknown path runs no route, so no dependency has read the session: read it here,
+        # so a signed-in user keeps their header (name, menu, sign-out) on the error page.
+        with app.state.session_factory() as db:
+            if getattr(request.state, "user", None) is None:
+                request.state.user = session_user(request, db)
+            return render(request, "error.html", {"message": message}, exc.status_code, headers)
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
