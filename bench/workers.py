@@ -19,21 +19,28 @@ then:
   ratio per core used compares queries per CPU-second (1.0: the workers do not slow each other);
 * memory: one mapped worker alone, then ``--memory-workers`` together (each after answering the
   demand queries); the total of their PSS is what they occupy together, compared with the one
-  worker's RSS.
+  worker's RSS. ``--memory-modes`` says how the workers start: ``spawned`` (each a fresh
+  interpreter that imports and maps everything itself, as uvicorn's own workers) and/or
+  ``forked`` (as ``silian serve --workers N`` now: one parent maps the index, answers one query
+  so the models load, freezes its objects with ``gc.freeze()`` and forks the workers, which
+  share its pages copy-on-write; the parent's PSS counts in the total).
 
 Usage: .venv/bin/python -m bench.workers [--sizes 2000,30000] [--readers 2] [--queries 50]
     [--no-builds] [--stream 300] [--rounds 3] [--memory-workers 4]
+    [--memory-modes spawned,forked]
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import multiprocessing
 import os
 import sys
 import tempfile
 import time
+import traceback
 from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
@@ -84,6 +91,96 @@ def _run_readers(
     for p in procs:
         p.join()
     return found
+
+
+def _forking_parent(
+    directory: str, queries: list[str], n: int, barrier: Barrier, results: Any
+) -> None:
+    """What `silian serve --workers N` does before it serves: map the index, answer one query
+    (the models load), freeze, then fork ``n`` workers that answer the queries; every process
+    reports its memory while all are alive."""
+    from silian.matching.engine import Engine
+
+    engine = Engine.load(directory, mmap=True)
+    engine.query(queries[0], limit=10)
+    gc.collect()
+    gc.freeze()
+    pids = []
+    for _ in range(n):
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                for q in queries:
+                    engine.query(q, limit=10)
+                barrier.wait()
+                results.put(("worker", _memory()))
+                results.close()
+                results.join_thread()  # the queue's feeder thread must finish before _exit
+                barrier.wait()
+            except BaseException:
+                traceback.print_exc()
+                code = 1
+            finally:
+                os._exit(code)
+        pids.append(pid)
+    barrier.wait()
+    results.put(("parent", _memory()))
+    barrier.wait()
+    for pid in pids:
+        os.waitpid(pid, 0)
+
+
+def _run_forked(
+    directory: str, queries: list[str], n: int
+) -> tuple[dict[str, float], list[dict[str, float]]]:
+    """Memory of a loaded parent and the ``n`` workers it forked (all alive together)."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(n + 1)
+    results = ctx.Queue()
+    parent = ctx.Process(target=_forking_parent, args=(directory, queries, n, barrier, results))
+    parent.start()
+    found = [results.get(timeout=1800) for _ in range(n + 1)]
+    parent.join()
+    workers = [m for role, m in found if role == "worker"]
+    (own,) = [m for role, m in found if role == "parent"]
+    return own, workers
+
+
+def memory_of(
+    directory: str, queries: list[str], workers: int, mode: str = "spawned"
+) -> dict[str, Any]:
+    """One worker alone, then ``workers`` together, started as ``mode`` (spawned or forked)."""
+    parent: dict[str, float] | None = None
+    if mode == "forked":
+        _, (alone,) = _run_forked(directory, queries, 1)
+        parent, together = _run_forked(directory, queries, workers)
+    else:
+        alone = _run_readers(directory, True, queries, 1)[0]
+        together = _run_readers(directory, True, queries, workers)
+    return summarise_memory(mode, alone, together, parent)
+
+
+def summarise_memory(
+    mode: str,
+    alone: dict[str, float],
+    together: list[dict[str, float]],
+    parent: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """The memory row: per-worker figures, the total PSS (with the parent's, when the workers
+    were forked from one) and its ratio to one worker's RSS."""
+    total = sum(m["pss_mb"] for m in together) + (parent["pss_mb"] if parent else 0)
+    return {
+        "mode": mode,
+        "one": alone,
+        "workers": len(together),
+        "rss_mb": [m["rss_mb"] for m in together],
+        "pss_mb": [m["pss_mb"] for m in together],
+        "private_mb": [m["private_mb"] for m in together],
+        "parent": parent,
+        "total_pss_mb": round(total),
+        "ratio": round(total / alone["rss_mb"], 2),
+    }
 
 
 def _streamer(
@@ -173,6 +270,7 @@ def measure(
     stream: int = 300,
     rounds: int = 3,
     memory_workers: int = 4,
+    memory_modes: tuple[str, ...] = ("spawned",),
 ) -> dict[str, Any]:
     """Build at one size (on 1 and 2 processes), then measure readers' memory and throughput."""
     from silian.matching.engine import Engine
@@ -198,7 +296,11 @@ def measure(
         store = DirectoryStore(Path(tmp))
         directory = str(store.path(store.publish(one, {"build": "bench"})))
         del engines, one
-        row.update(serve(directory, demands, queries, readers, stream, rounds, memory_workers))
+        row.update(
+            serve(
+                directory, demands, queries, readers, stream, rounds, memory_workers, memory_modes
+            )
+        )
     row["load"].append(round(os.getloadavg()[0], 1))
     return row
 
@@ -211,8 +313,10 @@ def serve(
     stream: int,
     rounds: int,
     memory_workers: int,
+    memory_modes: tuple[str, ...] = ("spawned",),
 ) -> dict[str, Any]:
-    """Memory of readers (copied vs mapped), throughput of 1 vs 2, memory of 1 vs N workers."""
+    """Memory of readers (copied vs mapped), throughput of 1 vs 2, memory of 1 vs N workers
+    (spawned and/or forked from a loaded parent)."""
     row: dict[str, Any] = {}
     if readers:
         for label, mapped in (("copied", False), ("mapped", True)):
@@ -222,17 +326,9 @@ def serve(
     if rounds:
         row["throughput"] = throughput(directory, demands, stream, rounds)
     if memory_workers:
-        alone = _run_readers(directory, True, queries, 1)[0]
-        together = _run_readers(directory, True, queries, memory_workers)
-        row["memory"] = {
-            "one": alone,
-            "workers": memory_workers,
-            "rss_mb": [m["rss_mb"] for m in together],
-            "pss_mb": [m["pss_mb"] for m in together],
-            "private_mb": [m["private_mb"] for m in together],
-            "total_pss_mb": round(sum(m["pss_mb"] for m in together)),
-            "ratio": round(sum(m["pss_mb"] for m in together) / alone["rss_mb"], 2),
-        }
+        for mode in memory_modes:
+            key = "memory" if mode == "spawned" else f"memory_{mode}"
+            row[key] = memory_of(directory, queries, memory_workers, mode)
     return row
 
 
@@ -270,21 +366,40 @@ def print_tables(rows: list[dict[str, Any]]) -> None:
                     f"{t['per_core_ratio']}× | {_cell(r['load'])} |"
                 )
         print()
-    if any("memory" in r for r in rows):
+    memory = [(r, r[k]) for r in rows for k in MEMORY_KEYS if k in r]
+    if memory:
         print(
-            "| docs | 1 worker RSS / PSS / private MB | N | N workers RSS MB | PSS MB | "
-            "private MB | total PSS MB | ÷ 1 worker RSS |"
+            "| docs | workers | 1 worker RSS / PSS / private MB | N | N workers RSS MB | PSS MB "
+            "| private MB | parent PSS MB | total PSS MB | ÷ 1 worker RSS |"
         )
-        print("|---|---|---|---|---|---|---|---|")
-        for r in rows:
-            if "memory" in r:
-                m = r["memory"]
-                one = m["one"]
-                print(
-                    f"| {r['docs']:,} | {one['rss_mb']} / {one['pss_mb']} / {one['private_mb']} | "
-                    f"{m['workers']} | {_cell(m['rss_mb'])} | {_cell(m['pss_mb'])} | "
-                    f"{_cell(m['private_mb'])} | {m['total_pss_mb']:,} | {m['ratio']}× |"
-                )
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for r, m in memory:
+            print(memory_line(r["docs"], m))
+
+
+MEMORY_KEYS = ("memory", "memory_forked")
+
+
+def memory_line(docs: int, m: dict[str, Any]) -> str:
+    """One row of the memory table."""
+    one = m["one"]
+    parent = m.get("parent")
+    return (
+        f"| {docs:,} | {m.get('mode', 'spawned')} | "
+        f"{one['rss_mb']} / {one['pss_mb']} / {one['private_mb']} | "
+        f"{m['workers']} | {_cell(m['rss_mb'])} | {_cell(m['pss_mb'])} | "
+        f"{_cell(m['private_mb'])} | {parent['pss_mb'] if parent else '–'} | "
+        f"{m['total_pss_mb']:,} | {m['ratio']}× |"
+    )
+
+
+def parse_modes(text: str) -> tuple[str, ...]:
+    """``spawned,forked`` → the modes, checked (SystemExit naming a wrong one)."""
+    modes = tuple(m.strip() for m in text.split(",") if m.strip())
+    wrong = [m for m in modes if m not in ("spawned", "forked")]
+    if wrong or not modes:
+        raise SystemExit(f"--memory-modes: spawned and/or forked, not {', '.join(wrong) or text!r}")
+    return modes
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -298,10 +413,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="throughput rounds (0: skip)")
     parser.add_argument("--memory-workers", type=int, default=4, help="0: skip")
     parser.add_argument(
+        "--memory-modes",
+        default="spawned",
+        help="how the memory workers start: spawned, forked, or spawned,forked",
+    )
+    parser.add_argument(
         "--index", type=Path, default=None, help="an index written by Engine.save (no build)"
     )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args(argv)
+    modes = parse_modes(args.memory_modes)
     rows = []
     if args.index is not None:
         from silian.matching.engine import Engine
@@ -318,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.stream,
                 args.rounds,
                 args.memory_workers,
+                modes,
             )
         )
         row["load"].append(round(os.getloadavg()[0], 1))
@@ -334,6 +456,7 @@ def main(argv: list[str] | None = None) -> int:
                 stream=args.stream,
                 rounds=args.rounds,
                 memory_workers=args.memory_workers,
+                memory_modes=modes,
             )
             print(json.dumps(row), file=sys.stderr, flush=True)
             rows.append(row)

@@ -78,7 +78,49 @@ def test_user_create_bad_input_is_a_chinese_message(run: Any) -> None:
     assert "错误" in result.output
 
 
-def test_serve_with_workers_publishes_the_index_once_then_starts_uvicorn_workers(
+def test_serve_with_workers_publishes_the_index_then_forks_workers_from_a_loaded_parent(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+
+    import silian.cli as cli
+    from silian.core import db
+    from silian.web import prefork
+
+    calls: dict[str, Any] = {}
+    done: list[str] = []
+    monkeypatch.setattr(db, "forget_inherited_connections", lambda: done.append("pools"))
+    monkeypatch.setattr(cli, "_ensure_index", lambda: calls.setdefault("ensured", True))
+    monkeypatch.setattr(cli, "_preload_matching", lambda settings: "gen-1")
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.setdefault("uvicorn", (a, kw)))
+    monkeypatch.setattr(
+        prefork, "serve", lambda app, **kw: 0 if calls.setdefault("fork", (app, kw)) else 1
+    )
+    monkeypatch.setenv("SILIAN_WARM_MATCHING", "0")  # restored after the test
+    monkeypatch.setenv("SILIAN_TRUSTED_PROXIES", "10.0.0.1")
+    result = run("serve", "--workers", "2", "--port", "8123")
+    assert result.exit_code == 0, result.output
+    assert calls["ensured"] and "uvicorn" not in calls
+    application, options = calls["fork"]
+    assert application.state.settings.database_url == get_settings().database_url
+    assert options["workers"] == 2 and options["port"] == 8123
+    assert options["options"] == {"proxy_headers": True, "forwarded_allow_ips": "10.0.0.1/32"}
+    assert "工作进程：2 个" in result.output and "gen-1" in result.output
+    # The parent starts no warm-up thread of its own (the workers do, after the fork).
+    assert os.environ["SILIAN_WARM_MATCHING"] == "0"
+
+    # In each worker: its own connections, its warm-up, and the scheduler in worker 0 only.
+    monkeypatch.setattr(cli, "_warm_matching", lambda settings: done.append("warm"))
+    monkeypatch.setattr(cli, "start_scheduler", lambda settings: done.append("scheduler"))
+    options["after_fork"](0)
+    options["after_fork"](1)
+    assert done == ["pools", "warm", "scheduler", "pools", "warm"]
+
+    refused = run("serve", "--workers", "2", "--reload")
+    assert refused.exit_code != 0 and "--reload" in refused.output
+
+
+def test_serve_with_workers_falls_back_to_uvicorn_workers_without_fork(
     run: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import uvicorn
@@ -87,14 +129,14 @@ def test_serve_with_workers_publishes_the_index_once_then_starts_uvicorn_workers
 
     calls: dict[str, Any] = {}
     monkeypatch.setattr(cli, "_ensure_index", lambda: calls.setdefault("ensured", True))
+    monkeypatch.setattr(cli, "_can_fork", lambda: False)
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.setdefault("uvicorn", (a, kw)))
     monkeypatch.setenv("SILIAN_WARM_MATCHING", "0")  # restored after the test
+    monkeypatch.setenv("SILIAN_SCHEDULER", "0")
     result = run("serve", "--workers", "2", "--port", "8123")
     assert result.exit_code == 0, result.output
     assert calls["ensured"]
     args, options = calls["uvicorn"]
     assert args == ("silian.web.main:app",) and options["workers"] == 2
-    assert "工作进程：2 个" in result.output
+    assert "不支持 fork" in result.output and "工作进程：2 个" in result.output
     assert os.environ["SILIAN_WARM_MATCHING"] == "1"
-    refused = run("serve", "--workers", "2", "--reload")
-    assert refused.exit_code != 0 and "--reload" in refused.output

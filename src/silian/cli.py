@@ -248,6 +248,12 @@ def serve(
         # Publish the index once, in a child process, before the workers start: each worker
         # then maps it (no worker builds its own) and warms up in the background.
         _ensure_index()
+        if _can_fork():
+            _serve_forked(settings, host, port, workers)
+            return
+        console.print(
+            "[yellow]此平台不支持 fork：各工作进程分别加载应用与匹配模型，内存不共享[/yellow]"
+        )
         os.environ["SILIAN_WARM_MATCHING"] = "1"
     elif not reload:  # with --reload the app runs in a child process; warming here is wasted
         _warm_matching()
@@ -269,6 +275,68 @@ def serve(
         workers=workers if workers > 1 else None,
         **proxy_options(settings),
     )
+
+
+def _can_fork() -> bool:
+    from silian.web.prefork import can_fork
+
+    return can_fork()
+
+
+def _serve_forked(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Load the app and the matching engine once, then fork the workers (pages shared)."""
+    from silian.core.db import forget_inherited_connections
+    from silian.web import prefork
+    from silian.web.app import create_app
+
+    # The app object itself: importing silian.web.main would start its warm-up thread here.
+    application = create_app(settings)
+    generation = _preload_matching(settings)
+    console.print(f"四链融合平台运行于 http://{host}:{port}  （API 文档：/api/v1/docs）")
+    shared = f"，共享已加载的匹配索引 {generation}" if generation else ""
+    console.print(
+        f"工作进程：{workers} 个，由已加载应用的父进程派生{shared}（{settings.index_dir}）"
+    )
+    if settings.scheduler:
+        console.print(
+            f"定时任务在工作进程 0 中运行：每日提醒 {settings.remind_hour}:00，统计重算 "
+            f"{settings.figures_hour}:00（北京时间；SILIAN_SCHEDULER=0 可关闭）"
+        )
+    if settings.trusted_proxies:
+        console.print(f"信任以下反向代理的 X-Forwarded-For：{', '.join(settings.trusted_proxies)}")
+
+    def after_fork(slot: int) -> None:
+        # Connections, threads and the scheduler belong to each worker, made after the fork.
+        forget_inherited_connections()
+        _warm_matching(settings)
+        if slot == 0:  # one worker runs the daily jobs (their lease makes a second run harmless)
+            start_scheduler(settings)
+
+    status = prefork.serve(
+        application,
+        host=host,
+        port=port,
+        workers=workers,
+        options=proxy_options(settings),
+        after_fork=after_fork,
+        say=console.print,
+    )
+    if status:
+        raise typer.Exit(code=status)
+
+
+def _preload_matching(settings: Settings) -> str | None:
+    """Map the published index and load the models in this process (the parent of the forked
+    workers), without a database connection or a thread; None when there is none to map."""
+    try:
+        from silian.matching.service import preload
+    except ModuleNotFoundError:
+        return None
+    try:
+        return preload(settings)
+    except Exception as exc:  # each worker maps or builds it on first use, as without preload
+        console.print(f"[yellow]匹配索引预加载失败：{exc}[/yellow]")
+        return None
 
 
 def _ensure_index() -> None:
@@ -297,8 +365,9 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
     return {"proxy_headers": True, "forwarded_allow_ips": ",".join(settings.trusted_proxies)}
 
 
-def _warm_matching() -> None:
-    # Load (or build) the matching index in the background so the first page is not slow.
+def _warm_matching(settings: Settings | None = None) -> None:
+    # Load (or build, or adopt the preloaded) matching index in the background so the first
+    # page is not slow.
     import threading
 
     try:
@@ -308,7 +377,7 @@ def _warm_matching() -> None:
 
     def warm() -> None:
         try:
-            get_service(get_settings()).engine()
+            get_service(settings or get_settings()).engine()
         except Exception as exc:  # the pages still work; matching retries on first use
             console.print(f"[yellow]匹配索引预加载失败：{exc}[/yellow]")
 

@@ -62,5 +62,5 @@ def test_worker_tables_print_throughput_and_memory(capsys: pytest.CaptureFixture
     print_tables([row])
     out = capsys.readouterr().out
     assert "| 1,000 | 10.0 | 19.0 | 1.9× | 1.0 | 2.0 | 0.95× | 1.0 / 1.5 |" in out
-    assert "| 1,000 | 500 / 480 / 450 | 4 | 500 / 500 / 500 / 500 |" in out
-    assert "| 800 | 1.6× |" in out
+    assert "| 1,000 | spawned | 500 / 480 / 450 | 4 | 500 / 500 / 500 / 500 |" in out
+    assert "| – | 800 | 1.6× |" in out  # no parent: the workers were spawned

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import threading
@@ -20,8 +22,11 @@ from typer.testing import CliRunner
 from silian.achievements.models import Achievement
 from silian.cli import app as cli_app
 from silian.config import Settings, get_settings
-from silian.matching.service import forget_services, get_service
+from silian.matching import service as service_module
+from silian.matching.service import forget_services, get_service, preload
+from silian.web import prefork
 from silian.web.app import create_app
+from tests.serving import answers, connection_to, free_port, get, stop, wait_until, worker_pids
 from tests.support import Factory, api_headers, if_match
 
 ACHIEVEMENTS = {
@@ -502,6 +507,96 @@ def test_an_edit_in_another_process_reaches_this_worker_within_a_second(
     assert seen < 3.0, seen
     # The worker applied the edit to its engine in memory; it did not rebuild or reload.
     assert service.engine() is engine
+
+
+def test_a_preloaded_engine_is_adopted_while_its_generation_is_current(
+    world: World, settings: Settings
+) -> None:
+    """What a forked worker does: the parent mapped the engine (no database), the worker's
+    service adopts that object when its generation is still current, else maps the newer one."""
+    aid = world.publish_achievement(ACHIEVEMENTS["ro"])
+    did = world.publish_demand()
+    assert world.matches(f"/api/v1/demands/{did}/matches")[0]["id"] == aid
+    generation = get_service(settings).store.current()
+    forget_services()
+
+    assert preload(settings) == generation
+    parent_engine = service_module._preloaded[(settings.database_url, str(settings.index_dir))][1]
+    service = get_service(settings)
+    assert service.engine() is parent_engine and service.adopted == generation
+    forget_services()
+
+    # A rebuild published since the preload: the worker maps the newer generation instead.
+    assert preload(settings) == generation
+    get_service(settings).rebuild()
+    newer = get_service(settings).store.current()
+    forget_services()
+    service = get_service(settings)
+    assert service.engine() is not parent_engine and service.adopted is None
+    assert service.index_version["generation"] == newer
+
+
+def test_an_edit_reaches_both_forked_workers_within_a_second(
+    world: World, settings: Settings, tmp_path: Path
+) -> None:
+    """`silian serve --workers 2` (workers forked from a parent that mapped the index): an edit
+    committed by another process shows in the suggestions of each worker."""
+    if not prefork.can_fork():
+        pytest.skip("forked workers are POSIX only")
+    aid = world.publish_achievement(ACHIEVEMENTS["ro"])
+    did = world.publish_demand()
+    assert world.matches(f"/api/v1/demands/{did}/matches")[0]["id"] == aid  # index published
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = dict(
+        os.environ,
+        SILIAN_DATABASE_URL=settings.database_url,
+        SILIAN_HOME=str(settings.home),
+        SILIAN_SCHEDULER="0",
+    )
+    command = [sys.executable, "-m", "silian", "serve", "--workers", "2", "--port", str(port)]
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    path = f"/api/v1/demands/{did}/matches"
+    try:
+        wait_until(lambda: len(worker_pids(log)) == 2 and answers(port), 120, "2 workers")
+        # (The console wraps long lines.)
+        assert "共享已加载的匹配索引 gen-" in " ".join(log.read_text("utf-8").split())
+        pids = worker_pids(log)
+        conns = {
+            pid: connection_to(port, pid, [p for p in pids.values() if p != pid])
+            for pid in pids.values()
+        }
+        for conn in conns.values():
+            status, body = get(conn, path)
+            assert status == 200 and json.loads(body)[0]["id"] == aid
+
+        title = "反渗透膜抗污染涂层（派生工作进程）"
+        script = tmp_path / "edit.py"
+        script.write_text(EDITOR, "utf-8")
+        editor = subprocess.Popen(
+            [sys.executable, str(script), settings.database_url, str(aid), title, "service"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        seen: dict[int, float] = {}
+        deadline = time.monotonic() + 120
+        # Each worker is asked on its own connection (kept alive by the polling itself).
+        while (len(seen) < 2 or editor.poll() is None) and time.monotonic() < deadline:
+            for pid, conn in conns.items():
+                if pid not in seen and json.loads(get(conn, path)[1])[0]["title"] == title:
+                    seen[pid] = time.time()
+            time.sleep(0.05)
+        committed = float(editor.communicate(timeout=60)[0].split()[-1])
+        assert set(seen) == set(pids.values()), log.read_text("utf-8")
+        # About 1 s on a quiet machine (docs/matching.md); room for a loaded CI machine.
+        delays = [when - committed for when in seen.values()]
+        assert max(delays) < 3.0, delays
+        for conn in conns.values():
+            conn.close()
+    finally:
+        status = stop(server)
+    assert status == 0, log.read_text("utf-8")
 
 
 def test_no_connection_is_opened_while_the_engine_lock_is_held(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -113,6 +114,10 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+# The engines get_engine made (while alive), so that a forked process can drop their pools.
+_made: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 @lru_cache(maxsize=4)
 def get_engine(url: str | None = None) -> Engine:
     """Engine for the configured database (cached per URL)."""
@@ -121,7 +126,16 @@ def get_engine(url: str | None = None) -> Engine:
         from pathlib import Path
 
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    return make_engine(url)
+    engine = make_engine(url)
+    _made.add(engine)
+    return engine
+
+
+def forget_inherited_connections() -> None:
+    """In a forked process: drop the pools inherited from the parent without closing their
+    connections (they belong to the parent), so this process opens its own."""
+    for engine in list(_made):
+        engine.dispose(close=False)
 
 
 @lru_cache(maxsize=4)

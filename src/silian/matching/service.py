@@ -225,6 +225,8 @@ class MatchingService:
         self._model_key: tuple[int, int] | None = None
         self._model: learning.Reranker | None = None
         self._feedback: tuple[float, int] | None = None
+        # The generation adopted from the parent of forked workers (None: mapped here).
+        self.adopted: str | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -246,7 +248,7 @@ class MatchingService:
                 generation = self.store.current()
                 if generation is not None:
                     try:
-                        self._load(generation)
+                        self._load(generation, self._take_preloaded(generation))
                     except Exception:  # a damaged or outdated index is rebuilt, not fatal
                         log.exception(
                             "matching index under %s unreadable; rebuilding", self.directory
@@ -304,9 +306,18 @@ class MatchingService:
             self._feed.close()
         self.store.release()
 
-    def _load(self, generation: str) -> None:
+    def _take_preloaded(self, generation: str) -> tuple[Engine, dict[str, Any]] | None:
+        """The engine the parent of forked workers mapped (:func:`preload`), when it is of
+        this generation: adopted instead of mapped again, so its pages stay shared."""
+        found = _preloaded.pop(_service_key(self.settings), None)
+        if found is None or found[0] != generation:
+            return None
+        self.adopted = generation
+        return found[1], found[2]
+
+    def _load(self, generation: str, opened: tuple[Engine, dict[str, Any]] | None = None) -> None:
         """Map a published generation (no rebuild) and catch up with rows changed since."""
-        engine, state = self.store.open(generation)
+        engine, state = opened if opened is not None else self.store.open(generation)
         if state.get("database") != self._database_key():
             raise ValueError("index was built for another database")
         if engine.config.embedding_model != configured_model():
@@ -322,9 +333,7 @@ class MatchingService:
         self.reconcile(force=True)
 
     def _database_key(self) -> str:
-        from sqlalchemy.engine import make_url
-
-        return make_url(self.settings.database_url).render_as_string(hide_password=True)
+        return _database_key(self.settings.database_url)
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Index every visible record from scratch and save; returns the document count."""
@@ -751,11 +760,26 @@ def suggest_for_chain(
 
 _services: dict[tuple[str, str], MatchingService] = {}
 _services_lock = threading.Lock()
+# Engines mapped by the parent of forked workers, by service key: (generation, engine, state).
+_preloaded: dict[tuple[str, str], tuple[str, Engine, dict[str, Any]]] = {}
+# A query that loads what answering needs besides the index (segmentation dictionary,
+# discipline classifier, word vectors), so that the parent of forked workers holds it.
+WARM_QUERY = "海水淡化反渗透膜抗污染技术，寻求合作开发与成果转化"
+
+
+def _service_key(settings: Settings) -> tuple[str, str]:
+    return (settings.database_url, str(settings.index_dir))
+
+
+def _database_key(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def get_service(settings: Settings) -> MatchingService:
     """The process-wide service for these settings; subscribes it to committed changes."""
-    key = (settings.database_url, str(settings.index_dir))
+    key = _service_key(settings)
     with _services_lock:
         service = _services.get(key)
         if service is None:
@@ -772,6 +796,29 @@ def ensure_published() -> None:
     service = get_service(get_settings())
     service.engine()
     forget_services()
+
+
+def preload(settings: Settings) -> str | None:
+    """Map the current generation in this process, without the database and without threads,
+    and answer one query so the models load too; returns the generation (None when there is
+    none usable).
+
+    Run by the parent of forked workers (``silian serve --workers N``): each worker's service
+    adopts this engine when the generation is still current, and only then opens connections,
+    catches up from the generation's watermark and starts following edits.
+    """
+    store = DirectoryStore(settings.index_dir)
+    generation = store.current()
+    if generation is None:
+        return None
+    engine, state = store.open(generation)
+    if state.get("database") != _database_key(settings.database_url):
+        return None
+    if engine.config.embedding_model != configured_model():
+        return None
+    engine.query(WARM_QUERY, limit=1)
+    _preloaded[_service_key(settings)] = (generation, engine, state)
+    return generation
 
 
 def warm_in_background(settings: Settings) -> threading.Thread:
