@@ -41,7 +41,7 @@ from bench.judged.scoring import K, precision_at_k, relevant_demands
 from bench.judged.systems import load_corpus
 from silian.matching.documents import Hit
 from silian.matching.evaluate import mrr_at_k, ndcg_at_k
-from silian.matching.learning import DEFAULT_DEPTH, Group, Reranker, train
+from silian.matching.learning import UNSEEN, Group, Reranker, rerank_depth, train
 
 METRICS = ("ndcg", "p", "mrr")
 SYSTEMS = ("engine", "noisy", "random", "noisy, forced 0.5", "random, forced 0.5")
@@ -95,11 +95,15 @@ def fit(
     feedback: Mapping[str, Mapping[str, int]],
     depth: int,
     seed: int,
+    texts: Mapping[str, str],
+    unseen: str = UNSEEN,
 ) -> Reranker | None:
     """A reranker trained on ``feedback`` (None when it holds too little to train)."""
-    groups = [Group.of(q, hits[q][:depth], grades) for q, grades in feedback.items()]
+    groups = [
+        Group.of(q, hits[q][:depth], grades, texts.get(q, "")) for q, grades in feedback.items()
+    ]
     try:
-        return train(groups, depth=depth, seed=seed)
+        return train(groups, depth=depth, seed=seed, unseen=unseen)
     except ValueError:
         return None
 
@@ -152,9 +156,9 @@ def forced(models: Mapping[str, Reranker | None]) -> dict[str, Reranker | None]:
     }
 
 
-def rank_with(model: Reranker | None, hits: Sequence[Hit]) -> list[str]:
+def rank_with(model: Reranker | None, hits: Sequence[Hit], text: str = "") -> list[str]:
     """The top 10 doc ids in the engine's order, or reranked by ``model``."""
-    return [h.doc_id for h in (model.rerank(hits) if model else hits)][:K]
+    return [h.doc_id for h in (model.rerank(hits, text) if model else hits)][:K]
 
 
 def table(
@@ -241,7 +245,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shown", type=float, default=0.3, help="share of shown top 10 judged")
     parser.add_argument("--flip", type=float, default=0.2, help="share of verdicts flipped")
     parser.add_argument(
-        "--depth", type=int, default=DEFAULT_DEPTH, help="hits the reranker reorders"
+        "--depth", type=int, default=rerank_depth(), help="hits the reranker reorders"
+    )
+    parser.add_argument(
+        "--unseen",
+        choices=("zero", "skip"),
+        default=UNSEEN,
+        help="how cross-validation counts unjudged candidates beyond the shown 10",
     )
     parser.add_argument("--corpus", type=Path, default=data.DEFAULT_CORPUS)
     parser.add_argument("--heldout", action="store_true", help="also train on dev, score heldout")
@@ -257,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     hits = engine_hits(args.corpus, [*dev, *held], max(args.depth, FETCH), args.hits)
 
     dev_ids = [d.id for d in dev]
+    texts = {d.id: d.text for d in [*dev, *held]}
     per: dict[str, dict[str, list[dict[str, float]]]] = {s: {} for s in SYSTEMS}
     unjudged: dict[str, set[tuple[str, str]]] = {s: set() for s in SYSTEMS}
     blends: dict[str, list[float]] = {"noisy": [], "random": []}
@@ -269,8 +280,8 @@ def main(argv: list[str] | None = None) -> int:
         rng.shuffle(order)
         half_a, half_b = order[: len(order) // 2], order[len(order) // 2 :]
         noisy = simulate_feedback(hits, judged, half_a, rng, args.shown, args.flip)
-        models = {"noisy": fit(hits, noisy, args.depth, seed)}
-        models["random"] = fit(hits, shuffled(noisy, rng), args.depth, seed)
+        models = {"noisy": fit(hits, noisy, args.depth, seed, texts, args.unseen)}
+        models["random"] = fit(hits, shuffled(noisy, rng), args.depth, seed, texts, args.unseen)
         models |= forced(models)
         labelled.append(sum(len(v) for v in noisy.values()))
         for name in blends:
@@ -281,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         scored_b = relevant_demands(judged, half_b)
         for s in SYSTEMS:
             t0 = time.perf_counter()
-            ranked = {q: rank_with(models.get(s), hits[q]) for q in scored_b}
+            ranked = {q: rank_with(models.get(s), hits[q], texts[q]) for q in scored_b}
             if s == "noisy":
                 rerank_ms.append(1000 * (time.perf_counter() - t0) / max(len(scored_b), 1))
             result = evaluate(ranked, judged, scored_b)
@@ -296,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"# Feedback simulation, {date.today().isoformat()}: judged dev split ({len(dev_ids)} "
         f"demands) halved {args.seeds} times; {100 * args.shown:.0f} % of each shown top 10 "
-        f"judged, {100 * args.flip:.0f} % of verdicts flipped; reranker depth {args.depth}"
+        f"judged, {100 * args.flip:.0f} % of verdicts flipped; reranker depth {args.depth}, "
+        f"unseen candidates in cross-validation: {args.unseen}"
     )
     print()
     rows = table("Half B (dev split, pooled over seeds)", per, unjudged, args.seeds)
@@ -319,14 +331,14 @@ def main(argv: list[str] | None = None) -> int:
     if held:
         rng = random.Random(1000)
         noisy = simulate_feedback(hits, judged, dev_ids, rng, args.shown, args.flip)
-        models = {"noisy": fit(hits, noisy, args.depth, 0)}
-        models["random"] = fit(hits, shuffled(noisy, rng), args.depth, 0)
+        models = {"noisy": fit(hits, noisy, args.depth, 0, texts, args.unseen)}
+        models["random"] = fit(hits, shuffled(noisy, rng), args.depth, 0, texts, args.unseen)
         models |= forced(models)
         held_ids = relevant_demands(judged, [d.id for d in held])
         per_h: dict[str, dict[str, list[dict[str, float]]]] = {s: {} for s in SYSTEMS}
         unjudged_h: dict[str, set[tuple[str, str]]] = {s: set() for s in SYSTEMS}
         for s in SYSTEMS:
-            ranked = {q: rank_with(models.get(s), hits[q]) for q in held_ids}
+            ranked = {q: rank_with(models.get(s), hits[q], texts[q]) for q in held_ids}
             result = evaluate(ranked, judged, held_ids)
             unjudged_h[s] = result.new_pairs
             per_h[s] = {q: [v] for q, v in result.values.items()}

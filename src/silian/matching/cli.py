@@ -159,10 +159,17 @@ def feedback_status() -> None:
 
 def feedback_revert() -> None:
     """Go back to the previous reranker version, or switch the reranker off."""
+    from silian.config import get_settings
+    from silian.core.db import session_scope
+    from silian.core.migrate import upgrade
+    from silian.matching.jobs import revert_reranker
     from silian.matching.learning import LearningError
 
+    settings = get_settings()
+    upgrade(settings.database_url)
     try:
-        version = _models().revert()
+        with session_scope() as session:
+            version = revert_reranker(settings, session)
     except LearningError as exc:
         Console(stderr=True, soft_wrap=True).print(f"[red]错误：[/red]{exc}")
         raise typer.Exit(code=2) from None
