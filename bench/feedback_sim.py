@@ -213,6 +213,29 @@ def table(
     return rows
 
 
+def ceiling(
+    hits: Mapping[str, Sequence[Hit]],
+    judged: Mapping[str, Mapping[str, int]],
+    qids: Sequence[str],
+    depth: int,
+) -> str:
+    """nDCG@10 of the engine and of the best reordering of its top ``depth`` by the judged
+    grades (what a perfect reranker at that depth could reach), over ``qids``."""
+    engine = evaluate({q: [h.doc_id for h in hits[q][:K]] for q in qids}, judged, qids)
+    best = {
+        q: sorted((h.doc_id for h in hits[q][:depth]), key=lambda d: -grades.get(d, 0))
+        for q in qids
+        for grades in [judged.get(q, {})]
+    }
+    ideal = evaluate(best, judged, qids)
+    before = np.mean([v["ndcg"] for v in engine.values.values()])
+    after = np.mean([v["ndcg"] for v in ideal.values.values()])
+    return (
+        f"all {len(qids)} dev demands, engine nDCG@10 {before:.3f}; best reordering of the top "
+        f"{depth} by the judged grades {after:.3f} ({100 * (after / before - 1):+.1f} %)"
+    )
+
+
 def engine_hits(
     corpus: Path, demands: Sequence[data.Demand], depth: int, cache: Path | None
 ) -> dict[str, list[Hit]]:
@@ -285,7 +308,8 @@ def main(argv: list[str] | None = None) -> int:
         models |= forced(models)
         labelled.append(sum(len(v) for v in noisy.values()))
         for name in blends:
-            blends[name].append(models[name].blend if models[name] else 0.0)
+            trained = models[name]
+            blends[name].append(trained.blend if trained else 0.0)
         model = models["noisy"]
         if model and model.cv.get("before") is not None:
             cv.append((float(model.cv["before"]), float(model.cv["after"])))
@@ -326,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Rerank cost: {np.mean(rerank_ms):.3f} ms per demand (features + model, top {args.depth})."
     )
+    print(f"Ceiling: {ceiling(hits, judged, relevant_demands(judged, dev_ids), args.depth)}.")
     print()
 
     if held:

@@ -2,24 +2,22 @@
 logistic model (scikit-learn), its blend with the engine's order, and versioned model files.
 
 Only the engine's public output is used (:class:`~silian.matching.documents.Hit`: ``score``,
-``shares``, ``signals``, ``reasons`` and the rank), so the model does not depend on how the
-engine computes them. Features of one hit among the top ``depth`` of a query (the list is in
-docs/matching.md, "Learning from feedback"):
-
-- ``rank_log``: log2(1 + rank); ``score_rel``: the fused score divided by the top hit's;
-- ``share:<signal>``: each signal's share of the fused score;
-- ``signal:<signal>``: each raw signal value, and ``signal_rel:<signal>`` the same divided by
-  the largest value of that signal among the candidates;
-- from the reasons: ``terms:<field>`` (log 1 + query words first matched in the title,
-  keywords or text), ``terms_rel`` (matched words over the most any candidate matched),
-  ``keyphrases`` and ``semantic_words``.
+``shares``, ``signals``, ``reasons``, ``title`` and the rank) and the searched text, so the model
+does not depend on how the engine computes them. Features of one hit among the top ``depth`` of a
+query (the full list is in docs/matching.md, "Learning from feedback"): the engine's evidence
+(rank, relative score, each signal's share, value and value relative to the best candidate,
+matched words per field, keyphrases, semantic words) and what the fused score does not hold —
+each signal's rank among the candidates, query-word coverage, agreement of the hit's discipline
+with the query's confident one and with the head of the list, title bigrams found in the query,
+and interactions of these with the query's style (length, formal listing).
 
 The model is a linear scorer trained on pairs of hits of one query with different grades
 (RankNet with a linear model: logistic regression on feature differences). Its ranking is
 blended with the engine's: ``(1 - blend) * z(engine score) + blend * z(model score)`` within
 the candidates. The regularisation and the blend are chosen by cross-validation over queries
-on the training feedback and kept only when nested cross-validation confirms a clear gain, so
-feedback that teaches nothing (random verdicts) gives a blend of 0: the engine's order.
+on the training feedback and kept only when nested cross-validation shows a gain (a one-sided
+paired bootstrap over queries), so feedback that teaches nothing gives a blend of 0: the
+engine's order.
 
 Model files live under ``<index>/rerank/``: ``0001.json``, ``0002.json``… (JSON, never pickle)
 and ``ACTIVE`` naming the version in use, or ``off``.
@@ -379,7 +377,9 @@ def _fit(data: _Data, idx: Sequence[int], c: float, blend: float, depth: int) ->
     if len(py) == 0:
         return None
     # liblinear: milliseconds on a few thousand pairs (lbfgs took a hundred times longer).
-    model = LogisticRegression(C=c, fit_intercept=False, solver="liblinear", max_iter=1000)
+    model = LogisticRegression(
+        C=c, fit_intercept=False, solver="liblinear", max_iter=1000, random_state=0
+    )
     model.fit(px, py, sample_weight=pw)
     coef = model.coef_[0]
     # Features the fit gave no weight are dropped from the file (and from query time).
