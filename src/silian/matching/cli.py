@@ -103,7 +103,8 @@ def feedback_learn() -> None:
     )
     console.print(
         f"交叉验证（只计有反馈的推荐，nDCG@10）：引擎 {_figure(model.cv.get('before'))} → "
-        f"重排 {_figure(model.cv.get('after'))}；混合权重 {model.blend:.2f}"
+        f"重排 {_figure(model.cv.get('after'))}（增益 99.9 % 单侧区间下限 "
+        f"{_figure(model.cv.get('gain_low'))}）；混合权重 {model.blend:.2f}"
     )
     if model.blend <= 0:
         console.print("反馈未显示出稳定的改进：此版本不改变推荐顺序。")
