@@ -144,6 +144,8 @@ def hit_features(hits: Sequence[Hit], query: str = "") -> list[dict[str, float]]
         "long": math.log1p(len(query)) - QUERY_LENGTH_CENTRE if query else 0.0,
         "listing": 1.0 if any(mark in query for mark in LISTING_MARKS) else 0.0,
     }
+    active = [(what, value) for what, value in context.items() if value]
+    interacting = [f"signal_rel:{name}" for name in values] + list(INTERACTING_FIXED)
     out: list[dict[str, float]] = []
     for rank, hit in enumerate(hits, 1):
         i = rank - 1
@@ -178,9 +180,9 @@ def hit_features(hits: Sequence[Hit], query: str = "") -> list[dict[str, float]]
         if grams:
             row["title_query"] = overlap[i] / len(titles[i]) if titles[i] else 0.0
             row["title_query_rel"] = overlap[i] / most_overlap if most_overlap else 0.0
-        for base in [k for k in row if k.split(":")[0] in INTERACTING]:
-            for what, value in context.items():
-                if value:
+        for what, value in active:
+            for base in interacting:
+                if base in row:
                     row[f"{base}*{what}"] = row[base] * value
         out.append(row)
     return out
@@ -188,10 +190,9 @@ def hit_features(hits: Sequence[Hit], query: str = "") -> list[dict[str, float]]
 
 FIELDS = ("title", "keywords", "text")
 # Features whose weight may depend on the query's style (listing or everyday words) and
-# length: an interaction feature ``<feature>*long`` / ``<feature>*listing`` each.
-INTERACTING = frozenset(
-    {"signal_rel", "title_query", "terms_cover", "discipline_confident", "discipline_head"}
-)
+# length: an interaction feature ``<feature>*long`` / ``<feature>*listing`` each (and the same
+# for every ``signal_rel:<signal>``).
+INTERACTING_FIXED = ("title_query", "terms_cover", "discipline_confident", "discipline_head")
 # The markers of a formal listing (需求名称 / 需求描述 / 技术指标 lines).
 LISTING_MARKS = ("需求名称", "需求描述", "技术指标")
 # log(1 + characters) of a typical query (about 55 characters): centres the length feature.
@@ -211,7 +212,7 @@ def _ranks(values: Sequence[float]) -> list[int]:
 def _discipline(hit: Hit) -> tuple[str, float]:
     """The hit's discipline and the query's probability of it (from the reasons)."""
     found = hit.reasons.get("discipline") if hit.reasons else None
-    if not isinstance(found, Mapping):
+    if not isinstance(found, dict):
         return "", 0.0
     return str(found.get("name") or ""), float(found.get("p") or 0.0)
 
