@@ -41,7 +41,7 @@ from bench.judged.scoring import K, precision_at_k, relevant_demands
 from bench.judged.systems import load_corpus
 from silian.matching.documents import Hit
 from silian.matching.evaluate import mrr_at_k, ndcg_at_k
-from silian.matching.learning import DEFAULT_DEPTH, Group, Reranker, train
+from silian.matching.learning import UNSEEN, Group, Reranker, rerank_depth, train
 
 METRICS = ("ndcg", "p", "mrr")
 SYSTEMS = ("engine", "noisy", "random", "noisy, forced 0.5", "random, forced 0.5")
@@ -95,11 +95,15 @@ def fit(
     feedback: Mapping[str, Mapping[str, int]],
     depth: int,
     seed: int,
+    texts: Mapping[str, str],
+    unseen: str = UNSEEN,
 ) -> Reranker | None:
     """A reranker trained on ``feedback`` (None when it holds too little to train)."""
-    groups = [Group.of(q, hits[q][:depth], grades) for q, grades in feedback.items()]
+    groups = [
+        Group.of(q, hits[q][:depth], grades, texts.get(q, "")) for q, grades in feedback.items()
+    ]
     try:
-        return train(groups, depth=depth, seed=seed)
+        return train(groups, depth=depth, seed=seed, unseen=unseen)
     except ValueError:
         return None
 
@@ -152,9 +156,9 @@ def forced(models: Mapping[str, Reranker | None]) -> dict[str, Reranker | None]:
     }
 
 
-def rank_with(model: Reranker | None, hits: Sequence[Hit]) -> list[str]:
+def rank_with(model: Reranker | None, hits: Sequence[Hit], text: str = "") -> list[str]:
     """The top 10 doc ids in the engine's order, or reranked by ``model``."""
-    return [h.doc_id for h in (model.rerank(hits) if model else hits)][:K]
+    return [h.doc_id for h in (model.rerank(hits, text) if model else hits)][:K]
 
 
 def table(
@@ -209,6 +213,29 @@ def table(
     return rows
 
 
+def ceiling(
+    hits: Mapping[str, Sequence[Hit]],
+    judged: Mapping[str, Mapping[str, int]],
+    qids: Sequence[str],
+    depth: int,
+) -> str:
+    """nDCG@10 of the engine and of the best reordering of its top ``depth`` by the judged
+    grades (what a perfect reranker at that depth could reach), over ``qids``."""
+    engine = evaluate({q: [h.doc_id for h in hits[q][:K]] for q in qids}, judged, qids)
+    best = {
+        q: sorted((h.doc_id for h in hits[q][:depth]), key=lambda d: -grades.get(d, 0))
+        for q in qids
+        for grades in [judged.get(q, {})]
+    }
+    ideal = evaluate(best, judged, qids)
+    before = np.mean([v["ndcg"] for v in engine.values.values()])
+    after = np.mean([v["ndcg"] for v in ideal.values.values()])
+    return (
+        f"all {len(qids)} dev demands, engine nDCG@10 {before:.3f}; best reordering of the top "
+        f"{depth} by the judged grades {after:.3f} ({100 * (after / before - 1):+.1f} %)"
+    )
+
+
 def engine_hits(
     corpus: Path, demands: Sequence[data.Demand], depth: int, cache: Path | None
 ) -> dict[str, list[Hit]]:
@@ -241,7 +268,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shown", type=float, default=0.3, help="share of shown top 10 judged")
     parser.add_argument("--flip", type=float, default=0.2, help="share of verdicts flipped")
     parser.add_argument(
-        "--depth", type=int, default=DEFAULT_DEPTH, help="hits the reranker reorders"
+        "--depth", type=int, default=rerank_depth(), help="hits the reranker reorders"
+    )
+    parser.add_argument(
+        "--unseen",
+        choices=("zero", "skip"),
+        default=UNSEEN,
+        help="how cross-validation counts unjudged candidates beyond the shown 10",
     )
     parser.add_argument("--corpus", type=Path, default=data.DEFAULT_CORPUS)
     parser.add_argument("--heldout", action="store_true", help="also train on dev, score heldout")
@@ -257,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     hits = engine_hits(args.corpus, [*dev, *held], max(args.depth, FETCH), args.hits)
 
     dev_ids = [d.id for d in dev]
+    texts = {d.id: d.text for d in [*dev, *held]}
     per: dict[str, dict[str, list[dict[str, float]]]] = {s: {} for s in SYSTEMS}
     unjudged: dict[str, set[tuple[str, str]]] = {s: set() for s in SYSTEMS}
     blends: dict[str, list[float]] = {"noisy": [], "random": []}
@@ -269,20 +303,21 @@ def main(argv: list[str] | None = None) -> int:
         rng.shuffle(order)
         half_a, half_b = order[: len(order) // 2], order[len(order) // 2 :]
         noisy = simulate_feedback(hits, judged, half_a, rng, args.shown, args.flip)
-        models = {"noisy": fit(hits, noisy, args.depth, seed)}
-        models["random"] = fit(hits, shuffled(noisy, rng), args.depth, seed)
+        models = {"noisy": fit(hits, noisy, args.depth, seed, texts, args.unseen)}
+        models["random"] = fit(hits, shuffled(noisy, rng), args.depth, seed, texts, args.unseen)
         models |= forced(models)
         labelled.append(sum(len(v) for v in noisy.values()))
         for name in blends:
-            blends[name].append(models[name].blend if models[name] else 0.0)
+            trained = models[name]
+            blends[name].append(trained.blend if trained else 0.0)
         model = models["noisy"]
         if model and model.cv.get("before") is not None:
             cv.append((float(model.cv["before"]), float(model.cv["after"])))
         scored_b = relevant_demands(judged, half_b)
         for s in SYSTEMS:
             t0 = time.perf_counter()
-            ranked = {q: rank_with(models.get(s), hits[q]) for q in scored_b}
-            if s == "noisy":
+            ranked = {q: rank_with(models.get(s), hits[q], texts[q]) for q in scored_b}
+            if s == f"noisy, forced {FORCED}":  # always computed (the gated one may be off)
                 rerank_ms.append(1000 * (time.perf_counter() - t0) / max(len(scored_b), 1))
             result = evaluate(ranked, judged, scored_b)
             unjudged[s] |= result.new_pairs
@@ -296,7 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"# Feedback simulation, {date.today().isoformat()}: judged dev split ({len(dev_ids)} "
         f"demands) halved {args.seeds} times; {100 * args.shown:.0f} % of each shown top 10 "
-        f"judged, {100 * args.flip:.0f} % of verdicts flipped; reranker depth {args.depth}"
+        f"judged, {100 * args.flip:.0f} % of verdicts flipped; reranker depth {args.depth}, "
+        f"unseen candidates in cross-validation: {args.unseen}"
     )
     print()
     rows = table("Half B (dev split, pooled over seeds)", per, unjudged, args.seeds)
@@ -312,21 +348,23 @@ def main(argv: list[str] | None = None) -> int:
             f"engine {before:.3f} → reranker {after:.3f}."
         )
     print(
-        f"Rerank cost: {np.mean(rerank_ms):.3f} ms per demand (features + model, top {args.depth})."
+        f"Rerank cost: {np.mean(rerank_ms):.3f} ms per demand (features + model, top {args.depth}, "
+        "a model switched on)."
     )
+    print(f"Ceiling: {ceiling(hits, judged, relevant_demands(judged, dev_ids), args.depth)}.")
     print()
 
     if held:
         rng = random.Random(1000)
         noisy = simulate_feedback(hits, judged, dev_ids, rng, args.shown, args.flip)
-        models = {"noisy": fit(hits, noisy, args.depth, 0)}
-        models["random"] = fit(hits, shuffled(noisy, rng), args.depth, 0)
+        models = {"noisy": fit(hits, noisy, args.depth, 0, texts, args.unseen)}
+        models["random"] = fit(hits, shuffled(noisy, rng), args.depth, 0, texts, args.unseen)
         models |= forced(models)
         held_ids = relevant_demands(judged, [d.id for d in held])
         per_h: dict[str, dict[str, list[dict[str, float]]]] = {s: {} for s in SYSTEMS}
         unjudged_h: dict[str, set[tuple[str, str]]] = {s: set() for s in SYSTEMS}
         for s in SYSTEMS:
-            ranked = {q: rank_with(models.get(s), hits[q]) for q in held_ids}
+            ranked = {q: rank_with(models.get(s), hits[q], texts[q]) for q in held_ids}
             result = evaluate(ranked, judged, held_ids)
             unjudged_h[s] = result.new_pairs
             per_h[s] = {q: [v] for q, v in result.values.items()}

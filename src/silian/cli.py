@@ -460,6 +460,12 @@ def restore_command(
     if os.environ.get("SILIAN_SECRET_KEY"):
         console.print("[yellow]提示：[/yellow]已设置 SILIAN_SECRET_KEY，它优先于恢复的密钥文件")
     console.print("匹配索引已标记为过期：下次启动时重建，或立即运行 silian index rebuild")
+    if "rerank" in report.kept:
+        console.print(
+            f"重排模型文件已保留（{settings.index_dir / 'rerank'}）：当前生效的版本不变，"
+            "恢复后的反馈数达到 SILIAN_RERANK_MIN_FEEDBACK 时照常使用；"
+            "需要按恢复后的反馈重训请运行 silian feedback learn"
+        )
 
 
 def _register_optional(module: str) -> None:

@@ -15,13 +15,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine as SAEngine
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from silian.achievements.models import Achievement
 from silian.cli import app as cli_app
 from silian.config import Settings, get_settings
+from silian.core.db import session_factory
 from silian.matching import service as service_module
 from silian.matching.service import forget_services, get_service, preload
 from silian.web import prefork
@@ -829,6 +830,78 @@ def test_feedback_learn_is_used_by_suggestions_and_reverted(
     again = run("revert")
     assert again.exit_code == 2 and "已是关闭状态" in again.output
     assert "重排模型：关闭" in run("status").output
+
+    # Each switch is a named state change with its audit row; the refused revert wrote none.
+    from silian.core.audit import AuditLog
+
+    with session_factory(db_url)() as session:
+        rows = list(
+            session.scalars(
+                select(AuditLog).where(AuditLog.entity_type == "rerank_model").order_by(AuditLog.id)
+            )
+        )
+        assert [(r.action, r.entity_id, r.changes["active"]) for r in rows] == [
+            ("rerank_learn", 1, [None, 1]),
+            ("rerank_revert", 1, [2, 1]),
+            ("rerank_revert", 0, [1, None]),
+        ]
+        assert all(r.actor_name == "system" for r in rows)
+        assert "训练重排模型第 1 版" in rows[0].summary and "6 条反馈" in rows[0].summary
+        assert rows[2].summary == "关闭重排模型（按引擎的顺序推荐）"
+
+
+def test_a_failed_audit_commit_leaves_the_active_model_unchanged(
+    settings: Settings, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from silian.matching import jobs
+    from silian.matching.learning import Reranker
+
+    store = get_service(settings).models
+    model = Reranker(["rank_log"], [0.0], [1.0], [1.0], blend=1.0, c=1.0)
+    store.save(model)
+    store.save(model)
+
+    def broken(_session: Session) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(jobs, "commit", broken)
+    with pytest.raises(RuntimeError):
+        jobs.revert_reranker(settings, db)
+    assert store.active_version() == 2
+
+
+def test_restore_keeps_the_reranker_models(
+    settings: Settings, db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from silian.accounts.models import LoginAttempt
+    from silian.core.backup import KEPT_UNDER_INDEX, backup
+    from silian.matching.learning import MODEL_DIR, ModelStore, Reranker
+
+    assert MODEL_DIR in KEPT_UNDER_INDEX
+    db.add(LoginAttempt(username="before", ip="", success=True))
+    db.commit()
+    db.close()
+    home = tmp_path / "restore-home"
+    monkeypatch.setenv("SILIAN_HOME", str(home))
+    monkeypatch.setenv("SILIAN_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SILIAN_SECRET_KEY", "x")
+    get_settings.cache_clear()
+    try:
+        cli_settings = get_settings()
+        file = tmp_path / "b.zip"
+        backup(cli_settings, file)
+        store = ModelStore(cli_settings.index_dir / MODEL_DIR)
+        store.save(Reranker(["rank_log"], [0.0], [1.0], [1.0], blend=1.0, c=1.0))
+        (cli_settings.index_dir / "gen-1-1").mkdir()
+        (cli_settings.index_dir / "CURRENT").write_text("gen-1-1\n")
+        result = CliRunner().invoke(cli_app, ["restore", str(file), "--force"])
+        assert result.exit_code == 0, result.output
+        assert "重排模型文件已保留" in " ".join(result.output.split())
+        # The index is gone (rebuilt on next use); the models and the active version stay.
+        assert sorted(p.name for p in cli_settings.index_dir.iterdir()) == [MODEL_DIR]
+        assert store.versions() == [1] and store.active_version() == 1
+    finally:
+        get_settings.cache_clear()
 
 
 def test_feedback_learn_with_too_little_feedback(db_url: str, tmp_path: Path) -> None:

@@ -64,6 +64,8 @@ class BackupReport:
     path: Path
     revision: str
     rows: dict[str, int] = field(default_factory=dict)
+    # Restore only: what stayed under the index directory (the reranker's models).
+    kept: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -361,7 +363,7 @@ def restore(
         migrate(url, "head")
         key = archive.read("secret_key").decode("utf-8").strip()
     _write_secret_key(settings.home, key)
-    mark_index_stale(settings)
+    report.kept = mark_index_stale(settings)
     return report
 
 
@@ -408,7 +410,27 @@ def _write_secret_key(home: Path, key: str) -> None:
     tmp.replace(target)
 
 
-def mark_index_stale(settings: Settings) -> None:
-    """Remove the saved matching index so the next start (or `silian index rebuild`) rebuilds."""
-    if settings.index_dir.exists():
-        shutil.rmtree(settings.index_dir)
+# What lives under the index directory but is not derived from the database: the learned
+# reranker's model files (``silian.matching.learning.MODEL_DIR``; a test checks the name).
+# They hold weights over the engine's public features, no record, so they stay valid after a
+# restore; the matching service re-checks the restored feedback count before applying one.
+KEPT_UNDER_INDEX = frozenset({"rerank"})
+
+
+def mark_index_stale(settings: Settings) -> list[str]:
+    """Remove the saved matching index so the next start (or `silian index rebuild`) rebuilds;
+    what :data:`KEPT_UNDER_INDEX` names stays. Returns the names kept."""
+    root = settings.index_dir
+    if not root.exists():
+        return []
+    kept = sorted(p.name for p in root.iterdir() if p.name in KEPT_UNDER_INDEX)
+    for entry in root.iterdir():
+        if entry.name in KEPT_UNDER_INDEX:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    if not kept:
+        root.rmdir()
+    return kept

@@ -103,7 +103,8 @@ def feedback_learn() -> None:
     )
     console.print(
         f"交叉验证（只计有反馈的推荐，nDCG@10）：引擎 {_figure(model.cv.get('before'))} → "
-        f"重排 {_figure(model.cv.get('after'))}；混合权重 {model.blend:.2f}"
+        f"重排 {_figure(model.cv.get('after'))}（增益 99.9 % 单侧区间下限 "
+        f"{_figure(model.cv.get('gain_low'))}）；混合权重 {model.blend:.2f}"
     )
     if model.blend <= 0:
         console.print("反馈未显示出稳定的改进：此版本不改变推荐顺序。")
@@ -159,10 +160,17 @@ def feedback_status() -> None:
 
 def feedback_revert() -> None:
     """Go back to the previous reranker version, or switch the reranker off."""
+    from silian.config import get_settings
+    from silian.core.db import session_scope
+    from silian.core.migrate import upgrade
+    from silian.matching.jobs import revert_reranker
     from silian.matching.learning import LearningError
 
+    settings = get_settings()
+    upgrade(settings.database_url)
     try:
-        version = _models().revert()
+        with session_scope() as session:
+            version = revert_reranker(settings, session)
     except LearningError as exc:
         Console(stderr=True, soft_wrap=True).print(f"[red]错误：[/red]{exc}")
         raise typer.Exit(code=2) from None

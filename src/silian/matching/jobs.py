@@ -23,11 +23,13 @@ from silian.brokerage.service import (
 )
 from silian.config import Settings
 from silian.core import events
+from silian.core.audit import AuditLog
 from silian.core.db import session_factory
+from silian.core.transactions import commit
 from silian.demands.models import Demand
 from silian.matching import learning, sources
 from silian.matching.learning import VERDICT_GRADES
-from silian.matching.service import get_service
+from silian.matching.service import get_service, query_text
 
 log = logging.getLogger(__name__)
 # What the workbench asks the engine for, per source kind.
@@ -67,8 +69,43 @@ class Learned:
     not_found: int
 
 
-def learn_from_feedback(settings: Settings, session: Session) -> Learned:
-    """Train a reranker on the stored feedback and save it as the new active version.
+# The audit rows of reranker switches: no table holds models, so the entity is the model
+# version (0 = off), like the demo loader's "demo" rows.
+AUDIT_ENTITY = "rerank_model"
+
+
+def _audit_switch(
+    session: Session,
+    actor: object | None,
+    action: str,
+    version: int | None,
+    summary: str,
+    changes: dict[str, object],
+) -> None:
+    session.add(
+        AuditLog(
+            actor_id=getattr(actor, "id", None),
+            actor_name=getattr(actor, "username", None) or "system",
+            action=action,
+            entity_type=AUDIT_ENTITY,
+            entity_id=version or 0,
+            summary=summary,
+            changes=changes,
+        )
+    )
+    session.flush()
+
+
+def _point_back(store: learning.ModelStore, previous: int | None) -> None:
+    """Undo a switch whose audit row could not be committed (the files stay)."""
+    store.point(f"{previous:04d}" if previous is not None else learning.OFF)
+
+
+def learn_from_feedback(
+    settings: Settings, session: Session, actor: object | None = None
+) -> Learned:
+    """Train a reranker on the stored feedback, save it as the new active version and write
+    the audit row (action ``rerank_learn``); commits.
 
     Each judged source record is asked again (as the suggestion panels ask, public text only)
     for the engine's own top ``SILIAN_RERANK_DEPTH`` of the judged kind; a judged target no
@@ -90,11 +127,56 @@ def learn_from_feedback(settings: Settings, session: Session) -> Learned:
             continue
         hits = service.engine_hits(query, target_kind, depth, {source})
         not_found += len(set(grades) - {h.doc_id for h in hits})
-        groups.append(learning.Group.of(source, hits, grades))
+        groups.append(learning.Group.of(source, hits, grades, text=query_text(query)))
     model = learning.train(groups, depth=depth)
     model.index = service.index_version
-    service.models.save(model)
+    store = service.models
+    previous = store.active_version()
+    version = store.save(model)
+    state = "生效" if model.blend > 0 else "不改变推荐顺序"
+    try:
+        _audit_switch(
+            session,
+            actor,
+            "rerank_learn",
+            version,
+            f"训练重排模型第 {version} 版（{len(labels)} 条反馈，混合权重 "
+            f"{model.blend:.2f}，{state}）",
+            {
+                "active": [previous, version],
+                "blend": model.blend,
+                "feedback": len(labels),
+                "cv": {k: model.cv.get(k) for k in ("before", "after", "queries")},
+            },
+        )
+        commit(session)
+    except BaseException:
+        session.rollback()
+        _point_back(store, previous)
+        raise
     return Learned(model, len(labels), not_found)
+
+
+def revert_reranker(
+    settings: Settings, session: Session, actor: object | None = None
+) -> int | None:
+    """Make the reranker version before the active one active, or switch the reranker off, and
+    write the audit row (action ``rerank_revert``); commits. Returns the version now active
+    (None = off); reverting while off raises :class:`~silian.matching.learning.LearningError`."""
+    store = get_service(settings).models
+    previous = store.active_version()
+    version = store.revert()
+    summary = f"重排模型回退到第 {version} 版" if version else "关闭重排模型（按引擎的顺序推荐）"
+    try:
+        _audit_switch(
+            session, actor, "rerank_revert", version, summary, {"active": [previous, version]}
+        )
+        commit(session)
+    except BaseException:
+        session.rollback()
+        _point_back(store, previous)
+        raise
+    return version
 
 
 def suggest_into_queue(
