@@ -42,7 +42,8 @@ from silian.matching.text import Analyzer, normalise
 
 __all__ = ["SIGNALS", "SIGNAL_LABELS", "Engine", "EngineConfig", "Hit", "Weights"]
 
-FORMAT_VERSION = 3  # 3: one .npy file per array, mapped by readers
+# 3: one .npy file per array, mapped by readers; 4: industry tags from the discipline bridge.
+FORMAT_VERSION = 4
 SAMPLE_SIZE = 8000
 CHUNK_SIZE = 2048
 Progress = Callable[[int, int], None]
@@ -334,10 +335,11 @@ class Engine:
                 mask &= scored.evidence
             pool = fusion.top_slots(scored.total, mask, max(limit * 5, 50))
             if flt.chains:
-                wanted = set(flt.chains)
                 industry = self._industry()
+                wanted, chains = industry.wanted(flt.chains)
                 pool = np.array(
-                    [s for s in pool.tolist() if wanted & set(industry.codes_of(s))], np.int64
+                    [s for s in pool.tolist() if wanted.intersection(industry.codes_of(s, chains))],
+                    np.int64,
                 )
             pool_signals = [s for s in enabled if s.stage == "pool"]
             ranked = fusion.rerank(pool_signals, pool, scored)[:limit]
