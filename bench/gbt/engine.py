@@ -47,11 +47,15 @@ class EngineTagger:
 
     def tags(self, texts: Sequence[str]) -> list[list[str]]:
         """Division codes exactly as an index build tags records with these texts."""
+        return self.tags_and_disciplines(texts)[0]
+
+    def tags_and_disciplines(self, texts: Sequence[str]) -> tuple[list[list[str]], list[str]]:
+        """:meth:`tags` and the discipline each record's slot gets."""
         docs = [Document(id=str(i), text=t) for i, t in enumerate(texts)]
         analysed = self.analysed(texts)
         batch = Batch(docs, analysed, 0)
-        _, batch.disciplines = self.discipline.classify(docs, analysed)
-        return self.industry.tag(analysed, batch)
+        labels, batch.disciplines = self.discipline.classify(docs, analysed)
+        return self.industry.tag(analysed, batch), labels
 
     def sweep(
         self,
@@ -95,8 +99,11 @@ def chain_figures(tagger: EngineTagger, split: str = "dev") -> tuple[ChainFigure
     demands = load_demands(split=split)
     chains = chain_map()
     code_of = {c.name: c.code for c in reference.load_chains()}
-    tags = tagger.tags([d.text for d in demands])
-    found = [[code_of[n] for n in chains.chains_of(t)] for t in tags]
+    tags, disciplines = tagger.tags_and_disciplines([d.text for d in demands])
+    found = [
+        [code_of[n] for n in chains.chains_of(t, discipline)]
+        for t, discipline in zip(tags, disciplines, strict=True)
+    ]
     chained = [(d, f) for d, f in zip(demands, found, strict=True) if d.chain]
     office = [f for d, f in zip(demands, found, strict=True) if not d.chain]
     lines = [

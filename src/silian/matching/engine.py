@@ -36,6 +36,7 @@ from silian.matching.parallel import ChunkAnalyser, analyse, build_processes, ma
 from silian.matching.records import Records
 from silian.matching.signals import SIGNAL_LABELS, SIGNALS, check_names, create
 from silian.matching.signals.base import Analysed, Batch, Explanation, Parts, Query, Signal
+from silian.matching.signals.discipline import DisciplineSignal
 from silian.matching.signals.industry import IndustrySignal
 from silian.matching.signals.lexical import create_lexical
 from silian.matching.text import Analyzer, normalise
@@ -102,6 +103,9 @@ class Engine:
         self.signals: dict[str, Signal] = create(
             Parts(self.config, self.records, self.lexical, self.analyzer)
         )
+        discipline = self.signals["discipline"]
+        assert isinstance(discipline, DisciplineSignal)
+        self._industry().discipline_of = discipline.discipline_of
 
     @property
     def n_slots(self) -> int:

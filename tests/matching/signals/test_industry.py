@@ -73,6 +73,10 @@ def test_chain_map_reads_divisions_of_the_configured_chains(packaged_chains: Non
     assert chains.canonical("aerospace") == "航空航天" == chains.canonical("航空航天")
     assert chains.canonical("37") == "37"
     assert chain_map().chains_of(["37"]) == chains.chains_of(["37"])
+    # The record's discipline picks among a division's chains, when any chain lists it.
+    assert chains.chains_of(["37"], "航空宇航科学与技术") == ["航空航天"]
+    assert chains.chains_of(["37"], "机械工程") == ["高端海洋装备", "轨道交通装备"]
+    assert chains.chains_of(["37"], "数学") == chains.chains_of(["37"])
 
 
 def test_unreadable_chains_file_infers_nothing(tmp_path: Path) -> None:
@@ -87,6 +91,9 @@ def test_given_chains_win_over_inferred_ones(bridged: IndustrySignal) -> None:
     assert bridged.chains_of(2) == (["新能源汽车"], False)  # its page says so: no inference
     assert bridged.chains_of(3) == ([], True)
     assert bridged.codes_of(1) == ["高端海洋装备", "轨道交通装备", "航空航天", "37"]
+    bridged.discipline_of = lambda slot: "航空宇航科学与技术"  # as the engine wires it
+    assert bridged.chains_of(1) == (["航空航天"], True)
+    bridged.discipline_of = lambda slot: ""
     # A profile names a chain by name or code: the given chain counts fully, the inferred less.
     query = make_query(bridged.parts.analyzer, bridged.parts, "x", Profile(chains=["aerospace"]))
     result = bridged.score(query, np.arange(4, dtype=np.int64))

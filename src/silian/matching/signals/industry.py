@@ -6,8 +6,9 @@ standard's descriptions plus the record's discipline distribution through
 ``DISCIPLINE_INDUSTRIES``, the distribution the discipline signal computed for the same batch
 (a record is classified once), and untagged by the ``none`` rule (``NONE_MASS``). A record
 with given chains belongs to those (what its page shows); one without belongs to the chains of
-``chains.yaml`` (``SILIAN_CHAINS_FILE``) whose GB/T codes fall in its divisions — read at query
-time, so editing the chains needs no rebuild. The signal re-ranks the candidate pool when the
+``chains.yaml`` (``SILIAN_CHAINS_FILE``) whose GB/T codes fall in its divisions, narrowed to
+those listing its discipline when any do — read at query time, so editing the chains needs no
+rebuild. The signal re-ranks the candidate pool when the
 query names chains; the chain filter reads the same codes, so they are kept (and tagged)
 whether or not the signal is switched on.
 """
@@ -15,7 +16,7 @@ whether or not the signal is switched on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,8 @@ class ChainMap:
     """Chain name or code → chain name."""
     by_division: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Two-digit division → names of the chains with a GB/T code in it (configuration order)."""
+    disciplines: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Chain name → its CSL disciplines."""
 
     @classmethod
     def of(cls, chains: Sequence[reference.ChainConfig]) -> ChainMap:
@@ -64,14 +67,25 @@ class ChainMap:
             names[chain.name] = names[chain.code] = chain.name
             for code in dict.fromkeys(c[:2] for c in chain.gbt_codes if c[:2].isdigit()):
                 by_division.setdefault(code, []).append(chain.name)
-        return cls(names, {k: tuple(v) for k, v in by_division.items()})
+        disciplines = {c.name: frozenset(c.disciplines) for c in chains}
+        return cls(names, {k: tuple(v) for k, v in by_division.items()}, disciplines)
 
-    def chains_of(self, divisions: Sequence[str]) -> list[str]:
-        """Names of the chains the divisions show, in division then configuration order."""
+    def chains_of(self, divisions: Sequence[str], discipline: str = "") -> list[str]:
+        """Names of the chains the divisions show, in division then configuration order.
+
+        With the record's ``discipline``, only the chains that list it are kept when there are
+        any (division 37 with 航空宇航科学与技术 is 航空航天, not also ships and rail): on the
+        judged dev demands this halved the wrong chains for a few more missed
+        (docs/benchmarks.md, 「Discipline → chain bridge」).
+        """
         out: dict[str, None] = {}
         for code in divisions:
             out.update(dict.fromkeys(self.by_division.get(code, ())))
-        return list(out)
+        found = list(out)
+        if discipline:
+            kept = [c for c in found if discipline in self.disciplines.get(c, ())]
+            return kept or found
+        return found
 
     def canonical(self, key: str) -> str:
         """A chain's name for its name or code; anything else (a division code) unchanged."""
@@ -114,6 +128,9 @@ class IndustrySignal:
         # lists cost ~150 bytes per record, which mattered at a million records.
         self.columns = [Column(np.int16, -1) for _ in range(INDUSTRY_TAGS)]
         self._tagger: IndustryTagger | None = None
+        # The slot's discipline (the discipline signal's; the engine wires it), which picks
+        # among the chains of a division.
+        self.discipline_of: Callable[[int], str] = lambda _slot: ""
 
     @property
     def tagger(self) -> IndustryTagger:
@@ -181,7 +198,8 @@ class IndustrySignal:
         given = self.parts.records.chains.get(slot, [])
         if given:
             return list(given), False
-        return (chains or chain_map()).chains_of(self.industries_of(slot)), True
+        chains = chains or chain_map()
+        return chains.chains_of(self.industries_of(slot), self.discipline_of(slot)), True
 
     def codes_of(self, slot: int, chains: ChainMap | None = None) -> list[str]:
         """The record's chains (given or inferred) and its tagged divisions."""
