@@ -7,9 +7,10 @@ Usage:
 
 Runs the product's ``IndustryTagger`` (top 2, its default floor) on ``records.jsonl``, once on
 TF-IDF similarity alone, once with the discipline bridge (the discipline classifier's
-distribution through ``DISCIPLINE_INDUSTRIES``; trained on first use, about 90 s), and twice the
-way the matching engine tags a record (its first words, the word model's distribution from the
-discipline signal; without and with the ``none`` rule, ``NONE_MASS``), and scores them against
+distribution through ``DISCIPLINE_INDUSTRIES``; trained on first use, about 90 s), and three times
+the way the matching engine tags a record (its first words: TF-IDF only, as before the bridge;
+with the word model's distribution from the discipline signal, without and with the ``none``
+rule, ``NONE_MASS``), and scores them against
 ``labels.tsv`` (labelled blind, see ``LABELLING.md``): top-1 accuracy (first code ==
 primary label), top-2 hit rate (any returned code among the labels), 门类 accuracy (section of
 the first code == section of the primary label) — all three over the records that have a label —
@@ -102,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [texts[i] for i in ids]
         runs["with discipline bridge"] = tagger.tag(chosen, classifier=clf)
         engine = EngineTagger()
+        # The engine's path before the bridge: its first words, TF-IDF only.
+        runs["engine, TF-IDF only"] = engine.industry.tag(engine.analysed(chosen))
         plain = engine.sweep(chosen, [TOKEN_TEMPERATURE], [None])
         runs["engine, no none rule"] = plain[TOKEN_TEMPERATURE, None]
         runs["engine (bridge + none rule)"] = engine.tags(chosen)
