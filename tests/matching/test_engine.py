@@ -178,7 +178,8 @@ def test_a_chain_profile_prefers_a_record_whose_text_shows_the_chain(
     profile = {"chains": ["高端海洋装备"]}
     hits = engine.query("焊接接头疲劳寿命评估", kind="achievement", profile=profile)
     assert hits[0].doc_id == "achievement:2"
-    assert hits[0].reasons["shared_chains"] == ["高端海洋装备"] and hits[0].shares["industry"] > 0
+    assert hits[0].reasons["inferred_chains"] == ["高端海洋装备"] and hits[0].shares["industry"] > 0
+    assert hits[0].reasons["shared_chains"] == []  # its page shows no chain
     assert hits[1].doc_id == "achievement:1" and hits[1].shares["industry"] == 0
     # The chain filter reads the same chains (by name or by the chain's code).
     for chain in ("高端海洋装备", "marine_equipment"):

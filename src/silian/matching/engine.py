@@ -379,7 +379,13 @@ class Engine:
         enabled: Sequence[Signal],
     ) -> dict[str, Any]:
         into = Explanation(
-            {"matched_terms": [], "semantic_words": [], "shared_chains": [], "keyphrases": []}
+            {
+                "matched_terms": [],
+                "semantic_words": [],
+                "shared_chains": [],
+                "inferred_chains": [],
+                "keyphrases": [],
+            }
         )
         by_name = {s.name: s for s in enabled}
         for name in SIGNALS:

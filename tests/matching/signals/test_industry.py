@@ -108,8 +108,11 @@ def test_explain_says_which_chains_are_inferred(bridged: IndustrySignal) -> None
     bridged.explain(0, query, ["航空航天"], given)
     bridged.explain(1, query, ["航空航天"], inferred)
     assert given.items[0].text == "同属产业链/行业：航空航天"
-    assert inferred.items[0].text == "内容涉及产业链/行业：航空航天（据行业分类推断）"
-    assert inferred.out["shared_chains"] == ["航空航天"]
+    assert given.out["shared_chains"] == ["航空航天"] and "inferred_chains" not in given.out
+    # What the record's page shows stays apart from what only its tags show.
+    assert inferred.items[0].text == "内容涉及产业链：航空航天（据行业分类推断）"
+    assert inferred.out["inferred_chains"] == ["航空航天"]
+    assert inferred.out["shared_chains"] == []
 
 
 def test_shared_chains_lift_pooled_records(analyzer: Analyzer) -> None:

@@ -232,14 +232,20 @@ class IndustrySignal:
         return PoolScore(values, query.weights.industry, [True] * len(shared), shared)
 
     def explain(self, slot: int, query: Query, detail: Any, into: Explanation) -> None:
-        """The shared chains / divisions by name; inferred ones said to be inferred."""
+        """The shared chains / divisions by name: ``shared_chains`` holds the record's given
+        chains (what its page shows) and tagged divisions, ``inferred_chains`` the chains only
+        its tags show, each with its own reason."""
         if not detail:
             return
-        into.out["shared_chains"] = detail
         given = set(self.parts.records.chains.get(slot, []))
-        names = [self.tagger.name(c) if c[:2].isdigit() else c for c in detail]
-        if all(c in given for c in detail):
+        shown = [c for c in detail if c in given or c[:2].isdigit()]
+        inferred = [c for c in detail if c not in shown]
+        if shown:
+            into.out["shared_chains"] = shown
+            names = [self.tagger.name(c) if c[:2].isdigit() else c for c in shown]
             text = "同属产业链/行业：" + "、".join(names)
-        else:
-            text = "内容涉及产业链/行业：" + "、".join(names) + "（据行业分类推断）"
-        into.items.append(Reason("industry", text, {"codes": detail}))
+            into.items.append(Reason("industry", text, {"codes": shown}))
+        if inferred:
+            into.out["inferred_chains"] = inferred
+            text = "内容涉及产业链：" + "、".join(inferred) + "（据行业分类推断）"
+            into.items.append(Reason("industry", text, {"codes": inferred, "inferred": True}))
