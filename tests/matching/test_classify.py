@@ -6,17 +6,21 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from scipy import sparse
 
 from silian.matching.classify import (
     DISCIPLINE_INDUSTRIES,
     DISCIPLINE_WEIGHT,
+    TOKEN_TEMPERATURE,
     DisciplineClassifier,
     IndustryTagger,
     _mapped_coef_t,
     discipline_labels,
     held_out_abstracts,
     load_csldcp,
+    no_division_mass,
+    softmax,
     text_key,
     training_data,
 )
@@ -124,6 +128,37 @@ def test_discipline_bridge_adds_weighted_divisions() -> None:
     assert tagger.tag_tokens(
         unknown, floor=0.2, discipline_proba=proba, discipline_labels=labels
     ) == [["84"]]
+
+
+def test_none_rule_leaves_texts_of_disciplines_without_divisions_untagged() -> None:
+    tagger = IndustryTagger()
+    labels = ["中医学/中药学", "历史学"]
+    words = [["zzzqqq"], ["zzzqqq"], ["zzzqqq"]]
+    proba = np.array([[0.6, 0.4], [0.4, 0.6], [0.0, 0.0]], np.float32)
+    assert no_division_mass(proba, labels).tolist() == pytest.approx([0.4, 0.6, 0.0])
+    bridged = tagger.tag_tokens(words, discipline_proba=proba, discipline_labels=labels)
+    assert bridged == [["84", "27"], ["84", "27"], []]
+    ruled = tagger.tag_tokens(
+        words, discipline_proba=proba, discipline_labels=labels, none_mass=0.5
+    )
+    # 60 % of the second text's mass is on 历史学 (no division): untagged; a row of zeros (no
+    # distribution known) never triggers the rule.
+    assert ruled == [["84", "27"], [], []]
+    assert tagger.tag_tokens(words, none_mass=0.5) == [[], [], []]  # no distribution: no rule
+    with pytest.raises(ValueError):
+        no_division_mass(proba, labels[:1])
+
+
+def test_word_model_distribution_agrees_with_its_labels(
+    small_classifier: DisciplineClassifier,
+) -> None:
+    analyzer = Analyzer()
+    tokens = [analyzer.words(t) for t in ("针灸治疗脑卒中后吞咽障碍", "锂离子电池正极材料")]
+    decision = small_classifier.decision_tokens(tokens)
+    proba = softmax(decision, TOKEN_TEMPERATURE)
+    assert proba.shape == (2, len(small_classifier.labels)) and proba.dtype == np.float32
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert small_classifier.labels_of(proba) == small_classifier.predict_tokens(tokens)
 
 
 def test_features_equal_the_vectorizer_transform_exactly() -> None:

@@ -152,6 +152,44 @@ def test_structured_fit_reranks_and_explains(corpus: list[dict[str, Any]]) -> No
     assert second.shares["industry"] > 0 and first.shares["structure"] > 0
 
 
+def test_a_chain_profile_prefers_a_record_whose_text_shows_the_chain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SILIAN_CHAINS_FILE", raising=False)
+    text = {
+        "title": "焊接接头疲劳寿命评估",
+        "keywords": ["焊接接头", "疲劳寿命"],
+        "text": "针对焊缝裂纹，评估焊接接头疲劳寿命并改进焊接工艺。",
+    }
+    # Same words; only the discipline tells them apart: 船舶与海洋工程 bridges to division 37
+    # (高端海洋装备, 轨道交通装备, 航空航天), 材料科学与工程 to no division (left untagged).
+    docs = [
+        {"id": "achievement:1", "kind": "achievement", **text, "disciplines": ["材料科学与工程"]},
+        {"id": "achievement:2", "kind": "achievement", **text, "disciplines": ["船舶与海洋工程"]},
+        {"id": "achievement:3", "kind": "achievement", "title": "玉米秸秆青贮饲料"},
+        {"id": "achievement:4", "kind": "achievement", "title": "高镍正极材料共沉淀工艺"},
+    ]
+    # Without the discipline signal (its feedback favours the first of two equal records).
+    weights = Weights(discipline=0.0, discipline_first=0.0)
+    engine = Engine.build(docs, EngineConfig(classify=False, semantic=False, weights=weights))
+    slot = engine.records.slot_of
+    assert engine.industries_of(slot["achievement:2"])[:1] == ["37"]
+    assert engine.industries_of(slot["achievement:1"]) == []
+    profile = {"chains": ["高端海洋装备"]}
+    hits = engine.query("焊接接头疲劳寿命评估", kind="achievement", profile=profile)
+    assert hits[0].doc_id == "achievement:2"
+    assert hits[0].reasons["inferred_chains"] == ["高端海洋装备"] and hits[0].shares["industry"] > 0
+    assert hits[0].reasons["shared_chains"] == []  # its page shows no chain
+    assert hits[1].doc_id == "achievement:1" and hits[1].shares["industry"] == 0
+    # The chain filter reads the same chains (by name or by the chain's code).
+    for chain in ("高端海洋装备", "marine_equipment"):
+        kept = engine.query("焊接接头疲劳寿命评估", filters={"chains": [chain]})
+        assert ids(kept) == ["achievement:2"]
+    assert engine.query("焊接接头疲劳寿命评估", filters={"chains": ["新能源汽车"]}) == []
+    # Division 37 is also 航空航天's, but the record's discipline names ships only.
+    assert engine.query("焊接接头疲劳寿命评估", filters={"chains": ["航空航天"]}) == []
+
+
 def test_an_achievement_asking_less_than_a_demands_budget_fits_it() -> None:
     """Regression: matching an achievement to demands compared its price the wrong way round."""
     demand = {

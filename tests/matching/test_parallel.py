@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from silian.matching import engine as engine_module
+from silian.matching.classify import DisciplineClassifier
 from silian.matching.engine import Engine, EngineConfig
 from silian.matching.parallel import SerialAnalyser, build_processes
+from silian.matching.signals import discipline as discipline_module
 from silian.matching.text import Analyzer
 
 TOPICS = [
@@ -93,3 +95,26 @@ def test_serial_analyser_is_the_default_for_small_corpora(
     words, bigrams = chunk[0]
     assert "反渗透" in words["title"] or "反渗透膜" in words["title"]
     assert bigrams["text"] == ["海水", "水淡", "淡化"]
+
+
+def test_parallel_build_tags_industries_as_a_single_process_build(
+    monkeypatch: pytest.MonkeyPatch, small_classifier: DisciplineClassifier
+) -> None:
+    # The discipline distribution (given or classified) feeds the industry tagger in the
+    # builder process, after the workers' segmentation: both builds must tag alike.
+    monkeypatch.setattr(engine_module, "CHUNK_SIZE", 4)
+    monkeypatch.setattr(engine_module, "SAMPLE_SIZE", 10)
+    monkeypatch.setattr(discipline_module, "discipline_classifier", lambda: small_classifier)
+    docs = _corpus(40)
+    for i, doc in enumerate(docs):
+        if i % 3 == 1:
+            doc["disciplines"] = ["船舶与海洋工程"]
+        elif i % 3 == 2:
+            doc["disciplines"] = ["数学"]
+    config = EngineConfig(semantic=False)
+    one = Engine.build(docs, config, processes=1)
+    two = Engine.build(docs, config, processes=2)
+    tags = [one.industries_of(s) for s in range(one.n_slots)]
+    assert tags == [two.industries_of(s) for s in range(two.n_slots)]
+    assert tags[1][:1] == ["37"] and tags[2] == []  # bridged, and the none rule
+    assert any(tags[i] for i in range(0, 40, 3))  # classified records are tagged too

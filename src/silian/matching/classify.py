@@ -207,19 +207,21 @@ class DisciplineClassifier:
 
     def proba(self, texts: Sequence[str], temperature: float = 0.25) -> NDArray[np.float32]:
         """Softmax of the decision values: a discipline distribution per text."""
-        d = self.decision(texts) / temperature
-        d -= d.max(axis=1, keepdims=True)
-        e = np.exp(d)
-        return np.asarray(e / e.sum(axis=1, keepdims=True), np.float32)
+        return softmax(self.decision(texts), temperature)
+
+    def decision_tokens(self, token_lists: Sequence[Sequence[str]]) -> NDArray[np.float32]:
+        """Word-model decision values from already-segmented words (one row per text)."""
+        vec = self._word.vectorizer
+        features = tfidf_rows(token_lists, vec.vocabulary_, vec.idf_, bigrams=True)
+        return np.asarray(features @ self._word.coef_t + self._word.intercept)
 
     def predict_tokens(self, token_lists: Sequence[Sequence[str]]) -> list[str]:
         """Fast labels from already-segmented words (word model only; used for documents)."""
-        if not token_lists:
-            return []
-        vec = self._word.vectorizer
-        features = tfidf_rows(token_lists, vec.vocabulary_, vec.idf_, bigrams=True)
-        decision = features @ self._word.coef_t + self._word.intercept
-        return [self.labels[i] for i in np.asarray(decision).argmax(axis=1)]
+        return self.labels_of(self.decision_tokens(token_lists)) if token_lists else []
+
+    def labels_of(self, decision: NDArray[np.float32]) -> list[str]:
+        """The top label of each row of decision values (or probabilities)."""
+        return [self.labels[i] for i in decision.argmax(axis=1)]
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         """The most likely discipline of each text."""
@@ -267,6 +269,14 @@ class DisciplineClassifier:
             coef_t = _mapped_coef_t(directory / f"{name}_coef_t.npy", arrays)
             parts.append(_Linear(vectorizer, coef_t.T, arrays["intercept"]))
         return cls(list(meta["labels"]), parts[0], parts[1])
+
+
+def softmax(decision: NDArray[np.float32], temperature: float) -> NDArray[np.float32]:
+    """Row-wise softmax of ``decision / temperature``: one distribution per row."""
+    d = decision / temperature
+    d -= d.max(axis=1, keepdims=True)
+    e = np.exp(d)
+    return np.asarray(e / e.sum(axis=1, keepdims=True), np.float32)
 
 
 def _mapped_coef_t(path: Path, arrays: Mapping[str, NDArray[Any]]) -> NDArray[np.float32]:
@@ -446,6 +456,14 @@ DISCIPLINE_INDUSTRIES: dict[str, tuple[str, ...]] = {
 # half that for its second. Tuned on the odd-numbered half of bench/gbt (0.3 and 0.5 tie on top-1,
 # 0.5 is better on top-2); the even-numbered half is the report.
 DISCIPLINE_WEIGHT = 0.5
+# The engine classifies documents with the word model only (``decision_tokens``); its softmax at
+# this temperature is the distribution the bridge reads there (``bench.gbt``'s engine column).
+# The ``none`` rule: a text whose discipline distribution puts at least NONE_MASS on disciplines
+# without divisions (mathematics, physics, history …) is left untagged. Both chosen together on
+# the tune half of bench/gbt (``--split tune --sweep``: most records decided right, a top-1 hit
+# or an untagged ``none``; docs/benchmarks.md, 「GB/T 4754 tagging」), reported on the other half.
+TOKEN_TEMPERATURE = 0.1
+NONE_MASS = 0.7
 
 
 class IndustryTagger:
@@ -463,6 +481,7 @@ class IndustryTagger:
         )
         docs = [normalise(f"{d.name} {d.name} {d.description}") for d in self.divisions]
         self.matrix = self.vectorizer.fit_transform(docs)
+        self._bridges: dict[tuple[str, ...], NDArray[np.float32]] = {}
 
     def tag(
         self,
@@ -470,27 +489,35 @@ class IndustryTagger:
         top: int = 2,
         floor: float = 0.08,
         classifier: DisciplineClassifier | None = None,
+        none_mass: float | None = None,
     ) -> list[list[str]]:
         """Up to ``top`` division codes per text whose score is at least ``floor``.
 
         The score is the TF-IDF similarity; with a ``classifier`` the text's discipline
-        distribution adds :data:`DISCIPLINE_WEIGHT` through :data:`DISCIPLINE_INDUSTRIES`.
+        distribution adds :data:`DISCIPLINE_WEIGHT` through :data:`DISCIPLINE_INDUSTRIES`, and
+        ``none_mass`` leaves a text untagged as in :meth:`tag_tokens`.
         """
         texts = list(texts)
         proba = None
         labels: Sequence[str] = ()
         if classifier is not None and texts:
             proba, labels = classifier.proba(texts), classifier.labels
-        return self.tag_tokens([self.analyzer.words(t) for t in texts], top, floor, proba, labels)
+        words = [self.analyzer.words(t) for t in texts]
+        return self.tag_tokens(words, top, floor, proba, labels, none_mass)
 
     def bridge(self, labels: Sequence[str]) -> NDArray[np.float32]:
         """Disciplines × divisions matrix of :data:`DISCIPLINE_INDUSTRIES` (1 main, 0.5 second)."""
+        key = tuple(labels)
+        cached = self._bridges.get(key)
+        if cached is not None:
+            return cached
         column = {d.code: j for j, d in enumerate(self.divisions)}
         out = np.zeros((len(labels), len(self.divisions)), np.float32)
         for i, label in enumerate(labels):
             for rank, code in enumerate(DISCIPLINE_INDUSTRIES.get(label, ())):
                 if code in column:
                     out[i, column[code]] = 1.0 if rank == 0 else 0.5
+        self._bridges[key] = out
         return out
 
     def tag_tokens(
@@ -500,21 +527,31 @@ class IndustryTagger:
         floor: float = 0.08,
         discipline_proba: NDArray[np.float32] | None = None,
         discipline_labels: Sequence[str] = (),
+        none_mass: float | None = None,
     ) -> list[list[str]]:
         """:meth:`tag` for already-segmented words.
 
         ``discipline_proba`` (one row per text, columns in ``discipline_labels`` order), when
-        given, adds the discipline bridge to the similarities.
+        given, adds the discipline bridge to the similarities; with ``none_mass`` too, a text
+        whose distribution puts at least that share on disciplines without divisions (the
+        ``none`` rule, see :func:`no_division_mass`) is left untagged.
         """
         if not token_lists:
             return []
         vec = self.vectorizer
         features = tfidf_rows(token_lists, vec.vocabulary_, vec.idf_, bigrams=False)
         sims = (features @ self.matrix.T).toarray()
+        untagged = np.zeros(len(token_lists), bool)
         if discipline_proba is not None:
             sims = sims + DISCIPLINE_WEIGHT * (discipline_proba @ self.bridge(discipline_labels))
+            if none_mass is not None:
+                mass = no_division_mass(discipline_proba, discipline_labels)
+                untagged = mass >= none_mass
         out: list[list[str]] = []
-        for row in sims:
+        for row, skip in zip(sims, untagged.tolist(), strict=True):
+            if skip:
+                out.append([])
+                continue
             order = np.argsort(-row)[:top]
             out.append([self.divisions[i].code for i in order if row[i] >= floor])
         return out
@@ -525,3 +562,14 @@ class IndustryTagger:
             if division.code == code[:2]:
                 return division.name
         return code
+
+
+def no_division_mass(proba: NDArray[np.float32], labels: Sequence[str]) -> NDArray[np.float32]:
+    """Per row, the probability mass on disciplines without divisions in the bridge.
+
+    A row of zeros (no distribution known) has mass 0, so the ``none`` rule never fires on it.
+    """
+    without = np.array([label not in DISCIPLINE_INDUSTRIES for label in labels], np.float32)
+    if proba.shape[1] != len(without):
+        raise ValueError("discipline_proba columns must match discipline_labels")
+    return np.asarray(proba @ without, np.float32)

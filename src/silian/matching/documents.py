@@ -209,7 +209,9 @@ class Hit:
 
     ``reasons`` is data: ``lines`` (Chinese sentences, in order), ``matched_terms``
     (``{"term", "field"}`` with field title/keywords/text), ``semantic_words``, ``discipline``,
-    ``shared_chains``, and ``trl`` / ``budget`` / ``region`` / ``recency`` fits when known;
+    ``shared_chains`` (the hit's given chains or tagged divisions the query names),
+    ``inferred_chains`` (chains only the hit's tags show), and ``trl`` / ``budget`` / ``region`` /
+    ``recency`` fits when known;
     ``items`` lists every reason as ``{"code", "text", ...data}``.
     """
 

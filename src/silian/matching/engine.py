@@ -36,13 +36,15 @@ from silian.matching.parallel import ChunkAnalyser, analyse, build_processes, ma
 from silian.matching.records import Records
 from silian.matching.signals import SIGNAL_LABELS, SIGNALS, check_names, create
 from silian.matching.signals.base import Analysed, Batch, Explanation, Parts, Query, Signal
+from silian.matching.signals.discipline import DisciplineSignal
 from silian.matching.signals.industry import IndustrySignal
 from silian.matching.signals.lexical import create_lexical
 from silian.matching.text import Analyzer, normalise
 
 __all__ = ["SIGNALS", "SIGNAL_LABELS", "Engine", "EngineConfig", "Hit", "Weights"]
 
-FORMAT_VERSION = 3  # 3: one .npy file per array, mapped by readers
+# 3: one .npy file per array, mapped by readers; 4: industry tags from the discipline bridge.
+FORMAT_VERSION = 4
 SAMPLE_SIZE = 8000
 CHUNK_SIZE = 2048
 Progress = Callable[[int, int], None]
@@ -101,6 +103,9 @@ class Engine:
         self.signals: dict[str, Signal] = create(
             Parts(self.config, self.records, self.lexical, self.analyzer)
         )
+        discipline = self.signals["discipline"]
+        assert isinstance(discipline, DisciplineSignal)
+        self._industry().discipline_of = discipline.discipline_of
 
     @property
     def n_slots(self) -> int:
@@ -334,10 +339,11 @@ class Engine:
                 mask &= scored.evidence
             pool = fusion.top_slots(scored.total, mask, max(limit * 5, 50))
             if flt.chains:
-                wanted = set(flt.chains)
                 industry = self._industry()
+                wanted, chains = industry.wanted(flt.chains)
                 pool = np.array(
-                    [s for s in pool.tolist() if wanted & set(industry.codes_of(s))], np.int64
+                    [s for s in pool.tolist() if wanted.intersection(industry.codes_of(s, chains))],
+                    np.int64,
                 )
             pool_signals = [s for s in enabled if s.stage == "pool"]
             ranked = fusion.rerank(pool_signals, pool, scored)[:limit]
@@ -373,7 +379,13 @@ class Engine:
         enabled: Sequence[Signal],
     ) -> dict[str, Any]:
         into = Explanation(
-            {"matched_terms": [], "semantic_words": [], "shared_chains": [], "keyphrases": []}
+            {
+                "matched_terms": [],
+                "semantic_words": [],
+                "shared_chains": [],
+                "inferred_chains": [],
+                "keyphrases": [],
+            }
         )
         by_name = {s.name: s for s in enabled}
         for name in SIGNALS:

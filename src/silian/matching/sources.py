@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +92,45 @@ def _join(*parts: str | None) -> str:
 def chain_names(session: Session) -> dict[int, str]:
     """Chain id → name; chains are identified by name in the index, so reasons read naturally."""
     return {c.id: c.name for c in session.scalars(select(IndustryChain))}
+
+
+def chain_disciplines(session: Session) -> dict[str, frozenset[str]]:
+    """Chain name → its disciplines: the chain pages list a talent under every chain sharing
+    one of its disciplines (``talent.service.chain_talent_ids``), so its record does too."""
+    return {c.name: frozenset(c.disciplines or []) for c in session.scalars(select(IndustryChain))}
+
+
+def talent_chains(
+    item: Talent, org: Organization | None, disciplines: Mapping[str, frozenset[str]]
+) -> list[str]:
+    """A talent's chains as the chain pages show them: its unit's, then those sharing one of
+    its disciplines."""
+    held = set(item.disciplines or [])
+    shared = [name for name, wanted in disciplines.items() if held & wanted]
+    return list(dict.fromkeys([*_org_chain_codes(org), *shared]))
+
+
+def named_class_chains(item: NamedClass, project_chain: str | None) -> list[str]:
+    """A named class's chains as the chain map shows them (``education.class_in_chain``): its
+    enterprise's, and its investment project's."""
+    extra = [project_chain] if project_chain else []
+    return list(dict.fromkeys([*_org_chain_codes(item.enterprise), *extra]))
+
+
+def _project_chains(
+    session: Session, project_ids: Iterable[int | None], chains: Mapping[int, str]
+) -> dict[int, str]:
+    """Investment project id → its chain's name, for the projects that have one."""
+    ids = sorted({i for i in project_ids if i is not None})
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), BATCH):
+        rows = session.execute(
+            select(InvestmentProject.id, InvestmentProject.chain_id).where(
+                InvestmentProject.id.in_(ids[start : start + BATCH])
+            )
+        )
+        out.update((pid, chains[cid]) for pid, cid in rows if cid is not None and cid in chains)
+    return out
 
 
 def _stamp(item: Any) -> float:
@@ -261,7 +300,7 @@ def load_record(
         if t is None or not t.consent_public:
             return None
         org = session.get(Organization, t.organization_id) if t.organization_id else None
-        return talent_record(t, org, _org_chain_codes(org))
+        return talent_record(t, org, talent_chains(t, org, chain_disciplines(session)))
     if kind == "platform":
         p = session.get(Platform, record_id)
         return platform_record(p, chains) if p and p.status != "suspended" else None
@@ -271,7 +310,11 @@ def load_record(
         return enterprise_record(session, o) if ok and o else None
     if kind == "named_class":
         n = session.get(NamedClass, record_id)
-        return named_class_record(n, _org_chain_codes(n.enterprise)) if n else None
+        if n is None:
+            return None
+        project = _project_chains(session, [n.investment_project_id], chains)
+        chain = project.get(n.investment_project_id or 0)
+        return named_class_record(n, named_class_chains(n, chain))
     return None
 
 
@@ -339,10 +382,11 @@ def load_records(
                 ids,
                 selectinload(Talent.organization).selectinload(Organization.chains),
             )
+            by_discipline = chain_disciplines(session)
             for i, t in talents.items():
                 if t.consent_public:
                     org = t.organization if t.organization_id else None
-                    out[kind, i] = talent_record(t, org, _org_chain_codes(org))
+                    out[kind, i] = talent_record(t, org, talent_chains(t, org, by_discipline))
         elif kind == "platform":
             for i, p in _by_id(session, Platform, ids, selectinload(Platform.services)).items():
                 if p.status != "suspended":
@@ -360,8 +404,12 @@ def load_records(
                 ids,
                 selectinload(NamedClass.enterprise).selectinload(Organization.chains),
             )
+            projects = _project_chains(
+                session, (n.investment_project_id for n in classes.values()), chains
+            )
             for i, n in classes.items():
-                out[kind, i] = named_class_record(n, _org_chain_codes(n.enterprise))
+                project = projects.get(n.investment_project_id or 0)
+                out[kind, i] = named_class_record(n, named_class_chains(n, project))
     return out
 
 
@@ -373,16 +421,20 @@ def iter_records(session: Session) -> Iterator[Record]:
     for d in session.scalars(select(Demand).where(Demand.status.in_(DEMAND_PUBLIC))):
         yield demand_record(d, chains)
     orgs = {o.id: o for o in session.scalars(select(Organization))}
+    by_discipline = chain_disciplines(session)
     for t in session.scalars(select(Talent).where(Talent.consent_public.is_(True))):
         org = orgs.get(t.organization_id) if t.organization_id else None
-        yield talent_record(t, org, _org_chain_codes(org))
+        yield talent_record(t, org, talent_chains(t, org, by_discipline))
     for p in session.scalars(select(Platform).where(Platform.status != "suspended")):
         yield platform_record(p, chains)
     for o in orgs.values():
         if o.kind == "enterprise" and o.is_active:
             yield enterprise_record(session, o)
-    for n in session.scalars(select(NamedClass)):
-        yield named_class_record(n, _org_chain_codes(n.enterprise))
+    classes = list(session.scalars(select(NamedClass)))
+    projects = _project_chains(session, (n.investment_project_id for n in classes), chains)
+    for n in classes:
+        project = projects.get(n.investment_project_id or 0)
+        yield named_class_record(n, named_class_chains(n, project))
 
 
 def source_query(

@@ -99,3 +99,20 @@ def test_state_round_trip(signal: DisciplineSignal) -> None:
     copy.restore(meta, arrays)
     assert copy.names == signal.names
     assert [copy.discipline_of(s) for s in range(3)] == [signal.discipline_of(s) for s in range(3)]
+
+
+def test_add_leaves_each_documents_distribution_on_the_batch(
+    analyzer: Analyzer, small_classifier: DisciplineClassifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(discipline_module, "discipline_classifier", lambda: small_classifier)
+    parts, analysed = make_parts(analyzer, DOCS, EngineConfig(semantic=False))
+    made = DisciplineSignal(parts)
+    batch = Batch([Document.from_mapping(d) for d in DOCS], analysed, 0)
+    made.add(batch)
+    rows = batch.disciplines
+    assert rows is not None and list(rows.labels) == list(small_classifier.labels)
+    given = rows.labels.index("材料科学与工程")
+    assert rows.proba[0, given] == 1.0 and rows.proba[0].sum() == 1.0  # given: one-hot
+    assert rows.proba[2].sum() == pytest.approx(1.0)  # classified: the word model's softmax
+    # The label kept for the slot is the distribution's most likely discipline.
+    assert made.discipline_of(2) == rows.labels[int(rows.proba[2].argmax())]

@@ -56,7 +56,9 @@ class Batch:
     """Documents added at slots ``base`` … ``base + len(docs) − 1``, with their analysis.
 
     ``counts`` holds the batch's raw word counts in the lexical index's vocabulary during a
-    build (None for a single edit); ``building`` tells a build's chunks from edits.
+    build (None for a single edit); ``building`` tells a build's chunks from edits. The
+    discipline signal sets ``disciplines`` (one distribution per document) for the signals
+    after it, so that a document is classified once.
     """
 
     docs: Sequence[Document]
@@ -64,6 +66,16 @@ class Batch:
     base: int
     counts: ChunkTerms | None = None
     building: bool = False
+    disciplines: DisciplineRows | None = None
+
+
+@dataclass
+class DisciplineRows:
+    """Discipline distributions of a batch's documents: ``proba[i, j]`` = P(``labels[j]``) for
+    document i (its given disciplines shared equally, else the classifier's; zeros if neither)."""
+
+    labels: Sequence[str]
+    proba: NDArray[np.float32]
 
 
 @dataclass

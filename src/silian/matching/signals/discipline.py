@@ -15,12 +15,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 from silian.matching.arrays import top_slots, zscore
-from silian.matching.classify import DisciplineClassifier, discipline_classifier
+from silian.matching.classify import (
+    TOKEN_TEMPERATURE,
+    DisciplineClassifier,
+    discipline_classifier,
+    discipline_labels,
+    softmax,
+)
 from silian.matching.documents import Document, Profile, Reason
 from silian.matching.records import Column
 from silian.matching.signals.base import (
     Analysed,
     Batch,
+    DisciplineRows,
     Explanation,
     Parts,
     Query,
@@ -75,20 +82,38 @@ class DisciplineSignal:
 
     def predict(self, docs: Sequence[Document], analysed: Sequence[Analysed]) -> list[str]:
         """Given disciplines, else the classifier's word-model label from the analysed words."""
+        return self.classify(docs, analysed)[0]
+
+    def classify(
+        self, docs: Sequence[Document], analysed: Sequence[Analysed]
+    ) -> tuple[list[str], DisciplineRows]:
+        """:meth:`predict`'s labels and each document's distribution over the classifier's
+        labels (its given disciplines shared equally, else the word model's softmax)."""
         clf = self.classifier
+        labels = list(clf.labels) if clf is not None else discipline_labels()
+        rows = DisciplineRows(labels, np.zeros((len(docs), len(labels)), np.float32))
         need = [i for i, d in enumerate(docs) if not d.disciplines]
         predicted: dict[int, str] = {}
         if clf is not None and need:
             tokens = [analysed[i][0]["title"] + analysed[i][0]["text"] for i in need]
-            for i, label in zip(need, clf.predict_tokens(tokens), strict=True):
+            decision = clf.decision_tokens(tokens)
+            for i, label in zip(need, clf.labels_of(decision), strict=True):
                 predicted[i] = label
-        return [
+            rows.proba[need] = softmax(decision, TOKEN_TEMPERATURE)
+        column = {label: j for j, label in enumerate(labels)}
+        for i, d in enumerate(docs):
+            known = [column[name] for name in d.disciplines if name in column]
+            if known:
+                rows.proba[i, known] = 1.0 / len(known)
+        out = [
             d.disciplines[0] if d.disciplines else predicted.get(i, "") for i, d in enumerate(docs)
         ]
+        return out, rows
 
     def add(self, batch: Batch) -> None:
-        """Append each document's discipline code (-1: none)."""
-        labels = self.predict(batch.docs, batch.analysed)
+        """Append each document's discipline code (-1: none); leave their distributions on the
+        batch for the industry tagger."""
+        labels, batch.disciplines = self.classify(batch.docs, batch.analysed)
         if not self.names:
             self.names = self._all_names()
         for label in labels:
