@@ -99,3 +99,33 @@ def test_state_round_trip(signal: DisciplineSignal) -> None:
     copy.restore(meta, arrays)
     assert copy.names == signal.names
     assert [copy.discipline_of(s) for s in range(3)] == [signal.discipline_of(s) for s in range(3)]
+
+
+def test_the_prior_is_weighted_by_its_confidence() -> None:
+    spread = np.full(10, 0.1, np.float32)
+    sure = np.zeros(10, np.float32)
+    sure[3] = 0.8
+    assert DisciplineSignal.confidence(spread, 0.0) == 1.0  # 0: always full weight
+    assert DisciplineSignal.confidence(spread, 0.4) == pytest.approx(0.25)
+    assert DisciplineSignal.confidence(sure, 0.4) == 1.0
+
+
+def test_confident_only_prior_reorders_documents_that_address_the_problem(
+    analyzer: Analyzer, signal: DisciplineSignal
+) -> None:
+    text = "需求名称：养殖废水处理"
+    plain = signal.score(make_query(analyzer, signal.parts, text), None)
+    gated = signal.score(
+        make_query(
+            analyzer, signal.parts, text, weights=Weights(discipline_gate=1.0), understood=True
+        ),
+        None,
+    )
+    # Record b (养殖废水处理) covers the core and keeps its prior; records a and c share no
+    # core word (and there is no semantic channel here), so theirs is gone.
+    assert gated.raw[1] == pytest.approx(plain.raw[1])
+    assert gated.raw[0] == 0.0 and gated.raw[2] == 0.0
+    unsure = signal.score(
+        make_query(analyzer, signal.parts, text, weights=Weights(discipline_conf=2.0)), None
+    )
+    assert unsure.weight < plain.weight
