@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from silian.matching.documents import Reason
 from silian.matching.signals.base import Explanation, Parts, Passive, PoolScore, Query, Stage
+from silian.matching.sparse import BM25FIndex
 
 if TYPE_CHECKING:
     from silian.matching.signals.semantic import SemanticSignal
@@ -80,23 +81,26 @@ class CoreSignal(Passive):
         parts = {w: self._parts(w) for w in core}
         every = list(dict.fromkeys([*core, *(p for ps in parts.values() for p in ps)]))
         part_idf = lexical.idf("words", every)
-        lexical_cov = np.zeros(len(pool), np.float64)
-        found: list[list[str]] = []
-        for i, slot in enumerate(pool.tolist()):
-            present = set(lexical.matched_terms("words", slot, every))
-            got = 0.0
-            whole: list[str] = []
-            for word, idf in core.items():
-                if word in present:
-                    got += idf
-                    whole.append(word)
-                    continue
-                sub = [p for p in parts[word] if p in part_idf]
-                if sub:
-                    share = sum(part_idf[p] for p in sub if p in present)
-                    got += PART_CREDIT * idf * share / sum(part_idf[p] for p in sub)
-            lexical_cov[i] = got / total
-            found.append(whole)
+        words = getattr(lexical, "words", None)
+        if isinstance(words, BM25FIndex):  # the local backend: one search per term
+            matrix = words.contains_many(pool, every)
+        else:
+            sets = [set(lexical.matched_terms("words", s, every)) for s in pool.tolist()]
+            matrix = np.array([[t in f for t in every] for f in sets], np.bool_)
+            matrix = matrix.reshape(len(pool), len(every))
+        col = {t: j for j, t in enumerate(every)}
+        names = list(core)
+        idf = np.array([core[w] for w in names], np.float64)
+        whole = matrix[:, [col[w] for w in names]].astype(np.float64)
+        partial = np.zeros_like(whole)
+        for j, word in enumerate(names):
+            sub = [p for p in parts[word] if p in part_idf]
+            if sub:
+                weights = np.array([part_idf[p] for p in sub], np.float64)
+                partial[:, j] = matrix[:, [col[p] for p in sub]] @ weights / weights.sum()
+        credit = whole + (1 - whole) * PART_CREDIT * partial
+        lexical_cov = credit @ idf / total
+        found = [[names[j] for j in np.flatnonzero(row).tolist()] for row in whole]
         cos = self._semantic(query, core, pool)
         w = query.weights
         meaning = SEMANTIC_CREDIT * np.clip(cos / max(w.core_semantic, 1e-6), 0.0, 1.0)
