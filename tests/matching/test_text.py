@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from silian.matching.text import Analyzer, bigrams_of, normalise, stopwords, taxonomy_terms
+from silian.matching.text import (
+    Analyzer,
+    analyse_query,
+    bigrams_of,
+    normalise,
+    split_clauses,
+    stopwords,
+    taxonomy_terms,
+)
 
 
 def test_normalise_width_case_and_traditional() -> None:
@@ -43,3 +51,43 @@ def test_bigrams() -> None:
     assert bigrams_of("肺 ai芯片") == ["肺", "芯片", "ai"]
     analyzer = Analyzer()
     assert analyzer.bigrams("鋰電池") == ["锂电", "电池"]
+
+
+def test_listing_lines_get_roles_and_the_name_gives_the_core() -> None:
+    analyzer = Analyzer()
+    text = normalise(
+        "需求名称：印染废水脱色处理\n"
+        "需求描述：我公司从事纺织品印染加工，染色车间排放的废水色度高、难降解。\n"
+        "技术指标：色度去除率≥90%；运行费用低于5元/吨。"
+    )
+    terms = analyse_query(analyzer, text)
+    roles = [c.role for c in terms.clauses]
+    assert roles[0] == "name" and roles[1] == "context" and roles[-1] == "metrics"
+    assert "印染废水" in terms.core or {"印染", "废水"} <= set(terms.core)
+    assert "脱色" in terms.core
+    # The asker's trade and the indicators weigh less than the name.
+    assert terms.weights["脱色"] > terms.weights["纺织品"]
+    assert terms.weights["脱色"] > terms.weights["运行"]
+    # Line labels are not query words.
+    assert not {"需求", "名称", "需求名称", "技术指标"} & set(terms.weights)
+
+
+def test_everyday_filler_is_stripped_from_the_core() -> None:
+    analyzer = Analyzer()
+    text = normalise(
+        "我们是做电力设备运维的，最近用电高峰老是估不准，想找能准确预测短期电力负荷的方法。"
+    )
+    terms = analyse_query(analyzer, text)
+    assert [c.role for c in terms.clauses] == ["context", "problem", "ask"]
+    assert "负荷" in " ".join(terms.core) and "预测" in terms.core
+    assert not {"我们", "想找", "方法", "最近", "运维"} & set(terms.core)
+    assert terms.weights["预测"] > terms.weights["运维"]
+
+
+def test_plain_queries_keep_every_word_at_weight_one() -> None:
+    analyzer = Analyzer()
+    terms = analyse_query(analyzer, normalise("锂离子电池 正极材料"))
+    assert {c.role for c in terms.clauses} == {"problem"}
+    assert set(terms.weights.values()) == {1.0}
+    assert terms.core  # without a name or an ask, the problem words are the core
+    assert split_clauses("") == []

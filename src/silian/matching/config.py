@@ -28,6 +28,19 @@ class Weights:
     keyphrase_cap: int = 3
     industry: float = 0.5
     structure: float = 0.5
+    # Query understanding (docs/matching.md, 「Query understanding」): how far query words are
+    # weighted by the role of their clause (0: plain counts, 1: CLAUSE_WEIGHTS), the word
+    # channel's weight factor for queries of more than ``long_words`` distinct words, the pool
+    # weight of covering the demand's core words, the cosine at which the core is covered in
+    # meaning, and the discipline prior's confidence (top probability for full weight, 0: always)
+    # and gate (how far it is confined to documents covering the core).
+    clause_weights: float = 1.0
+    bm25_long: float = 0.7
+    long_words: int = 12
+    core: float = 8.0
+    core_semantic: float = 0.4
+    discipline_conf: float = 0.4
+    discipline_gate: float = 0.5
 
 
 @dataclass

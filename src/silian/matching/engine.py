@@ -39,7 +39,7 @@ from silian.matching.signals.base import Analysed, Batch, Explanation, Parts, Qu
 from silian.matching.signals.discipline import DisciplineSignal
 from silian.matching.signals.industry import IndustrySignal
 from silian.matching.signals.lexical import create_lexical
-from silian.matching.text import Analyzer, normalise
+from silian.matching.text import Analyzer, analyse_query, normalise
 
 __all__ = ["SIGNALS", "SIGNAL_LABELS", "Engine", "EngineConfig", "Hit", "Weights"]
 
@@ -297,6 +297,7 @@ class Engine:
             weights=self.config.weights,
             n_slots=n,
             everyone=None if len(self.records.slot_of) == n else live,
+            terms=analyse_query(self.analyzer, normal),
         )
 
     def _score(self, text: str, profile: Profile, enabled: Sequence[Signal]) -> fusion.Scored:

@@ -7,6 +7,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -98,6 +99,11 @@ class Analyzer:
         self.add_words(extra_words)
 
     @property
+    def stopwords(self) -> frozenset[str]:
+        """The stopwords this analyser drops."""
+        return self._stop
+
+    @property
     def domain_words(self) -> list[str]:
         """Words added to the dictionary (taxonomy terms and record keywords)."""
         return sorted(self._added)
@@ -149,3 +155,157 @@ def bigrams_of(text: str) -> list[str]:
 def has_cjk(text: str) -> bool:
     """True when the text contains a Chinese character."""
     return bool(_CJK_CHAR.search(text))
+
+
+# -- query analysis ---------------------------------------------------------------------------
+# Demands are written around their problem: a 榜单 entry labels its lines (需求名称 / 需求描述 /
+# 技术指标), an everyday request says who is asking (我们是做…的), what went wrong and what is
+# wanted (想找…). The words of the name and of the ask name the problem; the company's own
+# trade and the figures of the indicators name its field and scale, which a document of the same
+# field but another problem also matches.
+CLAUSE_WEIGHTS = {
+    "name": 2.0,
+    "ask": 1.5,
+    "problem": 1.0,
+    "context": 0.5,
+    "metrics": 0.5,
+}
+_LABEL = re.compile(r"^\s*([\u4e00-\u9fff]{2,6})\s*[:：]\s*")
+_NAME_LABELS = frozenset({"需求名称", "项目名称", "需求标题", "名称", "标题", "题目", "需求"})
+_METRIC_LABELS = frozenset(
+    {
+        "技术指标",
+        "主要指标",
+        "性能指标",
+        "指标要求",
+        "技术要求",
+        "预期目标",
+        "预期成果",
+        "考核指标",
+        "合作方式",
+        "合作要求",
+        "预算",
+        "经费",
+        "交付",
+        "交付成果",
+    }
+)
+_CLAUSE_SPLIT = re.compile(r"[，,。；;！？!?\n]+")
+_WHO = (
+    r"(?:我们|我公司|我司|我单位|我院|我厂|我矿|我校|我集团|我所|我局|我中心|我酒庄|我场|"
+    r"本公司|本单位|我们公司|我们厂|我们单位|公司|企业)"
+)
+_CONTEXT = re.compile(
+    rf"^{_WHO}(?:是|为|主要|专门|一直|长期|多年)*(?:一家|一个|一所)?"
+    r"(?:做|生产|从事|经营|主营|开发|加工|负责|承建|提供|养殖|种植|运营|专注|经销|制造|是)"
+)
+_ASK = re.compile(
+    r"(?<![理思梦感构设联猜])想|希望|寻求|"
+    r"需要|急需|有没有|征集|求购|拟|寻找|找到|求助|请教|能否|能不能|如何|怎么"
+)
+# Request and method words that say what kind of help is wanted, not which problem.
+_GENERIC = """
+    技术 工艺 开发 研发 改进 改善 提高 提升 降低 减少 优化 建立 实现 提供 形成 明确 开展 满足
+    进行 相关 成熟 可靠 稳定 便宜 低成本 高效 快速 简单 方便 团队 专家 经验 方面 工作 产品 项目
+    客户 要求 标准 效果 能力 手段 途径 办法 指导 咨询 培训 新型 系统 平台 模型 设计 应用 研制
+    想找 想请 找 想 请 帮 帮忙 帮助 来 把关 不满意 满意 最近 近年 近年来 这几年 现在 目前 一直
+    老是 总是 经常 很多 不少 大量 较多 更 长 好 高 低 多 少 大 小 能 可以 怎么办 达不到 不够
+    需求 描述 名称 指标 技术指标 需求描述 需求名称 以上 以下 不低于 不超过 不少于 小时 分钟
+    处理 准确 用于 别的 不同 比较 能否 不能 能不能 问题 情况 东西 办 弄
+"""
+GENERIC_WORDS = frozenset(_GENERIC.split())
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause of a query: its text (normalised), role and term weight."""
+
+    text: str
+    role: str
+    weight: float
+
+
+@dataclass
+class QueryTerms:
+    """A query's words with weights by clause role, and the core words of its problem.
+
+    ``weights`` sums, over a word's occurrences, the weight of the clause it occurs in (so a
+    word repeated in the name and the description counts more); ``core`` lists the specific
+    words of the name and ask clauses (or, without those, of the problem clauses), longest form
+    only, in order; ``bigram_weights`` does the same for character bigrams.
+    """
+
+    clauses: list[Clause]
+    weights: dict[str, float]
+    bigram_weights: dict[str, float]
+    core: list[str]
+
+
+def split_clauses(normal: str) -> list[Clause]:
+    """The clauses of already-normalised query text, each with its role (see ``CLAUSE_WEIGHTS``).
+
+    Roles: ``name`` (a 需求名称 line), ``metrics`` (a 技术指标-like line), ``context`` (who is
+    asking: 我们是做…的, 我公司生产…), ``ask`` (what is wanted: 想找…, 需要…, 有没有…) and
+    ``problem`` (everything else).
+    """
+    out: list[Clause] = []
+    for line in normal.splitlines():
+        label = ""
+        m = _LABEL.match(line)
+        if m:
+            label = m.group(1)
+            line = line[m.end() :]
+        if not line.strip():
+            continue
+        if label in _NAME_LABELS:
+            out.append(Clause(line.strip(), "name", CLAUSE_WEIGHTS["name"]))
+            continue
+        metrics = label in _METRIC_LABELS
+        for part in _CLAUSE_SPLIT.split(line):
+            part = part.strip()
+            if not part:
+                continue
+            if metrics:
+                role = "metrics"
+            elif _CONTEXT.match(part):
+                role = "context"
+            elif _ASK.search(part):
+                role = "ask"
+            else:
+                role = "problem"
+            out.append(Clause(part, role, CLAUSE_WEIGHTS[role]))
+    return out
+
+
+def _specific(word: str, stop: frozenset[str]) -> bool:
+    """A word that can name a problem: two characters or more, not filler, not a figure."""
+    return (
+        len(word) >= 2
+        and word not in stop
+        and word not in GENERIC_WORDS
+        and _CJK_CHAR.search(word) is not None
+    )
+
+
+def analyse_query(analyzer: Analyzer, normal: str) -> QueryTerms:
+    """Clause roles, weighted words and bigrams, and the core words of a normalised query."""
+    clauses = split_clauses(normal)
+    weights: dict[str, float] = {}
+    bigram_weights: dict[str, float] = {}
+    per_role: dict[str, list[str]] = {}
+    for clause in clauses:
+        words = analyzer.words(clause.text, normalised=True)
+        for word in words:
+            weights[word] = weights.get(word, 0.0) + clause.weight
+        for gram in bigrams_of(clause.text):
+            bigram_weights[gram] = bigram_weights.get(gram, 0.0) + clause.weight
+        per_role.setdefault(clause.role, []).extend(words)
+    stop = analyzer.stopwords
+    asked = per_role.get("name", []) + per_role.get("ask", [])
+    core_words = [w for w in asked if _specific(w, stop)]
+    if len(set(core_words)) < 2:
+        core_words += [w for w in per_role.get("problem", []) if _specific(w, stop)]
+    unique = list(dict.fromkeys(core_words))
+    # Search mode yields 印染, 废水 and 印染废水 for one word: keep the longest form.
+    core = [w for w in unique if not any(w != u and w in u for u in unique)]
+    return QueryTerms(clauses, weights, bigram_weights, core)

@@ -18,7 +18,7 @@ from silian.matching.records import Records
 from silian.matching.signals.base import Analysed, Parts, Query
 from silian.matching.signals.lexical import Channel
 from silian.matching.sparse import ChunkTerms
-from silian.matching.text import Analyzer
+from silian.matching.text import Analyzer, analyse_query
 
 
 class MemoryLexicalIndex:
@@ -156,8 +156,10 @@ def make_query(
     text: str,
     profile: Profile | None = None,
     weights: Weights | None = None,
+    understood: bool = False,
 ) -> Query:
-    """A query over every slot of ``parts`` (all live)."""
+    """A query over every slot of ``parts`` (all live); with ``understood``, as the engine
+    makes it (clause-weighted words and core words from the query analysis)."""
     return Query(
         text=text,
         normal=text,
@@ -167,4 +169,5 @@ def make_query(
         weights=weights or Weights(),
         n_slots=parts.records.n_slots,
         everyone=None,
+        terms=analyse_query(analyzer, text) if understood else None,
     )

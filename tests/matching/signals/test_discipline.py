@@ -116,3 +116,33 @@ def test_add_leaves_each_documents_distribution_on_the_batch(
     assert rows.proba[2].sum() == pytest.approx(1.0)  # classified: the word model's softmax
     # The label kept for the slot is the distribution's most likely discipline.
     assert made.discipline_of(2) == rows.labels[int(rows.proba[2].argmax())]
+
+
+def test_the_prior_is_weighted_by_its_confidence() -> None:
+    spread = np.full(10, 0.1, np.float32)
+    sure = np.zeros(10, np.float32)
+    sure[3] = 0.8
+    assert DisciplineSignal.confidence(spread, 0.0) == 1.0  # 0: always full weight
+    assert DisciplineSignal.confidence(spread, 0.4) == pytest.approx(0.25)
+    assert DisciplineSignal.confidence(sure, 0.4) == 1.0
+
+
+def test_confident_only_prior_reorders_documents_that_address_the_problem(
+    analyzer: Analyzer, signal: DisciplineSignal
+) -> None:
+    text = "需求名称：养殖废水处理"
+    plain = signal.score(make_query(analyzer, signal.parts, text), None)
+    gated = signal.score(
+        make_query(
+            analyzer, signal.parts, text, weights=Weights(discipline_gate=1.0), understood=True
+        ),
+        None,
+    )
+    # Record b (养殖废水处理) covers the core and keeps its prior; records a and c share no
+    # core word (and there is no semantic channel here), so theirs is gone.
+    assert gated.raw[1] == pytest.approx(plain.raw[1])
+    assert gated.raw[0] == 0.0 and gated.raw[2] == 0.0
+    unsure = signal.score(
+        make_query(analyzer, signal.parts, text, weights=Weights(discipline_conf=2.0)), None
+    )
+    assert unsure.weight < plain.weight

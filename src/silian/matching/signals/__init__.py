@@ -12,13 +12,23 @@ from collections.abc import Callable, Iterable
 from silian.matching.signals.base import Parts, Signal
 from silian.matching.signals.bigram import BigramSignal
 from silian.matching.signals.bm25 import Bm25Signal
+from silian.matching.signals.core import CoreSignal
 from silian.matching.signals.discipline import DisciplineSignal
 from silian.matching.signals.industry import IndustrySignal
 from silian.matching.signals.keyphrase import KeyphraseSignal
 from silian.matching.signals.semantic import SemanticSignal
 from silian.matching.signals.structure import StructureSignal
 
-SIGNALS = ("bm25", "bigram", "semantic", "discipline", "keyphrase", "industry", "structure")
+SIGNALS = (
+    "bm25",
+    "bigram",
+    "semantic",
+    "discipline",
+    "keyphrase",
+    "core",
+    "industry",
+    "structure",
+)
 """Every signal by name, in the order of a hit's shares and reasons."""
 SIGNAL_LABELS = {
     "bm25": "关键词匹配",
@@ -26,6 +36,7 @@ SIGNAL_LABELS = {
     "semantic": "语义相近",
     "discipline": "学科相同",
     "keyphrase": "关键词完全命中",
+    "core": "切中需求核心",
     "industry": "产业链相同",
     "structure": "条件契合",
 }
@@ -39,12 +50,17 @@ FACTORIES: dict[str, Callable[[Parts], Signal]] = {
     "structure": StructureSignal,
     "industry": IndustrySignal,
     "keyphrase": KeyphraseSignal,
+    "core": CoreSignal,
 }
 
 
 def create(parts: Parts) -> dict[str, Signal]:
     """Every signal of one engine, sharing ``parts``, in fusion order."""
-    return {name: factory(parts) for name, factory in FACTORIES.items()}
+    signals = {name: factory(parts) for name, factory in FACTORIES.items()}
+    core, semantic = signals["core"], signals["semantic"]
+    if isinstance(core, CoreSignal) and isinstance(semantic, SemanticSignal):
+        core.semantic = semantic  # coverage in meaning uses the semantic channel's vectors
+    return signals
 
 
 def check_names(names: Iterable[str]) -> list[str]:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from silian.matching.config import EngineConfig, Weights
     from silian.matching.records import Records
     from silian.matching.signals.lexical import LexicalIndex
-    from silian.matching.text import Analyzer
+    from silian.matching.text import Analyzer, QueryTerms
 
 Fields = dict[str, list[str]]
 Analysed = tuple[Fields, Fields]
@@ -96,6 +96,29 @@ class Query:
     # Per-query values a signal keeps for its reasons (the discipline distribution, …).
     notes: dict[str, Any] = field(default_factory=dict)
     now: float = 0.0
+    # Clause roles, weighted words and core words (None: plain counts, no core).
+    terms: QueryTerms | None = None
+
+    def word_bag(self) -> dict[str, float]:
+        """Query words with their weights: counts, moved toward clause-role weights."""
+        return _bag(self.words, self.terms.weights if self.terms else None, self.weights)
+
+    def bigram_bag(self) -> dict[str, float]:
+        """Query bigrams with their weights, as :meth:`word_bag`."""
+        return _bag(self.bigrams, self.terms.bigram_weights if self.terms else None, self.weights)
+
+
+def _bag(
+    terms: Sequence[str], weighted: Mapping[str, float] | None, weights: Weights
+) -> dict[str, float]:
+    counts: dict[str, float] = {}
+    for term in terms:
+        counts[term] = counts.get(term, 0.0) + 1.0
+    mix = weights.clause_weights
+    if not weighted or mix == 0:
+        return counts
+    # A word only in a line label (需求名称：…) has no clause: it keeps (1 − mix) of its count.
+    return {t: (1 - mix) * c + mix * weighted.get(t, 0.0) for t, c in counts.items()}
 
 
 @dataclass

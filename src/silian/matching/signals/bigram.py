@@ -8,7 +8,6 @@ only when no whole word matched (the ``bm25`` reason says more).
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -32,7 +31,7 @@ class BigramSignal(Passive):
     def score(self, query: Query, pool: NDArray[np.int64] | None) -> SlotScore:
         """BM25F of every slot over the query's bigrams, with the near-best bonus."""
         w = query.weights
-        raw = self.parts.lexical.score("bigrams", Counter(query.bigrams), query.n_slots)
+        raw = self.parts.lexical.score("bigrams", query.bigram_bag(), query.n_slots)
         bonus = w.top_bigram * top_bonus(raw, query.everyone, w.top_power)
         return SlotScore(raw, w.bigram, bonus, raw > 0)
 

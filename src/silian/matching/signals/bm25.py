@@ -7,7 +7,6 @@ content evidence. Reasons name the matched words by the field they were found in
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,9 +40,15 @@ class Bm25Signal(Passive):
     def score(self, query: Query, pool: NDArray[np.int64] | None) -> SlotScore:
         """BM25F of every slot, with the near-best bonus; a shared word is evidence."""
         w = query.weights
-        raw = self.parts.lexical.score("words", Counter(query.words), query.n_slots)
+        raw = self.parts.lexical.score("words", query.word_bag(), query.n_slots)
         bonus = w.top_bm25 * top_bonus(raw, query.everyone, w.top_power)
-        return SlotScore(raw, w.bm25, bonus, raw > 0)
+        weight = w.bm25
+        if len(set(query.words)) > w.long_words:
+            # A long demand's many words make the sum favour long same-field texts; its
+            # problem is better found by meaning and the core check (docs/benchmarks.md).
+            weight *= w.bm25_long
+            bonus *= np.float32(w.bm25_long)
+        return SlotScore(raw, weight, bonus, raw > 0)
 
     def explain(self, slot: int, query: Query, detail: Any, into: Explanation) -> None:
         """Matched words by field (title, keywords, text)."""
