@@ -63,6 +63,11 @@ def to_epoch(value: Any) -> float | None:
 SUPPLY_KINDS = frozenset({"achievement"})
 
 
+def joined_text(title: str, keywords: Sequence[str], text: str) -> str:
+    """A record's title, keywords and text as one query text (empty parts left out)."""
+    return "。".join(p for p in (title, " ".join(keywords), text) if p)
+
+
 @dataclass
 class Document:
     """One record to index: ``id`` like "achievement:12", a ``kind`` and text plus structure.
@@ -116,8 +121,7 @@ class Document:
 
     def query_text(self) -> str:
         """Title, keywords and text joined, for using this record as a query."""
-        parts = (self.title, " ".join(self.keywords), self.text)
-        return "。".join(p for p in parts if p)
+        return joined_text(self.title, self.keywords, self.text)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from silian.core.transactions import commit
 from silian.demands.models import Demand
 from silian.matching import learning, sources
 from silian.matching.learning import VERDICT_GRADES
-from silian.matching.service import get_service, query_text
+from silian.matching.service import get_service
 
 log = logging.getLogger(__name__)
 # What the workbench asks the engine for, per source kind.
@@ -127,7 +127,7 @@ def learn_from_feedback(
             continue
         hits = service.engine_hits(query, target_kind, depth, {source})
         not_found += len(set(grades) - {h.doc_id for h in hits})
-        groups.append(learning.Group.of(source, hits, grades, text=query_text(query)))
+        groups.append(learning.Group.of(source, hits, grades, text=query.query_text()))
     model = learning.train(groups, depth=depth)
     model.index = service.index_version
     store = service.models

@@ -186,12 +186,6 @@ def _naive_utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
-def query_text(query: sources.Record) -> str:
-    """The text the engine searches for a record (title, keywords, text), which some of the
-    reranker's features compare with each hit's title."""
-    return "。".join(p for p in (query.title, " ".join(query.keywords), query.text) if p)
-
-
 class MatchingService:
     """Owns the engine of one database and keeps it in step with the records."""
 
@@ -609,7 +603,7 @@ class MatchingService:
         if model is None:
             return self.engine_hits(query, target_kind, limit, exclude)
         hits = self.engine_hits(query, target_kind, max(limit, model.depth), exclude)
-        return model.rerank(hits, query_text(query))[:limit]
+        return model.rerank(hits, query.query_text())[:limit]
 
     def _suggestions(self, session: Session, hits: list[Hit]) -> list[Suggestion]:
         out = []

@@ -19,6 +19,7 @@ from silian.demands.models import Demand
 from silian.demands.service import PUBLIC_STATUSES as DEMAND_PUBLIC
 from silian.education.models import NamedClass
 from silian.matching import learning
+from silian.matching.documents import joined_text
 from silian.organizations.models import Organization
 from silian.platforms.models import Platform
 from silian.talent.models import Talent, TalentNeed
@@ -65,6 +66,11 @@ class Record:
     def doc_id(self) -> str:
         """Engine document id, e.g. 'achievement:12'."""
         return f"{self.kind}:{self.id}"
+
+    def query_text(self) -> str:
+        """The text the engine searches for this record (title, keywords, text), which some
+        of the reranker's features compare with each hit's title."""
+        return joined_text(self.title, self.keywords, self.text)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict for the engine and the API."""
