@@ -67,6 +67,9 @@ def test_pool_signals_rerank_and_report_what_applied() -> None:
     assert ranked[0][2] == {"p": (5.0, "why")} and ranked[1][2] == {}
     assert ranked[0][1] == pytest.approx(float(scored.total[1]) + 5.0)
     assert scored.query.now > 0
+    # With a limit only the best are ranked (and their details read): the same first ones.
+    best = fusion.rerank([Fixed("p", "pool", boost), silent], np.array([0, 1]), scored, limit=1)
+    assert best == ranked[:1]
 
 
 def test_a_slot_signal_must_return_slot_scores() -> None:

@@ -347,7 +347,7 @@ class Engine:
                     np.int64,
                 )
             pool_signals = [s for s in enabled if s.stage == "pool"]
-            ranked = fusion.rerank(pool_signals, pool, scored)[:limit]
+            ranked = fusion.rerank(pool_signals, pool, scored, limit)
             return [
                 self._hit(slot, total, extra, scored, enabled, reasons)
                 for slot, total, extra in ranked

@@ -70,9 +70,10 @@ def score_slots(signals: Sequence[Signal], query: Query) -> Scored:
 
 
 def rerank(
-    signals: Sequence[Signal], pool: NDArray[np.int64], scored: Scored
+    signals: Sequence[Signal], pool: NDArray[np.int64], scored: Scored, limit: int | None = None
 ) -> list[tuple[int, float, Extra]]:
-    """The pool re-ranked by slot total plus each pool signal's ``weight × value``, best first."""
+    """The pool re-ranked by slot total plus each pool signal's ``weight × value``, best first
+    (the first ``limit`` of them; all when None)."""
     query = scored.query
     query.now = time.time()
     totals = scored.total[pool].astype(np.float64)
@@ -85,7 +86,7 @@ def rerank(
             raise TypeError(f"pool signal {signal.name} returned {type(result).__name__}")
         totals = totals + result.weight * result.values
         results.append((signal.name, result))
-    order = np.argsort(-totals, kind="stable")
+    order = np.argsort(-totals, kind="stable")[:limit]
     out: list[tuple[int, float, Extra]] = []
     for i in order.tolist():
         extra: Extra = {

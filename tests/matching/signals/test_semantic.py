@@ -58,6 +58,10 @@ def test_everyday_words_find_the_record_by_meaning(analyzer: Analyzer) -> None:
     signal.explain(0, query, None, into)
     assert into.out["semantic_words"] and into.items[0].code == "semantic"
     assert into.items[0].data["cosine"] == round(float(result.raw[0]), 4)
+    # The query words' vectors are kept for the query's next hit: same words as uncached.
+    for slot in range(3):
+        cached = signal.related_words(slot, query.words, notes=query.notes)
+        assert cached == signal.related_words(slot, query.words)
 
 
 def test_an_edit_embeds_with_current_weights_and_a_delete_clears(analyzer: Analyzer) -> None:

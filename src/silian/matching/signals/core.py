@@ -11,7 +11,8 @@ document sharing only the demand's field or a generic method word does not come 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +29,50 @@ SEMANTIC_CREDIT = 0.8
 PART_CREDIT = 0.5
 # A hit covering at least this share of the core says so in its reasons.
 MIN_REASON_COVERAGE = 0.5
+
+
+class CoreWords(Sequence[list[str]]):
+    """The core words each pooled slot contains, listed only for the rows asked for (the
+    hits shown, not the whole pool)."""
+
+    def __init__(self, names: Sequence[str], whole: NDArray[np.float64]) -> None:
+        """``whole[i, j]``: whether pooled slot i contains core word ``names[j]``."""
+        self.names = list(names)
+        self.whole = whole
+
+    def __len__(self) -> int:
+        """Pooled slots."""
+        return int(self.whole.shape[0])
+
+    @overload
+    def __getitem__(self, i: int) -> list[str]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[list[str]]: ...
+    def __getitem__(self, i: int | slice) -> list[str] | list[list[str]]:
+        """The core words of pooled slot ``i``, in core order."""
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return [self.names[j] for j in np.flatnonzero(self.whole[i]).tolist()]
+
+
+class _Details(Sequence[dict[str, Any]]):
+    """Per pooled slot, the reason's data: coverage and the core words found (built lazily)."""
+
+    def __init__(self, values: NDArray[np.float64], words: CoreWords) -> None:
+        self.values = values
+        self.words = words
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return {"coverage": round(float(self.values[i]), 4), "words": self.words[i]}
 
 
 class CoreSignal(Passive):
@@ -71,11 +116,11 @@ class CoreSignal(Passive):
 
     def coverage(
         self, query: Query, pool: NDArray[np.int64]
-    ) -> tuple[NDArray[np.float64], list[list[str]]]:
+    ) -> tuple[NDArray[np.float64], CoreWords]:
         """Coverage of the core by each pooled slot (0–1) and the core words each contains."""
         core = self.core_weights(query)
         if not core:
-            return np.zeros(len(pool), np.float64), [[] for _ in pool]
+            return np.zeros(len(pool), np.float64), CoreWords([], np.zeros((len(pool), 0)))
         total = sum(core.values()) or 1.0
         lexical = self.parts.lexical
         parts = {w: self._parts(w) for w in core}
@@ -100,7 +145,7 @@ class CoreSignal(Passive):
                 partial[:, j] = matrix[:, [col[p] for p in sub]] @ weights / weights.sum()
         credit = whole + (1 - whole) * PART_CREDIT * partial
         lexical_cov = credit @ idf / total
-        found = [[names[j] for j in np.flatnonzero(row).tolist()] for row in whole]
+        found = CoreWords(names, whole)
         cos = self._semantic(query, core, pool)
         w = query.weights
         meaning = SEMANTIC_CREDIT * np.clip(cos / max(w.core_semantic, 1e-6), 0.0, 1.0)
@@ -113,11 +158,8 @@ class CoreSignal(Passive):
         if w.core == 0 or not self.core_weights(query):
             return None
         values, found = self.coverage(query, pool)
-        applies = [bool(v >= MIN_REASON_COVERAGE) for v in values.tolist()]
-        details = [
-            {"coverage": round(float(v), 4), "words": f} for v, f in zip(values, found, strict=True)
-        ]
-        return PoolScore(values, w.core, applies, details)
+        applies = (values >= MIN_REASON_COVERAGE).tolist()
+        return PoolScore(values, w.core, applies, _Details(values, found))
 
     def explain(self, slot: int, query: Query, detail: Any, into: Explanation) -> None:
         """The core words of the demand the hit contains, with its coverage."""

@@ -165,8 +165,9 @@ class DisciplineSignal:
         disc = self.column.view()
         n_disc = len(self.names)
         dist = self.query_distribution(query.text, query.profile)
-        lookup = np.append(dist, np.float32(0.0))  # index -1 → 0
-        first = lookup[disc] if n_disc else np.zeros(query.n_slots, np.float32)
+        # index -1 → 0; take() gathers in half the time of fancy indexing (100k slots)
+        lookup = np.append(dist, np.float32(0.0))
+        first = lookup.take(disc) if n_disc else np.zeros(query.n_slots, np.float32)
         if not (n_disc and w.discipline > 0):
             query.notes[self.name] = dist
             return SlotScore(np.asarray(first, np.float32), w.discipline_first)
@@ -185,11 +186,12 @@ class DisciplineSignal:
             dist = np.asarray(w.prf_alpha * dist + (1 - w.prf_alpha) * hist, np.float32)
         lookup = np.append(dist, np.float32(0.0))
         query.notes[self.name] = dist
-        raw = np.asarray(lookup[disc], np.float32)
+        raw = np.asarray(lookup.take(disc), np.float32)
         if w.discipline_gate > 0:
-            raw *= np.float32(1 - w.discipline_gate) + np.float32(w.discipline_gate) * (
-                self.core_evidence(query)
-            )
+            gate = self.core_evidence(query)
+            gate *= np.float32(w.discipline_gate)
+            gate += np.float32(1 - w.discipline_gate)
+            raw *= gate
         return SlotScore(raw, w.discipline * self.confidence(dist, w.discipline_conf))
 
     @staticmethod
@@ -213,18 +215,21 @@ class DisciplineSignal:
         """
         n = query.n_slots
         core = query.terms.core if query.terms else []
-        evidence = np.zeros(n, np.float32)
+        # In place throughout: each pass over the slots allocates 4 bytes per slot otherwise.
         if core:
-            raw = self.parts.lexical.score("words", dict.fromkeys(core, 1.0), n)
-            best = float(raw.max()) if raw.size else 0.0
+            evidence = self.parts.lexical.score("words", dict.fromkeys(core, 1.0), n)
+            best = float(evidence.max()) if evidence.size else 0.0
             if best > 0:
-                evidence = np.minimum(raw / np.float32(0.5 * best), np.float32(1.0))
+                np.divide(evidence, np.float32(0.5 * best), out=evidence)
+                np.minimum(evidence, np.float32(1.0), out=evidence)
         else:
-            evidence[:] = 1.0
+            evidence = np.ones(n, np.float32)
         semantic = query.raw.get("semantic")
         if semantic is not None:
-            meaning = np.clip((semantic - np.float32(0.2)) / np.float32(0.2), 0.0, 1.0)
-            evidence = np.maximum(evidence, meaning.astype(np.float32))
+            meaning = np.subtract(semantic, np.float32(0.2), dtype=np.float32)
+            np.divide(meaning, np.float32(0.2), out=meaning)
+            np.clip(meaning, np.float32(0.0), np.float32(1.0), out=meaning)
+            np.maximum(evidence, meaning, out=evidence)
         return evidence
 
     def explain(self, slot: int, query: Query, detail: Any, into: Explanation) -> None:

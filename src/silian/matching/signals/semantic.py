@@ -161,7 +161,7 @@ class SemanticSignal:
         cosine = float(query.raw[self.name][slot])
         if not self.config.semantic or cosine <= 0:
             return
-        related = self.related_words(slot, query.words)
+        related = self.related_words(slot, query.words, notes=query.notes)
         if related:
             into.out["semantic_words"] = related
             into.items.append(
@@ -172,20 +172,30 @@ class SemanticSignal:
                 )
             )
 
-    def related_words(self, slot: int, words: Sequence[str], k: int = 3) -> list[str]:
-        """Up to ``k`` distinct query words (two characters or more) nearest the slot's vector."""
+    def related_words(
+        self, slot: int, words: Sequence[str], k: int = 3, notes: dict[str, Any] | None = None
+    ) -> list[str]:
+        """Up to ``k`` distinct query words (two characters or more) nearest the slot's vector.
+
+        ``notes`` (a query's) keeps the query words' vectors for the next hit of that query.
+        """
         if self.encoder is not None:
             return []  # a sentence model has no per-word vectors to show
         space = self.space
         if space.lexicon is None:
             return []
-        vec = self.dense.data[slot]
-        best: list[tuple[float, str]] = []
-        for word in dict.fromkeys(words):
-            i = space.lexicon.index.get(word)
+        cached = notes.get("related_words") if notes is not None else None
+        if cached is None:
+            index = space.lexicon.index
             # A single character (降, 厂) reads as a fragment, not as a related word.
-            if i is None or len(word) < 2:
-                continue
-            best.append((float(space.vectors[i] @ vec), word))
-        best.sort(reverse=True)
+            known = [w for w in dict.fromkeys(words) if len(w) >= 2 and w in index]
+            rows = space.vectors[[index[w] for w in known]] if known else None
+            cached = (known, rows)
+            if notes is not None:
+                notes["related_words"] = cached
+        known, rows = cached
+        if rows is None:
+            return []
+        scores = (rows @ self.dense.data[slot]).tolist()
+        best = sorted(zip(scores, known, strict=True), reverse=True)
         return [w for s, w in best[:k] if s > 0.05]
