@@ -320,6 +320,7 @@ def _serve_forked(settings: Settings, host: str, port: int, workers: int) -> Non
         options=proxy_options(settings),
         after_fork=after_fork,
         say=console.print,
+        refresh=lambda: _refresh_preload(settings),
     )
     if status:
         raise typer.Exit(code=status)
@@ -337,6 +338,15 @@ def _preload_matching(settings: Settings) -> str | None:
     except Exception as exc:  # each worker maps or builds it on first use, as without preload
         console.print(f"[yellow]匹配索引预加载失败：{exc}[/yellow]")
         return None
+
+
+def _refresh_preload(settings: Settings) -> bool:
+    """Before a worker is replaced: map the index again if a newer generation was published."""
+    try:
+        from silian.matching.service import refresh_preload
+    except ModuleNotFoundError:
+        return False
+    return refresh_preload(settings)
 
 
 def _ensure_index() -> None:

@@ -24,7 +24,7 @@ from silian.cli import app as cli_app
 from silian.config import Settings, get_settings
 from silian.core.db import session_factory
 from silian.matching import service as service_module
-from silian.matching.service import forget_services, get_service, preload
+from silian.matching.service import forget_services, get_service, preload, refresh_preload
 from silian.web import prefork
 from silian.web.app import create_app
 from tests.serving import answers, connection_to, free_port, get, stop, wait_until, worker_pids
@@ -535,6 +535,14 @@ def test_a_preloaded_engine_is_adopted_while_its_generation_is_current(
     service = get_service(settings)
     assert service.engine() is not parent_engine and service.adopted is None
     assert service.index_version["generation"] == newer
+    forget_services()
+
+    # The parent refreshes before it replaces a worker: the newcomer adopts the newer one.
+    assert refresh_preload(settings) is True
+    assert refresh_preload(settings) is False  # nothing newer since
+    refreshed = service_module._preloaded[(settings.database_url, str(settings.index_dir))][1]
+    service = get_service(settings)
+    assert service.engine() is refreshed and service.adopted == newer
 
 
 def test_an_edit_reaches_both_forked_workers_within_a_second(

@@ -29,8 +29,12 @@ def after_fork(slot):
     if sys.argv[2] == "fail":
         raise SystemExit(prefork.STARTUP_FAILURE)
 
+def refresh():
+    print(f"refresh {os.getpid()}", flush=True)
+    return True
+
 sys.exit(prefork.serve(app, host="127.0.0.1", port=int(sys.argv[1]), workers=2,
-    options={"lifespan": "off", "log_level": "warning"}, after_fork=after_fork))
+    options={"lifespan": "off", "log_level": "warning"}, after_fork=after_fork, refresh=refresh))
 """
 
 
@@ -63,6 +67,7 @@ def test_two_forked_workers_serve_one_socket_a_killed_one_is_replaced(tmp_path: 
         first = worker_pids(log)
         text = log.read_text("utf-8")
         assert f"after_fork 0 {first[0]}" in text and f"after_fork 1 {first[1]}" in text
+        assert "refresh" not in text  # the first workers share what the parent loaded
         # Each worker accepts on the shared socket and answers from its own process.
         for slot, pid in first.items():
             conn = connection_to(port, pid, [p for s, p in first.items() if s != slot])
@@ -76,7 +81,12 @@ def test_two_forked_workers_serve_one_socket_a_killed_one_is_replaced(tmp_path: 
         conn = connection_to(port, again[0], [again[1]])
         assert get(conn, "/") == (200, str(again[0]).encode())
         conn.close()
-        assert "退出（状态 -9），重新启动" in log.read_text("utf-8")
+        text = log.read_text("utf-8")
+        assert "退出（状态 -9），重新启动" in text
+        # The parent refreshed what it shares (in its own process) before forking the newcomer.
+        assert f"refresh {process.pid}" in text
+        assert text.index(f"refresh {process.pid}") < text.index(f"after_fork 0 {again[0]}")
+        assert "父进程已重新加载共享数据" in text
     finally:
         status = stop(process, timeout=30)
     assert status == 0, log.read_text("utf-8")

@@ -821,6 +821,22 @@ def preload(settings: Settings) -> str | None:
     return generation
 
 
+def refresh_preload(settings: Settings) -> bool:
+    """Preload again when a newer generation was published since :func:`preload` (True then).
+
+    Run by the parent of forked workers before it replaces a worker that died: the newcomer
+    then adopts the current index from its parent, sharing its pages, instead of mapping and
+    unpacking its own copy.
+    """
+    key = _service_key(settings)
+    held = _preloaded.get(key)
+    current = DirectoryStore(settings.index_dir).current()
+    if current is None or (held is not None and held[0] == current):
+        return False
+    _preloaded.pop(key, None)  # the old engine is freed before the new one is mapped
+    return preload(settings) == current
+
+
 def warm_in_background(settings: Settings) -> threading.Thread:
     """Map (or build) the index in a background thread, so the first page is not slow."""
 

@@ -59,12 +59,15 @@ class Supervisor:
         *,
         grace: float = GRACE,
         say: Callable[[str], None] = print,
+        before_restart: Callable[[], None] | None = None,
     ) -> None:
-        """Supervise ``count`` workers; ``say`` prints the supervisor's messages."""
+        """Supervise ``count`` workers; ``say`` prints the supervisor's messages and
+        ``before_restart()`` runs in this process before a replacement worker is forked."""
         self.count = count
         self.serve = serve
         self.grace = grace
         self.say = say
+        self.before_restart = before_restart
         self.workers: dict[int, Worker] = {}
         self._stop: int | None = None
 
@@ -119,9 +122,20 @@ class Supervisor:
             for slot, when in list(pauses.items()):
                 if time.monotonic() >= when and self._stop is None:
                     del pauses[slot]
+                    self._refresh()
                     self._fork(slot)
             time.sleep(POLL)
         return 0
+
+    def _refresh(self) -> None:
+        """Let the parent bring what it shares up to date (a newer index) before a fork, so
+        the replacement shares it instead of loading its own copy; a failure only says so."""
+        if self.before_restart is None:
+            return
+        try:
+            self.before_restart()
+        except Exception as exc:  # the replacement then loads what it needs itself
+            self.say(f"警告：派生前更新共享数据失败：{exc}")
 
     def _stop_all(self) -> None:
         """SIGTERM every worker (uvicorn finishes its requests), SIGKILL after the grace."""
@@ -191,11 +205,15 @@ def serve(
     options: dict[str, Any],
     after_fork: Callable[[int], None],
     say: Callable[[str], None] = print,
+    refresh: Callable[[], bool] | None = None,
 ) -> int:
     """Serve ``app`` (already loaded) with ``workers`` forked uvicorn processes on one socket.
 
     ``after_fork(slot)`` runs in each worker before it serves (database pools, threads and
-    anything else a process must own are made there). Returns the exit status.
+    anything else a process must own are made there). ``refresh()`` runs in this process
+    before a worker that died is replaced and returns True when it loaded something new (a
+    newer index generation), which is then frozen like the first load. Returns the exit
+    status.
     """
     import uvicorn
 
@@ -215,7 +233,17 @@ def serve(
         if not server.started:
             raise SystemExit(STARTUP_FAILURE)
 
+    def before_restart() -> None:
+        if refresh is None or not refresh():
+            return
+        # Unfrozen, what the refresh replaced can be collected (cycles included); then what it
+        # loaded is frozen like the first load.
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        say("父进程已重新加载共享数据，替换的工作进程将与其共享")
+
     try:
-        return Supervisor(workers, run, say=say).run()
+        return Supervisor(workers, run, say=say, before_restart=before_restart).run()
     finally:
         sock.close()
