@@ -18,10 +18,11 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from bench import shared_bench
 from bench.baselines import Bm25sJieba, Fts5Trigram, lat_summary, timed_search
 from silian.matching.evaluate import Qrels, load_beir, ndcg_at_k, run_beir, score_run
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bench"
+DEFAULT_DATA = shared_bench()
 STRICT_GRADE = 2
 
 

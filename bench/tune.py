@@ -64,11 +64,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from bench import shared_bench
 from bench.baselines import Bm25sJieba
 from silian.matching.engine import Engine, EngineConfig, Weights
 from silian.matching.evaluate import Qrels, load_beir, mrr_at_k, ndcg_at_k
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bench"
+DEFAULT_DATA = shared_bench()
 DEFAULT_SETS = ("dev-hard", "dev-demands", "dev-keywords")
 METRICS = ("ndcg@10", "mrr@10")
 TARGETS: dict[tuple[str, str], float] = {

@@ -8,18 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import shared_bench
+
 HERE = Path(__file__).resolve().parent
 
 
-def _shared_bench() -> Path:
-    """``shared/data/bench`` beside the checkout (found upwards, so worktrees find it too)."""
-    for parent in HERE.parents:
-        if (parent / "shared" / "data" / "bench").is_dir():
-            return parent / "shared" / "data" / "bench"
-    return HERE.parents[2] / "shared" / "data" / "bench"
-
-
-DEFAULT_CORPUS = _shared_bench() / "dev-demands" / "corpus.jsonl"
+DEFAULT_CORPUS = shared_bench() / "dev-demands" / "corpus.jsonl"
 QUERIES = HERE / "queries.jsonl"
 JUDGMENTS = HERE / "judgments.tsv"
 POOL = HERE / "pool.json"
