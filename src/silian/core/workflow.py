@@ -47,6 +47,17 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+def awaiting_review(session: Session, model: type[Any]) -> list[Any]:
+    """Records of ``model`` in a status the office's review acts on (submitted), oldest first:
+    the review queue, with the statuses taken from :data:`TRANSITIONS`."""
+    waiting = TRANSITIONS["approve"].sources
+    return list(
+        session.scalars(
+            select(model).where(model.status.in_(sorted(waiting))).order_by(model.updated_at)
+        )
+    )
+
+
 def allowed_actions(user: Actor | None, record: Any, kind: str) -> list[str]:
     """Workflow actions user may take on a kind record now (for showing buttons)."""
     return [

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
+from silian.core import workflow
 from silian.core.web import (
     csrf_protect,
     current_user,
@@ -49,16 +49,8 @@ def review_queue(
     user: User = Depends(require_permission("review.view")),
 ) -> Response:
     """Office review queue: submitted achievements and demands, oldest first."""
-    achievements = list(
-        db.scalars(
-            select(Achievement)
-            .where(Achievement.status == "submitted")
-            .order_by(Achievement.updated_at)
-        )
-    )
-    demands = list(
-        db.scalars(select(Demand).where(Demand.status == "submitted").order_by(Demand.updated_at))
-    )
+    achievements = workflow.awaiting_review(db, Achievement)
+    demands = workflow.awaiting_review(db, Demand)
     return render(request, "review.html", {"achievements": achievements, "demands": demands})
 
 
