@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
+from silian.brokerage.models import Deal
 from silian.chains.models import IndustryChain
 from silian.demands.models import Demand
 from silian.demo.loader import DEMO_PASSWORD, csldcp_title, demand_title, load_demo
@@ -38,6 +39,9 @@ def test_demo_city_loads_once(db_url: str, db: Session, app: Any) -> None:
     assert "中国海洋大学" in set(qingdao)
     fictional = db.scalars(select(Organization).where(Organization.kind == "enterprise"))
     assert all(o.is_sample and "示例" in o.name for o in fictional)
+    # A deal on the broker channel names its broker (the major 作价投资 deal once had none).
+    unbrokered = select(func.count()).where(Deal.channel == "broker", Deal.broker_id.is_(None))
+    assert db.scalar(unbrokered) == 0
 
     with TestClient(app) as client:
         token = csrf(client)

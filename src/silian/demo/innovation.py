@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from silian.achievements.models import Achievement
-from silian.brokerage.models import Contract, Deal
+from silian.brokerage.models import Broker, Contract, Deal
 from silian.chains.models import IndustryChain
 from silian.consortia.models import (
     CommonTechProject,
@@ -242,13 +242,22 @@ def _major_contract(
 ) -> None:
     """A 作价投资 deal and its registered contract of 18,000,000 yuan for a major achievement."""
     rng = names.rng_for("major", achievement.source_ref or achievement.title)
+    # A deal on the broker channel names its broker: one of the tech market's sample brokers
+    # (not the demo broker account, whose queue holds the sample deals of the brokerage stage).
+    broker = session.scalar(
+        select(Broker)
+        .where(Broker.is_sample.is_(True), Broker.user_id.is_(None))
+        .order_by(Broker.id)
+        .limit(1)
+    )
     deal = Deal(
         title=f"{buyer.name} × {achievement.organization.name}：{achievement.title[:30]}",
         achievement_id=achievement.id,
         seller_id=achievement.organization_id,
         buyer_id=buyer.id,
         stage="signed",
-        channel="broker",
+        channel="broker" if broker is not None else "achievements_platform",
+        broker_id=broker.id if broker is not None else None,
         trade_mode="equity",
         expected_amount=Decimal(18_000_000),
         signed_on=signed,
