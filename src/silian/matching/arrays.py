@@ -60,6 +60,13 @@ def top_bonus(values: NDArray[np.float32], live: Live, power: float) -> NDArray[
     if top <= 0:
         return np.zeros_like(values)
     out = values * np.float32(1.0 / top)
+    k = int(power) if float(power).is_integer() else 0
+    if k >= 1 and k & (k - 1) == 0:
+        # A power of two (the tuned 4): square this array in place, no temporary per step.
+        while k > 1:
+            np.multiply(out, out, out=out)
+            k >>= 1
+        return out
     if float(power).is_integer() and power >= 1:
         # Exponentiation by squaring: np.power with a float exponent was the costliest
         # step of a query at 300k documents (3 ms of 27).

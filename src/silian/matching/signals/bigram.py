@@ -32,7 +32,8 @@ class BigramSignal(Passive):
         """BM25F of every slot over the query's bigrams, with the near-best bonus."""
         w = query.weights
         raw = self.parts.lexical.score("bigrams", query.bigram_bag(), query.n_slots)
-        bonus = w.top_bigram * top_bonus(raw, query.everyone, w.top_power)
+        bonus = top_bonus(raw, query.everyone, w.top_power)
+        bonus *= np.float32(w.top_bigram)
         return SlotScore(raw, w.bigram, bonus, raw > 0)
 
     def explain(self, slot: int, query: Query, detail: Any, into: Explanation) -> None:

@@ -41,7 +41,8 @@ class Bm25Signal(Passive):
         """BM25F of every slot, with the near-best bonus; a shared word is evidence."""
         w = query.weights
         raw = self.parts.lexical.score("words", query.word_bag(), query.n_slots)
-        bonus = w.top_bm25 * top_bonus(raw, query.everyone, w.top_power)
+        bonus = top_bonus(raw, query.everyone, w.top_power)
+        bonus *= np.float32(w.top_bm25)
         weight = w.bm25
         if len(set(query.words)) > w.long_words:
             # A long demand's many words make the sum favour long same-field texts; its
