@@ -173,6 +173,9 @@ class DisciplineClassifier:
         self.label_index = {label: i for i, label in enumerate(labels)}
         self._char = char
         self._word = word
+        # Where the model was loaded from (None: trained in memory); a parallel build's
+        # worker processes load the same files.
+        self.directory: Path | None = None
 
     @classmethod
     def train(
@@ -268,7 +271,9 @@ class DisciplineClassifier:
             vectorizer.idf_ = arrays["idf"].astype(np.float64)
             coef_t = _mapped_coef_t(directory / f"{name}_coef_t.npy", arrays)
             parts.append(_Linear(vectorizer, coef_t.T, arrays["intercept"]))
-        return cls(list(meta["labels"]), parts[0], parts[1])
+        model = cls(list(meta["labels"]), parts[0], parts[1])
+        model.directory = directory
+        return model
 
 
 def softmax(decision: NDArray[np.float32], temperature: float) -> NDArray[np.float32]:
@@ -364,9 +369,9 @@ def discipline_classifier() -> DisciplineClassifier:
                 return DisciplineClassifier.load(target)
             except (OSError, ValueError, KeyError):
                 pass
-        model = train_discipline_classifier()
-        model.save(target)
-        return model
+        train_discipline_classifier().save(target)
+        # The saved copy (small weights dropped): what every other process loads, too.
+        return DisciplineClassifier.load(target)
 
 
 # -- industry tagging (GB/T 4754-2017) --------------------------------------------------------
