@@ -324,8 +324,10 @@ def tfidf_rows(
     for tokens in token_lists:
         grams: list[str] = list(tokens)
         if bigrams:
-            grams += [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
-        counts = Counter(vocabulary[g] for g in grams if g in vocabulary)
+            grams += map(" ".join, zip(tokens, tokens[1:], strict=False))
+        # One C-level lookup per gram; out-of-vocabulary grams count under None, dropped.
+        counts = Counter(map(vocabulary.get, grams))
+        counts.pop(None, None)  # type: ignore[call-overload]
         if counts:
             ids = np.fromiter(counts.keys(), np.int64, len(counts))
             tf = np.fromiter(counts.values(), np.float64, len(counts))

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import count as counter
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -213,15 +214,21 @@ class BM25FIndex:
         n = max(self.n_docs, 1)
         return np.asarray(np.log1p((n - df + 0.5) / (df + 0.5)), np.float64)
 
-    def _term_id(self, term: str) -> int:
-        tid = self.vocab.get(term)
-        if tid is None:
-            tid = len(self.terms)
-            self.vocab[term] = tid
-            self.terms.append(term)
-            if tid >= self._df.shape[0]:
-                self._df = np.concatenate([self._df, np.zeros(self._df.shape[0], np.float64)])
-        return tid
+    def _number(self, terms: Sequence[str]) -> NDArray[np.int64]:
+        """Ids of distinct ``terms``; new ones are numbered in the order given."""
+        ids = np.array(list(map(self.vocab.get, terms, repeat(-1, len(terms)))), np.int64)
+        new = np.flatnonzero(ids < 0)
+        if new.size:
+            start = len(self.terms)
+            ids[new] = np.arange(start, start + new.size)
+            fresh = [terms[i] for i in new.tolist()]
+            self.vocab.update(zip(fresh, range(start, start + new.size), strict=True))
+            self.terms.extend(fresh)
+            if len(self.terms) > self._df.shape[0]:
+                grown = np.zeros(max(2 * self._df.shape[0], len(self.terms)), np.float64)
+                grown[: self._df.shape[0]] = self._df
+                self._df = grown
+        return ids
 
     # -- building ---------------------------------------------------------------------------
     def counts(self, docs: Sequence[FieldTerms]) -> TermCounts:
@@ -264,12 +271,6 @@ class BM25FIndex:
                 self._pack_pending()
         return chunk
 
-    def _term_ids(self, tokens: Sequence[str]) -> list[int]:
-        ids: list[int | None] = list(map(self.vocab.get, tokens))
-        if None in ids:
-            return [self._term_id(t) if i is None else i for t, i in zip(tokens, ids, strict=True)]
-        return ids  # type: ignore[return-value]
-
     def _rows(self, counts: TermCounts) -> tuple[list[Row], ChunkTerms]:
         """Rows of a chunk at once (numpy does the per-term arithmetic); counts df.
 
@@ -283,11 +284,11 @@ class BM25FIndex:
         keep = weight[counts.field] != 0
         if keep.all():
             # Every term occurs in a weighted field: number them in first-appearance order.
-            local = np.array(self._term_ids(counts.terms), np.int64)
+            local = self._number(counts.terms)
         else:
             local = np.full(len(counts.terms), -1, np.int64)
             used = np.unique(counts.term[keep])
-            local[used] = self._term_ids([counts.terms[i] for i in used.tolist()])
+            local[used] = self._number([counts.terms[i] for i in used.tolist()])
         doc = counts.doc[keep].astype(np.int64)
         field = counts.field[keep].astype(np.int64)
         repeat = counts.count[keep]
