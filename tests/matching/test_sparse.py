@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from silian.matching import sparse
-from silian.matching.sparse import BM25FIndex
+from silian.matching.sparse import BM25FIndex, TermCounts
 
 VOCAB = [f"t{i}" for i in range(40)]
 
@@ -183,3 +183,40 @@ def test_segment_contains_agrees_with_a_scan_of_the_row() -> None:
         expected = [tid in present for tid in probe]
         assert segment.contains(probe, row) == expected
         assert sum(expected) == len(set(docs[row]))
+
+
+def test_term_counts_keep_first_appearance_order_and_counts() -> None:
+    docs = [{"title": ["b", "a"], "text": ["a", "c", "a"]}, {"title": [], "text": ["d", "b"]}]
+    counts = TermCounts.of(docs, ("title", "text"))
+    assert counts.terms == ["b", "a", "c", "d"]
+    assert counts.lengths.tolist() == [[2, 3], [0, 2]]
+    entries = zip(
+        counts.doc.tolist(),
+        counts.field.tolist(),
+        [counts.terms[t] for t in counts.term.tolist()],
+        counts.count.tolist(),
+        strict=True,
+    )
+    assert list(entries) == [
+        (0, 0, "b", 1),
+        (0, 0, "a", 1),
+        (0, 1, "a", 2),
+        (0, 1, "c", 1),
+        (1, 1, "b", 1),
+        (1, 1, "d", 1),
+    ]
+    # The index numbers terms as it would token by token: documents, fields, tokens.
+    index = BM25FIndex({"title": 2.0, "text": 1.0})
+    index.build(docs)
+    assert index.terms == ["b", "a", "c", "d"]
+
+
+def test_a_field_of_weight_zero_adds_no_terms_or_weight() -> None:
+    docs = [{"title": ["only", "a"], "text": ["a", "b"]}, {"title": ["b"], "text": ["c"]}]
+    index = BM25FIndex({"title": 0.0, "text": 1.0})
+    index.build(docs)
+    assert sorted(index.terms) == ["a", "b", "c"]
+    plain = BM25FIndex({"text": 1.0})
+    plain.build([{"text": d["text"]} for d in docs])
+    query = {"a": 1.0, "b": 1.0, "c": 1.0}
+    assert np.array_equal(index.score(query, 2), plain.score(query, 2))

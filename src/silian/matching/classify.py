@@ -327,7 +327,7 @@ def tfidf_rows(
             grams += map(" ".join, zip(tokens, tokens[1:], strict=False))
         # One C-level lookup per gram; out-of-vocabulary grams count under None, dropped.
         counts = Counter(map(vocabulary.get, grams))
-        counts.pop(None, None)  # type: ignore[call-overload]
+        counts.pop(None, None)
         if counts:
             ids = np.fromiter(counts.keys(), np.int64, len(counts))
             tf = np.fromiter(counts.values(), np.float64, len(counts))
