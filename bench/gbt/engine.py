@@ -22,7 +22,7 @@ from silian.matching.config import EngineConfig
 from silian.matching.documents import Document
 from silian.matching.parallel import analyse
 from silian.matching.records import Records
-from silian.matching.signals.base import Analysed, Batch, Parts
+from silian.matching.signals.base import Analysed, Parts
 from silian.matching.signals.discipline import DisciplineSignal
 from silian.matching.signals.industry import IndustrySignal, chain_map
 from silian.matching.signals.lexical import create_lexical
@@ -53,9 +53,8 @@ class EngineTagger:
         """:meth:`tags` and the discipline each record's slot gets."""
         docs = [Document(id=str(i), text=t) for i, t in enumerate(texts)]
         analysed = self.analysed(texts)
-        batch = Batch(docs, analysed, 0)
-        labels, batch.disciplines = self.discipline.classify(docs, analysed)
-        return self.industry.tag(analysed, batch), labels
+        labels, rows = self.discipline.classify(docs, analysed)
+        return self.industry.tag(analysed, rows), labels
 
     def sweep(
         self,

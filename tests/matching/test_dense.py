@@ -29,8 +29,8 @@ def test_chunk_embedder_equals_per_document_embed() -> None:
     ]
     weights = {"散热": 2.0, "膜": 0.5}
     index = BM25FIndex({"title": 1.0, "text": 1.0})
-    index.begin(docs)
-    counts = index.add_many(docs)
+    index.begin([index.counts(docs)])
+    counts = index.add_many(index.counts(docs))
     embedder = ChunkEmbedder(space, weights, 1.5)
     got = embedder.embed(index.terms, counts.doc, counts.term, counts.count, len(docs))
     for i, doc in enumerate(docs):

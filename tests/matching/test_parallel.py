@@ -1,7 +1,8 @@
-"""Builds on every core: segmentation in worker processes gives the single-process result."""
+"""Builds on every core: analysis in worker processes gives the single-process result."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from silian.matching import engine as engine_module
 from silian.matching.classify import DisciplineClassifier
 from silian.matching.engine import Engine, EngineConfig
-from silian.matching.parallel import SerialAnalyser, build_processes
+from silian.matching.parallel import Models, SerialAnalyser, build_processes
 from silian.matching.signals import discipline as discipline_module
 from silian.matching.text import Analyzer
 
@@ -89,22 +90,52 @@ def test_serial_analyser_is_the_default_for_small_corpora(
     assert build_processes(3, 100) == 3
     monkeypatch.setenv("SILIAN_BUILD_PROCESSES", "2")
     assert build_processes(None, 100) == 2
-    analyser = SerialAnalyser(Analyzer())
-    analyser.submit([("反渗透膜", ["膜"], "海水淡化")])
+    fields = ("title", "keywords", "text")
+    analyser = SerialAnalyser(Analyzer(), Models(fields, fields, lambda: None, None))
+    analyser.submit([("反渗透膜", ["膜"], "海水淡化", ["化学/化学工程与技术"])])
     (chunk,) = list(analyser.results(block=False))
-    words, bigrams = chunk[0]
-    assert "反渗透" in words["title"] or "反渗透膜" in words["title"]
-    assert bigrams["text"] == ["海水", "水淡", "淡化"]
+    words, bigrams = chunk.words, chunk.bigrams
+    title = {words.terms[t] for t, f in zip(words.term, words.field, strict=True) if f == 0}
+    assert "反渗透" in title or "反渗透膜" in title
+    text = [bigrams.terms[t] for t, f in zip(bigrams.term, bigrams.field, strict=True) if f == 2]
+    assert sorted(text) == sorted(["海水", "水淡", "淡化"])
+    assert bigrams.lengths.tolist() == [[3, 1, 3]]  # 反渗 渗透 透膜 · 膜 · 海水 水淡 淡化
+    assert chunk.disciplines == ["化学/化学工程与技术"] and chunk.industries == [[]]
+
+
+@pytest.fixture
+def saved_classifier(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_classifier: DisciplineClassifier
+) -> None:
+    """The small classifier as the engine gets it in production: loaded from where it is saved
+    (a parallel build's workers load the same files)."""
+    small_classifier.save(tmp_path / "classifier")
+    monkeypatch.setattr(
+        discipline_module,
+        "discipline_classifier",
+        lambda: DisciplineClassifier.load(tmp_path / "classifier"),
+    )
+
+
+def _same_index(one: Engine, two: Engine) -> None:
+    """Every saved array and all metadata are equal."""
+    meta_one, arrays_one = one._parts_state()
+    meta_two, arrays_two = two._parts_state()
+    assert meta_one == meta_two
+    assert arrays_one.keys() == arrays_two.keys()
+    for name, values in arrays_one.items():
+        other = arrays_two[name]
+        assert values.dtype == other.dtype, name
+        assert np.array_equal(values, other, equal_nan=values.dtype.kind == "f"), name
 
 
 def test_parallel_build_tags_industries_as_a_single_process_build(
-    monkeypatch: pytest.MonkeyPatch, small_classifier: DisciplineClassifier
+    monkeypatch: pytest.MonkeyPatch, saved_classifier: None
 ) -> None:
     # The discipline distribution (given or classified) feeds the industry tagger in the
-    # builder process, after the workers' segmentation: both builds must tag alike.
+    # worker processes: both builds must classify and tag alike.
     monkeypatch.setattr(engine_module, "CHUNK_SIZE", 4)
     monkeypatch.setattr(engine_module, "SAMPLE_SIZE", 10)
-    monkeypatch.setattr(discipline_module, "discipline_classifier", lambda: small_classifier)
     docs = _corpus(40)
     for i, doc in enumerate(docs):
         if i % 3 == 1:
@@ -118,3 +149,25 @@ def test_parallel_build_tags_industries_as_a_single_process_build(
     assert tags == [two.industries_of(s) for s in range(two.n_slots)]
     assert tags[1][:1] == ["37"] and tags[2] == []  # bridged, and the none rule
     assert any(tags[i] for i in range(0, 40, 3))  # classified records are tagged too
+    _same_index(one, two)
+
+
+def test_parallel_build_with_every_signal_then_edits_equals_single_process(
+    monkeypatch: pytest.MonkeyPatch, saved_classifier: None
+) -> None:
+    # Every signal on, a duplicate id in a later chunk, then edits: the whole saved index
+    # (postings, df, vectors, disciplines, industry codes, records) is the same, and edits
+    # after the build tag with the same tagger (made after the sample's domain words).
+    monkeypatch.setattr(engine_module, "CHUNK_SIZE", 4)
+    monkeypatch.setattr(engine_module, "SAMPLE_SIZE", 10)
+    docs = _corpus(40)
+    docs[5]["disciplines"] = ["船舶与海洋工程"]
+    docs.append({**docs[3], "title": "重复的记录", "keywords": ["后加的词"]})
+    one = Engine.build(docs, processes=1)
+    two = Engine.build(docs, processes=2)
+    _same_index(one, two)
+    for engine in (one, two):
+        engine.update({"id": "new:1", "title": "船舶动力装置", "keywords": ["专用术语99号"]})
+        engine.update({**docs[7], "text": "改写后的正文：反渗透膜清洗。"})
+    _same_index(one, two)
+    assert one.query("专用术语99号", limit=1)[0].doc_id == "new:1"

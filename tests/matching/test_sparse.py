@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from silian.matching import sparse
-from silian.matching.sparse import BM25FIndex
+from silian.matching.sparse import BM25FIndex, TermCounts
 
 VOCAB = [f"t{i}" for i in range(40)]
 
@@ -81,7 +81,7 @@ def test_segments_appends_deletes_and_merges(monkeypatch: pytest.MonkeyPatch) ->
     index.build([{"text": d} for d in docs[:20]])
     assert [s.size for s in index.segments] == [16, 4]
     for d in docs[20:]:
-        index.append({"text": d})
+        index.append(index.counts([{"text": d}]))
     index.flush()
     assert all(s.size <= 16 for s in index.segments)
     assert len(index.segments) <= 5  # small segments were merged
@@ -90,8 +90,8 @@ def test_segments_appends_deletes_and_merges(monkeypatch: pytest.MonkeyPatch) ->
     assert index.n_slots == 40
     query = {"t3": 1.0, "t4": 1.0}
     reference = BM25FIndex({"text": 1.0})
-    reference.begin([{"text": d} for d in docs[:20]])
-    reference.add_many([{"text": d} for d in docs])
+    reference.begin([reference.counts([{"text": d} for d in docs[:20]])])
+    reference.add_many(reference.counts([{"text": d} for d in docs]))
     reference.flush()
     assert np.allclose(index.score(query, 40), reference.score(query, 40), atol=1e-5)
     # Deleting updates df and n_docs exactly.
@@ -113,7 +113,7 @@ def test_state_round_trip() -> None:
     docs = _docs(50, seed=9)
     index = BM25FIndex({"text": 1.0})
     index.build([{"text": d} for d in docs])
-    index.append({"text": ["t1", "new"]})
+    index.append(index.counts([{"text": ["t1", "new"]}]))
     meta, arrays = index.state()
     copy = BM25FIndex.from_state(meta, arrays)
     q = {"t1": 1.0, "new": 2.0}
@@ -144,8 +144,8 @@ def test_chunk_rows_match_the_reference_and_report_counts() -> None:
     docs = [{"title": d[:3], "text": d} for d in _docs(60, seed=11)]
     weights = {"title": 2.0, "text": 1.0}
     index = BM25FIndex(weights)
-    index.begin(docs)
-    counts = index.add_many(docs)
+    index.begin([index.counts(docs)])
+    counts = index.add_many(index.counts(docs))
     for i, doc in enumerate(docs):
         ids, vals = index.pending[i]
         got = dict(zip((index.terms[t] for t in ids.tolist()), vals.tolist(), strict=True))
@@ -165,7 +165,7 @@ def test_matched_terms_in_packed_and_pending_rows(monkeypatch: pytest.MonkeyPatc
     docs = _docs(20, seed=13)
     index = BM25FIndex({"text": 1.0})
     index.build([{"text": d} for d in docs])
-    index.append({"text": ["t1", "fresh"]})
+    index.append(index.counts([{"text": ["t1", "fresh"]}]))
     probe = [*VOCAB, "fresh", "unknown"]
     for slot, doc in enumerate([*docs, ["t1", "fresh"]]):
         assert set(index.matched_terms(slot, probe)) == set(doc)
@@ -183,3 +183,40 @@ def test_segment_contains_agrees_with_a_scan_of_the_row() -> None:
         expected = [tid in present for tid in probe]
         assert segment.contains(probe, row) == expected
         assert sum(expected) == len(set(docs[row]))
+
+
+def test_term_counts_keep_first_appearance_order_and_counts() -> None:
+    docs = [{"title": ["b", "a"], "text": ["a", "c", "a"]}, {"title": [], "text": ["d", "b"]}]
+    counts = TermCounts.of(docs, ("title", "text"))
+    assert counts.terms == ["b", "a", "c", "d"]
+    assert counts.lengths.tolist() == [[2, 3], [0, 2]]
+    entries = zip(
+        counts.doc.tolist(),
+        counts.field.tolist(),
+        [counts.terms[t] for t in counts.term.tolist()],
+        counts.count.tolist(),
+        strict=True,
+    )
+    assert list(entries) == [
+        (0, 0, "b", 1),
+        (0, 0, "a", 1),
+        (0, 1, "a", 2),
+        (0, 1, "c", 1),
+        (1, 1, "b", 1),
+        (1, 1, "d", 1),
+    ]
+    # The index numbers terms as it would token by token: documents, fields, tokens.
+    index = BM25FIndex({"title": 2.0, "text": 1.0})
+    index.build(docs)
+    assert index.terms == ["b", "a", "c", "d"]
+
+
+def test_a_field_of_weight_zero_adds_no_terms_or_weight() -> None:
+    docs = [{"title": ["only", "a"], "text": ["a", "b"]}, {"title": ["b"], "text": ["c"]}]
+    index = BM25FIndex({"title": 0.0, "text": 1.0})
+    index.build(docs)
+    assert sorted(index.terms) == ["a", "b", "c"]
+    plain = BM25FIndex({"text": 1.0})
+    plain.build([{"text": d["text"]} for d in docs])
+    query = {"a": 1.0, "b": 1.0, "c": 1.0}
+    assert np.array_equal(index.score(query, 2), plain.score(query, 2))

@@ -173,6 +173,9 @@ class DisciplineClassifier:
         self.label_index = {label: i for i, label in enumerate(labels)}
         self._char = char
         self._word = word
+        # Where the model was loaded from (None: trained in memory); a parallel build's
+        # worker processes load the same files.
+        self.directory: Path | None = None
 
     @classmethod
     def train(
@@ -268,7 +271,9 @@ class DisciplineClassifier:
             vectorizer.idf_ = arrays["idf"].astype(np.float64)
             coef_t = _mapped_coef_t(directory / f"{name}_coef_t.npy", arrays)
             parts.append(_Linear(vectorizer, coef_t.T, arrays["intercept"]))
-        return cls(list(meta["labels"]), parts[0], parts[1])
+        model = cls(list(meta["labels"]), parts[0], parts[1])
+        model.directory = directory
+        return model
 
 
 def softmax(decision: NDArray[np.float32], temperature: float) -> NDArray[np.float32]:
@@ -319,8 +324,10 @@ def tfidf_rows(
     for tokens in token_lists:
         grams: list[str] = list(tokens)
         if bigrams:
-            grams += [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
-        counts = Counter(vocabulary[g] for g in grams if g in vocabulary)
+            grams += map(" ".join, zip(tokens, tokens[1:], strict=False))
+        # One C-level lookup per gram; out-of-vocabulary grams count under None, dropped.
+        counts = Counter(map(vocabulary.get, grams))
+        counts.pop(None, None)
         if counts:
             ids = np.fromiter(counts.keys(), np.int64, len(counts))
             tf = np.fromiter(counts.values(), np.float64, len(counts))
@@ -364,9 +371,9 @@ def discipline_classifier() -> DisciplineClassifier:
                 return DisciplineClassifier.load(target)
             except (OSError, ValueError, KeyError):
                 pass
-        model = train_discipline_classifier()
-        model.save(target)
-        return model
+        train_discipline_classifier().save(target)
+        # The saved copy (small weights dropped): what every other process loads, too.
+        return DisciplineClassifier.load(target)
 
 
 # -- industry tagging (GB/T 4754-2017) --------------------------------------------------------

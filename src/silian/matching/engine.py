@@ -32,10 +32,17 @@ from threadpoolctl import ThreadpoolController
 from silian.matching import fusion
 from silian.matching.config import EngineConfig, Weights
 from silian.matching.documents import Document, Filters, Hit, Profile, Reason, as_documents
-from silian.matching.parallel import ChunkAnalyser, analyse, build_processes, make_analyser
+from silian.matching.parallel import (
+    ChunkAnalyser,
+    Models,
+    Texts,
+    analyse_chunk,
+    build_processes,
+    make_analyser,
+)
 from silian.matching.records import Records
 from silian.matching.signals import SIGNAL_LABELS, SIGNALS, check_names, create
-from silian.matching.signals.base import Analysed, Batch, Explanation, Parts, Query, Signal
+from silian.matching.signals.base import Analysis, Batch, Explanation, Parts, Query, Signal
 from silian.matching.signals.discipline import DisciplineSignal
 from silian.matching.signals.industry import IndustrySignal
 from silian.matching.signals.lexical import create_lexical
@@ -84,6 +91,11 @@ def _read_array(path: Path, mmap: bool) -> NDArray[Any]:
     return np.load(path, allow_pickle=False)
 
 
+def _texts(doc: Document) -> Texts:
+    """What the analysis of a document reads (plain values: they pickle fast)."""
+    return (doc.title, list(doc.keywords), doc.text, list(doc.disciplines))
+
+
 class Engine:
     """Hybrid Chinese retrieval over records of all chains, updatable in place."""
 
@@ -105,7 +117,15 @@ class Engine:
         )
         discipline = self.signals["discipline"]
         assert isinstance(discipline, DisciplineSignal)
-        self._industry().discipline_of = discipline.discipline_of
+        industry = self._industry()
+        industry.discipline_of = discipline.discipline_of
+        # The signals' own models analyse documents (a build's workers load the same).
+        self.models = Models(
+            tuple(self.config.word_fields),
+            tuple(self.config.bigram_fields),
+            lambda: discipline.classifier,
+            (lambda: industry.tagger) if self.config.tag_industries else None,
+        )
 
     @property
     def n_slots(self) -> int:
@@ -172,7 +192,7 @@ class Engine:
         stream = iter(docs)
         with self._lock:
             self._reset()
-            analyser = make_analyser(self.analyzer, build_processes(processes, total))
+            analyser = make_analyser(self.analyzer, self.models, build_processes(processes, total))
             try:
                 self._build_with(stream, analyser, report, total)
             finally:
@@ -190,8 +210,8 @@ class Engine:
             self.analyzer.add_words(words)
             analyser.add_words(words)
 
-        def texts(batch: Sequence[Document]) -> list[tuple[str, list[str], str]]:
-            return [(d.title, list(d.keywords), d.text) for d in batch]
+        def texts(batch: Sequence[Document]) -> list[Texts]:
+            return [_texts(d) for d in batch]
 
         # Field-length averages, df for the vector weights and the domain dictionary come
         # from a leading sample (all documents for corpora up to SAMPLE_SIZE).
@@ -202,23 +222,21 @@ class Engine:
             waiting.append(sample[start : start + CHUNK_SIZE])
             analyser.submit(texts(waiting[-1]))
         ready = list(analyser.results(block=True))
-        analysed = [a for chunk in ready for a in chunk]
-        self.lexical.begin(analysed)
+        self.lexical.begin(ready)
         for signal in self.signals.values():
-            signal.begin(analysed, total)
-        del sample, analysed
+            signal.begin(ready, total)
+        del sample
         done = 0
 
-        def pack(result: list[Analysed]) -> None:
+        def pack(analysis: Analysis) -> None:
             nonlocal done
             chunk = waiting.popleft()
-            self._add_chunk(chunk, result)
+            self._add_chunk(chunk, analysis)
             done += len(chunk)
             report(done, max(total, done))
 
-        for result in ready:
-            pack(result)
-        del ready
+        while ready:
+            pack(ready.pop(0))
         while True:
             fresh = as_documents(list(islice(stream, CHUNK_SIZE)))
             if not fresh:
@@ -227,22 +245,22 @@ class Engine:
             waiting.append(fresh)
             analyser.submit(texts(fresh))
             del fresh
-            for result in analyser.results(block=False):
-                pack(result)
-        for result in analyser.results(block=True):
-            pack(result)
+            for analysis in analyser.results(block=False):
+                pack(analysis)
+        for analysis in analyser.results(block=True):
+            pack(analysis)
         self.lexical.finish()
         for signal in self.signals.values():
             signal.finish()
         report(done, max(total, done))
 
-    def _add_chunk(self, docs: Sequence[Document], analysed: Sequence[Analysed]) -> None:
+    def _add_chunk(self, docs: Sequence[Document], analysis: Analysis) -> None:
         for doc in docs:
             if doc.id in self.records.slot_of:
                 self._delete_locked(doc.id)
         base = self.n_slots
-        counts = self.lexical.add_many(analysed)
-        batch = Batch(docs, analysed, base, counts, building=True)
+        counts = self.lexical.add_many(analysis)
+        batch = Batch(docs, analysis, base, counts, building=True)
         for signal in self.signals.values():
             signal.add(batch)
         for i, doc in enumerate(docs):
@@ -255,11 +273,11 @@ class Engine:
             if document.id in self.records.slot_of:
                 self._delete_locked(document.id)
             self.analyzer.add_words(document.keywords)
-            analysed = analyse(self.analyzer, document.title, document.keywords, document.text)
-            slot = self.lexical.append(analysed)
+            analysis, analysed = analyse_chunk(self.analyzer, self.models, [_texts(document)])
+            slot = self.lexical.append(analysis)
             if slot != self.n_slots:
                 raise RuntimeError("index slots out of step")
-            batch = Batch([document], [analysed], slot)
+            batch = Batch([document], analysis, slot, analysed=analysed)
             for signal in self.signals.values():
                 signal.add(batch)
             self.records.append(document, slot)

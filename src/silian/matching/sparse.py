@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import count as counter
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -81,6 +84,58 @@ class ChunkTerms:
     doc: NDArray[np.int64]
     term: NDArray[np.int32]
     count: NDArray[np.float32]
+
+
+@dataclass
+class TermCounts:
+    """One channel's terms of a chunk of documents, compact: each document's distinct terms per
+    field with their counts, every term spelled once per chunk.
+
+    ``terms`` are in order of first appearance (documents, then ``fields`` in order, then
+    tokens), so an index that numbers new terms in that order numbers them as it would token
+    by token. Entries are sorted by document, field and term.
+    """
+
+    terms: list[str]
+    fields: tuple[str, ...]
+    doc: NDArray[np.int32]
+    field: NDArray[np.int8]
+    term: NDArray[np.int32]
+    count: NDArray[np.int32]
+    lengths: NDArray[np.int32]
+    """Tokens per document and field (documents × fields)."""
+
+    @property
+    def n_docs(self) -> int:
+        """Number of documents counted."""
+        return int(self.lengths.shape[0])
+
+    @classmethod
+    def of(cls, docs: Sequence[FieldTerms], fields: Sequence[str]) -> TermCounts:
+        """Count the tokens of ``docs`` in ``fields`` (one pass in Python, the rest numpy)."""
+        # A new term gets the next number at its first appearance (C-level map, no branch).
+        local: defaultdict[str, int] = defaultdict(counter().__next__)
+        ids: list[int] = []
+        lengths: list[int] = []
+        for doc in docs:
+            for name in fields:
+                tokens = doc.get(name) or ()
+                lengths.append(len(tokens))
+                ids.extend(map(local.__getitem__, tokens))
+        n_fields, n_terms = len(fields), max(len(local), 1)
+        per_field = np.array(lengths, np.int64)
+        cell = np.repeat(np.arange(per_field.size, dtype=np.int64), per_field)
+        keys, counts = np.unique(cell * n_terms + np.array(ids, np.int64), return_counts=True)
+        cells = keys // n_terms
+        return cls(
+            terms=list(local),
+            fields=tuple(fields),
+            doc=(cells // max(n_fields, 1)).astype(np.int32),
+            field=(cells % max(n_fields, 1)).astype(np.int8),
+            term=(keys % n_terms).astype(np.int32),
+            count=counts.astype(np.int32),
+            lengths=per_field.astype(np.int32).reshape(len(docs), n_fields),
+        )
 
 
 def _pack_arrays(
@@ -159,28 +214,35 @@ class BM25FIndex:
         n = max(self.n_docs, 1)
         return np.asarray(np.log1p((n - df + 0.5) / (df + 0.5)), np.float64)
 
-    def _term_id(self, term: str) -> int:
-        tid = self.vocab.get(term)
-        if tid is None:
-            tid = len(self.terms)
-            self.vocab[term] = tid
-            self.terms.append(term)
-            if tid >= self._df.shape[0]:
-                self._df = np.concatenate([self._df, np.zeros(self._df.shape[0], np.float64)])
-        return tid
+    def _number(self, terms: Sequence[str]) -> NDArray[np.int64]:
+        """Ids of distinct ``terms``; new ones are numbered in the order given."""
+        ids = np.array(list(map(self.vocab.get, terms, repeat(-1, len(terms)))), np.int64)
+        new = np.flatnonzero(ids < 0)
+        if new.size:
+            start = len(self.terms)
+            ids[new] = np.arange(start, start + new.size)
+            fresh = [terms[i] for i in new.tolist()]
+            self.vocab.update(zip(fresh, range(start, start + new.size), strict=True))
+            self.terms.extend(fresh)
+            if len(self.terms) > self._df.shape[0]:
+                grown = np.zeros(max(2 * self._df.shape[0], len(self.terms)), np.float64)
+                grown[: self._df.shape[0]] = self._df
+                self._df = grown
+        return ids
 
     # -- building ---------------------------------------------------------------------------
-    def _row(self, fields: FieldTerms) -> Row:
-        """Saturated, field-weighted term frequencies of one document, quantised to uint8."""
-        return self._rows([fields])[0][0]
+    def counts(self, docs: Sequence[FieldTerms]) -> TermCounts:
+        """Token lists of documents as :class:`TermCounts` over this index's fields."""
+        return TermCounts.of(docs, list(self.field_weights))
 
     def build(self, docs: Sequence[FieldTerms]) -> None:
         """Index documents into slots 0..len(docs)-1, replacing everything."""
-        self.begin(docs)
-        self.add_many(docs)
+        counts = self.counts(docs)
+        self.begin([counts])
+        self.add_many(counts)
         self.flush()
 
-    def begin(self, sample: Sequence[FieldTerms]) -> None:
+    def begin(self, sample: Sequence[TermCounts]) -> None:
         """Reset, and take average field lengths from a sample of the documents to come."""
         self.vocab, self.terms = {}, []
         self._df = np.zeros(1024, np.float64)
@@ -188,19 +250,20 @@ class BM25FIndex:
         self.n_docs = 0
         self.open_base = 0
         totals = dict.fromkeys(self.field_weights, 0)
-        for doc in sample:
-            for name in self.field_weights:
-                totals[name] += len(doc.get(name) or ())
-        n = max(len(sample), 1)
+        for chunk in sample:
+            for j, name in enumerate(chunk.fields):
+                if name in totals:
+                    totals[name] += int(chunk.lengths[:, j].sum())
+        n = max(sum(chunk.n_docs for chunk in sample), 1)
         self.avglen = {name: max(total / n, 1.0) for name, total in totals.items()}
 
-    def add_many(self, docs: Sequence[FieldTerms]) -> ChunkTerms:
-        """Append documents at the next slots, packing full segments as they fill.
+    def add_many(self, counts: TermCounts) -> ChunkTerms:
+        """Append a chunk of documents at the next slots, packing full segments as they fill.
 
         Returns the chunk's raw term counts (all fields together), for callers that derive
         more from the same words (the semantic channel does).
         """
-        rows, chunk = self._rows(docs)
+        rows, chunk = self._rows(counts)
         for row in rows:
             self.pending.append(row)
             self.n_docs += 1
@@ -208,35 +271,40 @@ class BM25FIndex:
                 self._pack_pending()
         return chunk
 
-    def _term_ids(self, tokens: Sequence[str]) -> list[int]:
-        ids: list[int | None] = list(map(self.vocab.get, tokens))
-        if None in ids:
-            return [self._term_id(t) if i is None else i for t, i in zip(tokens, ids, strict=True)]
-        return ids  # type: ignore[return-value]
+    def _rows(self, counts: TermCounts) -> tuple[list[Row], ChunkTerms]:
+        """Rows of a chunk at once (numpy does the per-term arithmetic); counts df.
 
-    def _rows(self, docs: Sequence[FieldTerms]) -> tuple[list[Row], ChunkTerms]:
-        """Rows of many documents at once (numpy does the per-term arithmetic); counts df."""
-        ids: list[int] = []
-        scales: list[float] = []
-        bounds = [0]
-        for fields in docs:
-            for name, weight in self.field_weights.items():
-                tokens = fields.get(name) or ()
-                if not tokens or weight == 0:
-                    continue
-                b = self.field_b[name]
-                norm = 1.0 - b + b * len(tokens) / max(self.avglen[name], 1e-9)
-                ids.extend(self._term_ids(tokens))
-                scales.extend([weight / norm] * len(tokens))
-            bounds.append(len(ids))
-        n = len(docs)
+        The same numbers as summing every token's field weight / length norm one by one: each
+        (document, term) sum takes its fields in order, each repeated ``count`` times.
+        """
+        fields = counts.fields
+        weight = np.array([self.field_weights.get(f, 0.0) for f in fields], np.float64)
+        b = np.array([self.field_b.get(f, self.b) for f in fields], np.float64)
+        avglen = np.array([max(self.avglen.get(f, 1.0), 1e-9) for f in fields], np.float64)
+        keep = weight[counts.field] != 0
+        if keep.all():
+            # Every term occurs in a weighted field: number them in first-appearance order.
+            local = self._number(counts.terms)
+        else:
+            local = np.full(len(counts.terms), -1, np.int64)
+            used = np.unique(counts.term[keep])
+            local[used] = self._number([counts.terms[i] for i in used.tolist()])
+        doc = counts.doc[keep].astype(np.int64)
+        field = counts.field[keep].astype(np.int64)
+        repeat = counts.count[keep]
+        ids = local[counts.term[keep]]
+        length = counts.lengths[doc, field].astype(np.float64)
+        # (1 - b) + b·len/avglen, then weight / norm: the operations of the per-token sum.
+        norm = (1.0 - b[field]) + b[field] * length / avglen[field]
+        scale = weight[field] / norm
+        n = counts.n_docs
         n_terms = max(len(self.terms), 1)
-        lengths = np.diff(np.array(bounds, np.int64)).astype(np.int64)
-        doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
-        keys = doc * n_terms + np.array(ids, np.int64)
+        keys = doc * n_terms + ids
         unique, inverse = np.unique(keys, return_inverse=True)
-        raw = np.bincount(inverse, weights=np.array(scales, np.float64), minlength=unique.size)
-        counts = np.bincount(inverse, minlength=unique.size).astype(np.float32)
+        raw = np.bincount(
+            np.repeat(inverse, repeat), weights=np.repeat(scale, repeat), minlength=unique.size
+        )
+        tf = np.bincount(inverse, weights=repeat, minlength=unique.size).astype(np.float32)
         doc_of = unique // n_terms
         term_of = (unique % n_terms).astype(np.int32)
         sat = raw * (self.k1 + 1.0) / (raw + self.k1)
@@ -245,7 +313,7 @@ class BM25FIndex:
             self._df[: len(self.terms)] += np.bincount(term_of, minlength=len(self.terms))
         cuts = np.searchsorted(doc_of, np.arange(n + 1))
         rows = [(term_of[a:e], vals[a:e]) for a, e in zip(cuts[:-1], cuts[1:], strict=True)]
-        return rows, ChunkTerms(doc_of, term_of, counts)
+        return rows, ChunkTerms(doc_of, term_of, tf)
 
     def _pack_pending(self) -> None:
         if not self.pending:
@@ -260,9 +328,11 @@ class BM25FIndex:
         """Number of slots handed out so far (including deleted ones)."""
         return self.open_base + len(self.pending)
 
-    def append(self, doc: FieldTerms) -> int:
-        """Add a document at the next free slot and return that slot."""
-        self.pending.append(self._row(doc))
+    def append(self, counts: TermCounts) -> int:
+        """Add one document (``counts`` of one) at the next free slot and return that slot."""
+        if counts.n_docs != 1:
+            raise ValueError("append takes the counts of one document")
+        self.pending.append(self._rows(counts)[0][0])
         self.n_docs += 1
         slot = self.open_base + len(self.pending) - 1
         if len(self.pending) >= PENDING_LIMIT:

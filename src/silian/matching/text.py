@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import operator
 import re
 import threading
 import unicodedata
@@ -124,14 +125,9 @@ class Analyzer:
         """Word terms of ``text``: jieba search-mode tokens without stopwords and punctuation."""
         if not normalised:
             text = normalise(text)
-        stop = self._stop
-        out: list[str] = []
-        for token in self._jieba.cut_for_search(text):
-            token = token.strip()
-            if not token or token in stop or not _WORD_OK.search(token):
-                continue
-            out.append(token)
-        return out
+        stop, ok = self._stop, _WORD_OK.search
+        tokens = map(str.strip, self._jieba.cut_for_search(text))
+        return [t for t in tokens if t and t not in stop and ok(t)]
 
     def bigrams(self, text: str, *, normalised: bool = False) -> list[str]:
         """Character terms of ``text``: CJK bigrams (unigram for 1-char runs) and latin words."""
@@ -147,7 +143,7 @@ def bigrams_of(text: str) -> list[str]:
         if len(run) == 1:
             out.append(run)
         else:
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+            out.extend(map(operator.add, run, run[1:]))  # each character and the next
     out.extend(_ALNUM_RUN.findall(text))
     return out
 

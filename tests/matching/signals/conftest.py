@@ -13,11 +13,11 @@ from numpy.typing import NDArray
 
 from silian.matching.config import EngineConfig, Weights
 from silian.matching.documents import Document, Profile
-from silian.matching.parallel import analyse
+from silian.matching.parallel import Models, analyse_chunk
 from silian.matching.records import Records
-from silian.matching.signals.base import Analysed, Parts, Query
+from silian.matching.signals.base import Analysed, Analysis, Parts, Query
 from silian.matching.signals.lexical import Channel
-from silian.matching.sparse import ChunkTerms
+from silian.matching.sparse import ChunkTerms, TermCounts
 from silian.matching.text import Analyzer, analyse_query
 
 
@@ -37,28 +37,32 @@ class MemoryLexicalIndex:
         self.live: list[bool] = []
         self.vocab: list[str] = []
 
-    def _add(self, analysed: Analysed) -> int:
-        for channel, fields in zip(("words", "bigrams"), analysed, strict=True):
-            bag: Counter[str] = Counter()
-            for tokens in fields.values():
-                bag.update(tokens)
-            self.rows[channel].append(bag)
-        for term in self.rows["words"][-1]:
-            if term not in self.vocab:
-                self.vocab.append(term)
-        self.live.append(True)
+    @staticmethod
+    def _bags(counts: TermCounts) -> list[Counter[str]]:
+        bags: list[Counter[str]] = [Counter() for _ in range(counts.n_docs)]
+        for d, t, c in zip(counts.doc, counts.term, counts.count, strict=True):
+            bags[d][counts.terms[t]] += int(c)
+        return bags
+
+    def _add(self, analysis: Analysis) -> int:
+        for channel, counts in (("words", analysis.words), ("bigrams", analysis.bigrams)):
+            self.rows[channel].extend(self._bags(counts))
+        for bag in self.rows["words"][len(self.live) :]:
+            for term in bag:
+                if term not in self.vocab:
+                    self.vocab.append(term)
+        self.live.extend([True] * len(analysis))
         return len(self.live) - 1
 
-    def begin(self, sample: Sequence[Analysed]) -> None:
+    def begin(self, sample: Sequence[Analysis]) -> None:
         self._clear()
         self.calls.append("begin")
 
-    def add_many(self, analysed: Sequence[Analysed]) -> ChunkTerms:
+    def add_many(self, analysis: Analysis) -> ChunkTerms:
         base = len(self.live)
-        for one in analysed:
-            self._add(one)
+        self._add(analysis)
         doc, term, count = [], [], []
-        for i in range(len(analysed)):
+        for i in range(len(analysis)):
             for t, c in self.rows["words"][base + i].items():
                 doc.append(i)
                 term.append(self.vocab.index(t))
@@ -67,8 +71,8 @@ class MemoryLexicalIndex:
             np.array(doc, np.int64), np.array(term, np.int32), np.array(count, np.float32)
         )
 
-    def append(self, analysed: Analysed) -> int:
-        return self._add(analysed)
+    def append(self, analysis: Analysis) -> int:
+        return self._add(analysis)
 
     def finish(self) -> None:
         self.calls.append("finish")
@@ -135,19 +139,34 @@ def analyzer() -> Analyzer:
     return Analyzer()
 
 
+PLAIN = Models(("title", "keywords", "text"), ("title", "keywords", "text"), lambda: None, None)
+"""Segmentation only: no classifier, no tagger."""
+
+
+def analyse_docs(
+    analyzer: Analyzer, docs: Sequence[Document], models: Models = PLAIN
+) -> tuple[Analysis, list[Analysed]]:
+    """The analysis of documents as a build's chunk (and their token lists)."""
+    texts = [(d.title, list(d.keywords), d.text, list(d.disciplines)) for d in docs]
+    return analyse_chunk(analyzer, models, texts)
+
+
 def make_parts(
-    analyzer: Analyzer, docs: Sequence[dict[str, Any]], config: EngineConfig | None = None
-) -> tuple[Parts, list[Analysed]]:
-    """Records and a :class:`MemoryLexicalIndex` holding ``docs`` (no signal built yet)."""
+    analyzer: Analyzer,
+    docs: Sequence[dict[str, Any]],
+    config: EngineConfig | None = None,
+    models: Models = PLAIN,
+) -> tuple[Parts, Analysis]:
+    """Records and a :class:`MemoryLexicalIndex` holding ``docs`` (no signal built yet), and
+    the documents' analysis (with ``models``)."""
     config = config or EngineConfig(classify=False, semantic=False, tag_industries=False)
     records, lexical = Records(), MemoryLexicalIndex()
-    analysed = []
-    for raw in docs:
-        doc = Document.from_mapping(raw)
-        one = analyse(analyzer, doc.title, doc.keywords, doc.text)
-        records.append(doc, lexical.append(one))
-        analysed.append(one)
-    return Parts(config, records, lexical, analyzer), analysed
+    documents = [Document.from_mapping(raw) for raw in docs]
+    analysis = analyse_docs(analyzer, documents, models)[0]
+    lexical.add_many(analysis)
+    for slot, doc in enumerate(documents):
+        records.append(doc, slot)
+    return Parts(config, records, lexical, analyzer), analysis
 
 
 def make_query(

@@ -8,11 +8,12 @@ import pytest
 from silian.matching.classify import DisciplineClassifier
 from silian.matching.config import EngineConfig, Weights
 from silian.matching.documents import Document, Profile
+from silian.matching.parallel import Models
 from silian.matching.signals import discipline as discipline_module
 from silian.matching.signals.base import Batch, Explanation
-from silian.matching.signals.discipline import DisciplineSignal
+from silian.matching.signals.discipline import DisciplineSignal, classify
 from silian.matching.text import Analyzer
-from tests.matching.signals.conftest import make_parts, make_query
+from tests.matching.signals.conftest import PLAIN, analyse_docs, make_parts, make_query
 
 DOCS = [
     {"id": "a", "title": "高镍正极材料", "disciplines": ["材料科学与工程"]},
@@ -27,10 +28,11 @@ def signal(
 ) -> DisciplineSignal:
     monkeypatch.setattr(discipline_module, "discipline_classifier", lambda: small_classifier)
     config = EngineConfig(semantic=False, tag_industries=False)
-    parts, analysed = make_parts(analyzer, DOCS, config)
+    models = Models(PLAIN.word_fields, PLAIN.bigram_fields, lambda: small_classifier, None)
+    parts, analysis = make_parts(analyzer, DOCS, config, models)
     made = DisciplineSignal(parts)
-    made.begin(analysed, len(DOCS))
-    made.add(Batch([Document.from_mapping(d) for d in DOCS], analysed, 0, building=True))
+    made.begin([analysis], len(DOCS))
+    made.add(Batch([Document.from_mapping(d) for d in DOCS], analysis, 0, building=True))
     return made
 
 
@@ -101,21 +103,34 @@ def test_state_round_trip(signal: DisciplineSignal) -> None:
     assert [copy.discipline_of(s) for s in range(3)] == [signal.discipline_of(s) for s in range(3)]
 
 
-def test_add_leaves_each_documents_distribution_on_the_batch(
-    analyzer: Analyzer, small_classifier: DisciplineClassifier, monkeypatch: pytest.MonkeyPatch
+def test_classify_gives_labels_and_distributions(
+    analyzer: Analyzer, small_classifier: DisciplineClassifier
 ) -> None:
-    monkeypatch.setattr(discipline_module, "discipline_classifier", lambda: small_classifier)
-    parts, analysed = make_parts(analyzer, DOCS, EngineConfig(semantic=False))
-    made = DisciplineSignal(parts)
-    batch = Batch([Document.from_mapping(d) for d in DOCS], analysed, 0)
-    made.add(batch)
-    rows = batch.disciplines
-    assert rows is not None and list(rows.labels) == list(small_classifier.labels)
+    docs = [Document.from_mapping(d) for d in DOCS]
+    words = [w for w, _ in analyse_docs(analyzer, docs)[1]]
+    labels, rows = classify(small_classifier, [d.disciplines for d in docs], words)
+    assert list(rows.labels) == list(small_classifier.labels)
     given = rows.labels.index("材料科学与工程")
     assert rows.proba[0, given] == 1.0 and rows.proba[0].sum() == 1.0  # given: one-hot
     assert rows.proba[2].sum() == pytest.approx(1.0)  # classified: the word model's softmax
     # The label kept for the slot is the distribution's most likely discipline.
-    assert made.discipline_of(2) == rows.labels[int(rows.proba[2].argmax())]
+    assert labels[:2] == ["材料科学与工程", "环境科学与工程"]
+    assert labels[2] == rows.labels[int(rows.proba[2].argmax())]
+    # Without a classifier: the shipped labels, given disciplines only.
+    plain_labels, plain = classify(None, [d.disciplines for d in docs], words)
+    assert plain_labels == ["材料科学与工程", "环境科学与工程", ""]
+    assert plain.proba[2].sum() == 0.0
+
+
+def test_add_keeps_the_labels_of_the_analysis(
+    analyzer: Analyzer, small_classifier: DisciplineClassifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(discipline_module, "discipline_classifier", lambda: small_classifier)
+    models = Models(PLAIN.word_fields, PLAIN.bigram_fields, lambda: small_classifier, None)
+    parts, analysis = make_parts(analyzer, DOCS, EngineConfig(semantic=False), models)
+    made = DisciplineSignal(parts)
+    made.add(Batch([Document.from_mapping(d) for d in DOCS], analysis, 0))
+    assert [made.discipline_of(s) for s in range(3)] == analysis.disciplines
 
 
 def test_the_prior_is_weighted_by_its_confidence() -> None:

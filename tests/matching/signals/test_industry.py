@@ -10,11 +10,12 @@ import pytest
 
 from silian.matching.config import EngineConfig, Weights
 from silian.matching.documents import Document, Profile
+from silian.matching.parallel import Models
 from silian.matching.signals.base import Batch, DisciplineRows, Explanation
 from silian.matching.signals.industry import INFERRED, ChainMap, IndustrySignal, chain_map
 from silian.matching.text import Analyzer
 from silian.reference import data as reference
-from tests.matching.signals.conftest import make_parts, make_query
+from tests.matching.signals.conftest import PLAIN, analyse_docs, make_parts, make_query
 
 DOCS = [
     {"id": "a", "title": "锂电池", "chains": ["C38"]},
@@ -34,10 +35,13 @@ PROBA = np.array([[1.0, 0.0], [0.9, 0.1], [1.0, 0.0], [0.2, 0.8]], np.float32)
 
 def _signal(analyzer: Analyzer, tag: bool = False) -> IndustrySignal:
     config = EngineConfig(classify=False, semantic=False, tag_industries=tag)
-    parts, analysed = make_parts(analyzer, DOCS, config)
+    parts, _ = make_parts(analyzer, DOCS, config)
     signal = IndustrySignal(parts)
     docs = [Document.from_mapping(d) for d in DOCS]
-    signal.add(Batch(docs, analysed, 0))
+    # The analysis tags with the signal's own tagger, as an engine's does.
+    tagger = (lambda: signal.tagger) if tag else None
+    models = Models(PLAIN.word_fields, PLAIN.bigram_fields, lambda: None, tagger)
+    signal.add(Batch(docs, analyse_docs(analyzer, docs, models)[0], 0))
     return signal
 
 
@@ -49,20 +53,20 @@ def packaged_chains(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def bridged(analyzer: Analyzer, packaged_chains: None) -> IndustrySignal:
-    """BLANK tagged from the batch's discipline rows (as the discipline signal leaves them)."""
+    """BLANK tagged with given discipline distributions (as the classifier would give them)."""
     config = EngineConfig(classify=False, semantic=False, tag_industries=True)
-    parts, analysed = make_parts(analyzer, BLANK, config)
+    parts, analysis = make_parts(analyzer, BLANK, config)
     signal = IndustrySignal(parts)
-    batch = Batch([Document.from_mapping(d) for d in BLANK], analysed, 0)
-    batch.disciplines = DisciplineRows(LABELS, PROBA)
-    signal.add(batch)
+    docs = [Document.from_mapping(d) for d in BLANK]
+    analysis.industries = signal.tag(analyse_docs(analyzer, docs)[1], DisciplineRows(LABELS, PROBA))
+    signal.add(Batch(docs, analysis, 0))
     return signal
 
 
 def test_tags_come_from_the_discipline_bridge_and_the_none_rule(bridged: IndustrySignal) -> None:
     assert [bridged.industries_of(s) for s in range(4)] == [["37"], ["37"], ["37"], []]
-    # Without the batch's distributions the same words get no tag (TF-IDF alone).
-    blank = make_parts(bridged.parts.analyzer, BLANK[:1], bridged.parts.config)[1]
+    # Without the distributions the same words get no tag (TF-IDF alone).
+    blank = analyse_docs(bridged.parts.analyzer, [Document.from_mapping(BLANK[0])])[1]
     assert bridged.tag(blank) == [[]]
 
 

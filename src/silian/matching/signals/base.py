@@ -8,8 +8,9 @@ A signal has a ``name`` and a ``stage``:
 * ``"pool"`` — scored for the candidate pool that the slot stage selected
   (:meth:`Signal.score` returns a :class:`PoolScore` over the pool).
 
-Build and edits: :meth:`Signal.begin` (a leading sample of analysed documents, before a build),
-:meth:`Signal.add` (a :class:`Batch` of documents at the next slots, in a build or as one edit),
+Build and edits: :meth:`Signal.begin` (the :class:`Analysis` of a leading sample, before a
+build), :meth:`Signal.add` (a :class:`Batch` of documents at the next slots, in a build or as one
+edit),
 :meth:`Signal.finish` (end of a build), :meth:`Signal.remove` (a deleted slot). Persistence:
 :meth:`Signal.state` / :meth:`Signal.restore` (JSON metadata and named numpy arrays, mapped
 read-only on load). Reasons: :meth:`Signal.explain` adds this signal's reasons for one hit.
@@ -27,7 +28,7 @@ from numpy.typing import NDArray
 
 from silian.matching.arrays import Live
 from silian.matching.documents import Document, Profile, Reason
-from silian.matching.sparse import ChunkTerms
+from silian.matching.sparse import ChunkTerms, TermCounts
 
 if TYPE_CHECKING:
     from silian.matching.config import EngineConfig, Weights
@@ -52,21 +53,38 @@ class Parts:
 
 
 @dataclass
+class Analysis:
+    """A chunk of documents as the index takes them (computed by a build's worker processes).
+
+    Both channels' term counts, and what fixed models make of each document: its discipline
+    (given, else the classifier's label; "" if none) and its GB/T 4754 division codes.
+    """
+
+    words: TermCounts
+    bigrams: TermCounts
+    disciplines: list[str]
+    industries: list[list[str]]
+
+    def __len__(self) -> int:
+        """Number of documents."""
+        return self.words.n_docs
+
+
+@dataclass
 class Batch:
     """Documents added at slots ``base`` … ``base + len(docs) − 1``, with their analysis.
 
     ``counts`` holds the batch's raw word counts in the lexical index's vocabulary during a
-    build (None for a single edit); ``building`` tells a build's chunks from edits. The
-    discipline signal sets ``disciplines`` (one distribution per document) for the signals
-    after it, so that a document is classified once.
+    build (None for a single edit); ``building`` tells a build's chunks from edits. An edit
+    also carries each document's token lists (``analysed``); a build's chunks do not.
     """
 
     docs: Sequence[Document]
-    analysed: Sequence[Analysed]
+    analysis: Analysis
     base: int
     counts: ChunkTerms | None = None
     building: bool = False
-    disciplines: DisciplineRows | None = None
+    analysed: Sequence[Analysed] = ()
 
 
 @dataclass
@@ -160,9 +178,9 @@ class Signal(Protocol):
     name: str
     stage: Stage
 
-    def begin(self, sample: Sequence[Analysed], total: int) -> None:
-        """Start a build; ``sample`` is the analysed leading sample, ``total`` the expected
-        number of documents (0 if unknown)."""
+    def begin(self, sample: Sequence[Analysis], total: int) -> None:
+        """Start a build; ``sample`` is the analysed leading sample (in chunks), ``total`` the
+        expected number of documents (0 if unknown)."""
 
     def add(self, batch: Batch) -> None:
         """Index documents at the next slots (a build chunk or one edit)."""
@@ -191,7 +209,7 @@ class Signal(Protocol):
 class Passive:
     """Defaults for signals that keep no index of their own (build, edits and state no-ops)."""
 
-    def begin(self, sample: Sequence[Analysed], total: int) -> None:
+    def begin(self, sample: Sequence[Analysis], total: int) -> None:
         """Nothing to prepare."""
 
     def add(self, batch: Batch) -> None:

@@ -26,9 +26,11 @@ from silian.matching.documents import Document, Profile, Reason
 from silian.matching.records import Column
 from silian.matching.signals.base import (
     Analysed,
+    Analysis,
     Batch,
     DisciplineRows,
     Explanation,
+    Fields,
     Parts,
     Query,
     SlotScore,
@@ -37,6 +39,30 @@ from silian.matching.signals.base import (
 
 # A discipline shown as a reason only when the query is at least this likely to share it.
 MIN_REASON_P = 0.1
+
+
+def classify(
+    clf: DisciplineClassifier | None, given: Sequence[Sequence[str]], words: Sequence[Fields]
+) -> tuple[list[str], DisciplineRows]:
+    """Each document's discipline (its first given one, else the classifier's word-model label
+    from its title and text words; "" if neither) and its distribution over the classifier's
+    labels (its given disciplines shared equally, else the word model's softmax)."""
+    labels = list(clf.labels) if clf is not None else discipline_labels()
+    rows = DisciplineRows(labels, np.zeros((len(given), len(labels)), np.float32))
+    need = [i for i, g in enumerate(given) if not g]
+    predicted: dict[int, str] = {}
+    if clf is not None and need:
+        decision = clf.decision_tokens([words[i]["title"] + words[i]["text"] for i in need])
+        for i, label in zip(need, clf.labels_of(decision), strict=True):
+            predicted[i] = label
+        rows.proba[need] = softmax(decision, TOKEN_TEMPERATURE)
+    column = {label: j for j, label in enumerate(labels)}
+    for i, g in enumerate(given):
+        known = [column[name] for name in g if name in column]
+        if known:
+            rows.proba[i, known] = 1.0 / len(known)
+    out = [g[0] if g else predicted.get(i, "") for i, g in enumerate(given)]
+    return out, rows
 
 
 class DisciplineSignal:
@@ -76,47 +102,21 @@ class DisciplineSignal:
             return len(self.names) - 1
 
     # -- build / edits ----------------------------------------------------------------------
-    def begin(self, sample: Sequence[Analysed], total: int) -> None:
+    def begin(self, sample: Sequence[Analysis], total: int) -> None:
         """Start with the classifier's labels."""
         self.names = self._all_names()
-
-    def predict(self, docs: Sequence[Document], analysed: Sequence[Analysed]) -> list[str]:
-        """Given disciplines, else the classifier's word-model label from the analysed words."""
-        return self.classify(docs, analysed)[0]
 
     def classify(
         self, docs: Sequence[Document], analysed: Sequence[Analysed]
     ) -> tuple[list[str], DisciplineRows]:
-        """:meth:`predict`'s labels and each document's distribution over the classifier's
-        labels (its given disciplines shared equally, else the word model's softmax)."""
-        clf = self.classifier
-        labels = list(clf.labels) if clf is not None else discipline_labels()
-        rows = DisciplineRows(labels, np.zeros((len(docs), len(labels)), np.float32))
-        need = [i for i, d in enumerate(docs) if not d.disciplines]
-        predicted: dict[int, str] = {}
-        if clf is not None and need:
-            tokens = [analysed[i][0]["title"] + analysed[i][0]["text"] for i in need]
-            decision = clf.decision_tokens(tokens)
-            for i, label in zip(need, clf.labels_of(decision), strict=True):
-                predicted[i] = label
-            rows.proba[need] = softmax(decision, TOKEN_TEMPERATURE)
-        column = {label: j for j, label in enumerate(labels)}
-        for i, d in enumerate(docs):
-            known = [column[name] for name in d.disciplines if name in column]
-            if known:
-                rows.proba[i, known] = 1.0 / len(known)
-        out = [
-            d.disciplines[0] if d.disciplines else predicted.get(i, "") for i, d in enumerate(docs)
-        ]
-        return out, rows
+        """:func:`classify` with this signal's classifier."""
+        return classify(self.classifier, [d.disciplines for d in docs], [w for w, _ in analysed])
 
     def add(self, batch: Batch) -> None:
-        """Append each document's discipline code (-1: none); leave their distributions on the
-        batch for the industry tagger."""
-        labels, batch.disciplines = self.classify(batch.docs, batch.analysed)
+        """Append each document's discipline code (-1: none), as its analysis gives it."""
         if not self.names:
             self.names = self._all_names()
-        for label in labels:
+        for label in batch.analysis.disciplines:
             self.column.append(self._code(label) if label else -1)
 
     def finish(self) -> None:

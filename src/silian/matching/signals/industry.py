@@ -29,8 +29,11 @@ from silian.matching.documents import Reason
 from silian.matching.records import Column
 from silian.matching.signals.base import (
     Analysed,
+    Analysis,
     Batch,
+    DisciplineRows,
     Explanation,
+    Fields,
     Parts,
     PoolScore,
     Query,
@@ -95,6 +98,29 @@ class ChainMap:
 _chain_maps: dict[tuple[str, float], ChainMap] = {}
 
 
+def tagged_words(words: Sequence[Fields]) -> list[list[str]]:
+    """The words the tagger reads of each document (title, keywords, start of the text)."""
+    return [w["title"] + w["keywords"] + w["text"][:TEXT_WORDS] for w in words]
+
+
+def tag(
+    tagger: IndustryTagger | None, words: Sequence[Fields], rows: DisciplineRows | None
+) -> list[list[str]]:
+    """Division codes of documents from their words (none without a tagger).
+
+    With the documents' discipline distributions the tagger adds the discipline bridge and the
+    ``none`` rule; without them, TF-IDF alone.
+    """
+    if tagger is None or not words:
+        return [[] for _ in words]
+    tokens = tagged_words(words)
+    if rows is None:
+        return tagger.tag_tokens(tokens)
+    return tagger.tag_tokens(
+        tokens, discipline_proba=rows.proba, discipline_labels=rows.labels, none_mass=NONE_MASS
+    )
+
+
 def chain_map(path: Path | None = None) -> ChainMap:
     """The chain configuration in use (re-read when the file changes; empty if unreadable)."""
     path = path or reference.chains_file()
@@ -139,33 +165,27 @@ class IndustrySignal:
             self._tagger = IndustryTagger(self.parts.analyzer)
         return self._tagger
 
-    def tag(self, analysed: Sequence[Analysed], batch: Batch | None = None) -> list[list[str]]:
-        """Division codes of analysed documents (none when tagging is off).
-
-        With the batch's discipline distributions (set by the discipline signal) the tagger
-        adds the discipline bridge and the ``none`` rule; without them, TF-IDF alone.
-        """
-        if not self.parts.config.tag_industries or not analysed:
-            return [[] for _ in analysed]
-        tokens = self.words(analysed)
-        rows = batch.disciplines if batch is not None else None
-        if rows is None:
-            return self.tagger.tag_tokens(tokens)
-        return self.tagger.tag_tokens(
-            tokens, discipline_proba=rows.proba, discipline_labels=rows.labels, none_mass=NONE_MASS
-        )
+    def tag(
+        self, analysed: Sequence[Analysed], rows: DisciplineRows | None = None
+    ) -> list[list[str]]:
+        """:func:`tag` with this signal's tagger (none when tagging is off)."""
+        tagger = self.tagger if self.parts.config.tag_industries else None
+        return tag(tagger, [w for w, _ in analysed], rows)
 
     @staticmethod
     def words(analysed: Sequence[Analysed]) -> list[list[str]]:
-        """The words the tagger reads of each document (title, keywords, start of the text)."""
-        return [w["title"] + w["keywords"] + w["text"][:TEXT_WORDS] for w, _ in analysed]
+        """:func:`tagged_words` of analysed documents."""
+        return tagged_words([w for w, _ in analysed])
 
-    def begin(self, sample: Sequence[Analysed], total: int) -> None:
-        """Nothing to prepare."""
+    def begin(self, sample: Sequence[Analysis], total: int) -> None:
+        """Make the tagger now: its vocabulary is segmented with the dictionary as it stands
+        after the sample's domain words, as in every build (its worker processes' too)."""
+        if self.parts.config.tag_industries:
+            _ = self.tagger
 
     def add(self, batch: Batch) -> None:
-        """Tag the batch's documents and append their codes."""
-        for industries in self.tag(batch.analysed, batch):
+        """Append the codes of the batch's documents, as their analysis gives them."""
+        for industries in batch.analysis.industries:
             codes = [int(c) for c in industries if c.isdigit()][:INDUSTRY_TAGS]
             for i, column in enumerate(self.columns):
                 column.append(codes[i] if i < len(codes) else -1)

@@ -4,8 +4,10 @@
 scores of every slot for a bag of terms (``"words"``: jieba words, ``"bigrams"``: character
 bigrams), which query terms a slot contains (for reasons), term statistics (idf, the number of
 documents) and the word vocabulary in id order with each build chunk's word counts (the
-semantic channel embeds documents from them). Documents arrive already analysed, so an external
-engine (OpenSearch/Elasticsearch) would receive pre-segmented text and the same field weights.
+semantic channel embeds documents from them). Documents arrive already analysed, as each
+field's distinct terms and their counts (:class:`~silian.matching.sparse.TermCounts`), so an
+external engine (OpenSearch/Elasticsearch) would receive pre-segmented terms with term
+frequencies and the same field weights.
 
 The backend is chosen by ``EngineConfig.lexical`` from :data:`BACKENDS`; ``"local"`` is
 :class:`LocalLexicalIndex` over :class:`~silian.matching.sparse.BM25FIndex`. Another backend
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from silian.matching.signals.base import Analysed
+from silian.matching.signals.base import Analysis
 from silian.matching.sparse import BM25FIndex, ChunkTerms
 
 if TYPE_CHECKING:
@@ -33,14 +35,14 @@ Channel = Literal["words", "bigrams"]
 class LexicalIndex(Protocol):
     """Word and bigram postings of every slot, updatable in place."""
 
-    def begin(self, sample: Sequence[Analysed]) -> None:
+    def begin(self, sample: Sequence[Analysis]) -> None:
         """Reset for a build; field-length averages come from the analysed sample."""
 
-    def add_many(self, analysed: Sequence[Analysed]) -> ChunkTerms:
+    def add_many(self, analysis: Analysis) -> ChunkTerms:
         """Index a build chunk at the next slots; its raw word counts (ids of ``word_terms``)."""
 
-    def append(self, analysed: Analysed) -> int:
-        """Index one document at the next slot (an edit) and return that slot."""
+    def append(self, analysis: Analysis) -> int:
+        """Index one document (an analysis of one) at the next slot and return that slot."""
 
     def finish(self) -> None:
         """End a build (pack what is pending)."""
@@ -101,21 +103,21 @@ class LocalLexicalIndex:
     def _index(self, channel: Channel) -> BM25FIndex:
         return self.words if channel == "words" else self.bigrams
 
-    def begin(self, sample: Sequence[Analysed]) -> None:
+    def begin(self, sample: Sequence[Analysis]) -> None:
         """Reset both channels with field-length averages from the sample."""
-        self.words.begin([w for w, _ in sample])
-        self.bigrams.begin([b for _, b in sample])
+        self.words.begin([a.words for a in sample])
+        self.bigrams.begin([a.bigrams for a in sample])
 
-    def add_many(self, analysed: Sequence[Analysed]) -> ChunkTerms:
+    def add_many(self, analysis: Analysis) -> ChunkTerms:
         """Append a chunk to both channels; the word counts of the chunk."""
-        counts = self.words.add_many([w for w, _ in analysed])
-        self.bigrams.add_many([b for _, b in analysed])
+        counts = self.words.add_many(analysis.words)
+        self.bigrams.add_many(analysis.bigrams)
         return counts
 
-    def append(self, analysed: Analysed) -> int:
+    def append(self, analysis: Analysis) -> int:
         """Append one document to both channels."""
-        slot = self.words.append(analysed[0])
-        if self.bigrams.append(analysed[1]) != slot:
+        slot = self.words.append(analysis.words)
+        if self.bigrams.append(analysis.bigrams) != slot:
             raise RuntimeError("index slots out of step")
         return slot
 

@@ -23,15 +23,15 @@ from silian.matching.documents import Reason
 from silian.matching.embedding import Encoder, load_encoder
 from silian.matching.lexicon import load_lexicon
 from silian.matching.signals.base import (
-    Analysed,
+    Analysis,
     Batch,
     Explanation,
-    Fields,
     Parts,
     Query,
     SlotScore,
     Stage,
 )
+from silian.matching.sparse import TermCounts
 from silian.matching.text import normalise
 
 MIN_SEMANTIC = 0.3
@@ -43,12 +43,17 @@ def word_space(dim: int, semantic: bool) -> WordVectorSpace:
     return WordVectorSpace(load_lexicon() if semantic else None, dim)
 
 
-def sample_idf(fields: Sequence[Fields]) -> tuple[dict[str, float], float]:
-    """Idf of every word of a sample of analysed documents, and the idf of an unseen word."""
+def sample_idf(sample: Sequence[TermCounts]) -> tuple[dict[str, float], float]:
+    """Idf of every word of a sample of documents (chunks of word counts, all fields), and the
+    idf of an unseen word."""
     df: Counter[str] = Counter()
-    for f in fields:
-        df.update(set(f["title"]) | set(f["keywords"]) | set(f["text"]))
-    n = max(len(fields), 1)
+    for chunk in sample:
+        width = max(len(chunk.terms), 1)
+        # A document counts once per word, whichever fields it appears in.
+        pairs = np.unique(chunk.doc.astype(np.int64) * width + chunk.term)
+        per_term = np.bincount(pairs % width, minlength=len(chunk.terms))
+        df.update({t: c for t, c in zip(chunk.terms, per_term.tolist(), strict=True) if c})
+    n = max(sum(chunk.n_docs for chunk in sample), 1)
     idf = {t: math.log1p((n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
     return idf, math.log1p((n + 0.5) / 0.5)
 
@@ -91,11 +96,11 @@ class SemanticSignal:
         return np.asarray(self.encoder.encode([normalise(t) for t in texts]), np.float32)
 
     # -- build / edits ----------------------------------------------------------------------
-    def begin(self, sample: Sequence[Analysed], total: int) -> None:
+    def begin(self, sample: Sequence[Analysis], total: int) -> None:
         """Reserve rows; word weights for the build come from the sample's document frequency."""
         if total:
             self.dense.reserve(total)
-        idf, default = sample_idf([w for w, _ in sample])
+        idf, default = sample_idf([a.words for a in sample])
         self._embedder = None if self.encoder else ChunkEmbedder(self.space, idf, default)
 
     def add(self, batch: Batch) -> None:
