@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +177,7 @@ class DisciplineClassifier:
         # Where the model was loaded from (None: trained in memory); a parallel build's
         # worker processes load the same files.
         self.directory: Path | None = None
+        self._word_grams: GramTable | None = None
 
     @classmethod
     def train(
@@ -214,8 +216,10 @@ class DisciplineClassifier:
 
     def decision_tokens(self, token_lists: Sequence[Sequence[str]]) -> NDArray[np.float32]:
         """Word-model decision values from already-segmented words (one row per text)."""
-        vec = self._word.vectorizer
-        features = tfidf_rows(token_lists, vec.vocabulary_, vec.idf_, bigrams=True)
+        if self._word_grams is None:
+            vec = self._word.vectorizer
+            self._word_grams = GramTable(vec.vocabulary_, vec.idf_, bigrams=True)
+        features = self._word_grams.rows(token_lists)
         return np.asarray(features @ self._word.coef_t + self._word.intercept)
 
     def predict_tokens(self, token_lists: Sequence[Sequence[str]]) -> list[str]:
@@ -340,6 +344,104 @@ def tfidf_rows(
         (np.array(values, np.float32), np.array(indices, np.int64), np.array(indptr, np.int64)),
         shape=(len(token_lists), len(idf)),
     )
+
+
+class GramTable:
+    """A TF-IDF vocabulary as arrays, for :func:`tfidf_rows` of a whole batch in numpy.
+
+    Each text's word ids come from one C-level dictionary lookup per token; a word bigram is
+    found by the ids of its two words (the vocabulary's "a b" terms as sorted id pairs), so no
+    bigram string is ever joined. Counting, tf, idf and each row's order are numpy over the
+    batch, with the same floats as the per-text loop: terms in order of first appearance
+    (words, then bigrams), elementwise arithmetic, and each row's norm from its own
+    ``np.linalg.norm`` (a dot product, whose summation order depends on the row alone).
+    """
+
+    def __init__(
+        self, vocabulary: Mapping[str, int], idf: NDArray[np.float64], bigrams: bool
+    ) -> None:
+        """Index ``vocabulary`` (and, with ``bigrams``, its word pairs)."""
+        self.vocabulary = vocabulary
+        self.idf = idf
+        self.bigrams = bigrams
+        self.size = max(len(idf), max(vocabulary.values(), default=-1) + 1, 1)
+        keys: list[int] = []
+        ids: list[int] = []
+        # The pair lookup equals joining two tokens with a space only when every spaced term is
+        # exactly two vocabulary words (true of a vectorizer's min_df bigrams); otherwise the
+        # per-text loop is used.
+        self.exact = True
+        if bigrams:
+            for term, i in vocabulary.items():
+                if " " not in term:
+                    continue
+                parts = term.split(" ")
+                first = vocabulary.get(parts[0]) if len(parts) == 2 else None
+                second = vocabulary.get(parts[-1]) if len(parts) == 2 else None
+                if first is None or second is None:
+                    self.exact = False
+                    break
+                keys.append(first * self.size + second)
+                ids.append(i)
+        order = np.argsort(np.array(keys, np.int64))
+        self.pair_keys = np.array(keys, np.int64)[order]
+        self.pair_ids = np.array(ids, np.int64)[order]
+        # Whether a word starts / ends some bigram (one more entry, False: index -1 = unknown).
+        self.starts = np.zeros(self.size + 1, bool)
+        self.ends = np.zeros(self.size + 1, bool)
+        self.starts[self.pair_keys // self.size] = True
+        self.ends[self.pair_keys % self.size] = True
+
+    def rows(self, token_lists: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+        """:func:`tfidf_rows` of ``token_lists`` (the same matrix, entry for entry)."""
+        if not self.exact:
+            return tfidf_rows(token_lists, self.vocabulary, self.idf, self.bigrams)
+        n_docs = len(token_lists)
+        lengths = np.fromiter(map(len, token_lists), np.int64, n_docs)
+        n_tokens = int(lengths.sum())
+        ids = np.fromiter(
+            map(self.vocabulary.get, chain.from_iterable(token_lists), repeat(-1)),
+            np.int64,
+            n_tokens,
+        )
+        doc = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        start = np.cumsum(lengths) - lengths
+        # Position of each gram within its text's gram list: the words, then the bigrams.
+        local = np.arange(n_tokens, dtype=np.int64) - start[doc]
+        known = ids >= 0
+        gram_doc, gram_id, gram_pos = doc[known], ids[known], local[known]
+        if self.bigrams and n_tokens > 1 and self.pair_keys.size:
+            left, right = ids[:-1], ids[1:]
+            pair = self.starts[left] & self.ends[right] & (doc[:-1] == doc[1:])
+            keys = left[pair] * self.size + right[pair]
+            found = np.minimum(np.searchsorted(self.pair_keys, keys), self.pair_keys.size - 1)
+            hit = self.pair_keys[found] == keys
+            pair_doc = doc[:-1][pair][hit]
+            gram_doc = np.concatenate([gram_doc, pair_doc])
+            gram_id = np.concatenate([gram_id, self.pair_ids[found[hit]]])
+            gram_pos = np.concatenate([gram_pos, lengths[pair_doc] + local[:-1][pair][hit]])
+        span = 2 * int(lengths.max(initial=0)) + 1
+        # One sort by (document, term, position): each term's first position and count.
+        composite = np.sort((gram_doc * self.size + gram_id) * span + gram_pos)
+        term_key = composite // span
+        first = np.ones(term_key.size, bool)
+        np.not_equal(term_key[1:], term_key[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        counts = np.diff(np.append(starts, term_key.size))
+        key = term_key[starts]
+        row, col = key // self.size, key % self.size
+        # Each row's terms in order of first appearance (as a Counter keeps them).
+        order = np.argsort(row * span + composite[starts] % span)
+        row, col, counts = row[order], col[order], counts[order]
+        w = (1.0 + np.log(counts.astype(np.float64))) * self.idf[col]
+        indptr = np.zeros(n_docs + 1, np.int64)
+        np.cumsum(np.bincount(row, minlength=n_docs), out=indptr[1:])
+        norm = np.linalg.norm
+        bounds = indptr.tolist()
+        for s, e in zip(bounds, bounds[1:], strict=False):
+            if e > s:
+                w[s:e] /= max(float(norm(w[s:e])), 1e-12)
+        return sparse.csr_matrix((w.astype(np.float32), col, indptr), shape=(n_docs, len(self.idf)))
 
 
 def _tokenizer(analyzer: Analyzer) -> Callable[[str], list[str]]:
@@ -489,6 +591,7 @@ class IndustryTagger:
         docs = [normalise(f"{d.name} {d.name} {d.description}") for d in self.divisions]
         self.matrix = self.vectorizer.fit_transform(docs)
         self._bridges: dict[tuple[str, ...], NDArray[np.float32]] = {}
+        self._grams: GramTable | None = None
 
     def tag(
         self,
@@ -545,8 +648,9 @@ class IndustryTagger:
         """
         if not token_lists:
             return []
-        vec = self.vectorizer
-        features = tfidf_rows(token_lists, vec.vocabulary_, vec.idf_, bigrams=False)
+        if self._grams is None:
+            self._grams = GramTable(self.vectorizer.vocabulary_, self.vectorizer.idf_, False)
+        features = self._grams.rows(token_lists)
         sims = (features @ self.matrix.T).toarray()
         untagged = np.zeros(len(token_lists), bool)
         if discipline_proba is not None:
