@@ -36,7 +36,7 @@ from silian.matching.signals.base import Analysed, Analysis
 from silian.matching.signals.discipline import classify
 from silian.matching.signals.industry import tag
 from silian.matching.sparse import TermCounts
-from silian.matching.text import Analyzer, normalise
+from silian.matching.text import Analyzer, bigram_counts, bigrams_of, normalise
 
 # (title, keywords, text, given disciplines) of one document: plain strings pickle fast.
 Texts = tuple[str, list[str], str, list[str]]
@@ -72,20 +72,33 @@ class Models:
 
 
 def analyse_chunk(
-    analyzer: Analyzer, models: Models, docs: Sequence[Texts]
+    analyzer: Analyzer, models: Models, docs: Sequence[Texts], tokens: bool = True
 ) -> tuple[Analysis, list[Analysed]]:
-    """A chunk's :class:`Analysis` (a build's and an edit's alike) and its token lists."""
-    analysed = [analyse(analyzer, title, keywords, text) for title, keywords, text, _ in docs]
-    words = [w for w, _ in analysed]
+    """A chunk's :class:`Analysis` (a build's and an edit's alike) and, with ``tokens``, its
+    token lists (else its words only: a build's chunks need no bigram lists)."""
+    normal = [
+        {
+            "title": normalise(title),
+            "keywords": normalise(" ; ".join(keywords)),
+            "text": normalise(x),
+        }
+        for title, keywords, x, _ in docs
+    ]
+    words = [{f: analyzer.words(t, normalised=True) for f, t in n.items()} for n in normal]
     labels, rows = classify(models.classifier(), [d[3] for d in docs], words)
     industries = tag(models.tagger() if models.tagger else None, words, rows)
+    fields = models.bigram_fields
     analysis = Analysis(
         words=TermCounts.of(words, models.word_fields),
-        bigrams=TermCounts.of([b for _, b in analysed], models.bigram_fields),
+        # Bigrams counted from the texts' code points (the counts of bigrams_of's lists).
+        bigrams=bigram_counts([[n.get(f, "") for f in fields] for n in normal], fields),
         disciplines=labels,
         industries=industries,
     )
-    return analysis, analysed
+    if not tokens:
+        return analysis, [(w, {}) for w in words]
+    bigrams = [{f: bigrams_of(t) for f, t in n.items()} for n in normal]
+    return analysis, list(zip(words, bigrams, strict=True))
 
 
 class ChunkAnalyser(Protocol):
@@ -118,7 +131,7 @@ class SerialAnalyser:
 
     def submit(self, docs: list[Texts]) -> None:
         """Analyse at once."""
-        self._done.append(analyse_chunk(self.analyzer, self.models, docs)[0])
+        self._done.append(analyse_chunk(self.analyzer, self.models, docs, tokens=False)[0])
 
     def results(self, block: bool) -> Iterator[Analysis]:
         """Everything analysed so far."""
@@ -193,7 +206,7 @@ def _analyse_chunk(batches: int, docs: list[Texts]) -> Analysis:
     worker = _worker
     assert worker is not None
     worker.catch_up(batches)
-    return analyse_chunk(worker.analyzer, worker.models, docs)[0]
+    return analyse_chunk(worker.analyzer, worker.models, docs, tokens=False)[0]
 
 
 class ProcessAnalyser:

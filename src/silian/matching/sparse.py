@@ -122,19 +122,32 @@ class TermCounts:
                 tokens = doc.get(name) or ()
                 lengths.append(len(tokens))
                 ids.extend(map(local.__getitem__, tokens))
-        n_fields, n_terms = len(fields), max(len(local), 1)
-        per_field = np.array(lengths, np.int64)
+        per_field = np.array(lengths, np.int64).reshape(len(docs), len(fields))
+        return cls.of_ids(list(local), fields, np.array(ids, np.int64), per_field)
+
+    @classmethod
+    def of_ids(
+        cls,
+        terms: list[str],
+        fields: Sequence[str],
+        ids: NDArray[np.int64],
+        lengths: NDArray[np.int64],
+    ) -> TermCounts:
+        """Count tokens already numbered: ``ids`` index ``terms`` (numbered in order of first
+        appearance), in document then field order, ``lengths`` tokens per document and field."""
+        n_docs, n_fields, n_terms = lengths.shape[0], len(fields), max(len(terms), 1)
+        per_field = lengths.reshape(-1)
         cell = np.repeat(np.arange(per_field.size, dtype=np.int64), per_field)
-        keys, counts = np.unique(cell * n_terms + np.array(ids, np.int64), return_counts=True)
+        keys, counts = np.unique(cell * n_terms + ids, return_counts=True)
         cells = keys // n_terms
         return cls(
-            terms=list(local),
+            terms=terms,
             fields=tuple(fields),
             doc=(cells // max(n_fields, 1)).astype(np.int32),
             field=(cells % max(n_fields, 1)).astype(np.int8),
             term=(keys % n_terms).astype(np.int32),
             count=counts.astype(np.int32),
-            lengths=per_field.astype(np.int32).reshape(len(docs), n_fields),
+            lengths=per_field.astype(np.int32).reshape(n_docs, n_fields),
         )
 
 
