@@ -28,6 +28,8 @@ _CJK_RUN = re.compile(f"[{_CJK}]+")
 _ALNUM_RUN = re.compile(r"[a-z0-9][a-z0-9.+#\-]*[a-z0-9+#]|[a-z0-9]")
 _WORD_OK = re.compile(f"[{_CJK}a-z0-9]")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
+# Distinct jieba tokens whose word (or none) an analyser remembers (~100 bytes each).
+_KEPT_LIMIT = 1 << 20
 
 
 @lru_cache(maxsize=1)
@@ -99,6 +101,7 @@ class Analyzer:
         self._lock = threading.Lock()
         self._added: set[str] = set()
         self._stop = stopwords()
+        self._kept: dict[str, str] = {}
         self.add_words(taxonomy_terms())
         self.add_words(extra_words)
 
@@ -128,9 +131,21 @@ class Analyzer:
         """Word terms of ``text``: jieba search-mode tokens without stopwords and punctuation."""
         if not normalised:
             text = normalise(text)
-        stop, ok = self._stop, _WORD_OK.search
-        tokens = map(str.strip, self._jieba.cut_for_search(text))
-        return [t for t in tokens if t and t not in stop and ok(t)]
+        tokens = self._jieba.cut_for_search(text)
+        # Each distinct token is judged once (stripped, or "" when dropped): the same tokens
+        # recur in every text, and the lookup is C-level where the test was a regex per token.
+        kept = self._kept
+        verdicts = list(map(kept.get, tokens))
+        if None in verdicts:
+            if len(kept) > _KEPT_LIMIT:
+                # A new dict, not clear(): a thread still filling the old one keeps its entries.
+                self._kept = kept = {}
+            stop, ok = self._stop, _WORD_OK.search
+            for token in set(tokens).difference(kept):
+                word = token.strip()
+                kept[token] = word if word and word not in stop and ok(word) else ""
+            verdicts = list(map(kept.__getitem__, tokens))
+        return list(filter(None, verdicts))
 
     def bigrams(self, text: str, *, normalised: bool = False) -> list[str]:
         """Character terms of ``text``: CJK bigrams (unigram for 1-char runs) and latin words."""
