@@ -658,13 +658,13 @@ class IndustryTagger:
             if none_mass is not None:
                 mass = no_division_mass(discipline_proba, discipline_labels)
                 untagged = mass >= none_mass
+        # One argsort over all rows (the same sort of each row as row by row), then the codes.
+        order = np.argsort(-sims, axis=1)[:, :top]
+        above = np.take_along_axis(sims, order, axis=1) >= floor
+        codes = [d.code for d in self.divisions]
         out: list[list[str]] = []
-        for row, skip in zip(sims, untagged.tolist(), strict=True):
-            if skip:
-                out.append([])
-                continue
-            order = np.argsort(-row)[:top]
-            out.append([self.divisions[i].code for i in order if row[i] >= floor])
+        for ranked, ok, skip in zip(order.tolist(), above.tolist(), untagged.tolist(), strict=True):
+            out.append([] if skip else [codes[i] for i, y in zip(ranked, ok, strict=True) if y])
         return out
 
     def name(self, code: str) -> str:

@@ -167,9 +167,8 @@ def _pack_arrays(
 def _segment_from_rows(base: int, size: int, entries: Sequence[Row], n_terms: int) -> Segment:
     """Pack per-row (term ids, values) into a new segment starting at slot ``base``."""
     if entries:
-        rows = np.concatenate(
-            [np.full(ids.shape[0], r, np.uint16) for r, (ids, _) in enumerate(entries)]
-        )
+        sizes = np.fromiter((ids.shape[0] for ids, _ in entries), np.int64, len(entries))
+        rows = np.repeat(np.arange(len(entries), dtype=np.uint16), sizes)
         cols = np.concatenate([ids for ids, _ in entries]).astype(np.int32)
         vals = np.concatenate([v for _, v in entries])
     else:
@@ -229,7 +228,7 @@ class BM25FIndex:
 
     def _number(self, terms: Sequence[str]) -> NDArray[np.int64]:
         """Ids of distinct ``terms``; new ones are numbered in the order given."""
-        ids = np.array(list(map(self.vocab.get, terms, repeat(-1, len(terms)))), np.int64)
+        ids = np.fromiter(map(self.vocab.get, terms, repeat(-1, len(terms))), np.int64, len(terms))
         new = np.flatnonzero(ids < 0)
         if new.size:
             start = len(self.terms)
