@@ -116,8 +116,9 @@ class DisciplineSignal:
         """Append each document's discipline code (-1: none), as its analysis gives it."""
         if not self.names:
             self.names = self._all_names()
-        for label in batch.analysis.disciplines:
-            self.column.append(self._code(label) if label else -1)
+        self.column.extend(
+            [self._code(label) if label else -1 for label in batch.analysis.disciplines]
+        )
 
     def finish(self) -> None:
         """Nothing to finish."""

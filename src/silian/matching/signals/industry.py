@@ -185,10 +185,12 @@ class IndustrySignal:
 
     def add(self, batch: Batch) -> None:
         """Append the codes of the batch's documents, as their analysis gives them."""
-        for industries in batch.analysis.industries:
-            codes = [int(c) for c in industries if c.isdigit()][:INDUSTRY_TAGS]
-            for i, column in enumerate(self.columns):
-                column.append(codes[i] if i < len(codes) else -1)
+        codes = [
+            [int(c) for c in tags if c.isdigit()][:INDUSTRY_TAGS]
+            for tags in batch.analysis.industries
+        ]
+        for i, column in enumerate(self.columns):
+            column.extend([c[i] if i < len(c) else -1 for c in codes])
 
     def finish(self) -> None:
         """Nothing to finish."""
