@@ -28,8 +28,9 @@ _CJK_RUN = re.compile(f"[{_CJK}]+")
 _ALNUM_RUN = re.compile(r"[a-z0-9][a-z0-9.+#\-]*[a-z0-9+#]|[a-z0-9]")
 _WORD_OK = re.compile(f"[{_CJK}a-z0-9]")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
-# Distinct jieba tokens whose word (or none) an analyser remembers (~100 bytes each).
-_KEPT_LIMIT = 1 << 20
+# Distinct jieba tokens whose word (or none) an analyser remembers (~120 bytes each, so at
+# most ~30 MB in a long-running server; a build's frequent tokens refill it at once).
+_KEPT_LIMIT = 1 << 18
 
 
 @lru_cache(maxsize=1)
