@@ -26,6 +26,7 @@ from silian.matching.classify import (
     tfidf_rows,
     training_data,
 )
+from silian.matching.parallel import number_words
 from silian.matching.text import Analyzer
 
 TINY = [
@@ -262,3 +263,35 @@ def test_gram_table_keeps_the_loop_for_other_vocabularies() -> None:
     tokens = [["a", "b", "a", "b", "b"], ["b"], [], ["a", "c", "b", "a"]]
     assert exact.exact
     assert _same_matrix(exact.rows(tokens), tfidf_rows(tokens, exact.vocabulary, exact.idf, True))
+
+
+def test_numbered_words_give_the_rows_of_their_lists(
+    small_classifier: DisciplineClassifier,
+) -> None:
+    # A build's chunk numbers its words once; the classifier's and tagger's rows from those
+    # numbers must equal the rows of the token lists they stand for.
+    analyzer = Analyzer()
+    texts, _ = load_csldcp()
+    words = [
+        {
+            "title": analyzer.words(t[:20]),
+            "keywords": analyzer.words(t[20:30]),
+            "text": analyzer.words(t),
+        }
+        for t in texts[:60]
+    ]
+    words[3] = {"title": [], "keywords": [], "text": []}
+    numbered = number_words(words)
+    need = [0, 2, 3, 5, 59]
+    chosen = numbered.select(need, ("title", "text"))
+    assert chosen.lists() == [words[i]["title"] + words[i]["text"] for i in need]
+    tagged = numbered.select(range(len(words)), ("title", "keywords", "text"), 7)
+    assert tagged.lists() == [w["title"] + w["keywords"] + w["text"][:7] for w in words]
+    vec = small_classifier._word.vectorizer
+    for table in (
+        GramTable(vec.vocabulary_, vec.idf_, True),
+        GramTable(vec.vocabulary_, vec.idf_, False),
+        GramTable({"x y z": 0, **{t: i + 1 for t, i in vec.vocabulary_.items()}}, vec.idf_, True),
+    ):
+        for tokens in (chosen, tagged):
+            assert _same_matrix(table.rows(tokens), table.rows(tokens.lists()))

@@ -214,7 +214,9 @@ class DisciplineClassifier:
         """Softmax of the decision values: a discipline distribution per text."""
         return softmax(self.decision(texts), temperature)
 
-    def decision_tokens(self, token_lists: Sequence[Sequence[str]]) -> NDArray[np.float32]:
+    def decision_tokens(
+        self, token_lists: Sequence[Sequence[str]] | NumberedTokens
+    ) -> NDArray[np.float32]:
         """Word-model decision values from already-segmented words (one row per text)."""
         if self._word_grams is None:
             vec = self._word.vectorizer
@@ -346,6 +348,60 @@ def tfidf_rows(
     )
 
 
+@dataclass
+class NumberedTokens:
+    """Texts' tokens as ids into ``terms`` (flat, text after text; ``lengths`` per text), so a
+    model looks each distinct term up once instead of every token."""
+
+    terms: list[str]
+    ids: NDArray[np.int64]
+    lengths: NDArray[np.int64]
+
+    def __len__(self) -> int:
+        """Number of texts."""
+        return int(self.lengths.shape[0])
+
+    def lists(self) -> list[list[str]]:
+        """The token lists themselves."""
+        words = [self.terms[i] for i in self.ids.tolist()]
+        ends = np.cumsum(self.lengths).tolist()
+        return [words[s:e] for s, e in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+@dataclass
+class ChunkWords:
+    """A chunk's words numbered once (title, keywords, text per document, in order), from
+    which the classifier and the tagger take their texts' tokens without a string lookup."""
+
+    terms: list[str]
+    ids: NDArray[np.int64]
+    lengths: NDArray[np.int64]
+    """Tokens per document and field (documents × the three fields)."""
+
+    FIELDS = ("title", "keywords", "text")
+
+    def select(
+        self, docs: Sequence[int], fields: Sequence[str], text_limit: int | None = None
+    ) -> NumberedTokens:
+        """Each of ``docs``' tokens of ``fields`` in field order (the text's first
+        ``text_limit`` only), as the lists ``words[f] + …`` would hold them."""
+        n_docs = self.lengths.shape[0]
+        per_cell = self.lengths.reshape(-1)
+        cell = np.repeat(np.arange(per_cell.size, dtype=np.int64), per_cell)
+        field = cell % len(self.FIELDS)
+        wanted = np.zeros(len(self.FIELDS), bool)
+        wanted[[self.FIELDS.index(f) for f in fields]] = True
+        chosen = np.zeros(n_docs, bool)
+        chosen[np.asarray(docs, np.int64)] = True
+        mask = wanted[field] & chosen[cell // len(self.FIELDS)]
+        if text_limit is not None:
+            start = np.cumsum(per_cell) - per_cell
+            position = np.arange(cell.size, dtype=np.int64) - start[cell]
+            mask &= (field != self.FIELDS.index("text")) | (position < text_limit)
+        counts = np.bincount(cell[mask] // len(self.FIELDS), minlength=n_docs)
+        return NumberedTokens(self.terms, self.ids[mask], counts[np.asarray(docs, np.int64)])
+
+
 class GramTable:
     """A TF-IDF vocabulary as arrays, for :func:`tfidf_rows` of a whole batch in numpy.
 
@@ -392,18 +448,27 @@ class GramTable:
         self.starts[self.pair_keys // self.size] = True
         self.ends[self.pair_keys % self.size] = True
 
-    def rows(self, token_lists: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+    def rows(self, token_lists: Sequence[Sequence[str]] | NumberedTokens) -> sparse.csr_matrix:
         """:func:`tfidf_rows` of ``token_lists`` (the same matrix, entry for entry)."""
         if not self.exact:
+            if isinstance(token_lists, NumberedTokens):
+                token_lists = token_lists.lists()
             return tfidf_rows(token_lists, self.vocabulary, self.idf, self.bigrams)
-        n_docs = len(token_lists)
-        lengths = np.fromiter(map(len, token_lists), np.int64, n_docs)
-        n_tokens = int(lengths.sum())
-        ids = np.fromiter(
-            map(self.vocabulary.get, chain.from_iterable(token_lists), repeat(-1)),
-            np.int64,
-            n_tokens,
-        )
+        get = self.vocabulary.get
+        if isinstance(token_lists, NumberedTokens):
+            # Each distinct term looked up once, then every token by its number.
+            terms = token_lists.terms
+            vocab_ids = np.fromiter(map(get, terms, repeat(-1)), np.int64, len(terms))
+            ids = vocab_ids[token_lists.ids]
+            lengths = token_lists.lengths
+            n_docs, n_tokens = len(token_lists), int(ids.size)
+        else:
+            n_docs = len(token_lists)
+            lengths = np.fromiter(map(len, token_lists), np.int64, n_docs)
+            n_tokens = int(lengths.sum())
+            ids = np.fromiter(
+                map(get, chain.from_iterable(token_lists), repeat(-1)), np.int64, n_tokens
+            )
         doc = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
         start = np.cumsum(lengths) - lengths
         # Position of each gram within its text's gram list: the words, then the bigrams.
@@ -632,7 +697,7 @@ class IndustryTagger:
 
     def tag_tokens(
         self,
-        token_lists: Sequence[Sequence[str]],
+        token_lists: Sequence[Sequence[str]] | NumberedTokens,
         top: int = 2,
         floor: float = 0.08,
         discipline_proba: NDArray[np.float32] | None = None,
