@@ -14,6 +14,7 @@ from silian.matching.classify import (
     DISCIPLINE_WEIGHT,
     TOKEN_TEMPERATURE,
     DisciplineClassifier,
+    GramTable,
     IndustryTagger,
     _mapped_coef_t,
     discipline_labels,
@@ -22,8 +23,10 @@ from silian.matching.classify import (
     no_division_mass,
     softmax,
     text_key,
+    tfidf_rows,
     training_data,
 )
+from silian.matching.parallel import number_words
 from silian.matching.text import Analyzer
 
 TINY = [
@@ -222,3 +225,73 @@ def test_weights_stay_in_memory_when_the_cache_cannot_be_written(tmp_path: Path)
     coef_t = _mapped_coef_t(tmp_path / "absent" / "word_coef_t.npy", arrays)
     assert coef_t.flags.writeable and coef_t.flags.c_contiguous
     assert np.array_equal(coef_t, _mapped_coef_t(tmp_path / "model" / "word_coef_t.npy", arrays))
+
+
+def _same_matrix(a: sparse.csr_matrix, b: sparse.csr_matrix) -> bool:
+    return a.shape == b.shape and all(
+        getattr(a, f).dtype == getattr(b, f).dtype and np.array_equal(getattr(a, f), getattr(b, f))
+        for f in ("data", "indices", "indptr")
+    )
+
+
+def test_gram_table_rows_equal_the_per_text_loop(small_classifier: DisciplineClassifier) -> None:
+    # Documents are classified a batch at a time through the arrays of GramTable; the rows
+    # must be the per-text loop's entry for entry (same order, same floats), so labels and
+    # tags stay the same.
+    analyzer = Analyzer()
+    texts, _ = load_csldcp()
+    tokens = [analyzer.words(t) for t in texts[:300]]
+    tokens += [[], ["未知词"], tokens[0] * 3, tokens[1][:1], ["a b", "a", "b"]]
+    vec = small_classifier._word.vectorizer
+    for bigrams in (True, False):
+        table = GramTable(vec.vocabulary_, vec.idf_, bigrams)
+        assert table.exact
+        expected = tfidf_rows(tokens, vec.vocabulary_, vec.idf_, bigrams)
+        assert _same_matrix(table.rows(tokens), expected)
+        assert _same_matrix(table.rows([]), tfidf_rows([], vec.vocabulary_, vec.idf_, bigrams))
+
+
+def test_gram_table_keeps_the_loop_for_other_vocabularies() -> None:
+    # A spaced term that is not two known words: only joining strings finds it.
+    vocabulary = {"a": 0, "b c": 1, "x y z": 2, "b": 3}
+    idf = np.array([1.0, 2.0, 3.0, 1.5])
+    tokens = [["a", "b c"], ["x", "y z"], ["b", "c", "a", "b"]]
+    table = GramTable(vocabulary, idf, bigrams=True)
+    assert not table.exact
+    assert _same_matrix(table.rows(tokens), tfidf_rows(tokens, vocabulary, idf, True))
+    exact = GramTable({"a": 0, "b": 1, "a b": 2, "b a": 3}, np.array([1.0, 2.0, 3.0, 4.0]), True)
+    tokens = [["a", "b", "a", "b", "b"], ["b"], [], ["a", "c", "b", "a"]]
+    assert exact.exact
+    assert _same_matrix(exact.rows(tokens), tfidf_rows(tokens, exact.vocabulary, exact.idf, True))
+
+
+def test_numbered_words_give_the_rows_of_their_lists(
+    small_classifier: DisciplineClassifier,
+) -> None:
+    # A build's chunk numbers its words once; the classifier's and tagger's rows from those
+    # numbers must equal the rows of the token lists they stand for.
+    analyzer = Analyzer()
+    texts, _ = load_csldcp()
+    words = [
+        {
+            "title": analyzer.words(t[:20]),
+            "keywords": analyzer.words(t[20:30]),
+            "text": analyzer.words(t),
+        }
+        for t in texts[:60]
+    ]
+    words[3] = {"title": [], "keywords": [], "text": []}
+    numbered = number_words(words)
+    need = [0, 2, 3, 5, 59]
+    chosen = numbered.select(need, ("title", "text"))
+    assert chosen.lists() == [words[i]["title"] + words[i]["text"] for i in need]
+    tagged = numbered.select(range(len(words)), ("title", "keywords", "text"), 7)
+    assert tagged.lists() == [w["title"] + w["keywords"] + w["text"][:7] for w in words]
+    vec = small_classifier._word.vectorizer
+    for table in (
+        GramTable(vec.vocabulary_, vec.idf_, True),
+        GramTable(vec.vocabulary_, vec.idf_, False),
+        GramTable({"x y z": 0, **{t: i + 1 for t, i in vec.vocabulary_.items()}}, vec.idf_, True),
+    ):
+        for tokens in (chosen, tagged):
+            assert _same_matrix(table.rows(tokens), table.rows(tokens.lists()))

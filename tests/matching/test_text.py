@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from silian.matching.sparse import TermCounts
 from silian.matching.text import (
     Analyzer,
     analyse_query,
+    bigram_counts,
     bigrams_of,
     normalise,
     split_clauses,
@@ -91,3 +95,30 @@ def test_plain_queries_keep_every_word_at_weight_one() -> None:
     assert set(terms.weights.values()) == {1.0}
     assert terms.core  # without a name or an ask, the problem words are the core
     assert split_clauses("") == []
+
+
+def _same_counts(a: TermCounts, b: TermCounts) -> bool:
+    arrays = ("doc", "field", "term", "count", "lengths")
+    return (a.terms, a.fields) == (b.terms, b.fields) and all(
+        getattr(a, f).dtype == getattr(b, f).dtype and np.array_equal(getattr(a, f), getattr(b, f))
+        for f in arrays
+    )
+
+
+def test_bigram_counts_equal_counting_the_bigram_lists() -> None:
+    # A build counts bigrams from code points; the counts, term spellings and numbering must
+    # be those of bigrams_of's lists, whatever mix of runs, lone characters and latin words.
+    texts = [
+        ["高镍正极材料的制备", "锂电池 ; 正极", "高镍正极材料循环性能提高，材料强度提高。"],
+        ["", "", ""],
+        ["中", "a", "中a文 龍 c++ 与 c# 和 x-ray 3.5mm"],
+        ["\u3400\u3401 ab 中", "𠀀𠀁中中中ab中", "\ufaff\uf900\u9fff\u4e00\u4dbf"],
+        ["ab ab 中文", "中文中文", "文中 ab"],
+    ]
+    fields = ("title", "keywords", "text")
+    for chosen in (fields, ("title", "text"), ("text",), ()):
+        columns = [fields.index(f) for f in chosen]
+        for docs in (texts, texts[1:2], texts[2:], []):
+            lists = [{f: bigrams_of(t) for f, t in zip(fields, d, strict=True)} for d in docs]
+            counted = bigram_counts([[d[c] for c in columns] for d in docs], chosen)
+            assert _same_counts(counted, TermCounts.of(lists, chosen))

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +177,7 @@ class DisciplineClassifier:
         # Where the model was loaded from (None: trained in memory); a parallel build's
         # worker processes load the same files.
         self.directory: Path | None = None
+        self._word_grams: GramTable | None = None
 
     @classmethod
     def train(
@@ -212,10 +214,14 @@ class DisciplineClassifier:
         """Softmax of the decision values: a discipline distribution per text."""
         return softmax(self.decision(texts), temperature)
 
-    def decision_tokens(self, token_lists: Sequence[Sequence[str]]) -> NDArray[np.float32]:
+    def decision_tokens(
+        self, token_lists: Sequence[Sequence[str]] | NumberedTokens
+    ) -> NDArray[np.float32]:
         """Word-model decision values from already-segmented words (one row per text)."""
-        vec = self._word.vectorizer
-        features = tfidf_rows(token_lists, vec.vocabulary_, vec.idf_, bigrams=True)
+        if self._word_grams is None:
+            vec = self._word.vectorizer
+            self._word_grams = GramTable(vec.vocabulary_, vec.idf_, bigrams=True)
+        features = self._word_grams.rows(token_lists)
         return np.asarray(features @ self._word.coef_t + self._word.intercept)
 
     def predict_tokens(self, token_lists: Sequence[Sequence[str]]) -> list[str]:
@@ -340,6 +346,167 @@ def tfidf_rows(
         (np.array(values, np.float32), np.array(indices, np.int64), np.array(indptr, np.int64)),
         shape=(len(token_lists), len(idf)),
     )
+
+
+@dataclass
+class NumberedTokens:
+    """Texts' tokens as ids into ``terms`` (flat, text after text; ``lengths`` per text), so a
+    model looks each distinct term up once instead of every token."""
+
+    terms: list[str]
+    ids: NDArray[np.int64]
+    lengths: NDArray[np.int64]
+
+    def __len__(self) -> int:
+        """Number of texts."""
+        return int(self.lengths.shape[0])
+
+    def lists(self) -> list[list[str]]:
+        """The token lists themselves."""
+        words = [self.terms[i] for i in self.ids.tolist()]
+        ends = np.cumsum(self.lengths).tolist()
+        return [words[s:e] for s, e in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+@dataclass
+class ChunkWords:
+    """A chunk's words numbered once (title, keywords, text per document, in order), from
+    which the classifier and the tagger take their texts' tokens without a string lookup."""
+
+    terms: list[str]
+    ids: NDArray[np.int64]
+    lengths: NDArray[np.int64]
+    """Tokens per document and field (documents × the three fields)."""
+
+    FIELDS = ("title", "keywords", "text")
+
+    def select(
+        self, docs: Sequence[int], fields: Sequence[str], text_limit: int | None = None
+    ) -> NumberedTokens:
+        """Each of ``docs``' tokens of ``fields`` in field order (the text's first
+        ``text_limit`` only), as the lists ``words[f] + …`` would hold them."""
+        n_docs = self.lengths.shape[0]
+        per_cell = self.lengths.reshape(-1)
+        cell = np.repeat(np.arange(per_cell.size, dtype=np.int64), per_cell)
+        field = cell % len(self.FIELDS)
+        wanted = np.zeros(len(self.FIELDS), bool)
+        wanted[[self.FIELDS.index(f) for f in fields]] = True
+        chosen = np.zeros(n_docs, bool)
+        chosen[np.asarray(docs, np.int64)] = True
+        mask = wanted[field] & chosen[cell // len(self.FIELDS)]
+        if text_limit is not None:
+            start = np.cumsum(per_cell) - per_cell
+            position = np.arange(cell.size, dtype=np.int64) - start[cell]
+            mask &= (field != self.FIELDS.index("text")) | (position < text_limit)
+        counts = np.bincount(cell[mask] // len(self.FIELDS), minlength=n_docs)
+        return NumberedTokens(self.terms, self.ids[mask], counts[np.asarray(docs, np.int64)])
+
+
+class GramTable:
+    """A TF-IDF vocabulary as arrays, for :func:`tfidf_rows` of a whole batch in numpy.
+
+    Each text's word ids come from one C-level dictionary lookup per token; a word bigram is
+    found by the ids of its two words (the vocabulary's "a b" terms as sorted id pairs), so no
+    bigram string is ever joined. Counting, tf, idf and each row's order are numpy over the
+    batch, with the same floats as the per-text loop: terms in order of first appearance
+    (words, then bigrams), elementwise arithmetic, and each row's norm from its own
+    ``np.linalg.norm`` (a dot product, whose summation order depends on the row alone).
+    """
+
+    def __init__(
+        self, vocabulary: Mapping[str, int], idf: NDArray[np.float64], bigrams: bool
+    ) -> None:
+        """Index ``vocabulary`` (and, with ``bigrams``, its word pairs)."""
+        self.vocabulary = vocabulary
+        self.idf = idf
+        self.bigrams = bigrams
+        self.size = max(len(idf), max(vocabulary.values(), default=-1) + 1, 1)
+        keys: list[int] = []
+        ids: list[int] = []
+        # The pair lookup equals joining two tokens with a space only when every spaced term is
+        # exactly two vocabulary words (true of a vectorizer's min_df bigrams); otherwise the
+        # per-text loop is used.
+        self.exact = True
+        if bigrams:
+            for term, i in vocabulary.items():
+                if " " not in term:
+                    continue
+                parts = term.split(" ")
+                first = vocabulary.get(parts[0]) if len(parts) == 2 else None
+                second = vocabulary.get(parts[-1]) if len(parts) == 2 else None
+                if first is None or second is None:
+                    self.exact = False
+                    break
+                keys.append(first * self.size + second)
+                ids.append(i)
+        order = np.argsort(np.array(keys, np.int64))
+        self.pair_keys = np.array(keys, np.int64)[order]
+        self.pair_ids = np.array(ids, np.int64)[order]
+        # Whether a word starts / ends some bigram (one more entry, False: index -1 = unknown).
+        self.starts = np.zeros(self.size + 1, bool)
+        self.ends = np.zeros(self.size + 1, bool)
+        self.starts[self.pair_keys // self.size] = True
+        self.ends[self.pair_keys % self.size] = True
+
+    def rows(self, token_lists: Sequence[Sequence[str]] | NumberedTokens) -> sparse.csr_matrix:
+        """:func:`tfidf_rows` of ``token_lists`` (the same matrix, entry for entry)."""
+        if not self.exact:
+            if isinstance(token_lists, NumberedTokens):
+                token_lists = token_lists.lists()
+            return tfidf_rows(token_lists, self.vocabulary, self.idf, self.bigrams)
+        get = self.vocabulary.get
+        if isinstance(token_lists, NumberedTokens):
+            # Each distinct term looked up once, then every token by its number.
+            terms = token_lists.terms
+            vocab_ids = np.fromiter(map(get, terms, repeat(-1)), np.int64, len(terms))
+            ids = vocab_ids[token_lists.ids]
+            lengths = token_lists.lengths
+            n_docs, n_tokens = len(token_lists), int(ids.size)
+        else:
+            n_docs = len(token_lists)
+            lengths = np.fromiter(map(len, token_lists), np.int64, n_docs)
+            n_tokens = int(lengths.sum())
+            ids = np.fromiter(
+                map(get, chain.from_iterable(token_lists), repeat(-1)), np.int64, n_tokens
+            )
+        doc = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        start = np.cumsum(lengths) - lengths
+        # Position of each gram within its text's gram list: the words, then the bigrams.
+        local = np.arange(n_tokens, dtype=np.int64) - start[doc]
+        known = ids >= 0
+        gram_doc, gram_id, gram_pos = doc[known], ids[known], local[known]
+        if self.bigrams and n_tokens > 1 and self.pair_keys.size:
+            left, right = ids[:-1], ids[1:]
+            pair = self.starts[left] & self.ends[right] & (doc[:-1] == doc[1:])
+            keys = left[pair] * self.size + right[pair]
+            found = np.minimum(np.searchsorted(self.pair_keys, keys), self.pair_keys.size - 1)
+            hit = self.pair_keys[found] == keys
+            pair_doc = doc[:-1][pair][hit]
+            gram_doc = np.concatenate([gram_doc, pair_doc])
+            gram_id = np.concatenate([gram_id, self.pair_ids[found[hit]]])
+            gram_pos = np.concatenate([gram_pos, lengths[pair_doc] + local[:-1][pair][hit]])
+        span = 2 * int(lengths.max(initial=0)) + 1
+        # One sort by (document, term, position): each term's first position and count.
+        composite = np.sort((gram_doc * self.size + gram_id) * span + gram_pos)
+        term_key = composite // span
+        first = np.ones(term_key.size, bool)
+        np.not_equal(term_key[1:], term_key[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        counts = np.diff(np.append(starts, term_key.size))
+        key = term_key[starts]
+        row, col = key // self.size, key % self.size
+        # Each row's terms in order of first appearance (as a Counter keeps them).
+        order = np.argsort(row * span + composite[starts] % span)
+        row, col, counts = row[order], col[order], counts[order]
+        w = (1.0 + np.log(counts.astype(np.float64))) * self.idf[col]
+        indptr = np.zeros(n_docs + 1, np.int64)
+        np.cumsum(np.bincount(row, minlength=n_docs), out=indptr[1:])
+        norm = np.linalg.norm
+        bounds = indptr.tolist()
+        for s, e in zip(bounds, bounds[1:], strict=False):
+            if e > s:
+                w[s:e] /= max(float(norm(w[s:e])), 1e-12)
+        return sparse.csr_matrix((w.astype(np.float32), col, indptr), shape=(n_docs, len(self.idf)))
 
 
 def _tokenizer(analyzer: Analyzer) -> Callable[[str], list[str]]:
@@ -489,6 +656,7 @@ class IndustryTagger:
         docs = [normalise(f"{d.name} {d.name} {d.description}") for d in self.divisions]
         self.matrix = self.vectorizer.fit_transform(docs)
         self._bridges: dict[tuple[str, ...], NDArray[np.float32]] = {}
+        self._grams: GramTable | None = None
 
     def tag(
         self,
@@ -529,7 +697,7 @@ class IndustryTagger:
 
     def tag_tokens(
         self,
-        token_lists: Sequence[Sequence[str]],
+        token_lists: Sequence[Sequence[str]] | NumberedTokens,
         top: int = 2,
         floor: float = 0.08,
         discipline_proba: NDArray[np.float32] | None = None,
@@ -545,8 +713,9 @@ class IndustryTagger:
         """
         if not token_lists:
             return []
-        vec = self.vectorizer
-        features = tfidf_rows(token_lists, vec.vocabulary_, vec.idf_, bigrams=False)
+        if self._grams is None:
+            self._grams = GramTable(self.vectorizer.vocabulary_, self.vectorizer.idf_, False)
+        features = self._grams.rows(token_lists)
         sims = (features @ self.matrix.T).toarray()
         untagged = np.zeros(len(token_lists), bool)
         if discipline_proba is not None:
@@ -554,13 +723,13 @@ class IndustryTagger:
             if none_mass is not None:
                 mass = no_division_mass(discipline_proba, discipline_labels)
                 untagged = mass >= none_mass
+        # One argsort over all rows (the same sort of each row as row by row), then the codes.
+        order = np.argsort(-sims, axis=1)[:, :top]
+        above = np.take_along_axis(sims, order, axis=1) >= floor
+        codes = [d.code for d in self.divisions]
         out: list[list[str]] = []
-        for row, skip in zip(sims, untagged.tolist(), strict=True):
-            if skip:
-                out.append([])
-                continue
-            order = np.argsort(-row)[:top]
-            out.append([self.divisions[i].code for i in order if row[i] >= floor])
+        for ranked, ok, skip in zip(order.tolist(), above.tolist(), untagged.tolist(), strict=True):
+            out.append([] if skip else [codes[i] for i, y in zip(ranked, ok, strict=True) if y])
         return out
 
     def name(self, code: str) -> str:

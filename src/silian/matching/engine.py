@@ -263,8 +263,7 @@ class Engine:
         batch = Batch(docs, analysis, base, counts, building=True)
         for signal in self.signals.values():
             signal.add(batch)
-        for i, doc in enumerate(docs):
-            self.records.append(doc, base + i)
+        self.records.extend(docs, base)
 
     def update(self, doc: Document | Mapping[str, Any]) -> None:
         """Add or replace one document; visible to the next query (no rebuild)."""

@@ -23,20 +23,23 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import count as counter
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Protocol
 
-from silian.matching.classify import DisciplineClassifier, IndustryTagger
-from silian.matching.signals.base import Analysed, Analysis
+import numpy as np
+
+from silian.matching.classify import ChunkWords, DisciplineClassifier, IndustryTagger
+from silian.matching.signals.base import Analysed, Analysis, Fields
 from silian.matching.signals.discipline import classify
 from silian.matching.signals.industry import tag
 from silian.matching.sparse import TermCounts
-from silian.matching.text import Analyzer, normalise
+from silian.matching.text import Analyzer, bigram_counts, bigrams_of, normalise
 
 # (title, keywords, text, given disciplines) of one document: plain strings pickle fast.
 Texts = tuple[str, list[str], str, list[str]]
@@ -72,20 +75,58 @@ class Models:
 
 
 def analyse_chunk(
-    analyzer: Analyzer, models: Models, docs: Sequence[Texts]
+    analyzer: Analyzer, models: Models, docs: Sequence[Texts], tokens: bool = True
 ) -> tuple[Analysis, list[Analysed]]:
-    """A chunk's :class:`Analysis` (a build's and an edit's alike) and its token lists."""
-    analysed = [analyse(analyzer, title, keywords, text) for title, keywords, text, _ in docs]
-    words = [w for w, _ in analysed]
-    labels, rows = classify(models.classifier(), [d[3] for d in docs], words)
-    industries = tag(models.tagger() if models.tagger else None, words, rows)
+    """A chunk's :class:`Analysis` (a build's and an edit's alike) and, with ``tokens``, its
+    token lists (else its words only: a build's chunks need no bigram lists)."""
+    normal = [
+        {
+            "title": normalise(title),
+            "keywords": normalise(" ; ".join(keywords)),
+            "text": normalise(x),
+        }
+        for title, keywords, x, _ in docs
+    ]
+    words = [{f: analyzer.words(t, normalised=True) for f, t in n.items()} for n in normal]
+    # The words numbered once: the word channel's counts, and the classifier's and tagger's
+    # tokens by number (their vocabularies then see each distinct word once per chunk).
+    numbered = number_words(words)
+    labels, rows = classify(models.classifier(), [d[3] for d in docs], words, numbered)
+    industries = tag(models.tagger() if models.tagger else None, words, rows, numbered)
+    fields = models.bigram_fields
+    if tuple(models.word_fields) == ChunkWords.FIELDS:
+        word_counts = TermCounts.of_ids(
+            numbered.terms, models.word_fields, numbered.ids, numbered.lengths
+        )
+    else:
+        word_counts = TermCounts.of(words, models.word_fields)
     analysis = Analysis(
-        words=TermCounts.of(words, models.word_fields),
-        bigrams=TermCounts.of([b for _, b in analysed], models.bigram_fields),
+        words=word_counts,
+        # Bigrams counted from the texts' code points (the counts of bigrams_of's lists).
+        bigrams=bigram_counts([[n.get(f, "") for f in fields] for n in normal], fields),
         disciplines=labels,
         industries=industries,
     )
-    return analysis, analysed
+    if not tokens:
+        return analysis, [(w, {}) for w in words]
+    bigrams = [{f: bigrams_of(t) for f, t in n.items()} for n in normal]
+    return analysis, list(zip(words, bigrams, strict=True))
+
+
+def number_words(words: Sequence[Fields]) -> ChunkWords:
+    """A chunk's words (title, keywords, text) numbered in order of first appearance."""
+    local: defaultdict[str, int] = defaultdict(counter().__next__)
+    ids: list[int] = []
+    lengths: list[int] = []
+    for doc in words:
+        for name in ChunkWords.FIELDS:
+            tokens = doc[name]
+            lengths.append(len(tokens))
+            ids.extend(map(local.__getitem__, tokens))
+    shape = (len(words), len(ChunkWords.FIELDS))
+    return ChunkWords(
+        list(local), np.array(ids, np.int64), np.array(lengths, np.int64).reshape(shape)
+    )
 
 
 class ChunkAnalyser(Protocol):
@@ -118,7 +159,7 @@ class SerialAnalyser:
 
     def submit(self, docs: list[Texts]) -> None:
         """Analyse at once."""
-        self._done.append(analyse_chunk(self.analyzer, self.models, docs)[0])
+        self._done.append(analyse_chunk(self.analyzer, self.models, docs, tokens=False)[0])
 
     def results(self, block: bool) -> Iterator[Analysis]:
         """Everything analysed so far."""
@@ -193,7 +234,7 @@ def _analyse_chunk(batches: int, docs: list[Texts]) -> Analysis:
     worker = _worker
     assert worker is not None
     worker.catch_up(batches)
-    return analyse_chunk(worker.analyzer, worker.models, docs)[0]
+    return analyse_chunk(worker.analyzer, worker.models, docs, tokens=False)[0]
 
 
 class ProcessAnalyser:

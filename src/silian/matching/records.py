@@ -6,7 +6,7 @@ time; the industry signal and the chain filter the chains); each signal keeps it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,19 @@ class Column:
         self.data[self.n] = value
         self.n += 1
 
+    def extend(self, values: Sequence[Any]) -> None:
+        """Add values at the end (as :meth:`append` one by one: the same cells and capacity)."""
+        end = self.n + len(values)
+        if end > len(self.data):
+            size = len(self.data)
+            while size < end:
+                size *= 2
+            grown = np.full(size, self.fill, self.data.dtype)
+            grown[: self.n] = self.data[: self.n]
+            self.data = grown
+        self.data[self.n : end] = values
+        self.n = end
+
     def view(self) -> NDArray[Any]:
         """The values so far."""
         return self.data[: self.n]
@@ -66,6 +79,14 @@ class Texts:
         """Add the next string."""
         self.buffer += text.encode("utf-8")
         self.offsets.append(len(self.base) + len(self.buffer))
+
+    def extend(self, texts: Iterable[str]) -> None:
+        """Add strings in order."""
+        buffer, ends, base = self.buffer, [], len(self.base)
+        for text in texts:
+            buffer += text.encode("utf-8")
+            ends.append(base + len(buffer))
+        self.offsets.extend(ends)
 
     def __getitem__(self, i: int) -> str:
         """The i-th string."""
@@ -163,6 +184,26 @@ class Records:
         self.keywords.append(" ; ".join(doc.keywords))
         if doc.chains:
             self.chains[slot] = list(doc.chains)
+
+    def extend(self, docs: Sequence[Document], base: int) -> None:
+        """:meth:`append` each document at ``base``, ``base`` + 1, … (one numpy write per
+        column: a build adds a chunk at a time)."""
+        for i, doc in enumerate(docs):
+            self.doc_ids.append(doc.id)
+            self.slot_of[doc.id] = base + i
+            if doc.chains:
+                self.chains[base + i] = list(doc.chains)
+        self.col_kind.extend([_code(self.kinds, d.kind) for d in docs])
+        self.col_status.extend([_code(self.statuses, d.status) for d in docs])
+        self.col_trl.extend([d.trl or 0 for d in docs])
+        self.col_price.extend([d.price if d.price else np.nan for d in docs])
+        self.col_region.extend([region_code(d.region) for d in docs])
+        self.col_updated.extend(
+            [d.updated_at if d.updated_at is not None else np.nan for d in docs]
+        )
+        self.col_live.extend([True] * len(docs))
+        self.titles.extend(d.title for d in docs)
+        self.keywords.extend(" ; ".join(d.keywords) for d in docs)
 
     def remove(self, doc_id: str) -> int | None:
         """Mark a document deleted; its slot, or None if it was not indexed."""

@@ -122,19 +122,32 @@ class TermCounts:
                 tokens = doc.get(name) or ()
                 lengths.append(len(tokens))
                 ids.extend(map(local.__getitem__, tokens))
-        n_fields, n_terms = len(fields), max(len(local), 1)
-        per_field = np.array(lengths, np.int64)
+        per_field = np.array(lengths, np.int64).reshape(len(docs), len(fields))
+        return cls.of_ids(list(local), fields, np.array(ids, np.int64), per_field)
+
+    @classmethod
+    def of_ids(
+        cls,
+        terms: list[str],
+        fields: Sequence[str],
+        ids: NDArray[np.int64],
+        lengths: NDArray[np.int64],
+    ) -> TermCounts:
+        """Count tokens already numbered: ``ids`` index ``terms`` (numbered in order of first
+        appearance), in document then field order, ``lengths`` tokens per document and field."""
+        n_docs, n_fields, n_terms = lengths.shape[0], len(fields), max(len(terms), 1)
+        per_field = lengths.reshape(-1)
         cell = np.repeat(np.arange(per_field.size, dtype=np.int64), per_field)
-        keys, counts = np.unique(cell * n_terms + np.array(ids, np.int64), return_counts=True)
+        keys, counts = np.unique(cell * n_terms + ids, return_counts=True)
         cells = keys // n_terms
         return cls(
-            terms=list(local),
+            terms=terms,
             fields=tuple(fields),
             doc=(cells // max(n_fields, 1)).astype(np.int32),
             field=(cells % max(n_fields, 1)).astype(np.int8),
             term=(keys % n_terms).astype(np.int32),
             count=counts.astype(np.int32),
-            lengths=per_field.astype(np.int32).reshape(len(docs), n_fields),
+            lengths=per_field.astype(np.int32).reshape(n_docs, n_fields),
         )
 
 
@@ -154,9 +167,8 @@ def _pack_arrays(
 def _segment_from_rows(base: int, size: int, entries: Sequence[Row], n_terms: int) -> Segment:
     """Pack per-row (term ids, values) into a new segment starting at slot ``base``."""
     if entries:
-        rows = np.concatenate(
-            [np.full(ids.shape[0], r, np.uint16) for r, (ids, _) in enumerate(entries)]
-        )
+        sizes = np.fromiter((ids.shape[0] for ids, _ in entries), np.int64, len(entries))
+        rows = np.repeat(np.arange(len(entries), dtype=np.uint16), sizes)
         cols = np.concatenate([ids for ids, _ in entries]).astype(np.int32)
         vals = np.concatenate([v for _, v in entries])
     else:
@@ -216,7 +228,7 @@ class BM25FIndex:
 
     def _number(self, terms: Sequence[str]) -> NDArray[np.int64]:
         """Ids of distinct ``terms``; new ones are numbered in the order given."""
-        ids = np.array(list(map(self.vocab.get, terms, repeat(-1, len(terms)))), np.int64)
+        ids = np.fromiter(map(self.vocab.get, terms, repeat(-1, len(terms))), np.int64, len(terms))
         new = np.flatnonzero(ids < 0)
         if new.size:
             start = len(self.terms)

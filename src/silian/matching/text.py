@@ -7,14 +7,17 @@ import operator
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import rjieba
 import zhconv
+
+from silian.matching.sparse import TermCounts
 
 DATA_DIR = Path(str(resources.files("silian.matching") / "data"))
 # Taxonomies and training data shared with the rest of the platform.
@@ -25,6 +28,9 @@ _CJK_RUN = re.compile(f"[{_CJK}]+")
 _ALNUM_RUN = re.compile(r"[a-z0-9][a-z0-9.+#\-]*[a-z0-9+#]|[a-z0-9]")
 _WORD_OK = re.compile(f"[{_CJK}a-z0-9]")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
+# Distinct jieba tokens whose word (or none) an analyser remembers (~120 bytes each, so at
+# most ~30 MB in a long-running server; a build's frequent tokens refill it at once).
+_KEPT_LIMIT = 1 << 18
 
 
 @lru_cache(maxsize=1)
@@ -96,6 +102,7 @@ class Analyzer:
         self._lock = threading.Lock()
         self._added: set[str] = set()
         self._stop = stopwords()
+        self._kept: dict[str, str] = {}
         self.add_words(taxonomy_terms())
         self.add_words(extra_words)
 
@@ -125,9 +132,21 @@ class Analyzer:
         """Word terms of ``text``: jieba search-mode tokens without stopwords and punctuation."""
         if not normalised:
             text = normalise(text)
-        stop, ok = self._stop, _WORD_OK.search
-        tokens = map(str.strip, self._jieba.cut_for_search(text))
-        return [t for t in tokens if t and t not in stop and ok(t)]
+        tokens = self._jieba.cut_for_search(text)
+        # Each distinct token is judged once (stripped, or "" when dropped): the same tokens
+        # recur in every text, and the lookup is C-level where the test was a regex per token.
+        kept = self._kept
+        verdicts = list(map(kept.get, tokens))
+        if None in verdicts:
+            if len(kept) > _KEPT_LIMIT:
+                # A new dict, not clear(): a thread still filling the old one keeps its entries.
+                self._kept = kept = {}
+            stop, ok = self._stop, _WORD_OK.search
+            for token in set(tokens).difference(kept):
+                word = token.strip()
+                kept[token] = word if word and word not in stop and ok(word) else ""
+            verdicts = list(map(kept.__getitem__, tokens))
+        return list(filter(None, verdicts))
 
     def bigrams(self, text: str, *, normalised: bool = False) -> list[str]:
         """Character terms of ``text``: CJK bigrams (unigram for 1-char runs) and latin words."""
@@ -146,6 +165,91 @@ def bigrams_of(text: str) -> list[str]:
             out.extend(map(operator.add, run, run[1:]))  # each character and the next
     out.extend(_ALNUM_RUN.findall(text))
     return out
+
+
+# The CJK ranges of ``_CJK`` as code points (inclusive), for counting bigrams in numpy: a
+# character's key is its place among them, a bigram's key (first + 1) · span + second, a
+# latin/digit word's key a number above both (words numbered per call).
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_CJK_POINTS = np.concatenate([np.arange(lo, hi + 1, dtype=np.int64) for lo, hi in _CJK_RANGES])
+_CJK_SPAN = int(_CJK_POINTS.size)
+_WORD_BASE = (_CJK_SPAN + 1) * _CJK_SPAN
+
+
+def bigram_counts(texts: Sequence[Sequence[str]], fields: Sequence[str]) -> TermCounts:
+    """``TermCounts.of`` the :func:`bigrams_of` of already-normalised texts (``texts[d][j]``:
+    document d's field ``fields[j]``), the same counts without a string per bigram token.
+
+    The CJK bigrams and lone characters come from the texts' code points in numpy, each term
+    spelled once when it is first seen; only the latin/digit words are matched one by one.
+    """
+    n_docs, n_fields = len(texts), len(fields)
+    cells = [t for doc in texts for t in doc]
+    # A newline is neither CJK nor latin: no run crosses from one field into the next.
+    joined = "\n".join(cells) + "\n"
+    code = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32).astype(np.int64)
+    place = np.full(code.size + 1, -1, np.int64)  # one more: the last character's neighbour
+    offset = 0
+    for low, high in _CJK_RANGES:
+        inside = np.flatnonzero((code >= low) & (code <= high))
+        place[inside] = code[inside] - low + offset
+        offset += high - low + 1
+    cjk = place >= 0
+    pair = cjk[:-1] & cjk[1:]
+    lone = cjk[:-1] & ~cjk[1:] & ~np.concatenate(([False], cjk[:-2]))
+    at = np.flatnonzero(pair | lone)
+    cjk_keys = np.where(pair[at], (place[at] + 1) * _CJK_SPAN + place[at + 1], place[at])
+    cell_of = np.repeat(np.arange(len(cells), dtype=np.int64), [len(t) + 1 for t in cells])
+    cjk_cell = cell_of[at]
+    # Latin/digit words after each field's CJK terms, as bigrams_of lists them.
+    words: dict[str, int] = {}
+    word_keys: list[int] = []
+    per_cell: list[int] = []
+    for text in cells:
+        found = _ALNUM_RUN.findall(text) if text else []
+        per_cell.append(len(found))
+        word_keys.extend(_WORD_BASE + words.setdefault(w, len(words)) for w in found)
+    n_cells = len(cells)
+    n_cjk = np.bincount(cjk_cell, minlength=n_cells)
+    n_words = np.array(per_cell, np.int64)
+    lengths = n_cjk + n_words
+    start = np.cumsum(lengths) - lengths
+    n_tokens = int(lengths.sum())
+    keys = np.empty(n_tokens, np.int64)
+    cjk_start = np.cumsum(n_cjk) - n_cjk
+    keys[start[cjk_cell] + np.arange(at.size) - cjk_start[cjk_cell]] = cjk_keys
+    word_cell = np.repeat(np.arange(n_cells, dtype=np.int64), n_words)
+    word_start = np.cumsum(n_words) - n_words
+    word_at = np.arange(word_cell.size) - word_start[word_cell]
+    keys[start[word_cell] + n_cjk[word_cell] + word_at] = np.array(word_keys, np.int64)
+    # Terms numbered in order of first appearance (as TermCounts.of numbers them): one sort by
+    # (key, position) finds each key's first position, a smaller one orders the keys by it.
+    span = max(n_tokens, 1)
+    ranked = np.sort(keys * span + np.arange(n_tokens, dtype=np.int64))
+    sorted_keys, position = ranked // span, ranked % span
+    new_key = np.ones(n_tokens, bool)
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_key[1:])
+    group = np.cumsum(new_key) - 1
+    heads = np.flatnonzero(new_key)
+    order = np.argsort(position[heads])
+    number = np.empty(heads.size, np.int64)
+    number[order] = np.arange(heads.size)
+    ids = np.empty(n_tokens, np.int64)
+    ids[position] = number[group]
+    spelled = sorted_keys[heads[order]]
+    chars = np.zeros((spelled.size, 2), np.uint32)
+    is_pair = (spelled >= _CJK_SPAN) & (spelled < _WORD_BASE)
+    point = _CJK_POINTS[np.minimum(spelled % _CJK_SPAN, _CJK_SPAN - 1)]
+    chars[:, 0] = np.where(
+        is_pair, _CJK_POINTS[np.minimum(spelled // _CJK_SPAN, _CJK_SPAN) - 1], point
+    )
+    chars[:, 1] = np.where(is_pair, point, 0)
+    terms: list[str] = chars.view("<U2").reshape(-1).tolist()
+    if words:
+        spelling = list(words)
+        for i in np.flatnonzero(spelled >= _WORD_BASE).tolist():
+            terms[i] = spelling[int(spelled[i]) - _WORD_BASE]
+    return TermCounts.of_ids(terms, fields, ids, lengths.reshape(n_docs, n_fields))
 
 
 def has_cjk(text: str) -> bool:

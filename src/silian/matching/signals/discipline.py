@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from silian.matching.arrays import top_slots, zscore
 from silian.matching.classify import (
     TOKEN_TEMPERATURE,
+    ChunkWords,
     DisciplineClassifier,
     discipline_classifier,
     discipline_labels,
@@ -42,17 +43,28 @@ MIN_REASON_P = 0.1
 
 
 def classify(
-    clf: DisciplineClassifier | None, given: Sequence[Sequence[str]], words: Sequence[Fields]
+    clf: DisciplineClassifier | None,
+    given: Sequence[Sequence[str]],
+    words: Sequence[Fields],
+    numbered: ChunkWords | None = None,
 ) -> tuple[list[str], DisciplineRows]:
     """Each document's discipline (its first given one, else the classifier's word-model label
     from its title and text words; "" if neither) and its distribution over the classifier's
-    labels (its given disciplines shared equally, else the word model's softmax)."""
+    labels (its given disciplines shared equally, else the word model's softmax).
+
+    ``numbered``: the same words numbered once per chunk (the classifier then looks each
+    distinct word up once)."""
     labels = list(clf.labels) if clf is not None else discipline_labels()
     rows = DisciplineRows(labels, np.zeros((len(given), len(labels)), np.float32))
     need = [i for i, g in enumerate(given) if not g]
     predicted: dict[int, str] = {}
     if clf is not None and need:
-        decision = clf.decision_tokens([words[i]["title"] + words[i]["text"] for i in need])
+        texts = (
+            numbered.select(need, ("title", "text"))
+            if numbered is not None
+            else [words[i]["title"] + words[i]["text"] for i in need]
+        )
+        decision = clf.decision_tokens(texts)
         for i, label in zip(need, clf.labels_of(decision), strict=True):
             predicted[i] = label
         rows.proba[need] = softmax(decision, TOKEN_TEMPERATURE)
@@ -116,8 +128,9 @@ class DisciplineSignal:
         """Append each document's discipline code (-1: none), as its analysis gives it."""
         if not self.names:
             self.names = self._all_names()
-        for label in batch.analysis.disciplines:
-            self.column.append(self._code(label) if label else -1)
+        self.column.extend(
+            [self._code(label) if label else -1 for label in batch.analysis.disciplines]
+        )
 
     def finish(self) -> None:
         """Nothing to finish."""

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from silian.matching.classify import NONE_MASS, IndustryTagger
+from silian.matching.classify import NONE_MASS, ChunkWords, IndustryTagger, NumberedTokens
 from silian.matching.documents import Reason
 from silian.matching.records import Column
 from silian.matching.signals.base import (
@@ -104,16 +104,24 @@ def tagged_words(words: Sequence[Fields]) -> list[list[str]]:
 
 
 def tag(
-    tagger: IndustryTagger | None, words: Sequence[Fields], rows: DisciplineRows | None
+    tagger: IndustryTagger | None,
+    words: Sequence[Fields],
+    rows: DisciplineRows | None,
+    numbered: ChunkWords | None = None,
 ) -> list[list[str]]:
     """Division codes of documents from their words (none without a tagger).
 
     With the documents' discipline distributions the tagger adds the discipline bridge and the
-    ``none`` rule; without them, TF-IDF alone.
+    ``none`` rule; without them, TF-IDF alone. ``numbered``: the same words numbered once per
+    chunk (the tagger then looks each distinct word up once).
     """
     if tagger is None or not words:
         return [[] for _ in words]
-    tokens = tagged_words(words)
+    tokens: list[list[str]] | NumberedTokens = (
+        numbered.select(range(len(words)), ("title", "keywords", "text"), TEXT_WORDS)
+        if numbered is not None
+        else tagged_words(words)
+    )
     if rows is None:
         return tagger.tag_tokens(tokens)
     return tagger.tag_tokens(
@@ -185,10 +193,12 @@ class IndustrySignal:
 
     def add(self, batch: Batch) -> None:
         """Append the codes of the batch's documents, as their analysis gives them."""
-        for industries in batch.analysis.industries:
-            codes = [int(c) for c in industries if c.isdigit()][:INDUSTRY_TAGS]
-            for i, column in enumerate(self.columns):
-                column.append(codes[i] if i < len(codes) else -1)
+        codes = [
+            [int(c) for c in tags if c.isdigit()][:INDUSTRY_TAGS]
+            for tags in batch.analysis.industries
+        ]
+        for i, column in enumerate(self.columns):
+            column.extend([c[i] if i < len(c) else -1 for c in codes])
 
     def finish(self) -> None:
         """Nothing to finish."""
