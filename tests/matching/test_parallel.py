@@ -32,6 +32,13 @@ TOPICS = [
 ]
 
 
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of 4 after a sample of 10: a small corpus crosses many chunk boundaries."""
+    monkeypatch.setattr(engine_module, "CHUNK_SIZE", 4)
+    monkeypatch.setattr(engine_module, "SAMPLE_SIZE", 10)
+
+
 def _corpus(n: int) -> list[dict[str, Any]]:
     docs = []
     for i in range(n):
@@ -49,10 +56,8 @@ def _corpus(n: int) -> list[dict[str, Any]]:
     return docs
 
 
-def test_parallel_build_equals_single_process_build(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_build_equals_single_process_build(small_chunks: None) -> None:
     # Small chunks and sample, so that 40 documents make a sample and several streamed chunks.
-    monkeypatch.setattr(engine_module, "CHUNK_SIZE", 4)
-    monkeypatch.setattr(engine_module, "SAMPLE_SIZE", 10)
     config = EngineConfig(classify=False, tag_industries=False)
     docs = _corpus(40)
     steps: list[tuple[int, int]] = []
@@ -130,12 +135,10 @@ def _same_index(one: Engine, two: Engine) -> None:
 
 
 def test_parallel_build_tags_industries_as_a_single_process_build(
-    monkeypatch: pytest.MonkeyPatch, saved_classifier: None
+    small_chunks: None, saved_classifier: None
 ) -> None:
     # The discipline distribution (given or classified) feeds the industry tagger in the
     # worker processes: both builds must classify and tag alike.
-    monkeypatch.setattr(engine_module, "CHUNK_SIZE", 4)
-    monkeypatch.setattr(engine_module, "SAMPLE_SIZE", 10)
     docs = _corpus(40)
     for i, doc in enumerate(docs):
         if i % 3 == 1:
@@ -153,13 +156,11 @@ def test_parallel_build_tags_industries_as_a_single_process_build(
 
 
 def test_parallel_build_with_every_signal_then_edits_equals_single_process(
-    monkeypatch: pytest.MonkeyPatch, saved_classifier: None
+    small_chunks: None, saved_classifier: None
 ) -> None:
     # Every signal on, a duplicate id in a later chunk, then edits: the whole saved index
     # (postings, df, vectors, disciplines, industry codes, records) is the same, and edits
     # after the build tag with the same tagger (made after the sample's domain words).
-    monkeypatch.setattr(engine_module, "CHUNK_SIZE", 4)
-    monkeypatch.setattr(engine_module, "SAMPLE_SIZE", 10)
     docs = _corpus(40)
     docs[5]["disciplines"] = ["船舶与海洋工程"]
     docs.append({**docs[3], "title": "重复的记录", "keywords": ["后加的词"]})
