@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from silian.matching.parallel import bigram_counts
 from silian.matching.sparse import TermCounts
 from silian.matching.text import (
     Analyzer,
     analyse_query,
-    bigram_counts,
     bigrams_of,
     normalise,
     split_clauses,

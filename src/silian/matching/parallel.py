@@ -39,7 +39,7 @@ from silian.matching.signals.base import Analysed, Analysis, Fields
 from silian.matching.signals.discipline import classify
 from silian.matching.signals.industry import tag
 from silian.matching.sparse import TermCounts
-from silian.matching.text import Analyzer, bigram_counts, bigrams_of, normalise
+from silian.matching.text import Analyzer, bigram_ids, bigrams_of, normalise
 
 # (title, keywords, text, given disciplines) of one document: plain strings pickle fast.
 Texts = tuple[str, list[str], str, list[str]]
@@ -61,6 +61,13 @@ def analyse(analyzer: Analyzer, title: str, keywords: Sequence[str], text: str) 
         "text": analyzer.bigrams(x, normalised=True),
     }
     return words, bigrams
+
+
+def bigram_counts(texts: Sequence[Sequence[str]], fields: Sequence[str]) -> TermCounts:
+    """``TermCounts.of`` the :func:`~silian.matching.text.bigrams_of` of already-normalised
+    texts (``texts[d][j]``: document d's field ``fields[j]``), without a string per token."""
+    terms, ids, lengths = bigram_ids([t for doc in texts for t in doc])
+    return TermCounts.of_ids(terms, fields, ids, lengths.reshape(len(texts), len(fields)))
 
 
 @dataclass

@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 import rjieba
 import zhconv
-
-from silian.matching.sparse import TermCounts
+from numpy.typing import NDArray
 
 DATA_DIR = Path(str(resources.files("silian.matching") / "data"))
 # Taxonomies and training data shared with the rest of the platform.
@@ -176,15 +175,16 @@ _CJK_SPAN = int(_CJK_POINTS.size)
 _WORD_BASE = (_CJK_SPAN + 1) * _CJK_SPAN
 
 
-def bigram_counts(texts: Sequence[Sequence[str]], fields: Sequence[str]) -> TermCounts:
-    """``TermCounts.of`` the :func:`bigrams_of` of already-normalised texts (``texts[d][j]``:
-    document d's field ``fields[j]``), the same counts without a string per bigram token.
+def bigram_ids(
+    cells: Sequence[str],
+) -> tuple[list[str], NDArray[np.int64], NDArray[np.int64]]:
+    """The :func:`bigrams_of` tokens of already-normalised texts, numbered without a string per
+    token: the distinct terms in order of first appearance, each token's term number (texts
+    one after the other) and each text's number of tokens.
 
     The CJK bigrams and lone characters come from the texts' code points in numpy, each term
     spelled once when it is first seen; only the latin/digit words are matched one by one.
     """
-    n_docs, n_fields = len(texts), len(fields)
-    cells = [t for doc in texts for t in doc]
     # A newline is neither CJK nor latin: no run crosses from one field into the next.
     joined = "\n".join(cells) + "\n"
     code = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32).astype(np.int64)
@@ -249,7 +249,7 @@ def bigram_counts(texts: Sequence[Sequence[str]], fields: Sequence[str]) -> Term
         spelling = list(words)
         for i in np.flatnonzero(spelled >= _WORD_BASE).tolist():
             terms[i] = spelling[int(spelled[i]) - _WORD_BASE]
-    return TermCounts.of_ids(terms, fields, ids, lengths.reshape(n_docs, n_fields))
+    return terms, ids, lengths
 
 
 def has_cjk(text: str) -> bool:
