@@ -23,22 +23,19 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from itertools import count as counter
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Protocol
-
-import numpy as np
 
 from silian.matching.classify import ChunkWords, DisciplineClassifier, IndustryTagger
 from silian.matching.signals.base import Analysed, Analysis, Fields
 from silian.matching.signals.discipline import classify
 from silian.matching.signals.industry import tag
-from silian.matching.sparse import TermCounts
+from silian.matching.sparse import TermCounts, number_tokens
 from silian.matching.text import Analyzer, bigram_ids, bigrams_of, normalise
 
 # (title, keywords, text, given disciplines) of one document: plain strings pickle fast.
@@ -49,18 +46,19 @@ MIN_PARALLEL_DOCS = 16384
 
 def analyse(analyzer: Analyzer, title: str, keywords: Sequence[str], text: str) -> Analysed:
     """Word and bigram terms per field of one document."""
-    t, k, x = normalise(title), normalise(" ; ".join(keywords)), normalise(text)
-    words = {
-        "title": analyzer.words(t, normalised=True),
-        "keywords": analyzer.words(k, normalised=True),
-        "text": analyzer.words(x, normalised=True),
-    }
-    bigrams = {
-        "title": analyzer.bigrams(t, normalised=True),
-        "keywords": analyzer.bigrams(k, normalised=True),
-        "text": analyzer.bigrams(x, normalised=True),
-    }
+    normal = normal_fields(title, keywords, text)
+    words = {f: analyzer.words(t, normalised=True) for f, t in normal.items()}
+    bigrams = {f: analyzer.bigrams(t, normalised=True) for f, t in normal.items()}
     return words, bigrams
+
+
+def normal_fields(title: str, keywords: Sequence[str], text: str) -> dict[str, str]:
+    """A document's title, keywords (joined) and text, normalised, under their field names."""
+    return {
+        "title": normalise(title),
+        "keywords": normalise(" ; ".join(keywords)),
+        "text": normalise(text),
+    }
 
 
 def bigram_counts(texts: Sequence[Sequence[str]], fields: Sequence[str]) -> TermCounts:
@@ -86,14 +84,7 @@ def analyse_chunk(
 ) -> tuple[Analysis, list[Analysed]]:
     """A chunk's :class:`Analysis` (a build's and an edit's alike) and, with ``tokens``, its
     token lists (else its words only: a build's chunks need no bigram lists)."""
-    normal = [
-        {
-            "title": normalise(title),
-            "keywords": normalise(" ; ".join(keywords)),
-            "text": normalise(x),
-        }
-        for title, keywords, x, _ in docs
-    ]
+    normal = [normal_fields(title, keywords, x) for title, keywords, x, _ in docs]
     words = [{f: analyzer.words(t, normalised=True) for f, t in n.items()} for n in normal]
     # The words numbered once: the word channel's counts, and the classifier's and tagger's
     # tokens by number (their vocabularies then see each distinct word once per chunk).
@@ -122,18 +113,7 @@ def analyse_chunk(
 
 def number_words(words: Sequence[Fields]) -> ChunkWords:
     """A chunk's words (title, keywords, text) numbered in order of first appearance."""
-    local: defaultdict[str, int] = defaultdict(counter().__next__)
-    ids: list[int] = []
-    lengths: list[int] = []
-    for doc in words:
-        for name in ChunkWords.FIELDS:
-            tokens = doc[name]
-            lengths.append(len(tokens))
-            ids.extend(map(local.__getitem__, tokens))
-    shape = (len(words), len(ChunkWords.FIELDS))
-    return ChunkWords(
-        list(local), np.array(ids, np.int64), np.array(lengths, np.int64).reshape(shape)
-    )
+    return ChunkWords(*number_tokens(words, ChunkWords.FIELDS))
 
 
 class ChunkAnalyser(Protocol):

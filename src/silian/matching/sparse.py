@@ -86,6 +86,25 @@ class ChunkTerms:
     count: NDArray[np.float32]
 
 
+def number_tokens(
+    docs: Sequence[FieldTerms], fields: Sequence[str]
+) -> tuple[list[str], NDArray[np.int64], NDArray[np.int64]]:
+    """The tokens of ``docs`` in ``fields`` numbered in order of first appearance (documents,
+    then fields, then tokens): the distinct terms, each token's number, and the tokens per
+    document and field (documents × fields)."""
+    # A new term gets the next number at its first appearance (C-level map, no branch).
+    local: defaultdict[str, int] = defaultdict(counter().__next__)
+    ids: list[int] = []
+    lengths: list[int] = []
+    for doc in docs:
+        for name in fields:
+            tokens = doc.get(name) or ()
+            lengths.append(len(tokens))
+            ids.extend(map(local.__getitem__, tokens))
+    per_field = np.array(lengths, np.int64).reshape(len(docs), len(fields))
+    return list(local), np.array(ids, np.int64), per_field
+
+
 @dataclass
 class TermCounts:
     """One channel's terms of a chunk of documents, compact: each document's distinct terms per
@@ -113,17 +132,8 @@ class TermCounts:
     @classmethod
     def of(cls, docs: Sequence[FieldTerms], fields: Sequence[str]) -> TermCounts:
         """Count the tokens of ``docs`` in ``fields`` (one pass in Python, the rest numpy)."""
-        # A new term gets the next number at its first appearance (C-level map, no branch).
-        local: defaultdict[str, int] = defaultdict(counter().__next__)
-        ids: list[int] = []
-        lengths: list[int] = []
-        for doc in docs:
-            for name in fields:
-                tokens = doc.get(name) or ()
-                lengths.append(len(tokens))
-                ids.extend(map(local.__getitem__, tokens))
-        per_field = np.array(lengths, np.int64).reshape(len(docs), len(fields))
-        return cls.of_ids(list(local), fields, np.array(ids, np.int64), per_field)
+        terms, ids, lengths = number_tokens(docs, fields)
+        return cls.of_ids(terms, fields, ids, lengths)
 
     @classmethod
     def of_ids(
