@@ -171,23 +171,11 @@ class Records:
 
     def append(self, doc: Document, slot: int) -> None:
         """Add a document's columns at ``slot`` (the next one)."""
-        self.col_kind.append(_code(self.kinds, doc.kind))
-        self.col_status.append(_code(self.statuses, doc.status))
-        self.col_trl.append(doc.trl or 0)
-        self.col_price.append(doc.price if doc.price else np.nan)
-        self.col_region.append(region_code(doc.region))
-        self.col_updated.append(doc.updated_at if doc.updated_at is not None else np.nan)
-        self.col_live.append(True)
-        self.doc_ids.append(doc.id)
-        self.slot_of[doc.id] = slot
-        self.titles.append(doc.title)
-        self.keywords.append(" ; ".join(doc.keywords))
-        if doc.chains:
-            self.chains[slot] = list(doc.chains)
+        self.extend([doc], slot)
 
     def extend(self, docs: Sequence[Document], base: int) -> None:
-        """:meth:`append` each document at ``base``, ``base`` + 1, … (one numpy write per
-        column: a build adds a chunk at a time)."""
+        """Add documents' columns at ``base``, ``base`` + 1, … (the next slots; one numpy write
+        per column, so a build adds a chunk at a time)."""
         for i, doc in enumerate(docs):
             self.doc_ids.append(doc.id)
             self.slot_of[doc.id] = base + i
