@@ -42,6 +42,10 @@ def test_demo_city_loads_once(db_url: str, db: Session, app: Any) -> None:
     # A deal on the broker channel names its broker (the major 作价投资 deal once had none).
     unbrokered = select(func.count()).where(Deal.channel == "broker", Deal.broker_id.is_(None))
     assert db.scalar(unbrokered) == 0
+    major = db.scalars(select(Deal).where(Deal.trade_mode == "equity")).all()
+    assert major and all(d.channel == "broker" and d.broker is not None for d in major)
+    demo_broker = db.scalar(select(User.id).where(User.username == "broker"))
+    assert all(d.broker.user_id != demo_broker for d in major if d.broker is not None)
 
     with TestClient(app) as client:
         token = csrf(client)

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from silian.accounts.models import User
 from silian.achievements.models import Achievement
 from silian.brokerage.models import Broker, Contract, Deal
 from silian.chains.models import IndustryChain
@@ -243,10 +244,15 @@ def _major_contract(
     """A 作价投资 deal and its registered contract of 18,000,000 yuan for a major achievement."""
     rng = names.rng_for("major", achievement.source_ref or achievement.title)
     # A deal on the broker channel names its broker: one of the tech market's sample brokers
-    # (not the demo broker account, whose queue holds the sample deals of the brokerage stage).
+    # (not the demo broker account, whose queue holds the sample deals of the brokerage stage;
+    # by now every sample broker has an account of its own from the broker trainings).
+    demo_account = select(User.id).where(User.username == "broker").scalar_subquery()
     broker = session.scalar(
         select(Broker)
-        .where(Broker.is_sample.is_(True), Broker.user_id.is_(None))
+        .where(
+            Broker.is_sample.is_(True),
+            or_(Broker.user_id.is_(None), Broker.user_id != demo_account),
+        )
         .order_by(Broker.id)
         .limit(1)
     )
