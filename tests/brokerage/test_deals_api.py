@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from silian.brokerage import service
 from silian.brokerage.models import Deal, DealStep
 from tests.brokerage.helpers import broker, match, pair
-from tests.support import Factory, api_headers
+from tests.support import Factory, api_headers, login
 
 TODAY = date(2026, 12, 1)
 
@@ -234,3 +234,24 @@ def test_deals_without_activity_are_flagged_stale(
     assert client.get("/api/v1/brokerage/queue", headers=h).json()["stale"] == []
     deal = db.get(Deal, did)
     assert deal is not None and deal.channel == "broker"
+
+
+def test_a_deal_page_without_steps_says_so_and_where_to_start(
+    client: TestClient, db: Session, factory: Factory
+) -> None:
+    user, profile = broker(db, factory, "王经纪")
+    demand, achievement = pair(db, factory.org("enterprise"), factory.org("university"))
+    m = match(db, demand, achievement, profile.id)
+    opened = client.post(
+        "/api/v1/deals",
+        headers=api_headers(client, user),
+        json={"match_id": m.id, "next_action": "联系企业", "next_due": "2026-12-03"},
+    )
+    assert opened.status_code == 201, opened.text
+    did = opened.json()["id"]
+    db.query(DealStep).filter(DealStep.deal_id == did).delete()
+    db.commit()
+    login(client, user)
+    page = client.get(f"/deals/{did}")
+    assert page.status_code == 200
+    assert "尚无进展记录，可在下方记录第一步" in page.text

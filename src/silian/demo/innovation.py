@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from silian.accounts.models import User
 from silian.achievements.models import Achievement
-from silian.brokerage.models import Broker, Contract, Deal
+from silian.brokerage.models import Broker, Contract, Deal, DealStep
 from silian.chains.models import IndustryChain
 from silian.consortia.models import (
     CommonTechProject,
@@ -272,6 +272,17 @@ def _major_contract(
     )
     session.add(deal)
     session.flush()
+    # The broker's record of the signing, so the deal's timeline is not empty.
+    session.add(
+        DealStep(
+            deal_id=deal.id,
+            stage="signed",
+            note="签订技术作价投资合同，成果作价 1,800 万元入股产业化公司（示例）。",
+            happened_on=signed,
+            actor_id=broker.user_id if broker is not None else None,
+        )
+    )
+    deal.last_activity_on = signed
     session.add(
         Contract(
             deal_id=deal.id,
